@@ -1,0 +1,203 @@
+"""The envelope every message travels in, and the base classes of all messages.
+
+A message class is named ``<Type>V<version>`` (``RegisterCustomerV1``); its wire type and version are
+derived from that name so the two can never disagree. Adding an optional field keeps the version;
+renaming, removing or retyping a field means a new class with the next version, published side by
+side until every consumer has moved.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
+
+_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z0-9]*)V(?P<version>[1-9][0-9]*)$")
+
+
+class Role(StrEnum):
+    """Who may act. Each command lists the roles allowed to send it."""
+
+    CSR = "csr"
+    SUPERVISOR = "supervisor"
+    CHANNEL = "channel"
+    SYSTEM = "system"
+
+
+STAFF = frozenset({Role.CSR, Role.SUPERVISOR})
+STAFF_AND_CHANNELS = frozenset({Role.CSR, Role.SUPERVISOR, Role.CHANNEL})
+SUPERVISOR_ONLY = frozenset({Role.SUPERVISOR})
+ANY_ROLE = frozenset(Role)
+
+
+class Kind(StrEnum):
+    COMMAND = "command"
+    QUERY = "query"
+    EVENT = "event"
+    REPLY = "reply"
+
+
+class Actor(BaseModel):
+    """The person or system on whose behalf a message was sent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agent_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@:-]+$")
+    role: Role
+
+
+class Message(BaseModel):
+    """Base of every payload. Unknown fields are refused so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+    KIND: ClassVar[Kind]
+    TOPIC: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        match = _NAME.match(cls.__name__)
+        if match:  # abstract bases (Command, Event, ...) have no version suffix
+            cls.TYPE = match["type"]
+            cls.VERSION = int(match["version"])
+
+    def partition_key(self) -> str | None:
+        """Kafka key: the aggregate id, so one aggregate's messages keep their order."""
+        return None
+
+
+class Command(Message):
+    """An imperative request to change state. Answered by exactly one reply."""
+
+    KIND = Kind.COMMAND
+    ALLOWED_ROLES: ClassVar[frozenset[Role]] = STAFF
+    RESULT: ClassVar[type[BaseModel] | None] = None
+
+
+class Query(Message):
+    """A read-only request. Answered by exactly one reply; changes nothing."""
+
+    KIND = Kind.QUERY
+    ALLOWED_ROLES: ClassVar[frozenset[Role]] = STAFF_AND_CHANNELS
+    RESULT: ClassVar[type[BaseModel] | None] = None
+
+
+class Event(Message):
+    """A fact that happened, in the past tense. Published by the service that owns it."""
+
+    KIND = Kind.EVENT
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Envelope(BaseModel):
+    """What goes on the wire: routing and tracing data around one payload."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    message_id: uuid.UUID = Field(default_factory=new_id)
+    type: str = Field(min_length=1, max_length=100)
+    version: int = Field(ge=1, le=1000)
+    kind: Kind
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+    correlation_id: uuid.UUID = Field(default_factory=new_id)
+    causation_id: uuid.UUID | None = None
+    actor: Actor
+    reply_to: str | None = Field(default=None, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")
+    payload: dict[str, Any]
+
+    @classmethod
+    def wrap(
+        cls,
+        message: Message,
+        *,
+        actor: Actor,
+        reply_to: str | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation_id: uuid.UUID | None = None,
+        message_id: uuid.UUID | None = None,
+    ) -> Envelope:
+        return cls(
+            message_id=message_id or new_id(),
+            type=message.TYPE,
+            version=message.VERSION,
+            kind=message.KIND,
+            correlation_id=correlation_id or new_id(),
+            causation_id=causation_id,
+            actor=actor,
+            reply_to=reply_to,
+            payload=message.model_dump(mode="json"),
+        )
+
+
+SYSTEM_ACTOR = Actor(agent_id="system", role=Role.SYSTEM)
+
+
+class FieldError(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str
+    code: str
+    message: str
+
+
+class ReplyV1(Message):
+    """The answer to one command or query, published on the request's ``reply_to`` topic.
+
+    ``request_id`` is the request's message id; the envelope's correlation id is the request's.
+    """
+
+    KIND = Kind.REPLY
+    TOPIC = "replies"
+
+    request_id: uuid.UUID
+    request_type: str
+    status: Literal["accepted", "rejected"]
+    result: dict[str, Any] | None = None
+    code: str | None = None
+    message: str | None = None
+    field_errors: list[FieldError] = Field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "accepted"
+
+
+class DeadLetterV1(Message):
+    """What a dead-letter topic (``<topic>.dlq``) holds: why, where from, and the message's text
+    with secrets and card numbers masked."""
+
+    KIND = Kind.EVENT
+    TOPIC = "<topic>.dlq"
+
+    reason: str
+    message: str
+    field_errors: list[FieldError] = Field(default_factory=list)
+    topic: str
+    partition: int
+    offset: int
+    key: str | None = None
+    original: str
+    service: str
+
+
+@functools.cache
+def typed_envelope(cls: type[Message]) -> type[Envelope]:
+    """The envelope with its payload typed as ``cls``: what JSON Schema and AsyncAPI show."""
+    model: type[Envelope] = create_model(
+        f"{cls.__name__}Envelope", __base__=Envelope, __doc__=cls.__doc__, payload=(cls, ...)
+    )
+    return model

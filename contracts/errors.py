@@ -1,0 +1,30 @@
+"""Rejection codes a program can act on. A reply's ``code`` is one of these (or a more specific
+code documented by the command that returns it); ``message`` says the same for a person."""
+
+from __future__ import annotations
+
+UNDECODABLE = "undecodable"  # not JSON, or no valid envelope
+UNKNOWN_MESSAGE_TYPE = "unknown_message_type"  # type/version not in contracts
+INVALID = "invalid"  # payload failed validation; see field_errors
+FORBIDDEN = "forbidden"  # the actor's role may not send this command
+NOT_FOUND = "not_found"  # the aggregate named does not exist
+CONFLICT = "conflict"  # uniqueness violated (e.g. logon id taken)
+STALE_VERSION = "stale_version"  # expected version is not the current one
+INVALID_STATE = "invalid_state"  # the aggregate is not in a state that allows this
+LOCKED = "locked"  # another agent holds the edit lock
+LIMIT_EXCEEDED = "limit_exceeded"  # beyond a configured limit
+INTERNAL_ERROR = "internal_error"  # the service failed repeatedly on this message; it is dead-lettered
+
+DESCRIPTIONS: dict[str, str] = {
+    UNDECODABLE: "The message could not be decoded as a JSON envelope.",
+    UNKNOWN_MESSAGE_TYPE: "No message of that type and version exists in the contracts.",
+    INVALID: "The payload failed validation; field_errors says where.",
+    FORBIDDEN: "The actor's role is not allowed to send this message.",
+    NOT_FOUND: "The referenced record does not exist.",
+    CONFLICT: "The request conflicts with an existing record.",
+    STALE_VERSION: "The record changed since the version the request expected.",
+    INVALID_STATE: "The record's state does not allow this action.",
+    LOCKED: "Another agent holds the edit lock on this record.",
+    LIMIT_EXCEEDED: "The request exceeds a configured limit.",
+    INTERNAL_ERROR: "The service could not process the message; it was dead-lettered.",
+}
