@@ -1,0 +1,91 @@
+"""PostgreSQL: the service's own database, its pool, and numbered SQL migrations.
+
+Migrations are ``NNN_name.sql`` files applied in order at start-up, each in its own transaction,
+recorded in ``schema_migrations``; an advisory lock keeps two instances from migrating at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import ssl as ssl_module
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from services.runtime.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+# What store functions take: a plain connection or one borrowed from the pool.
+Connection = asyncpg.Connection | PoolConnectionProxy
+RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_MIGRATION_LOCK = 7_420_001
+
+
+def _connect_kwargs(settings: ServiceSettings) -> dict[str, Any]:
+    if settings.pg_ssl in (None, "disable"):
+        return {}
+    if settings.pg_ssl in ("prefer", "require"):
+        return {"ssl": settings.pg_ssl}
+    return {"ssl": ssl_module.create_default_context()}
+
+
+async def ensure_database(settings: ServiceSettings, database: str | None = None) -> None:
+    """Create the service's database when missing (a fresh stack has only ``postgres``)."""
+    name = database or settings.database
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise ValueError(f"unsafe database name {name!r}")
+    conn = await asyncpg.connect(settings.database_dsn("postgres"), **_connect_kwargs(settings))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):  # another instance was first
+                await conn.execute(f'CREATE DATABASE "{name}"')  # name checked above
+    finally:
+        await conn.close()
+
+
+async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        settings.database_dsn(),
+        min_size=settings.pg_pool_min,
+        max_size=settings.pg_pool_max,
+        **_connect_kwargs(settings),
+    )
+    assert pool is not None
+    return pool
+
+
+def _migration_files(directory: Path, scope: str) -> list[tuple[str, Path]]:
+    files = sorted(p for p in directory.glob("*.sql") if _MIGRATION.match(p.name))
+    return [(f"{scope}:{p.stem}", p) for p in files]
+
+
+async def migrate(pool: asyncpg.Pool, service_migrations: Path) -> list[str]:
+    """Apply pending migrations (the runtime's first, then the service's). Returns those applied."""
+    pending = _migration_files(RUNTIME_MIGRATIONS, "runtime") + _migration_files(service_migrations, "service")
+    applied: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+            for name, path in pending:
+                if name in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(path.read_text())
+                    await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+                applied.append(name)
+                logger.info("applied migration %s", name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    return applied

@@ -1,0 +1,26 @@
+"""Fault injection for the reliability tests: named points where a process can be made to die.
+
+Inactive unless ``OMS_FAULTS`` names a point, e.g. ``crash_after_commit:RegisterCustomer``; the
+tests use it to kill a service exactly between a commit and the publish that follows it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+logger = logging.getLogger(__name__)
+
+
+class Faults:
+    def __init__(self, spec: str) -> None:
+        self._points = {p.strip() for p in spec.split(",") if p.strip()}
+
+    def point(self, name: str, detail: str = "") -> None:
+        if not self._points:
+            return
+        if name in self._points or f"{name}:{detail}" in self._points:
+            logger.critical("fault injected at %s:%s, exiting", name, detail)
+            sys.stdout.flush()
+            os._exit(137)

@@ -1,0 +1,93 @@
+"""What a service's handlers see: a context with the transaction's connection, the actor, the
+clock and the service's own dependencies; :class:`Rejected` to refuse; and the registry that maps
+each message class to its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from contracts.envelope import Actor, Command, Envelope, Event, FieldError, Query
+from services.runtime.db import Connection
+from services.runtime.settings import ServiceSettings
+
+D = TypeVar("D")
+C = TypeVar("C", bound=Command)
+Q = TypeVar("Q", bound=Query)
+E = TypeVar("E", bound=Event)
+
+
+class Rejected(Exception):
+    """A command or query refused: nothing it did is kept, and the sender is told why."""
+
+    def __init__(self, code: str, message: str, field_errors: Iterable[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field_errors = list(field_errors)
+
+    @classmethod
+    def field(cls, code: str, field_name: str, message: str) -> Rejected:
+        return cls(code, message, [FieldError(field=field_name, code=code, message=message)])
+
+
+@dataclass
+class Context(Generic[D]):
+    """One message being handled inside one PostgreSQL transaction."""
+
+    conn: Connection
+    envelope: Envelope
+    now: datetime
+    deps: D
+    settings: ServiceSettings
+    emitted: list[Event] = field(default_factory=list)
+
+    @property
+    def actor(self) -> Actor:
+        return self.envelope.actor
+
+    def emit(self, event: Event) -> None:
+        """Publish ``event`` after this transaction commits (via the outbox), keyed by its aggregate."""
+        self.emitted.append(event)
+
+
+CommandHandler = Callable[[Context[D], Any], Awaitable[BaseModel | None]]
+QueryHandler = Callable[[Context[D], Any], Awaitable[BaseModel]]
+EventHandler = Callable[[Context[D], Any], Awaitable[None]]
+
+
+@dataclass
+class Handlers(Generic[D]):
+    """Which function handles which message class. Built by each service's ``handlers.py``."""
+
+    commands: dict[type[Command], CommandHandler[D]] = field(default_factory=dict)
+    queries: dict[type[Query], QueryHandler[D]] = field(default_factory=dict)
+    events: dict[type[Event], EventHandler[D]] = field(default_factory=dict)
+
+    def command(self, cls: type[C]) -> Callable[[Callable[[Context[D], C], Awaitable[Any]]], Any]:
+        def register(fn: Callable[[Context[D], C], Awaitable[Any]]) -> Any:
+            self.commands[cls] = fn
+            return fn
+
+        return register
+
+    def query(self, cls: type[Q]) -> Callable[[Callable[[Context[D], Q], Awaitable[Any]]], Any]:
+        def register(fn: Callable[[Context[D], Q], Awaitable[Any]]) -> Any:
+            self.queries[cls] = fn
+            return fn
+
+        return register
+
+    def event(self, cls: type[E]) -> Callable[[Callable[[Context[D], E], Awaitable[None]]], Any]:
+        def register(fn: Callable[[Context[D], E], Awaitable[None]]) -> Any:
+            self.events[cls] = fn
+            return fn
+
+        return register
+
+    def event_topics(self) -> set[str]:
+        return {cls.TOPIC for cls in self.events}

@@ -1,0 +1,21 @@
+"""Running a service as a process: ``python -m services.<name>``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from services.runtime import logs
+from services.runtime.service import ServiceDefinition, build_app
+from services.runtime.settings import ServiceSettings
+
+
+def run(definition: Callable[[], ServiceDefinition[Any]], settings: ServiceSettings) -> None:
+    logs.configure(settings.service_name, settings.log_level, settings.log_format)
+    app = build_app(definition(), settings)
+    level = logging.getLevelName(settings.log_level.upper())
+    # uvicorn serves /health and /metrics and turns SIGTERM into a graceful lifespan shutdown:
+    # stop consuming, finish the message in hand, flush the outbox, close.
+    asyncio.run(app.run(level, {"host": settings.http_host, "port": settings.http_port, "access_log": "false"}))

@@ -1,0 +1,20 @@
+"""Prometheus metrics every service exposes on /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MESSAGES = Counter(
+    "oms_messages_total",
+    "Messages consumed, by service, message type and outcome",
+    ["service", "type", "outcome"],
+)
+HANDLE_SECONDS = Histogram(
+    "oms_handle_seconds",
+    "Time from receiving a message to committing its effects",
+    ["service", "kind"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+DEAD_LETTERS = Counter("oms_dead_letters_total", "Messages sent to a dead-letter topic", ["service", "reason"])
+OUTBOX_PUBLISHED = Counter("oms_outbox_published_total", "Outbox rows published to Kafka", ["service"])
+OUTBOX_BACKLOG = Gauge("oms_outbox_backlog", "Outbox rows waiting to be published", ["service"])

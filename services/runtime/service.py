@@ -1,0 +1,242 @@
+"""Builds a service from its definition: the FastStream app with its subscribers, the database and
+its migrations, the producer, the outbox relay, background workers, and the HTTP endpoints
+(/health, /ready, /metrics, /docs/asyncapi)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from pathlib import Path
+from typing import Any, Generic
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.specification import AsyncAPI
+from prometheus_client import REGISTRY, make_asgi_app
+
+from contracts.envelope import Message, ReplyV1, typed_envelope
+from services.runtime import db, metrics, outbox
+from services.runtime.dispatch import Dispatcher
+from services.runtime.handling import D, Handlers
+from services.runtime.kafka import Producer, client_options, ensure_topics
+from services.runtime.relay import OutboxRelay
+from services.runtime.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime(Generic[D]):
+    """The live resources of a started service, handed to background workers."""
+
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    producer: Producer
+    relay: OutboxRelay
+    dispatcher: Dispatcher[D]
+    deps: D
+
+
+Worker = Callable[["Runtime[Any]"], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class ServiceDefinition(Generic[D]):
+    name: str
+    description: str
+    handlers: Handlers[D]
+    migrations: Path
+    make_deps: Callable[[ServiceSettings, asyncpg.Pool], Awaitable[D]]
+    workers: list[Worker] = field(default_factory=list)
+
+
+async def _raw_record(message: Any) -> ConsumerRecord[Any, Any]:
+    # The dispatcher decodes and validates itself, so a bad message becomes a reply and a dead
+    # letter instead of an exception inside the framework.
+    record: ConsumerRecord[Any, Any] = message.raw_message
+    return record
+
+
+def _union(classes: Sequence[type[Message]]) -> Any:
+    return reduce(or_, [typed_envelope(c) for c in classes])
+
+
+class ServiceHost(Generic[D]):
+    """Starts and stops one service's resources around the FastStream broker."""
+
+    def __init__(self, definition: ServiceDefinition[D], settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.runtime: Runtime[D] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        settings = self.settings
+        await ensure_topics(settings)
+        await db.ensure_database(settings)
+        pool = await db.create_pool(settings)
+        await db.migrate(pool, self.definition.migrations)
+        producer = Producer(settings)
+        await producer.start()
+        relay = OutboxRelay(settings, pool, producer)
+        deps = await self.definition.make_deps(settings, pool)
+        dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps)
+        self.runtime = Runtime(settings, pool, producer, relay, dispatcher, deps)
+        self._tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        self._tasks += [asyncio.create_task(w(self.runtime), name=w.__name__) for w in self.definition.workers]
+        logger.info("%s started", settings.service_name)
+
+    async def stop(self) -> None:
+        """Runs after the broker stopped consuming: let the relay publish what is committed, then close."""
+        if self.runtime is None:
+            return
+        self.runtime.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            await asyncio.wait_for(self.runtime.relay.publish_once(), 5)
+        except Exception:  # noqa: BLE001 - whatever is left is published at the next start
+            logger.warning("outbox not flushed at shutdown; it will be published at next start")
+        await self.runtime.producer.stop()
+        await self.runtime.pool.close()
+        self.runtime = None
+
+    def dispatcher(self) -> Dispatcher[D]:
+        if self.runtime is None:
+            raise RuntimeError("service not started")
+        return self.runtime.dispatcher
+
+    async def health(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {"started": self.runtime is not None}
+        if self.runtime is not None:
+            try:
+                async with self.runtime.pool.acquire(timeout=2) as conn:
+                    checks["outbox_backlog"] = await outbox.backlog(conn)
+                checks["database"] = True
+                metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(checks["outbox_backlog"])
+            except Exception:  # noqa: BLE001 - reported, not raised
+                checks["database"] = False
+        return checks
+
+
+def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> AsgiFastStream:
+    host: ServiceHost[D] = ServiceHost(definition, settings)
+    options = client_options(settings)
+    broker = KafkaBroker(
+        options.pop("bootstrap_servers"),
+        client_id=f"{settings.service_name}-{settings.instance_id}",
+        apply_types=False,
+        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=settings.service_name)],
+        graceful_timeout=20.0,
+        **{k: v for k, v in options.items() if k != "security_protocol" or v != "PLAINTEXT"},
+    )
+    _subscribe(broker, host, definition, settings)
+    _document_publishers(broker, definition, settings)
+
+    @get(include_in_schema=False)
+    async def health(scope: Any) -> AsgiResponse:
+        checks = await host.health()
+        checks["kafka"] = await broker.ping(timeout=2)
+        ok = bool(checks["started"] and checks.get("database") and checks["kafka"])
+        return AsgiResponse(
+            json.dumps(checks).encode(), 200 if ok else 503, headers={"content-type": "application/json"}
+        )
+
+    return AsgiFastStream(
+        broker,
+        asgi_routes=[("/health", health), ("/ready", health), ("/metrics", make_asgi_app())],
+        on_startup=[host.start],
+        after_shutdown=[host.stop],
+        specification=AsyncAPI(
+            title=f"CSR OMS {settings.service_name} service", version="1", description=definition.description
+        ),
+        asyncapi_path="/docs/asyncapi",
+    )
+
+
+def _subscribe(
+    broker: KafkaBroker, host: ServiceHost[D], definition: ServiceDefinition[D], settings: ServiceSettings
+) -> None:
+    common: dict[str, Any] = {
+        "group_id": settings.group_id,
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "no_reply": True,
+        "decoder": _raw_record,
+        "auto_offset_reset": "earliest",
+    }
+    handlers = definition.handlers
+    name = definition.name
+    if handlers.commands:
+        commands = list(handlers.commands)
+
+        async def on_command(record: Any) -> None:
+            await host.dispatcher().on_command(record)
+
+        on_command.__annotations__["record"] = _union(commands)  # documents the payloads in AsyncAPI
+
+        broker.subscriber(
+            settings.topic(f"{name}.commands"),
+            title=f"{name}.commands",
+            description=f"Commands the {name} service handles; each is answered on its reply_to topic.",
+            **common,
+        )(on_command)
+    if handlers.queries:
+        queries = list(handlers.queries)
+
+        async def on_query(record: Any) -> None:
+            await host.dispatcher().on_query(record)
+
+        on_query.__annotations__["record"] = _union(queries)  # documents the payloads in AsyncAPI
+
+        broker.subscriber(
+            settings.topic(f"{name}.queries"),
+            title=f"{name}.queries",
+            description=f"Queries the {name} service answers on their reply_to topic.",
+            **common,
+        )(on_query)
+    for topic in sorted(handlers.event_topics()):
+        events = [cls for cls in handlers.events if topic == cls.TOPIC]
+
+        async def on_event(record: Any) -> None:
+            await host.dispatcher().on_event(record)
+
+        on_event.__annotations__["record"] = _union(events)  # documents the payloads in AsyncAPI
+
+        broker.subscriber(
+            settings.topic(topic),
+            title=f"{topic} -> {name}",
+            description=f"Events the {name} service follows.",
+            **common,
+        )(on_event)
+
+
+def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], settings: ServiceSettings) -> None:
+    """Declare what the relay publishes, so the AsyncAPI document shows it (the relay sends with
+    its own idempotent producer, not through these publishers)."""
+    from contracts.registry import all_messages
+
+    own = f"{definition.name}.events"
+    events = [cls for cls in all_messages().values() if getattr(cls, "TOPIC", None) == own]
+    if events:
+        broker.publisher(
+            settings.topic(own),
+            title=own,
+            schema=_union(events),
+            description=f"Events of the {definition.name} service, keyed by aggregate id.",
+        )
+    broker.publisher(
+        "<reply_to>",
+        title="replies",
+        schema=typed_envelope(ReplyV1),
+        description="The reply to every command and query, on the topic the request named.",
+    )

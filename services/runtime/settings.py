@@ -1,0 +1,72 @@
+"""Settings shared by every service, read from ``OMS_*`` environment variables.
+
+A service extends :class:`ServiceSettings` with its own fields; all of them are documented in the
+README's configuration table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
+
+    service_name: str = "service"
+    instance_id: str = "1"
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    topic_prefix: str = ""
+    consumer_group: str | None = None  # default: "<topic_prefix><service_name>"
+
+    # PostgreSQL: a server DSN without database; each service uses its own database.
+    pg_dsn: str = "postgresql://postgres@127.0.0.1:5432"
+    db_name: str | None = None  # default: the service name
+    pg_ssl: Literal["disable", "prefer", "require", "verify-ca", "verify-full"] | None = None
+    pg_pool_min: int = 2
+    pg_pool_max: int = 10
+
+    # HTTP: /health, /ready, /metrics
+    http_host: str = "127.0.0.1"
+    http_port: int = 0  # 0 = no HTTP server
+
+    # Secrets sealed by channels (contracts.sealing) are opened with this key.
+    sealing_key_file: Path | None = None
+
+    # Runtime behaviour
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 0.5
+    outbox_retention_hours: int = 24
+    max_handler_attempts: int = 5
+    faults: str = ""  # test-only fault injection points, comma separated (see runtime.faults)
+
+    @property
+    def database(self) -> str:
+        return self.db_name or self.service_name
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"{self.topic_prefix}{self.service_name}"
+
+    def topic(self, name: str) -> str:
+        return self.topic_prefix + name
+
+    def database_dsn(self, database: str | None = None) -> str:
+        return f"{self.pg_dsn.rstrip('/')}/{database or self.database}"
+
+    def sealing_key(self) -> str | None:
+        if self.sealing_key_file is None:
+            return None
+        return self.sealing_key_file.read_text().strip()
