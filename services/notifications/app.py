@@ -1,0 +1,38 @@
+"""The notifications service: templates, rendering, SMTP delivery, e-mail history and retention,
+CSR e-mails and previews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+
+from services.notifications.delivery import delivery_worker
+from services.notifications.handlers import NotificationsDeps, build_handlers
+from services.notifications.rendering import Renderer
+from services.notifications.settings import NotificationsSettings
+from services.runtime.service import ServiceDefinition
+from services.runtime.settings import ServiceSettings
+
+
+async def make_deps(settings: ServiceSettings, pool: asyncpg.Pool) -> NotificationsDeps:
+    assert isinstance(settings, NotificationsSettings)
+    return NotificationsDeps(settings=settings, renderer=Renderer(settings.templates_dir, settings.default_language))
+
+
+def create_service() -> ServiceDefinition[NotificationsDeps]:
+    return ServiceDefinition(
+        name="notifications",
+        description=__doc__ or "",
+        handlers=build_handlers(),
+        migrations=Path(__file__).parent / "migrations",
+        make_deps=make_deps,
+        workers=[delivery_worker],
+    )
+
+
+def create_app() -> object:
+    """For ``faststream docs gen services.notifications.app:create_app --factory``."""
+    from services.runtime.service import build_app
+
+    return build_app(create_service(), NotificationsSettings())

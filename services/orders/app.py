@@ -1,0 +1,35 @@
+"""The orders service: catalog and stock, carts, quotes, orders and their versions, pricing,
+payment instructions, CSR controls, fulfilment feedback and returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+
+from services.orders.handlers import OrdersDeps, build_handlers
+from services.orders.settings import OrdersSettings
+from services.runtime.service import ServiceDefinition
+from services.runtime.settings import ServiceSettings
+
+
+async def make_deps(settings: ServiceSettings, pool: asyncpg.Pool) -> OrdersDeps:
+    assert isinstance(settings, OrdersSettings)
+    return OrdersDeps(settings=settings)
+
+
+def create_service() -> ServiceDefinition[OrdersDeps]:
+    return ServiceDefinition(
+        name="orders",
+        description=__doc__ or "",
+        handlers=build_handlers(),
+        migrations=Path(__file__).parent / "migrations",
+        make_deps=make_deps,
+    )
+
+
+def create_app() -> object:
+    """For ``faststream docs gen services.orders.app:create_app --factory``."""
+    from services.runtime.service import build_app
+
+    return build_app(create_service(), OrdersSettings())
