@@ -1,0 +1,3 @@
+from csr.cli import main
+
+main()

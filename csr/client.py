@@ -1,0 +1,269 @@
+"""A client for channels and front ends: send any command or query from ``contracts``, await its
+reply, follow events.
+
+Replies come back on the client's reply topic. The client reads that topic without a consumer
+group, from its end at start-up, and matches each reply to the waiting request by the request's
+message id. A retried send reuses the message id, so the service applies it once and answers with
+the original reply (PLT-03).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncGenerator, Iterable
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from pydantic import BaseModel
+
+from contracts.envelope import Actor, Command, Envelope, Message, Query, ReplyV1
+from contracts.registry import all_messages
+from contracts.sealing import seal
+
+R = TypeVar("R", bound=BaseModel)
+
+
+class ClientError(Exception):
+    """Base of what a user of the client can get wrong or run into."""
+
+
+class BrokerUnavailable(ClientError):
+    pass
+
+
+class ReplyTimeout(ClientError):
+    def __init__(self, message: Message, timeout: float) -> None:
+        super().__init__(
+            f"no reply to {message.TYPE} within {timeout:.0f}s: is the {message.TOPIC.split('.')[0]} service running?"
+        )
+
+
+class RequestRejected(ClientError):
+    def __init__(self, reply: ReplyV1) -> None:
+        detail = "; ".join(f"{e.field}: {e.message}" for e in reply.field_errors)
+        super().__init__(f"{reply.code}: {reply.message}" + (f" ({detail})" if detail else ""))
+        self.reply = reply
+        self.code = reply.code
+
+
+class OmsClient:
+    def __init__(
+        self,
+        bootstrap: str,
+        actor: Actor,
+        *,
+        topic_prefix: str = "",
+        reply_topic: str = "replies",
+        sealing_public_key: str | None = None,
+        timeout: float = 15.0,
+        kafka_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.actor = actor
+        self.prefix = topic_prefix
+        self.reply_topic = topic_prefix + reply_topic
+        self.sealing_public_key = sealing_public_key
+        self.timeout = timeout
+        self._options = kafka_options or {}
+        self._producer: AIOKafkaProducer | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._pending: dict[uuid.UUID, asyncio.Future[Envelope]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> OmsClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        try:
+            await self._ensure_reply_topic()
+            self._producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all", **self._options
+            )
+            await self._producer.start()
+            self._consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.bootstrap, enable_auto_commit=False, **self._options
+            )
+            await self._consumer.start()
+            partitions = await self._reply_partitions()
+            tps = [TopicPartition(self.reply_topic, p) for p in partitions]
+            self._consumer.assign(tps)
+            await self._consumer.seek_to_end(*tps)
+            for tp in tps:  # resolve the end offsets now, so no reply can slip in before we listen
+                await self._consumer.position(tp)
+        except (KafkaConnectionError, KafkaError, OSError) as exc:
+            await self.stop()
+            raise BrokerUnavailable(f"cannot reach Kafka at {self.bootstrap}: {exc}") from exc
+        self._reader = asyncio.create_task(self._read_replies())
+
+    async def stop(self) -> None:
+        if self._reader:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        for client in (self._consumer, self._producer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
+        self._consumer = self._producer = self._reader = None
+
+    async def _reply_partitions(self) -> set[int]:
+        # A topic created a moment ago may not be in the consumer's metadata yet; listening to a
+        # partial set of partitions would lose the replies that land on the others.
+        assert self._consumer is not None
+        for _ in range(50):
+            partitions = self._consumer.partitions_for_topic(self.reply_topic)
+            if partitions:
+                return set(partitions)
+            await self._consumer._client.force_metadata_update()
+            await asyncio.sleep(0.1)
+        raise BrokerUnavailable(f"reply topic {self.reply_topic} has no partitions in the metadata")
+
+    async def _ensure_reply_topic(self) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self._options)
+        await admin.start()
+        try:
+            if self.reply_topic not in set(await admin.list_topics()):
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics([NewTopic(self.reply_topic, 3, 1)])
+        finally:
+            await admin.close()
+
+    async def _read_replies(self) -> None:
+        assert self._consumer is not None
+        async for record in self._consumer:
+            try:
+                envelope = Envelope.model_validate_json(record.value)
+            except ValueError:
+                continue
+            future = self._pending.get(envelope.causation_id) if envelope.causation_id else None
+            if future is not None and not future.done():
+                future.set_result(envelope)
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def seal(self, secret: str) -> str:
+        """Seal a password, challenge answer or card number for the service (contracts.sealing)."""
+        if not self.sealing_public_key:
+            raise ClientError("no sealing public key configured (OMS_SEALING_PUBLIC_KEY_FILE)")
+        return seal(secret, self.sealing_public_key)
+
+    def envelope(
+        self, message: Message, *, message_id: uuid.UUID | None = None, correlation_id: uuid.UUID | None = None
+    ) -> Envelope:
+        return Envelope.wrap(
+            message, actor=self.actor, reply_to=self.reply_topic, message_id=message_id, correlation_id=correlation_id
+        )
+
+    async def send(
+        self,
+        message: Command | Query,
+        *,
+        message_id: uuid.UUID | None = None,
+        correlation_id: uuid.UUID | None = None,
+        timeout: float | None = None,
+    ) -> ReplyV1:
+        """Send and wait for the reply (accepted or rejected). Retrying with the same
+        ``message_id`` is safe: the service applies the command once."""
+        envelope = self.envelope(message, message_id=message_id, correlation_id=correlation_id)
+        future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
+        self._pending[envelope.message_id] = future
+        try:
+            await self.publish(envelope, message.TOPIC, message.partition_key())
+            wait = timeout if timeout is not None else self.timeout
+            try:
+                reply = await asyncio.wait_for(future, wait)
+            except TimeoutError:
+                raise ReplyTimeout(message, wait) from None
+        finally:
+            self._pending.pop(envelope.message_id, None)
+        return ReplyV1.model_validate(reply.payload)
+
+    async def request(self, message: Command | Query, result: type[R], **kwargs: Any) -> R:
+        """Send, and return the typed result or raise :class:`RequestRejected`."""
+        reply = await self.send(message, **kwargs)
+        if not reply.accepted:
+            raise RequestRejected(reply)
+        return result.model_validate(reply.result or {})
+
+    async def publish(self, envelope: Envelope, topic: str, key: str | None = None) -> None:
+        await self.publish_raw(
+            self.prefix + topic,
+            envelope.model_dump_json().encode(),
+            key,
+            {
+                "content-type": "application/json",
+                "message_id": str(envelope.message_id),
+                "type": envelope.type,
+                "version": str(envelope.version),
+                "kind": envelope.kind.value,
+                "correlation_id": str(envelope.correlation_id),
+            },
+        )
+
+    async def publish_raw(
+        self, topic: str, value: bytes | None, key: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        """Put bytes on a topic as they are (tests use it for hostile input)."""
+        if self._producer is None:
+            raise ClientError("client not started")
+        await self._producer.send_and_wait(
+            topic,
+            value=value,
+            key=key.encode() if key else None,
+            headers=[(k, v.encode()) for k, v in (headers or {}).items()],
+        )
+
+    async def send_raw_and_wait(
+        self, topic: str, value: bytes, message_id: uuid.UUID, timeout: float | None = None
+    ) -> ReplyV1:
+        """Publish raw bytes that name this client's reply topic, and wait for the reply to ``message_id``."""
+        future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
+        self._pending[message_id] = future
+        try:
+            await self.publish_raw(self.prefix + topic, value, headers={"message_id": str(message_id)})
+            reply = await asyncio.wait_for(future, timeout or self.timeout)
+        finally:
+            self._pending.pop(message_id, None)
+        return ReplyV1.model_validate(reply.payload)
+
+
+async def follow(
+    bootstrap: str,
+    topics: Iterable[str],
+    *,
+    from_beginning: bool = False,
+    options: dict[str, Any] | None = None,
+) -> AsyncGenerator[tuple[Envelope, Message | None], None]:
+    """Yield (envelope, typed payload or None if unknown) for every event on ``topics``."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        **(options or {}),
+    )
+    await consumer.start()
+    registry = all_messages()
+    try:
+        async for record in consumer:
+            try:
+                envelope = Envelope.model_validate_json(record.value)
+            except ValueError:
+                continue
+            cls = registry.get((envelope.type, envelope.version))
+            payload: Message | None = None
+            if cls is not None:
+                with contextlib.suppress(ValueError):
+                    payload = cls.model_validate(envelope.payload)
+            yield envelope, payload
+    finally:
+        await consumer.stop()
