@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine: uv and the locked Python environment,
+# a JDK and Maven for Kafka's jars (Kafka itself is fetched by devstack on first start), and
+# PostgreSQL's server binaries. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing system packages: $*; install them (as root: apt-get install $*)" >&2
+    return 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+need=()
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need+=(maven)
+if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  apt_install "${need[@]}"
+fi
+
+if ! command -v uv >/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check "uv>=0.5"
+fi
+uv sync --frozen --quiet
