@@ -74,3 +74,40 @@ class CustomerRegisteredV1(_CustomerEvent):
 
     def partition_key(self) -> str:
         return str(self.customer_id)
+
+
+# --- Events other services rely on ----------------------------------------------------------
+# The notifications service keeps its own copy of what it needs about a customer from these.
+
+
+class CustomerUpdatedV1(_CustomerEvent):
+    """A customer's profile changed. Carries the current contact details, whatever changed."""
+
+    customer_id: uuid.UUID
+    changed_fields: list[str]
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None = None
+    preferred_currency: str
+    preferred_language: str
+    email_format: EmailFormat | None = None
+    version: int
+    updated_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.customer_id)
+
+
+class PasswordResetV1(_CustomerEvent):
+    """A CSR reset a customer's password (CUS-08). The temporary password is sealed to the
+    notifications service's key: it is in clear text nowhere but in the e-mail itself."""
+
+    customer_id: uuid.UUID
+    logon_id: str
+    sealed_temporary_password: SealedSecret
+    expires_at: datetime
+    reset_by: str
+
+    def partition_key(self) -> str:
+        return str(self.customer_id)

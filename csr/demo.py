@@ -72,6 +72,10 @@ async def run_demo(config: ClientConfig) -> int:
     return await _show_mail(config, email)
 
 
+def _mail_to(directory: Path, email: str) -> list[Path]:
+    return [p for p in sorted(directory.glob("*.eml")) if email in p.read_text(errors="replace")]
+
+
 async def _show_mail(config: ClientConfig, email: str) -> int:
     if config.mail_dir is None:
         _say("system", "e-mails went to the configured SMTP server")
@@ -79,7 +83,7 @@ async def _show_mail(config: ClientConfig, email: str) -> int:
     deadline = time.monotonic() + 30
     found: list[Path] = []
     while time.monotonic() < deadline and len(found) < 2:
-        found = [p for p in sorted(Path(config.mail_dir).glob("*.eml")) if email in p.read_text(errors="replace")]
+        found = await asyncio.to_thread(_mail_to, Path(config.mail_dir), email)
         await asyncio.sleep(0.3)
     for path in found:
         subject = next((ln[9:] for ln in path.read_text().splitlines() if ln.startswith("Subject: ")), "?")

@@ -35,6 +35,7 @@ HINTS: dict[str, Any] = {
     "challenge_answer": SEALED,
     "card_number": SEALED,
     "sealed_card_number": SEALED,
+    "sealed_temporary_password": SEALED,
     "sku": "TENT-2P",
     "order_number": "1000009",
     "reply_to": "replies",
