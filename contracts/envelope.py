@@ -175,6 +175,12 @@ class ReplyV1(Message):
     def accepted(self) -> bool:
         return self.status == "accepted"
 
+    def __getitem__(self, key: str) -> Any:
+        """A field of the accepted result, e.g. ``reply["order_number"]``."""
+        if self.result is None or key not in self.result:
+            raise KeyError(f"{key!r} is not in the reply ({self.status}: {self.code} {self.message})")
+        return self.result[key]
+
 
 class DeadLetterV1(Message):
     """What a dead-letter topic (``<topic>.dlq``) holds: why, where from, and the message's text

@@ -25,6 +25,7 @@ from contracts.envelope import SYSTEM_ACTOR
 from contracts.notifications import EmailSentV1
 from services.notifications import store
 from services.notifications.settings import NotificationsSettings
+from services.runtime import logs
 from services.runtime.db import Connection
 
 if TYPE_CHECKING:
@@ -100,6 +101,9 @@ async def delivery_worker(runtime: Runtime[Any]) -> None:
 
 
 async def _deliver(runtime: Runtime[Any], settings: NotificationsSettings, row: asyncpg.Record) -> None:
+    # The e-mail carries the correlation id of the request that caused it, so its log lines
+    # join the request's trace across services.
+    logs.trace.set({"correlation_id": str(row["correlation_id"]), "message_id": str(row["email_id"]), "type": "Email"})
     email_id: uuid.UUID = row["email_id"]
     try:
         await send(build_message(row, settings), settings)
@@ -138,6 +142,7 @@ async def _deliver(runtime: Runtime[Any], settings: NotificationsSettings, row: 
         await runtime.dispatcher.emit_standalone(conn, event, SYSTEM_ACTOR, row["correlation_id"])
 
     await _record(runtime, sent)
+    logger.info("e-mail sent: %s to customer %s", row["template"], row["customer_id"])
     runtime.relay.wake()
 
 

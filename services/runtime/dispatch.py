@@ -147,6 +147,8 @@ class Dispatcher(Generic[D]):
                 stored = {"topic": envelope.reply_to, "envelope": reply.model_dump(mode="json")}
                 await inbox.complete(conn, envelope, _outcome(reply), stored)
                 metrics.MESSAGES.labels(self.settings.service_name, envelope.type, _outcome(reply)).inc()
+                if _outcome(reply) == "rejected":
+                    logger.info("%s rejected: %s", envelope.type, reply.payload.get("code"))
             else:
                 duplicate_reply = await inbox.stored_reply(conn, envelope) or {}
         if duplicate_reply is not None:

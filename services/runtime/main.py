@@ -18,4 +18,8 @@ def run(definition: Callable[[], ServiceDefinition[Any]], settings: ServiceSetti
     level = logging.getLevelName(settings.log_level.upper())
     # uvicorn serves /health and /metrics and turns SIGTERM into a graceful lifespan shutdown:
     # stop consuming, finish the message in hand, flush the outbox, close.
-    asyncio.run(app.run(level, {"host": settings.http_host, "port": settings.http_port, "access_log": "false"}))
+    asyncio.run(
+        app.run(
+            level, {"host": settings.http_host, "port": settings.http_port, "access_log": "false", "log_config": None}
+        )
+    )

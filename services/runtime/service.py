@@ -138,6 +138,10 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
         apply_types=False,
         middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=settings.service_name)],
         graceful_timeout=20.0,
+        # FastStream logs through our JSON handler; its per-message lines only at DEBUG, because
+        # at a thousand messages a second they cost more than they tell.
+        logger=logging.getLogger("oms.broker"),
+        log_level=logging.DEBUG,
         **{k: v for k, v in options.items() if k != "security_protocol" or v != "PLAINTEXT"},
     )
     _subscribe(broker, host, definition, settings)
@@ -155,6 +159,7 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
     return AsgiFastStream(
         broker,
         asgi_routes=[("/health", health), ("/ready", health), ("/metrics", make_asgi_app())],
+        logger=logging.getLogger("oms.app"),
         on_startup=[host.start],
         after_shutdown=[host.stop],
         specification=AsyncAPI(

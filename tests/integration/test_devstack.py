@@ -287,7 +287,7 @@ def test_service_gets_stack_env_and_a_port_and_is_stopped(private_stack: Stack, 
     )
 
     service.start()
-    with urllib.request.urlopen(f"{service.url}/health", timeout=5) as response:  # noqa: S310 - loopback URL
+    with urllib.request.urlopen(f"{service.url}/health", timeout=5) as response:
         seen = json.loads(response.read())
     service.stop()
 
