@@ -2,7 +2,7 @@
 
 Order of preference (see DESIGN.md, "Running it"):
 1. endpoints given in OMS_* environment variables (CI services, docker compose, ...);
-2. a Docker engine, through testcontainers (not implemented yet: says so);
+2. a Docker engine, through testcontainers (Kafka and PostgreSQL containers, local SMTP sink);
 3. the self-provisioned local stack, reused when already running.
 """
 
@@ -21,10 +21,6 @@ from devstack.stack import Stack, StackError
 MODE_ENV = "OMS_DEVSTACK_MODE"  # auto (default) | local | docker
 
 
-class DockerStackNotImplementedError(NotImplementedError):
-    pass
-
-
 def docker_answers(timeout: float = 5.0) -> bool:
     if shutil.which("docker") is None:
         return False
@@ -41,11 +37,9 @@ def ensure_stack() -> StackEndpoints:
         return given
     mode = os.environ.get(MODE_ENV, "auto")
     if mode == "docker" or (mode == "auto" and docker_answers()):
-        raise DockerStackNotImplementedError(
-            "A Docker engine answers, but devstack cannot provision through testcontainers yet. "
-            f"Set {MODE_ENV}=local to self-provision without Docker, or export OMS_KAFKA_BOOTSTRAP, "
-            "OMS_PG_DSN, OMS_SMTP_HOST and OMS_SMTP_PORT (e.g. for `docker compose up`)."
-        )
+        from devstack.containers import ensure_container_stack
+
+        return ensure_container_stack(StackPaths.from_env())
     return ensure_local_stack()
 
 
