@@ -1,10 +1,17 @@
-"""One message, end to end: decode, authorize, handle in one transaction with the inbox and the
+"""Messages, end to end: decode, authorize, handle in one transaction with the inbox and the
 outbox, reply. See DESIGN.md, "One command, end to end".
 
-Returning normally means the record may be acknowledged (its offset committed). Raising means it
-must be delivered again: the subscriber's NACK_ON_ERROR policy seeks back to it. Infrastructure
-failures (PostgreSQL or Kafka away) are retried indefinitely with backoff; any other failure is
-retried a few times and then dead-lettered, so one poisonous message cannot stop a partition.
+Records arrive in batches (one Kafka fetch). A batch of commands or events is handled in ONE
+PostgreSQL transaction, each message in its own savepoint: one commit (one WAL flush) and one
+offset commit per batch instead of per message, while a rejection still undoes only its own
+message. Order is kept: a partition's records are handled in offset order.
+
+Returning normally means the batch may be acknowledged (offsets committed). Raising means it must
+be delivered again: the subscriber's NACK_ON_ERROR policy seeks back to it, and the inbox makes
+the messages already committed harmless. Infrastructure failures (PostgreSQL or Kafka away) are
+retried indefinitely with backoff. Any other failure sends the batch through one message at a
+time, so a message that keeps failing is found, retried a few times and then dead-lettered:
+one poisonous message cannot stop a partition.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Generic
 
@@ -22,14 +30,15 @@ from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
 from contracts import errors
-from contracts.envelope import Actor, Command, DeadLetterV1, Envelope, Event, Kind, Query, ReplyV1, Role
+from contracts.envelope import Actor, Command, Envelope, Event, Kind, Query
 from services.runtime import inbox, logs, metrics, outbox
-from services.runtime.codec import DecodeFailure, OutgoingRecord, decode, encode, redact
+from services.runtime.codec import DecodeFailure, OutgoingRecord, decode, encode
 from services.runtime.db import Connection
 from services.runtime.faults import Faults
 from services.runtime.handling import Context, D, Handlers, Rejected
 from services.runtime.kafka import Producer
 from services.runtime.relay import OutboxRelay
+from services.runtime.replies import Letters, outcome_of
 from services.runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -47,6 +56,8 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 Clock = Callable[[], datetime]
+Records = Sequence[ConsumerRecord[Any, Any]]
+Item = tuple[Envelope, Any, Any]  # envelope, typed payload, handler
 
 
 def _utcnow() -> datetime:
@@ -72,29 +83,56 @@ class Dispatcher(Generic[D]):
         self.deps = deps
         self.clock = clock
         self.faults = Faults(settings.faults)
-        self.service_actor = Actor(agent_id=settings.service_name, role=Role.SYSTEM)
+        self.letters = Letters(settings.service_name, settings.topic_prefix)
         self._attempts: dict[tuple[str, int, int], int] = {}
 
     # --- entry points, one per kind of topic ---------------------------------------------
 
-    async def on_command(self, record: ConsumerRecord[Any, Any]) -> None:
-        await self._guarded(record, self._command)
+    async def on_commands(self, records: Records) -> None:
+        await self._batch(records, self._commands)
 
-    async def on_query(self, record: ConsumerRecord[Any, Any]) -> None:
-        await self._guarded(record, self._query)
+    async def on_events(self, records: Records) -> None:
+        await self._batch(records, self._events)
 
-    async def on_event(self, record: ConsumerRecord[Any, Any]) -> None:
-        await self._guarded(record, self._event)
+    async def on_queries(self, records: Records) -> None:
+        # Queries change nothing and need no order: answer them side by side.
+        await asyncio.gather(*(self._guarded(r, self._queries) for r in records))
 
     # --- failure policy ---------------------------------------------------------------------
 
-    async def _guarded(
-        self, record: ConsumerRecord[Any, Any], step: Callable[[ConsumerRecord[Any, Any]], Awaitable[None]]
-    ) -> None:
+    async def _batch(self, records: Records, step: Callable[[Records], Awaitable[None]]) -> None:
+        """Each partition's records in their own transaction, the partitions side by side: one
+        aggregate's messages keep their order, and the round trips of different partitions overlap."""
+        by_partition: dict[tuple[str, int], list[ConsumerRecord[Any, Any]]] = {}
+        for record in records:
+            by_partition.setdefault((record.topic, record.partition), []).append(record)
+        results = await asyncio.gather(
+            *(self._partition(group, step) for group in by_partition.values()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # redelivered; what other partitions committed is deduplicated by the inbox
+
+    async def _partition(self, records: Records, step: Callable[[Records], Awaitable[None]]) -> None:
+        if len(records) == 1:
+            await self._guarded(records[0], step)
+            return
+        try:
+            await step(records)
+        except TRANSIENT:
+            logger.warning("infrastructure unavailable; the batch will be retried", exc_info=True)
+            await asyncio.sleep(1.0)
+            raise
+        except Exception:  # find the culprit one message at a time
+            logger.warning("batch of %d failed; handling its messages one by one", len(records), exc_info=True)
+            for record in records:
+                await self._guarded(record, step)
+
+    async def _guarded(self, record: ConsumerRecord[Any, Any], step: Callable[[Records], Awaitable[None]]) -> None:
         where = (record.topic, record.partition, record.offset)
         attempt = self._attempts.get(where, 0) + 1
         try:
-            await step(record)
+            await step([record])
         except TRANSIENT:
             logger.warning("infrastructure unavailable; will retry %s", where, exc_info=True)
             self._attempts[where] = attempt
@@ -107,208 +145,165 @@ class Dispatcher(Generic[D]):
                 await asyncio.sleep(0.1 * attempt)
                 raise
             logger.exception("handler failed %d times; dead-lettering %s", attempt, where)
-            failure = DecodeFailure(errors.INTERNAL_ERROR, f"processing failed: {type(exc).__name__}")
-            await self._dead_letter(record, failure)
-            await self._reply_failure(record, failure)
+            await self._refuse(record, DecodeFailure(errors.INTERNAL_ERROR, f"processing failed: {type(exc).__name__}"))
         self._attempts.pop(where, None)
 
     # --- commands ---------------------------------------------------------------------------
 
-    async def _command(self, record: ConsumerRecord[Any, Any]) -> None:
+    async def _commands(self, records: Records) -> None:
         started = time.perf_counter()
-        try:
-            envelope, command = decode(record.value, {Kind.COMMAND})
-            handler = self.handlers.commands.get(type(command))  # type: ignore[arg-type]
-            if handler is None:
-                raise DecodeFailure(
-                    errors.UNKNOWN_MESSAGE_TYPE,
-                    f"{envelope.type} is not handled by {self.settings.service_name}",
-                    envelope=envelope,
-                    reply_to=envelope.reply_to,
-                )
-        except DecodeFailure as failure:
-            await self._dead_letter(record, failure)
-            await self._reply_failure(record, failure)
+        items = await self._decode_all(records, Kind.COMMAND, self.handlers.commands)
+        if not items:
             return
-        assert isinstance(command, Command)
-        token = logs.trace.set(_trace(envelope))
-        try:
-            await self._handle_command(envelope, command, handler)
-        finally:
-            logs.trace.reset(token)
-            metrics.HANDLE_SECONDS.labels(self.settings.service_name, "command").observe(time.perf_counter() - started)
-
-    async def _handle_command(self, envelope: Envelope, command: Command, handler: Any) -> None:
-        duplicate_reply: dict[str, Any] | None = None
+        done: list[tuple[Envelope, Envelope]] = []
         async with self.pool.acquire() as conn, conn.transaction():
-            if await inbox.claim(conn, envelope):
-                reply, records = await self._decide(conn, envelope, command, handler)
-                await outbox.add_many(conn, records)
-                stored = {"topic": envelope.reply_to, "envelope": reply.model_dump(mode="json")}
-                await inbox.complete(conn, envelope, _outcome(reply), stored)
-                metrics.MESSAGES.labels(self.settings.service_name, envelope.type, _outcome(reply)).inc()
-                if _outcome(reply) == "rejected":
-                    logger.info("%s rejected: %s", envelope.type, reply.payload.get("code"))
-            else:
-                duplicate_reply = await inbox.stored_reply(conn, envelope) or {}
-        if duplicate_reply is not None:
-            await self._resend_reply(envelope, duplicate_reply)
-            return
-        self.faults.point("crash_after_commit", envelope.type)
-        self.relay.wake()
+            fresh = await inbox.claim_many(conn, [envelope for envelope, _, _ in items])
+            outgoing: list[OutgoingRecord] = []
+            for envelope, command, handler in items:
+                if envelope.message_id not in fresh:
+                    continue
+                fresh.discard(envelope.message_id)  # the same id twice in one batch: the second is a duplicate
+                with _traced(envelope):
+                    reply, records_out = await self._decide(conn, envelope, command, handler)
+                outgoing += records_out
+                done.append((envelope, reply))
+            await outbox.add_many(conn, outgoing)
+            await inbox.complete_many(conn, [(e.message_id, outcome_of(r), _stored(e, r)) for e, r in done])
+            handled = {envelope.message_id for envelope, _ in done}
+            repeated = [envelope for envelope, _, _ in items if envelope.message_id not in handled]
+            stored = await inbox.stored_replies(conn, [e.message_id for e in repeated]) if repeated else {}
+        self._after_commit("command", [envelope for envelope, _ in done], started)
+        for envelope, reply in done:
+            self._count(envelope, outcome_of(reply))
+        for envelope in repeated:
+            await self._resend_reply(envelope, stored.get(envelope.message_id, {}))
 
     async def _decide(
         self, conn: Connection, envelope: Envelope, command: Command, handler: Any
     ) -> tuple[Envelope, list[OutgoingRecord]]:
         if envelope.actor.role not in type(command).ALLOWED_ROLES:
             allowed = ", ".join(sorted(r.value for r in type(command).ALLOWED_ROLES))
-            reply = self._rejection(
-                envelope,
-                Rejected(
-                    errors.FORBIDDEN, f"role {envelope.actor.role.value} may not {envelope.type}; allowed: {allowed}"
-                ),
-            )
-            return reply, self._reply_records(envelope, reply)
+            message = f"role {envelope.actor.role.value} may not {envelope.type}; allowed: {allowed}"
+            reply = self.letters.rejected(envelope, Rejected(errors.FORBIDDEN, message))
+            return reply, self.letters.reply_records(envelope, reply)
         ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings)
+        self.faults.check_poison(envelope.payload)
         try:
-            async with conn.transaction():  # a savepoint: a rejection undoes the handler's writes
+            async with conn.transaction():  # a savepoint: a rejection undoes this message's writes only
                 result = await handler(ctx, command)
         except Rejected as rejection:
-            reply = self._rejection(envelope, rejection)
-            return reply, self._reply_records(envelope, reply)
-        reply = self._reply(
-            envelope,
-            ReplyV1(
-                request_id=envelope.message_id,
-                request_type=envelope.type,
-                status="accepted",
-                result=result.model_dump(mode="json") if isinstance(result, BaseModel) else None,
-            ),
+            reply = self.letters.rejected(envelope, rejection)
+            return reply, self.letters.reply_records(envelope, reply)
+        reply = self.letters.accepted(
+            envelope, result.model_dump(mode="json") if isinstance(result, BaseModel) else None
         )
-        return reply, [self._event_record(envelope, e) for e in ctx.emitted] + self._reply_records(envelope, reply)
+        events = [self.letters.event_record(envelope, e) for e in ctx.emitted]
+        return reply, events + self.letters.reply_records(envelope, reply)
+
+    # --- events -----------------------------------------------------------------------------
+
+    async def _events(self, records: Records) -> None:
+        started = time.perf_counter()
+        items = await self._decode_all(records, Kind.EVENT, self.handlers.events, quiet_unknown=True)
+        if not items:
+            return
+        outcomes: list[tuple[Envelope, str]] = []
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await inbox.claim_many(conn, [envelope for envelope, _, _ in items])
+            outgoing: list[OutgoingRecord] = []
+            for envelope, event, handler in items:
+                if envelope.message_id not in fresh:
+                    continue
+                fresh.discard(envelope.message_id)
+                ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings)
+                outcome = "handled"
+                with _traced(envelope):
+                    try:
+                        async with conn.transaction():
+                            await handler(ctx, event)
+                    except Rejected as rejection:
+                        logger.warning("event %s ignored: %s (%s)", envelope.type, rejection.message, rejection.code)
+                        outcome, ctx.emitted = f"ignored:{rejection.code}", []
+                outgoing += [self.letters.event_record(envelope, e) for e in ctx.emitted]
+                outcomes.append((envelope, outcome))
+            await outbox.add_many(conn, outgoing)
+            await inbox.complete_many(conn, [(e.message_id, outcome, None) for e, outcome in outcomes])
+        self._after_commit("event", [e for e, _ in outcomes], started)
+        for envelope, outcome in outcomes:
+            self._count(envelope, outcome)
 
     # --- queries ----------------------------------------------------------------------------
 
-    async def _query(self, record: ConsumerRecord[Any, Any]) -> None:
+    async def _queries(self, records: Records) -> None:
         started = time.perf_counter()
-        try:
-            envelope, query = decode(record.value, {Kind.QUERY})
-            handler = self.handlers.queries.get(type(query))  # type: ignore[arg-type]
-            if handler is None:
-                raise DecodeFailure(
-                    errors.UNKNOWN_MESSAGE_TYPE,
-                    f"{envelope.type} is not answered by {self.settings.service_name}",
-                    envelope=envelope,
-                    reply_to=envelope.reply_to,
-                )
-        except DecodeFailure as failure:
-            await self._dead_letter(record, failure)
-            await self._reply_failure(record, failure)
-            return
-        assert isinstance(query, Query)
-        token = logs.trace.set(_trace(envelope))
-        try:
-            reply = await self._answer(envelope, query, handler)
-            metrics.MESSAGES.labels(self.settings.service_name, envelope.type, _outcome(reply)).inc()
+        for envelope, query, handler in await self._decode_all(records, Kind.QUERY, self.handlers.queries):
+            with _traced(envelope):
+                reply = await self._answer(envelope, query, handler)
+            self._count(envelope, outcome_of(reply))
             if envelope.reply_to:
                 await self.producer.send(encode(reply, envelope.reply_to, None))
-        finally:
-            logs.trace.reset(token)
             metrics.HANDLE_SECONDS.labels(self.settings.service_name, "query").observe(time.perf_counter() - started)
 
     async def _answer(self, envelope: Envelope, query: Query, handler: Any) -> Envelope:
         if envelope.actor.role not in type(query).ALLOWED_ROLES:
-            return self._rejection(
-                envelope, Rejected(errors.FORBIDDEN, f"role {envelope.actor.role.value} may not {envelope.type}")
-            )
+            message = f"role {envelope.actor.role.value} may not {envelope.type}"
+            return self.letters.rejected(envelope, Rejected(errors.FORBIDDEN, message))
         async with self.pool.acquire() as conn:
             ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings)
             try:
                 async with conn.transaction(readonly=True):
                     result = await handler(ctx, query)
             except Rejected as rejection:
-                return self._rejection(envelope, rejection)
-        return self._reply(
-            envelope,
-            ReplyV1(
-                request_id=envelope.message_id,
-                request_type=envelope.type,
-                status="accepted",
-                result=result.model_dump(mode="json"),
-            ),
-        )
+                return self.letters.rejected(envelope, rejection)
+        return self.letters.accepted(envelope, result.model_dump(mode="json"))
 
-    # --- events -----------------------------------------------------------------------------
+    # --- shared steps -----------------------------------------------------------------------
 
-    async def _event(self, record: ConsumerRecord[Any, Any]) -> None:
-        try:
-            envelope, event = decode(record.value, {Kind.EVENT})
-        except DecodeFailure as failure:
-            if failure.code == errors.UNKNOWN_MESSAGE_TYPE:
-                return  # a newer producer's event: not ours to understand yet, not an error
-            await self._dead_letter(record, failure)
-            return
-        handler = self.handlers.events.get(type(event))  # type: ignore[arg-type]
-        if handler is None:
-            return
-        token = logs.trace.set(_trace(envelope))
-        started = time.perf_counter()
-        try:
-            async with self.pool.acquire() as conn, conn.transaction():
-                if not await inbox.claim(conn, envelope):
-                    return
-                ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings)
-                outcome = "handled"
-                try:
-                    async with conn.transaction():
-                        await handler(ctx, event)
-                except Rejected as rejection:
-                    logger.warning("event %s ignored: %s (%s)", envelope.type, rejection.message, rejection.code)
-                    outcome, ctx.emitted = f"ignored:{rejection.code}", []
-                await outbox.add_many(conn, [self._event_record(envelope, e) for e in ctx.emitted])
-                await inbox.complete(conn, envelope, outcome, None)
-            metrics.MESSAGES.labels(self.settings.service_name, envelope.type, outcome).inc()
+    async def _decode_all(
+        self, records: Records, kind: Kind, handlers: dict[Any, Any], quiet_unknown: bool = False
+    ) -> list[Item]:
+        """Typed messages with their handlers; the rest dead-lettered and answered."""
+        items: list[Item] = []
+        for record in records:
+            try:
+                envelope, message = decode(record.value, {kind})
+                handler = handlers.get(type(message))
+                if handler is None and not quiet_unknown:
+                    raise DecodeFailure(
+                        errors.UNKNOWN_MESSAGE_TYPE,
+                        f"{envelope.type} is not handled by {self.settings.service_name}",
+                        envelope=envelope,
+                        reply_to=envelope.reply_to,
+                    )
+            except DecodeFailure as failure:
+                if quiet_unknown and failure.code == errors.UNKNOWN_MESSAGE_TYPE:
+                    continue  # a newer producer's event: not ours to understand yet, not an error
+                await self._refuse(record, failure)
+                continue
+            if handler is not None:
+                items.append((envelope, message, handler))
+        return items
+
+    async def _refuse(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> None:
+        metrics.DEAD_LETTERS.labels(self.settings.service_name, failure.code).inc()
+        logger.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, failure.code)
+        letters = [self.letters.dead_letter(record, failure)]
+        reply = self.letters.failure_reply(record, failure)
+        await self.producer.send_batch(letters + ([reply] if reply else []))
+
+    def _after_commit(self, kind: str, envelopes: list[Envelope], started: float) -> None:
+        for envelope in envelopes:
             self.faults.point("crash_after_commit", envelope.type)
-            self.relay.wake()
-        finally:
-            logs.trace.reset(token)
-            metrics.HANDLE_SECONDS.labels(self.settings.service_name, "event").observe(time.perf_counter() - started)
+        self.relay.wake()
+        elapsed = time.perf_counter() - started
+        for _ in envelopes:
+            metrics.HANDLE_SECONDS.labels(self.settings.service_name, kind).observe(elapsed)
 
-    # --- building replies, events and dead letters -------------------------------------------
-
-    def _reply(self, request: Envelope, reply: ReplyV1) -> Envelope:
-        return Envelope.wrap(
-            reply, actor=self.service_actor, correlation_id=request.correlation_id, causation_id=request.message_id
-        )
-
-    def _rejection(self, request: Envelope, rejection: Rejected) -> Envelope:
-        return self._reply(
-            request,
-            ReplyV1(
-                request_id=request.message_id,
-                request_type=request.type,
-                status="rejected",
-                code=rejection.code,
-                message=rejection.message,
-                field_errors=rejection.field_errors,
-            ),
-        )
-
-    def _reply_records(self, request: Envelope, reply: Envelope) -> list[OutgoingRecord]:
-        return [encode(reply, request.reply_to, None)] if request.reply_to else []
-
-    def _event_record(self, cause: Envelope, event: Event) -> OutgoingRecord:
-        envelope = Envelope.wrap(
-            event, actor=cause.actor, correlation_id=cause.correlation_id, causation_id=cause.message_id
-        )
-        return encode(envelope, self.settings.topic(event.TOPIC), event.partition_key())
-
-    async def emit_standalone(
-        self, conn: Connection, event: Event, actor: Actor, correlation_id: uuid.UUID | None
-    ) -> None:
-        """Queue an event that no consumed message caused (a background worker's), in ``conn``'s transaction."""
-        envelope = Envelope.wrap(event, actor=actor, correlation_id=correlation_id)
-        await outbox.add(conn, encode(envelope, self.settings.topic(event.TOPIC), event.partition_key()))
+    def _count(self, envelope: Envelope, outcome: str) -> None:
+        metrics.MESSAGES.labels(self.settings.service_name, envelope.type, outcome).inc()
+        if outcome == "rejected":
+            with _traced(envelope):
+                logger.info("%s rejected", envelope.type)
 
     async def _resend_reply(self, request: Envelope, stored: dict[str, Any]) -> None:
         logger.info("duplicate %s %s: original reply re-sent", request.type, request.message_id)
@@ -317,65 +312,29 @@ class Dispatcher(Generic[D]):
             reply = Envelope.model_validate(stored["envelope"])
             await self.producer.send(encode(reply, stored["topic"], None))
 
-    async def _reply_failure(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> None:
-        reply_to = failure.reply_to or (failure.envelope.reply_to if failure.envelope else None)
-        if not reply_to:
-            return
-        env = failure.envelope
-        request_id = env.message_id if env else _header_uuid(record, "message_id")
-        reply = Envelope.wrap(
-            ReplyV1(
-                request_id=request_id,
-                request_type=env.type if env else "unknown",
-                status="rejected",
-                code=failure.code,
-                message=failure.message,
-                field_errors=failure.field_errors,
-            ),
-            actor=self.service_actor,
-            correlation_id=env.correlation_id if env else _header_uuid(record, "correlation_id"),
-            causation_id=request_id,
-        )
-        await self.producer.send(encode(reply, reply_to, None))
-
-    async def _dead_letter(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> None:
-        metrics.DEAD_LETTERS.labels(self.settings.service_name, failure.code).inc()
-        logger.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, failure.code)
-        letter = DeadLetterV1(
-            reason=failure.code,
-            message=failure.message,
-            field_errors=failure.field_errors,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=redact(record.key) if record.key else None,
-            original=redact(record.value),
-            service=self.settings.service_name,
-        )
-        envelope = Envelope.wrap(letter, actor=self.service_actor)
-        await self.producer.send(
-            encode(envelope, record.topic + ".dlq", record.key.decode(errors="replace") if record.key else None)
-        )
+    async def emit_standalone(
+        self, conn: Connection, event: Event, actor: Actor, correlation_id: uuid.UUID | None
+    ) -> None:
+        """Queue an event that no consumed message caused (a background worker's), in ``conn``'s transaction."""
+        await outbox.add(conn, self.letters.standalone_event_record(event, actor, correlation_id))
 
 
-def _outcome(reply: Envelope) -> str:
-    return str(reply.payload.get("status", "accepted"))
+def _stored(request: Envelope, reply: Envelope) -> dict[str, Any]:
+    return {"topic": request.reply_to, "envelope": reply.model_dump(mode="json")}
 
 
-def _trace(envelope: Envelope) -> dict[str, str]:
-    return {
-        "message_id": str(envelope.message_id),
-        "correlation_id": str(envelope.correlation_id),
-        "type": envelope.type,
-        "actor": envelope.actor.agent_id,
-    }
-
-
-def _header_uuid(record: ConsumerRecord[Any, Any], name: str) -> uuid.UUID:
-    for key, value in record.headers or ():
-        if key == name:
-            try:
-                return uuid.UUID(value.decode())
-            except (ValueError, UnicodeDecodeError):
-                break
-    return uuid.UUID(int=0)
+@contextmanager
+def _traced(envelope: Envelope) -> Iterator[None]:
+    """Log lines written while handling a message carry its ids."""
+    token = logs.trace.set(
+        {
+            "message_id": str(envelope.message_id),
+            "correlation_id": str(envelope.correlation_id),
+            "type": envelope.type,
+            "actor": envelope.actor.agent_id,
+        }
+    )
+    try:
+        yield
+    finally:
+        logs.trace.reset(token)

@@ -6,36 +6,41 @@ what, when, and whether it was accepted."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from contracts.envelope import Envelope
 from services.runtime.db import Connection
 
 
-async def claim(conn: Connection, envelope: Envelope) -> bool:
-    """True when this message id was not seen before (and is now claimed in this transaction)."""
-    status = await conn.execute(
+async def claim_many(conn: Connection, envelopes: list[Envelope]) -> set[uuid.UUID]:
+    """Claim a batch in one statement; returns the ids not seen before."""
+    rows = await conn.fetch(
         "INSERT INTO inbox (message_id, message_type, kind, actor_id, actor_role, correlation_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING",
-        envelope.message_id,
-        f"{envelope.type}V{envelope.version}",
-        envelope.kind.value,
-        envelope.actor.agent_id,
-        envelope.actor.role.value,
-        envelope.correlation_id,
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[])"
+        " ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+        [e.message_id for e in envelopes],
+        [f"{e.type}V{e.version}" for e in envelopes],
+        [e.kind.value for e in envelopes],
+        [e.actor.agent_id for e in envelopes],
+        [e.actor.role.value for e in envelopes],
+        [e.correlation_id for e in envelopes],
     )
-    return status.endswith(" 1")
+    return {r["message_id"] for r in rows}
 
 
-async def complete(conn: Connection, envelope: Envelope, outcome: str, reply: dict[str, Any] | None) -> None:
-    await conn.execute(
-        "UPDATE inbox SET outcome = $2, reply = $3::jsonb WHERE message_id = $1",
-        envelope.message_id,
-        outcome,
-        json.dumps(reply) if reply is not None else None,
-    )
+async def complete_many(conn: Connection, outcomes: list[tuple[uuid.UUID, str, dict[str, Any] | None]]) -> None:
+    if outcomes:
+        await conn.execute(
+            "UPDATE inbox SET outcome = u.outcome, reply = u.reply"
+            " FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(message_id, outcome, reply)"
+            " WHERE inbox.message_id = u.message_id",
+            [o[0] for o in outcomes],
+            [o[1] for o in outcomes],
+            [json.dumps(o[2]) if o[2] is not None else None for o in outcomes],
+        )
 
 
-async def stored_reply(conn: Connection, envelope: Envelope) -> dict[str, Any] | None:
-    raw = await conn.fetchval("SELECT reply FROM inbox WHERE message_id = $1", envelope.message_id)
-    return json.loads(raw) if raw else None
+async def stored_replies(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    rows = await conn.fetch("SELECT message_id, reply FROM inbox WHERE message_id = ANY($1::uuid[])", ids)
+    return {r["message_id"]: json.loads(r["reply"]) for r in rows if r["reply"]}

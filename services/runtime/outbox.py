@@ -24,10 +24,16 @@ async def add(conn: Connection, record: OutgoingRecord) -> None:
 
 
 async def add_many(conn: Connection, records: list[OutgoingRecord]) -> None:
+    """One statement for the whole batch: a round trip per row would dominate the transaction."""
     if records:
-        await conn.executemany(
-            "INSERT INTO outbox (topic, key, headers, value, message_id) VALUES ($1, $2, $3::jsonb, $4, $5)",
-            [(r.topic, r.key, json.dumps(r.headers), r.value, r.message_id) for r in records],
+        await conn.execute(
+            "INSERT INTO outbox (topic, key, headers, value, message_id)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[], $5::uuid[])",
+            [r.topic for r in records],
+            [r.key for r in records],
+            [json.dumps(r.headers) for r in records],
+            [r.value for r in records],
+            [r.message_id for r in records],
         )
 
 

@@ -59,11 +59,11 @@ class ServiceDefinition(Generic[D]):
     workers: list[Worker] = field(default_factory=list)
 
 
-async def _raw_record(message: Any) -> ConsumerRecord[Any, Any]:
+async def _raw_records(message: Any) -> tuple[ConsumerRecord[Any, Any], ...]:
     # The dispatcher decodes and validates itself, so a bad message becomes a reply and a dead
     # letter instead of an exception inside the framework.
-    record: ConsumerRecord[Any, Any] = message.raw_message
-    return record
+    raw = message.raw_message
+    return raw if isinstance(raw, tuple) else (raw,)
 
 
 def _union(classes: Sequence[type[Message]]) -> Any:
@@ -176,8 +176,10 @@ def _subscribe(
         "group_id": settings.group_id,
         "ack_policy": AckPolicy.NACK_ON_ERROR,
         "no_reply": True,
-        "decoder": _raw_record,
+        "decoder": _raw_records,
         "auto_offset_reset": "earliest",
+        "batch": True,
+        "max_records": settings.consume_batch_size,
     }
     handlers = definition.handlers
     name = definition.name
@@ -185,7 +187,7 @@ def _subscribe(
         commands = list(handlers.commands)
 
         async def on_command(record: Any) -> None:
-            await host.dispatcher().on_command(record)
+            await host.dispatcher().on_commands(record)
 
         on_command.__annotations__["record"] = _union(commands)  # documents the payloads in AsyncAPI
 
@@ -199,7 +201,7 @@ def _subscribe(
         queries = list(handlers.queries)
 
         async def on_query(record: Any) -> None:
-            await host.dispatcher().on_query(record)
+            await host.dispatcher().on_queries(record)
 
         on_query.__annotations__["record"] = _union(queries)  # documents the payloads in AsyncAPI
 
@@ -213,7 +215,7 @@ def _subscribe(
         events = [cls for cls in handlers.events if topic == cls.TOPIC]
 
         async def on_event(record: Any) -> None:
-            await host.dispatcher().on_event(record)
+            await host.dispatcher().on_events(record)
 
         on_event.__annotations__["record"] = _union(events)  # documents the payloads in AsyncAPI
 

@@ -50,6 +50,7 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = 0.5
     outbox_retention_hours: int = 24
     max_handler_attempts: int = 5
+    consume_batch_size: int = 200  # records handled in one transaction (one commit per batch)
     faults: str = ""  # test-only fault injection points, comma separated (see runtime.faults)
 
     @property

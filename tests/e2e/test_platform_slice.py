@@ -157,3 +157,40 @@ async def test_placed_order_is_confirmed_by_email(system: System, csr: OmsClient
     assert "$300.00" in mail.body(("plain",))  # 2 x 150.00 (149.995 rounds half-even to 150.00)
     rows = await system.fetch("orders", "SELECT status, total FROM orders WHERE order_number = $1", number)
     assert rows[0]["status"] == "submitted" and rows[0]["total"] == Decimal("300.00")
+
+
+@pytest.mark.capability("PLT-05", "PLT-03")
+async def test_a_message_that_always_fails_is_dead_lettered_and_its_batch_neighbours_are_applied(
+    system: System, csr: OmsClient
+) -> None:
+    marker = unique("poison")
+    system.restart("customers", {"OMS_FAULTS": f"poison:{marker}", "OMS_MAX_HANDLER_ATTEMPTS": "3"})
+    try:
+        # Same key, so the three land in one partition and, sent together, in one batch.
+        good_before = register_customer(csr, logon_id=f"{marker[:-4]}a.{unique()}")
+        poisoned = register_customer(csr, last_name=marker)
+        good_after = register_customer(csr, logon_id=f"{marker[:-4]}b.{unique()}")
+        envelopes = [csr.envelope(c) for c in (good_before, poisoned, good_after)]
+        for envelope in envelopes:
+            await csr.publish(envelope, "customers.commands", "same-partition")
+
+        letter = await first_event(
+            system, "customers.commands.dlq", lambda e: marker in e.payload["original"], timeout=60
+        )
+        assert letter.payload["reason"] == errors.INTERNAL_ERROR
+
+        async def replies_recorded() -> bool:
+            rows = await system.fetch(
+                "customers", "SELECT 1 FROM inbox WHERE message_id = ANY($1::uuid[])", [e.message_id for e in envelopes]
+            )
+            return len(rows) == 2
+
+        await eventually(replies_recorded, timeout=30)  # the poisoned one is not in the inbox: it was never applied
+        rows = await system.fetch(
+            "customers",
+            "SELECT logon_id FROM customers WHERE logon_id = ANY($1::text[])",
+            [good_before.logon_id, poisoned.logon_id, good_after.logon_id],
+        )
+        assert sorted(r["logon_id"] for r in rows) == sorted([good_before.logon_id, good_after.logon_id])
+    finally:
+        system.restart("customers")
