@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -242,8 +242,8 @@ class GetCustomerV1(_CustomerQuery):
 class ProfileChange(_Result):
     version: int
     changed_fields: list[str]
-    before: dict[str, object]
-    after: dict[str, object]
+    before: dict[str, Any]
+    after: dict[str, Any]
     reason: str | None
     changed_by: str
     changed_at: datetime
