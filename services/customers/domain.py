@@ -161,12 +161,8 @@ def register_guest(
     )
     change = _diff(guest, registered, reason="guest registered")
     change = replace(change, fields=[*change.fields, "password"])
-    event = replace_event(registered_event(registered), was_guest=True)
+    event = registered_event(registered).model_copy(update={"was_guest": True})
     return registered, change, [event, updated_event(registered, change.fields)]
-
-
-def replace_event(event: CustomerRegisteredV1, **changes: Any) -> CustomerRegisteredV1:
-    return event.model_copy(update=changes)
 
 
 def registered_event(customer: Customer) -> CustomerRegisteredV1:

@@ -200,7 +200,8 @@ async def test_the_temporary_password_is_e_mailed_to_the_customer(system: System
     temporary = open_sealed(event.payload["sealed_temporary_password"], system.private_key)
 
     mail = await system.mailbox().wait_for_async(
-        lambda m: str(command.email) in m.rcpt_tos and temporary in m.body(("plain",)), timeout=60
+        lambda m: str(command.email) in m.rcpt_tos and temporary in m.body(("plain",)) + m.body(("html",)),
+        timeout=60,
     )
 
     assert mail.subject
