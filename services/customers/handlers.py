@@ -1,64 +1,63 @@
-"""Thin handlers: open sealed secrets, ask the domain, save with the store, emit events."""
+"""Which handler answers which message. The handlers themselves are thin: open sealed secrets, ask
+the domain, save with the store, emit events."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+from contracts import customers as c
+from contracts.notifications import EmailSentV1
+from contracts.orders import (
+    OrderCancelledV1,
+    OrderChangedV1,
+    OrderPlacedV1,
+    QuoteSavedV1,
+    ReturnCreatedV1,
+    TrackableItemsFulfilledV1,
+)
+from services.customers import commands_activity, commands_logon, commands_profile, projections, queries
+from services.customers.deps import CustomersDeps
+from services.runtime.handling import Handlers
 
-import asyncpg
-
-from contracts import errors
-from contracts.customers import CustomerIdResult, RegisterCustomerV1
-from contracts.sealing import SealingError, open_sealed
-from services.customers import domain, passwords, store
-from services.customers.settings import CustomersSettings
-from services.runtime.handling import Context, Handlers, Rejected
-
-
-@dataclass(frozen=True)
-class CustomersDeps:
-    settings: CustomersSettings
-    sealing_key: str | None
-
-    def open_secret(self, sealed: str, field_name: str) -> str:
-        if self.sealing_key is None:
-            raise Rejected.field(errors.INVALID, field_name, "this service has no sealing key configured")
-        try:
-            return open_sealed(sealed, self.sealing_key)
-        except SealingError as exc:
-            raise Rejected.field(errors.INVALID, field_name, str(exc)) from None
-
-
-Ctx = Context[CustomersDeps]
+__all__ = ["CustomersDeps", "build_handlers"]
 
 
 def build_handlers() -> Handlers[CustomersDeps]:
-    handlers: Handlers[CustomersDeps] = Handlers()
-    handlers.command(RegisterCustomerV1)(register_customer)
-    return handlers
-
-
-async def register_customer(ctx: Ctx, cmd: RegisterCustomerV1) -> CustomerIdResult:
-    password = ctx.deps.open_secret(cmd.password, "payload.password")
-    if violation := passwords.policy_violation(password, cmd.logon_id):
-        raise Rejected.field("password_policy", "payload.password", f"{violation} ({passwords.POLICY})")
-    answer = ctx.deps.open_secret(cmd.challenge_answer, "payload.challenge_answer") if cmd.challenge_answer else None
-    if answer is not None and not cmd.challenge_question:
-        raise Rejected.field(errors.INVALID, "payload.challenge_question", "a challenge answer needs its question")
-    if await store.logon_id_taken(ctx.conn, cmd.logon_id):
-        raise Rejected.field(errors.CONFLICT, "payload.logon_id", f"logon id {cmd.logon_id!r} is already taken")
-    customer, event = domain.register(cmd, uuid.uuid4(), ctx.now, ctx.actor)
-    password_hash = await passwords.hash_secret(password)
-    answer_hash = await passwords.hash_secret(passwords.normalize_answer(answer)) if answer else None
-    try:
-        await store.insert_customer(ctx.conn, customer, password_hash, answer_hash)
-    except asyncpg.UniqueViolationError:
-        raise Rejected.field(
-            errors.CONFLICT, "payload.logon_id", f"logon id {cmd.logon_id!r} is already taken"
-        ) from None
-    for address in customer.addresses:
-        await store.insert_address(
-            ctx.conn, customer.customer_id, address, ctx.now, default_billing=True, default_shipping=True
-        )
-    ctx.emit(event)
-    return CustomerIdResult(customer_id=customer.customer_id, version=customer.version)
+    h: Handlers[CustomersDeps] = Handlers()
+    # CUS-01, CUS-02, CUS-05, CUS-06
+    h.command(c.RegisterCustomerV1)(commands_profile.register_customer)
+    h.command(c.CreateGuestCustomerV1)(commands_profile.create_guest)
+    h.command(c.UpdateCustomerProfileV1)(commands_profile.update_profile)
+    h.command(c.AddAddressV1)(commands_profile.add_address)
+    h.command(c.ModifyAddressV1)(commands_profile.modify_address)
+    h.command(c.DeleteAddressV1)(commands_profile.delete_address)
+    # CUS-07, CUS-08
+    h.command(c.AuthenticateCustomerV1)(commands_logon.authenticate)
+    h.command(c.ReportFailedLogonV1)(commands_logon.report_failed_logon)
+    h.command(c.EnableCustomerV1)(commands_logon.enable)
+    h.command(c.ResetPasswordV1)(commands_logon.reset_password)
+    h.command(c.ChangePasswordV1)(commands_logon.change_password)
+    # CUS-09, CUS-12, CUS-13
+    h.command(c.RecordActivityNoteV1)(commands_activity.record_note)
+    h.command(c.CreateTicklerV1)(commands_activity.create_tickler)
+    h.command(c.ReassignTicklerV1)(commands_activity.reassign_tickler)
+    h.command(c.CloseTicklerV1)(commands_activity.close_tickler)
+    h.command(c.CreateAccountV1)(commands_activity.create_account)
+    # Queries
+    h.query(c.GetCustomerV1)(queries.get_customer)
+    h.query(c.GetProfileChangesV1)(queries.get_profile_changes)
+    h.query(c.FindCustomersV1)(queries.find_customers)
+    h.query(c.FindAccountsV1)(queries.find_accounts)
+    h.query(c.GetActivityCodesV1)(queries.get_activity_codes)
+    h.query(c.GetContactHistoryV1)(queries.get_contact_history)
+    h.query(c.GetCustomerHistoryV1)(queries.get_customer_history)
+    h.query(c.ListAssetsV1)(queries.list_assets)
+    h.query(c.ListTicklersV1)(queries.list_ticklers)
+    h.query(c.GetTicklerHistoryV1)(queries.get_tickler_history)
+    # Other services' events: history (CUS-11), assets (CUS-14), contact history (CUS-10)
+    h.event(OrderPlacedV1)(projections.on_order_placed)
+    h.event(OrderChangedV1)(projections.on_order_changed)
+    h.event(OrderCancelledV1)(projections.on_order_cancelled)
+    h.event(QuoteSavedV1)(projections.on_quote_saved)
+    h.event(ReturnCreatedV1)(projections.on_return_created)
+    h.event(TrackableItemsFulfilledV1)(projections.on_trackable_items_fulfilled)
+    h.event(EmailSentV1)(projections.on_email_sent)
+    return h

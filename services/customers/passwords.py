@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
+import string
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -25,6 +27,18 @@ def policy_violation(password: str, logon_id: str | None) -> str | None:
     if logon_id and password.lower() == logon_id.lower():
         return "password must not be the logon id"
     return None
+
+
+# No 0/O, 1/l/I: a temporary password is read from an e-mail and typed by a person.
+_TEMPORARY_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+
+
+def generate_temporary(length: int = 14) -> str:
+    """A random temporary password that meets the policy (about 80 bits of entropy)."""
+    while True:
+        candidate = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(length))
+        if policy_violation(candidate, None) is None:
+            return candidate
 
 
 async def hash_secret(secret: str) -> str:

@@ -1,0 +1,84 @@
+"""Find customers and accounts (CUS-03, CUS-13): partial, case-insensitive, combined criteria,
+paged.
+
+Every criterion becomes ``column ILIKE '%term%'`` on a column with a trigram GIN index (migration
+002), so PostgreSQL narrows the candidates through the index instead of reading every customer.
+The SQL text is assembled only from the fixed fragments below; the user's terms are always bind
+parameters, with LIKE's wildcards escaped so that ``%`` and ``_`` match themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import asyncpg
+
+from contracts.customers import FindCustomersV1
+from services.runtime.db import Connection
+
+_FRAGMENTS = {
+    "logon_id": "c.logon_id ILIKE {p}",
+    "first_name": "c.first_name ILIKE {p}",
+    "last_name": "c.last_name ILIKE {p}",
+    "email": "c.email ILIKE {p}",
+    "phone": "c.phone_digits LIKE {p}",
+    "postal_code": "EXISTS (SELECT 1 FROM addresses a WHERE a.customer_id = c.customer_id AND a.postal_code ILIKE {p})",
+    "account": """c.account_id IN (SELECT account_id FROM accounts
+                      WHERE name ILIKE {p} OR account_number ILIKE {p})""",
+}
+
+
+def contains(term: str) -> str:
+    """The LIKE pattern matching ``term`` anywhere, with its own wildcards taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def normalized(criterion: str, term: str) -> str:
+    if criterion == "phone":
+        return re.sub(r"\D", "", term)  # "(555) 010" finds "+1 555 010 1234"
+    return term
+
+
+def criteria(query: FindCustomersV1) -> dict[str, str]:
+    """The criteria given, normalized. A phone criterion without digits is no criterion."""
+    given = {name: getattr(query, name) for name in _FRAGMENTS if getattr(query, name)}
+    return {name: normalized(name, term) for name, term in given.items() if normalized(name, term)}
+
+
+def customers_sql(query: FindCustomersV1) -> tuple[str, list[Any]]:
+    terms = criteria(query)
+    where: list[str] = []
+    args: list[Any] = []
+    for name, term in terms.items():
+        args.append(contains(term))
+        where.append(_FRAGMENTS[name].format(p=f"${len(args)}"))
+    if not query.include_guests:
+        where.append("NOT c.guest")
+    args += [query.page.size + 1, (query.page.number - 1) * query.page.size]
+    sql = f"""SELECT c.customer_id, c.logon_id, c.guest, c.status, c.first_name, c.last_name, c.email, c.phone,
+                  acc.account_number, acc.name AS account_name,
+                  (SELECT a.postal_code FROM addresses a WHERE a.customer_id = c.customer_id
+                    ORDER BY a.default_billing DESC, a.created_at LIMIT 1) AS postal_code
+             FROM customers c LEFT JOIN accounts acc ON acc.account_id = c.account_id
+            WHERE {" AND ".join(where) or "true"}
+            ORDER BY lower(c.last_name), lower(c.first_name), c.customer_id
+            LIMIT ${len(args) - 1} OFFSET ${len(args)}"""  # noqa: S608 - fixed fragments; terms are parameters
+    return sql, args
+
+
+async def find_customers(conn: Connection, query: FindCustomersV1) -> list[asyncpg.Record]:
+    sql, args = customers_sql(query)
+    return await conn.fetch(sql, *args)
+
+
+async def find_accounts(conn: Connection, text: str, limit: int, offset: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT a.*, (SELECT count(*) FROM customers c WHERE c.account_id = a.account_id) AS members
+             FROM accounts a WHERE a.name ILIKE $1 OR a.account_number ILIKE $1
+            ORDER BY lower(a.name), a.account_id LIMIT $2 OFFSET $3""",
+        contains(text),
+        limit,
+        offset,
+    )

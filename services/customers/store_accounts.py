@@ -1,0 +1,42 @@
+"""SQL of accounts: the business entities customers belong to (CUS-13)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.runtime.db import Connection
+
+
+async def next_account_number(conn: Connection) -> str:
+    return f"A{await conn.fetchval('SELECT nextval($1::regclass)', 'account_numbers')}"
+
+
+async def insert_account(conn: Connection, values: dict[str, Any], now: datetime, by: str) -> None:
+    """Raises asyncpg.UniqueViolationError when the account number is taken."""
+    await conn.execute(
+        """INSERT INTO accounts (account_id, account_number, name, email, phone, attributes, created_at, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)""",
+        values["account_id"],
+        values["account_number"],
+        values["name"],
+        values["email"],
+        values["phone"],
+        json.dumps(values["attributes"]),
+        now,
+        by,
+    )
+
+
+async def exists(conn: Connection, account_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM accounts WHERE account_id = $1", account_id))
+
+
+async def summary(conn: Connection, account_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT account_id, account_number, name FROM accounts WHERE account_id = $1", account_id
+    )
