@@ -125,8 +125,11 @@ def _line_rule_applies(rule: Rule, line: OrderLineDetail, currency: str) -> bool
 
 def _rule_amount(kind: str, value: Decimal, base: Decimal, per_unit_of: int = 1) -> Decimal:
     """A percentage of ``base``, or an amount (per unit for line rules), never more than ``base``."""
-    amount = percent_of(base, value) if kind == "percent" else money(value) * per_unit_of
-    return min(amount, base)
+    return min(_raw_amount(kind, value, base, per_unit_of), base)
+
+
+def _raw_amount(kind: str, value: Decimal, base: Decimal, per_unit_of: int = 1) -> Decimal:
+    return percent_of(base, value) if kind == "percent" else money(value) * per_unit_of
 
 
 # --- order-level discounts ----------------------------------------------------------------------
@@ -171,7 +174,7 @@ def _coupon_discount(coupon: CouponTerms, subtotal: Decimal, currency: str) -> O
         return view.model_copy(update={"note": f"only for orders in {coupon.currency}"})
     if coupon.min_subtotal is not None and subtotal < coupon.min_subtotal:
         return view.model_copy(update={"note": f"applies from a subtotal of {money(coupon.min_subtotal)}"})
-    return view.model_copy(update={"amount": _rule_amount(coupon.kind, coupon.value, subtotal)})
+    return view.model_copy(update={"amount": _raw_amount(coupon.kind, coupon.value, subtotal)})
 
 
 def _capped(discounts: list[OrderDiscountView], subtotal: Decimal) -> list[OrderDiscountView]:

@@ -4,12 +4,13 @@ Every product gets a unique SKU, so tests never share stock or prices on the ses
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
 
 from contracts.common import Address, Money
-from contracts.envelope import ReplyV1
+from contracts.envelope import Command, ReplyV1
 from contracts.orders import (
     AddCartLineV1,
     AddPaymentInstructionV1,
@@ -146,3 +147,12 @@ async def ready_cart(
 
 async def view(client: OmsClient, order_id: uuid.UUID) -> OrderDetails:
     return OrderDetails.model_validate(accepted(await client.send(GetOrderV1(order_id=order_id))))
+
+
+async def send_with(client: OmsClient, command: Command, **payload: Any) -> ReplyV1:
+    """Send ``command`` with fields of its payload replaced as they are, unvalidated: what a
+    careless channel could put on the topic."""
+    envelope = client.envelope(command)
+    raw = envelope.model_dump(mode="json")
+    raw["payload"] = {**raw["payload"], **payload}
+    return await client.send_raw_and_wait(command.TOPIC, json.dumps(raw).encode(), envelope.message_id)
