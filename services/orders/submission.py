@@ -132,7 +132,11 @@ def _shipping_problems(order: OrderView, policy: PricingPolicy) -> list[FieldErr
 def payment_problems(order: OrderView, now: datetime) -> list[FieldError]:
     usable = [p for p in order.payments if p.status != "declined"]
     found = [
-        _err(f"payments[{p.payment_id}]", "payment_declined", f"payment {p.payment_id} was declined; remove it")
+        _err(
+            f"payments[{p.payment_id}]",
+            "payment_declined",
+            f"payment {p.payment_id} was declined: remove it and add another way to pay",
+        )
         for p in order.payments
         if p.status == "declined"
     ]
@@ -142,7 +146,8 @@ def payment_problems(order: OrderView, now: datetime) -> list[FieldError]:
         if p.method == "card" and p.expiry_month and p.expiry_year and expired(p.expiry_month, p.expiry_year, now)
     ]
     if not usable:
-        found.append(_err("payments", "missing_payment", "no payment instruction"))
+        if not found:  # a declined instruction already says what to do
+            found.append(_err("payments", "missing_payment", "no payment instruction"))
         return found
     short = payment_shortfall(order)
     if short > 0:
