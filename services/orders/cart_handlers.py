@@ -32,15 +32,14 @@ from contracts.orders import (
 )
 from services.orders import cart, catalog_store, store
 from services.orders.deps import Ctx
-from services.orders.editing import commit, editable, ensure_new, load, payment_instruction, result
+from services.orders.editing import commit, editable, ensure_new, known_customer, load, payment_instruction, result
 from services.orders.pricing import money
 
 
 async def create_cart(ctx: Ctx, cmd: CreateCartV1) -> OrderChangeResult:
     await ensure_new(ctx, cmd.order_id)
     customer_id = cmd.customer_id or uuid.uuid4()
-    known = await store.customer(ctx.conn, customer_id) if cmd.customer_id else None
-    order = cart.new_cart(cmd, customer_id, known, ctx.now, ctx.actor)
+    order = cart.new_cart(cmd, customer_id, await known_customer(ctx, cmd), ctx.now, ctx.actor)
     who = "guest" if order.guest else "customer"
     return await commit(ctx, order, "created", f"cart created for {who} {customer_id}", new=True)
 

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from contracts import errors
 from contracts.orders import (
     CardPaymentInput,
+    CreateCartV1,
     InvoicePaymentInput,
     OrderChangeResult,
     OrderView,
     PaymentView,
+    PlaceOrderV2,
 )
 from services.orders import cards, cart, catalog_store, domain, pricing, store
 from services.orders.deps import Ctx
@@ -38,6 +40,13 @@ async def editable(
 async def ensure_new(ctx: Ctx, order_id: uuid.UUID) -> None:
     if await store.load_order(ctx.conn, order_id) is not None:
         raise Rejected.field(errors.CONFLICT, "payload.order_id", f"order {order_id} already exists")
+
+
+async def known_customer(ctx: Ctx, cmd: CreateCartV1 | PlaceOrderV2) -> cart.CustomerName | None:
+    """What the customers service told us about this customer, when the command lacks it."""
+    if cmd.customer_id is None or (cmd.first_name and cmd.last_name and cmd.email):
+        return None
+    return await store.customer(ctx.conn, cmd.customer_id)
 
 
 async def priced(ctx: Ctx, order: OrderView) -> OrderView:

@@ -66,67 +66,57 @@ def _order_values(order: OrderView) -> tuple[Any, ...]:
     )
 
 
-async def insert_order(conn: Connection, order: OrderView, change: str, reason: str) -> None:
-    await conn.execute(
-        f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES"  # noqa: S608 - a constant column list
-        " ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14::jsonb,$15,$16,$17,$18,$19,$20,$21,$22)",
-        *_order_values(order),
+# One statement each (PostgreSQL runs the data-modifying CTEs together): the order row, its lines
+# and the new version row go in one round trip, which is most of what a change costs.
+_LINES_AND_VERSION = """
+    l AS (
+        INSERT INTO order_lines (order_id, line_no, sku, description, quantity, unit_price, line_total, discount, tax,
+            reserved_quantity, backordered_quantity)
+        SELECT $1::uuid, * FROM unnest($23::int[], $24::text[], $25::text[], $26::int[], $27::numeric[],
+            $28::numeric[], $29::numeric[], $30::numeric[], $31::int[], $32::int[])
+        ON CONFLICT (order_id, line_no) DO UPDATE SET sku = excluded.sku, description = excluded.description,
+            quantity = excluded.quantity, unit_price = excluded.unit_price, line_total = excluded.line_total,
+            discount = excluded.discount, tax = excluded.tax, reserved_quantity = excluded.reserved_quantity,
+            backordered_quantity = excluded.backordered_quantity
     )
-    await _write_lines(conn, order, replace=False)
-    await _write_version(conn, order, change, reason)
+    INSERT INTO order_versions (order_id, version, snapshot, reason, change, changed_by, changed_at)
+    VALUES ($1::uuid, $9, $14::jsonb, $33, $34, $13, $12)"""
+
+_INSERT = (
+    f"WITH o AS (INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14::jsonb,"  # noqa: S608 - constants
+    "$15,$16,$17,$18,$19,$20,$21,$22))," + _LINES_AND_VERSION
+)
+_UPDATE_ORDER = """WITH o AS (UPDATE orders SET order_number=$2, customer_id=$3, status=$4, currency=$5, total=$6,
+        email=$7, language=$8, version=$9, created_at=$10, created_by=$11, updated_at=$12, updated_by=$13,
+        doc=$14::jsonb, holds=$15, guest=$16, customer_name=$17, ship_to_names=$18, line_count=$19, label=$20,
+        submitted_at=$21, backorder_of=$22 WHERE order_id=$1),
+    d AS (DELETE FROM order_lines WHERE order_id = $1 AND NOT (line_no = ANY($23::int[]))),"""
+_UPDATE = _UPDATE_ORDER + _LINES_AND_VERSION
+
+
+def _line_arrays(order: OrderView) -> list[list[Any]]:
+    lines = order.lines
+    return [
+        [ln.line_no for ln in lines],
+        [ln.sku for ln in lines],
+        [ln.name for ln in lines],
+        [ln.quantity for ln in lines],
+        [ln.unit_price for ln in lines],
+        [ln.net for ln in lines],
+        [ln.discount for ln in lines],
+        [ln.tax for ln in lines],
+        [ln.reserved_quantity for ln in lines],
+        [ln.backordered_quantity for ln in lines],
+    ]
+
+
+async def insert_order(conn: Connection, order: OrderView, change: str, reason: str) -> None:
+    """Raises UniqueViolationError when the order id is taken."""
+    await conn.execute(_INSERT, *_order_values(order), *_line_arrays(order), reason, change)
 
 
 async def update_order(conn: Connection, order: OrderView, change: str, reason: str) -> None:
-    await conn.execute(
-        """UPDATE orders SET order_number=$2, customer_id=$3, status=$4, currency=$5, total=$6, email=$7,
-               language=$8, version=$9, created_at=$10, created_by=$11, updated_at=$12, updated_by=$13,
-               doc=$14::jsonb, holds=$15, guest=$16, customer_name=$17, ship_to_names=$18, line_count=$19,
-               label=$20, submitted_at=$21, backorder_of=$22
-           WHERE order_id=$1""",
-        *_order_values(order),
-    )
-    await _write_lines(conn, order, replace=True)
-    await _write_version(conn, order, change, reason)
-
-
-async def _write_lines(conn: Connection, order: OrderView, *, replace: bool) -> None:
-    if replace:
-        await conn.execute("DELETE FROM order_lines WHERE order_id = $1", order.order_id)
-    await conn.executemany(
-        """INSERT INTO order_lines (order_id, line_no, sku, description, quantity, unit_price, line_total,
-               discount, tax, reserved_quantity, backordered_quantity)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)""",
-        [
-            (
-                order.order_id,
-                ln.line_no,
-                ln.sku,
-                ln.name,
-                ln.quantity,
-                ln.unit_price,
-                ln.net,
-                ln.discount,
-                ln.tax,
-                ln.reserved_quantity,
-                ln.backordered_quantity,
-            )
-            for ln in order.lines
-        ],
-    )
-
-
-async def _write_version(conn: Connection, order: OrderView, change: str, reason: str) -> None:
-    await conn.execute(
-        "INSERT INTO order_versions (order_id, version, snapshot, reason, change, changed_by, changed_at)"
-        " VALUES ($1,$2,$3::jsonb,$4,$5,$6,$7)",
-        order.order_id,
-        order.version,
-        order.model_dump_json(),
-        reason,
-        change,
-        order.updated_by,
-        order.updated_at,
-    )
+    await conn.execute(_UPDATE, *_order_values(order), *_line_arrays(order), reason, change)
 
 
 _ORDER = "SELECT * FROM orders WHERE order_id = $1"
@@ -301,14 +291,20 @@ async def reserve_stock(
     lines = [ln for ln in lines if ln[2] > 0]
     if not lines:
         return
-    await conn.executemany(
-        "INSERT INTO stock_reservations (order_id, line_no, sku, quantity, reserved_at) VALUES ($1,$2,$3,$4,$5)",
-        [(order_id, no, sku, qty, now) for no, sku, qty in lines],
+    await conn.execute(
+        """WITH r AS (
+               INSERT INTO stock_reservations (order_id, line_no, sku, quantity, reserved_at)
+               SELECT $1::uuid, u.line_no, u.sku, u.quantity, $5::timestamptz
+               FROM unnest($2::int[], $3::text[], $4::int[]) AS u(line_no, sku, quantity)
+               RETURNING sku, quantity)
+           UPDATE products p SET reserved = p.reserved + s.quantity
+           FROM (SELECT sku, sum(quantity) AS quantity FROM r GROUP BY sku) s WHERE p.sku = s.sku""",
+        order_id,
+        [no for no, _, _ in lines],
+        [sku for _, sku, _ in lines],
+        [qty for _, _, qty in lines],
+        now,
     )
-    by_sku: dict[str, int] = {}
-    for _, sku, qty in lines:
-        by_sku[sku] = by_sku.get(sku, 0) + qty
-    await conn.executemany("UPDATE products SET reserved = reserved + $2 WHERE sku = $1", sorted(by_sku.items()))
 
 
 async def release_stock(conn: Connection, order_id: uuid.UUID) -> int:
@@ -324,9 +320,12 @@ async def release_stock(conn: Connection, order_id: uuid.UUID) -> int:
 
 
 async def used_coupons(conn: Connection, codes: Iterable[str], customer_id: uuid.UUID) -> set[str]:
+    codes = list(codes)
+    if not codes:
+        return set()
     rows = await conn.fetch(
         "SELECT DISTINCT code FROM coupon_redemptions WHERE code = ANY($1::text[]) AND customer_id = $2",
-        list(codes),
+        codes,
         customer_id,
     )
     return {r["code"] for r in rows}
@@ -347,7 +346,14 @@ async def redeem_coupons(
 # --- what orders knows of customers ---------------------------------------------------------------
 
 
+async def lock_customer(conn: Connection, customer_id: uuid.UUID) -> None:
+    """Serialize, per customer, reading a customer's names for a new cart with storing them from an
+    event: else a cart created while the event is handled would be missed by both."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1::bigint)", customer_id.int & 0x7FFF_FFFF_FFFF_FFFF)
+
+
 async def customer(conn: Connection, customer_id: uuid.UUID) -> CustomerName | None:
+    await lock_customer(conn, customer_id)
     row = await conn.fetchrow(
         "SELECT first_name, last_name, email, language FROM customer_names WHERE customer_id = $1", customer_id
     )
@@ -355,6 +361,7 @@ async def customer(conn: Connection, customer_id: uuid.UUID) -> CustomerName | N
 
 
 async def remember_customer(conn: Connection, customer_id: uuid.UUID, who: CustomerName, now: datetime) -> None:
+    await lock_customer(conn, customer_id)
     await conn.execute(
         """INSERT INTO customer_names (customer_id, first_name, last_name, email, language, updated_at)
            VALUES ($1,$2,$3,$4,$5,$6)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
+import asyncpg
+
+from contracts import errors
 from contracts.orders import (
     OrderChangeResult,
     OrderPlacedResult,
@@ -18,7 +21,8 @@ from contracts.orders import (
 from services.orders import cart, catalog_store, domain, pricing, store, submission
 from services.orders.catalog import Product
 from services.orders.deps import Ctx
-from services.orders.editing import commit, ensure_new, load, payment_instruction
+from services.orders.editing import commit, known_customer, load, payment_instruction
+from services.runtime.handling import Rejected
 
 
 async def submit_order(ctx: Ctx, cmd: SubmitOrderV1) -> SubmitResult:
@@ -61,7 +65,7 @@ async def submit(
         second_number = domain.order_number(await store.next_order_sequence(conn))
         done, second = submission.split_backorders(done, allocation, uuid.uuid4(), second_number)
     done = domain.next_version(done, now, agent)
-    await (store.insert_order if new else store.update_order)(conn, done, change, reason)
+    await _save(ctx, done, change, reason, new=new)
     await store.reserve_stock(
         conn, done.order_id, [(ln.line_no, ln.sku, ln.reserved_quantity) for ln in done.lines], now
     )
@@ -85,6 +89,16 @@ async def submit(
         backorder_order_id=second.order_id if second else None,
         backorder_order_number=second.order_number if second else None,
     )
+
+
+async def _save(ctx: Ctx, order: OrderView, change: str, reason: str, *, new: bool) -> None:
+    if not new:
+        await store.update_order(ctx.conn, order, change, reason)
+        return
+    try:
+        await store.insert_order(ctx.conn, order, change, reason)
+    except asyncpg.UniqueViolationError:  # the id a channel chose is taken: checked here, not before
+        raise Rejected.field(errors.CONFLICT, "payload.order_id", f"order {order.order_id} already exists") from None
 
 
 async def _resubmit(ctx: Ctx, order: OrderView) -> SubmitResult:
@@ -125,9 +139,8 @@ async def place_order(ctx: Ctx, cmd: PlaceOrderV1) -> OrderPlacedResult:
 
 async def place_order_v2(ctx: Ctx, cmd: PlaceOrderV2) -> SubmitResult:
     """A complete order in one command: built as a cart in memory, then submitted like one."""
-    await ensure_new(ctx, cmd.order_id)
     customer_id = cmd.customer_id or uuid.uuid4()
-    known = await store.customer(ctx.conn, customer_id) if cmd.customer_id else None
+    known = await known_customer(ctx, cmd)
     order = cart.new_cart(cmd, customer_id, known, ctx.now, ctx.actor)
     products = await catalog_store.products(ctx.conn, (ln.sku for ln in cmd.lines), for_update=True)
     settings = ctx.deps.settings
