@@ -225,7 +225,3 @@ def placed_event(order: OrderView) -> OrderPlacedV1:
         attributes=order.attributes,
         placed_by=order.submitted_by,
     )
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    return f"{amount.quantize(CENT)} {currency}"

@@ -141,4 +141,4 @@ async def test_the_seed_catalog_loads_twice_with_the_same_result(feed: OmsClient
     tents = CatalogPage.model_validate(accepted(await csr.send(SearchCatalogV1(text="tent", currency="EUR"))))
     assert tents.total >= 3
     some = tents.items[0]
-    assert {p.currency for p in some.prices} == {"USD", "EUR"} and some.version == 2
+    assert {p.currency for p in some.prices} == {"USD", "EUR"} and some.version >= 2  # upserted twice

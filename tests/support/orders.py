@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +19,16 @@ from contracts.orders import (
     CreateCartV1,
     GetOrderV1,
     OrderDetails,
+    OrderLineDetail,
+    OrderView,
     SetBillingAddressV1,
     SetShippingV1,
     ShipTo,
     UpsertProductV1,
 )
 from csr.client import OmsClient
+from services.orders.pricing import PricingPolicy
+from services.orders.settings import OrdersSettings
 from tests.support.builders import unique
 
 # Test numbers of the card brands (they pass the checksum; no real account behind them).
@@ -156,3 +161,40 @@ async def send_with(client: OmsClient, command: Command, **payload: Any) -> Repl
     raw = envelope.model_dump(mode="json")
     raw["payload"] = {**raw["payload"], **payload}
     return await client.send_raw_and_wait(command.TOPIC, json.dumps(raw).encode(), envelope.message_id)
+
+
+# --- pure builders for unit tests of the order rules ------------------------------------------------
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+SETTINGS = OrdersSettings()
+POLICY = PricingPolicy(SETTINGS.shipping_modes, "standard", SETTINGS.tax_rates, Decimal(0))
+
+IL = Address(first_name="Jane", last_name="Doe", line1="1 Main St", city="Springfield", region="IL",
+             postal_code="62701", country="US")  # fmt: skip
+DE = Address(line1="Hauptstr. 1", city="Berlin", postal_code="10115", country="DE")
+FR = Address(line1="1 rue de Rivoli", city="Paris", postal_code="75001", country="FR")
+
+
+def line(no: int, sku: str, qty: int, price: str, ship_to: ShipTo | None = None) -> OrderLineDetail:
+    p = Decimal(price)
+    return OrderLineDetail(
+        line_no=no, sku=sku, name=sku, quantity=qty, unit_price=p, subtotal=p, net=p, total=p, ship_to=ship_to
+    )
+
+
+def order(lines: list[OrderLineDetail], currency: str = "USD", **kw: Any) -> OrderView:
+    fields: dict[str, Any] = {
+        "order_id": uuid.uuid4(),
+        "status": "cart",
+        "customer_id": uuid.uuid4(),
+        "currency": currency,
+        "lines": lines,
+        "ship_to": ShipTo(address=IL, shipping_mode="standard"),
+        "version": 1,
+        "created_at": NOW,
+        "created_by": "csr",
+        "updated_at": NOW,
+        "updated_by": "csr",
+    }
+    fields.update(kw)
+    return OrderView(**fields)

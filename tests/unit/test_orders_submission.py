@@ -16,7 +16,7 @@ from services.orders.catalog import Product
 from services.orders.pricing import price_order
 from services.orders.submission import allocate_stock, problems, rejection, split_backorders, submitted
 from services.runtime.handling import Rejected
-from tests.unit.test_pricing import IL, NOW, POLICY, SETTINGS, line, order
+from tests.support.orders import IL, NOW, POLICY, SETTINGS, line, order
 
 D = Decimal
 

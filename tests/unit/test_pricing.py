@@ -3,51 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from contracts.common import Address
-from contracts.orders import ChargeDetail, OrderLineDetail, OrderView, PaymentView, ShipTo, SubtotalAdjustment
-from services.orders.pricing import CouponTerms, PricingPolicy, Rule, allocate, price_order, tax_rate
-from services.orders.settings import OrdersSettings
+from contracts.orders import ChargeDetail, PaymentView, ShipTo, SubtotalAdjustment
+from services.orders.pricing import CouponTerms, Rule, allocate, price_order, tax_rate
+from tests.support.orders import DE, FR, IL, NOW, POLICY, line, order
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 D = Decimal
-SETTINGS = OrdersSettings()
-POLICY = PricingPolicy(SETTINGS.shipping_modes, "standard", SETTINGS.tax_rates, D(0))
-
-IL = Address(first_name="Jane", last_name="Doe", line1="1 Main St", city="Springfield", region="IL",
-             postal_code="62701", country="US")  # fmt: skip
-DE = Address(line1="Hauptstr. 1", city="Berlin", postal_code="10115", country="DE")
-FR = Address(line1="1 rue de Rivoli", city="Paris", postal_code="75001", country="FR")
-
-
-def line(no: int, sku: str, qty: int, price: str, ship_to: ShipTo | None = None) -> OrderLineDetail:
-    p = D(price)
-    return OrderLineDetail(
-        line_no=no, sku=sku, name=sku, quantity=qty, unit_price=p, subtotal=p, net=p, total=p, ship_to=ship_to
-    )
-
-
-def order(lines: list[OrderLineDetail], currency: str = "USD", **kw: Any) -> OrderView:
-    fields: dict[str, Any] = {
-        "order_id": uuid.uuid4(),
-        "status": "cart",
-        "customer_id": uuid.uuid4(),
-        "currency": currency,
-        "lines": lines,
-        "ship_to": ShipTo(address=IL, shipping_mode="standard"),
-        "version": 1,
-        "created_at": NOW,
-        "created_by": "csr",
-        "updated_at": NOW,
-        "updated_by": "csr",
-    }
-    fields.update(kw)
-    return OrderView(**fields)
 
 
 FUEL_RULE = Rule("FUEL-6", "10% off six canisters", "line", "percent", D(10), sku="FUEL", min_quantity=6)
