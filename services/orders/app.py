@@ -15,7 +15,7 @@ from services.runtime.settings import ServiceSettings
 
 async def make_deps(settings: ServiceSettings, pool: asyncpg.Pool) -> OrdersDeps:
     assert isinstance(settings, OrdersSettings)
-    return OrdersDeps(settings=settings)
+    return OrdersDeps(settings=settings, sealing_key=settings.sealing_key())
 
 
 def create_service() -> ServiceDefinition[OrdersDeps]:

@@ -1,0 +1,63 @@
+"""Queries on carts and orders (ORD-11..ORD-13), answered from the service's own tables."""
+
+from __future__ import annotations
+
+from contracts import errors
+from contracts.orders import (
+    DiffOrderVersionsV1,
+    FindOrdersV1,
+    GetOrderV1,
+    GetOrderVersionV1,
+    OrderDetails,
+    OrderPage,
+    OrderVersionView,
+    OrderView,
+    VersionDiff,
+)
+from services.orders import store, versions
+from services.orders.deps import Ctx
+from services.runtime.handling import Rejected
+
+
+async def get_order(ctx: Ctx, query: GetOrderV1) -> OrderDetails:
+    if query.order_id is not None:
+        order = await store.load_order(ctx.conn, query.order_id)
+    else:
+        order = await store.load_order_by_number(ctx.conn, query.order_number or "")
+    if order is None:
+        raise Rejected(errors.NOT_FOUND, f"no cart or order {query.order_id or query.order_number}")
+    return OrderDetails(
+        order=order,
+        versions=await store.versions(ctx.conn, order.order_id),
+        comments=await store.comments(ctx.conn, order.order_id),
+    )
+
+
+async def _version(
+    ctx: Ctx, query: GetOrderVersionV1 | DiffOrderVersionsV1, number: int, field: str
+) -> OrderVersionView:
+    found = await store.version(ctx.conn, query.order_id, number)
+    if found is None:
+        raise Rejected.field(errors.NOT_FOUND, field, f"order {query.order_id} has no version {number}")
+    info, snapshot = found
+    return OrderVersionView(version=info, order=OrderView.model_validate(snapshot))
+
+
+async def get_order_version(ctx: Ctx, query: GetOrderVersionV1) -> OrderVersionView:
+    return await _version(ctx, query, query.version, "payload.version")
+
+
+async def diff_order_versions(ctx: Ctx, query: DiffOrderVersionsV1) -> VersionDiff:
+    before = await _version(ctx, query, query.from_version, "payload.from_version")
+    after = await _version(ctx, query, query.to_version, "payload.to_version")
+    return VersionDiff(
+        order_id=query.order_id,
+        from_version=before.version,
+        to_version=after.version,
+        differences=versions.diff(before.order.model_dump(mode="json"), after.order.model_dump(mode="json")),
+    )
+
+
+async def find_orders(ctx: Ctx, query: FindOrdersV1) -> OrderPage:
+    items, total = await store.find_orders(ctx.conn, query)
+    return OrderPage(items=items, total=total, page=query.page, page_size=query.page_size)
