@@ -19,6 +19,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from csr.errors import UsageError
 
@@ -97,16 +98,22 @@ def message_names(document: dict[str, Any]) -> dict[str, list[str]]:
     for channel in document.get("channels", {}).values():
         names: list[str] = []
         for ref in channel.get("messages", {}).values():
-            message = messages.get(str(ref.get("$ref", "")).rsplit("/", 1)[-1], {})
+            message = messages.get(_ref_name(ref), {})
             names.extend(_payload_names(message.get("payload", {}), schemas))
-        out[channel.get("address", "?")] = names
+        out.setdefault(channel.get("address", "?"), []).extend(
+            n for n in names if n not in out.get(channel.get("address", "?"), [])
+        )
     return out
 
 
+def _ref_name(node: dict[str, Any]) -> str:
+    """The last step of a ``$ref`` JSON pointer, unescaped (``%20``, ``~1``)."""
+    return unquote(str(node.get("$ref", "")).rsplit("/", 1)[-1]).replace("~1", "/").replace("~0", "~")
+
+
 def _payload_names(payload: dict[str, Any], schemas: dict[str, Any]) -> list[str]:
-    ref = payload.get("$ref")
-    if isinstance(ref, str):
-        name = ref.rsplit("/", 1)[-1]
+    if "$ref" in payload:
+        name = _ref_name(payload)
         if name in schemas and any(k in schemas[name] for k in ("anyOf", "oneOf")):
             return _payload_names(schemas[name], schemas)
         return [name.removesuffix("Envelope")]
