@@ -60,7 +60,7 @@ def fmt(value: Any) -> str:
 
 
 def label(key: str) -> str:
-    return key.replace("_", " ")
+    return key.replace("_", " ").replace(".", " › ")
 
 
 def _flatten(prefix: str, value: Mapping[str, Any], out: dict[str, Any]) -> None:
