@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -95,7 +96,7 @@ def test_sealed_fields_are_found_at_any_depth() -> None:
 
 def test_plain_secrets_are_sealed_and_sealed_ones_kept() -> None:
     already = sealer("1234")
-    fields = {
+    fields: dict[str, Any] = {
         "cards": [{"number": "4111111111111111", "holder": "A"}],
         "pin": already,
         "by_name": {"x": {"number": "5"}},
