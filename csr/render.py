@@ -132,8 +132,8 @@ class Output:
         self.out.print(renderable)
 
     def info(self, text: str) -> None:
-        if not self.json_mode:
-            self.err.print(text, style="dim", markup=False)
+        """A remark for the person at the terminal (standard error: never in a script's JSON)."""
+        self.err.print(text, style="dim", markup=False)
 
     def accepted(self, reply: ReplyV1, title: str | None = None) -> None:
         result = reply.result or {}

@@ -14,12 +14,15 @@ from rich.text import Text
 from contracts.envelope import Kind
 from contracts.registry import all_messages
 from contracts.sealing import generate_private_key, public_key_of
+from contracts.topics import CUSTOMERS_EVENTS, NOTIFICATIONS_EVENTS, ORDERS_EVENTS
 from csr.commands.common import MESSAGE_ID
 from csr.errors import UnknownMessageType, UsageError
 from csr.events import EventStream, Received
 from csr.messages import MessageSpec, apply_sets, build, catalog, describe, load_payload, resolve, split_name
 from csr.render import fmt
 from csr.runner import parse_id, session
+
+EVENT_TOPICS = [CUSTOMERS_EVENTS, ORDERS_EVENTS, NOTIFICATIONS_EVENTS]
 
 
 def register(app: typer.Typer) -> None:
@@ -134,7 +137,9 @@ def _show_spec(console: Any, spec: MessageSpec) -> None:
 
 def events(
     ctx: typer.Context,
-    topics: list[str] = typer.Option(..., "--topic", "-t", help="Topic without the prefix, e.g. orders.events"),
+    topics: list[str] = typer.Option(
+        [], "--topic", "-t", help="Topic without the prefix, e.g. orders.events (default: every events topic)"
+    ),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep waiting for new events"),
     from_beginning: bool | None = typer.Option(
         None, "--from-beginning/--from-now", help="Where to start (default: beginning, or now with --follow)"
@@ -158,7 +163,7 @@ def events(
         start_at_beginning = (not follow) if from_beginning is None else from_beginning
         stream = EventStream(
             config.kafka_bootstrap,
-            topics,
+            topics or EVENT_TOPICS,
             prefix=config.topic_prefix,
             from_beginning=start_at_beginning,
             kafka_options=config.kafka_options,
