@@ -228,7 +228,7 @@ class OmsClient:
                     # shield: the reply to the first attempt may still come during the next one
                     reply = await asyncio.wait_for(asyncio.shield(future), max(until_next, 0.01))
                     return ReplyV1.model_validate(reply.payload)
-            raise ReplyTimeout(envelope.type, self.prefix + topic, total, tries)
+            raise ReplyTimeout(envelope.type, self.prefix + topic, total, tries, envelope.message_id)
         finally:
             self._pending.pop(envelope.message_id, None)
             future.cancel()

@@ -7,6 +7,7 @@ by the system (1), a mistake in what was typed or configured (2) and a system th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -69,7 +70,9 @@ class ReplyTimeout(ClientError):
     exit_code = EXIT_UNAVAILABLE
     kind = "reply_timeout"
 
-    def __init__(self, message_type: str, topic: str, timeout: float, attempts: int = 1) -> None:
+    def __init__(
+        self, message_type: str, topic: str, timeout: float, attempts: int = 1, message_id: uuid.UUID | None = None
+    ) -> None:
         service = topic.rsplit(".", 2)[-2] if topic.count(".") >= 1 else topic
         sent = f"sent {attempts} times over {timeout:g}s" if attempts > 1 else f"waited {timeout:g}s"
         super().__init__(f"no reply to {message_type} on {topic} ({sent}): is the {service} service running?")
@@ -77,6 +80,7 @@ class ReplyTimeout(ClientError):
         self.topic = topic
         self.timeout = timeout
         self.attempts = attempts
+        self.message_id = message_id
 
 
 class RequestRejected(ClientError):

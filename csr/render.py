@@ -20,7 +20,7 @@ from rich.text import Text
 
 from contracts.envelope import ReplyV1
 from contracts.errors import DESCRIPTIONS
-from csr.errors import ClientError, InvalidInput, RequestRejected
+from csr.errors import ClientError, InvalidInput, ReplyTimeout, RequestRejected
 from csr.events import Received
 
 Renderer = Callable[[dict[str, Any]], RenderableType]
@@ -133,7 +133,7 @@ class Output:
 
     def info(self, text: str) -> None:
         """A remark for the person at the terminal (standard error: never in a script's JSON)."""
-        self.err.print(text, style="dim", markup=False)
+        self.err.print(text, style="dim", markup=False, soft_wrap=True)
 
     def accepted(self, reply: ReplyV1, title: str | None = None) -> None:
         result = reply.result or {}
@@ -163,9 +163,16 @@ class Output:
             if isinstance(exc, InvalidInput):
                 data["message"] = exc.summary
                 data["field_errors"] = [{"field": f, "message": m} for f, m in exc.field_errors]
+            if isinstance(exc, ReplyTimeout) and exc.message_id:
+                data["message_id"] = str(exc.message_id)
             self.json(data)
             return
-        self.err.print(f"[bold red]error[/]: {escape(str(exc))}")
+        self.err.print(f"[bold red]error[/]: {escape(str(exc))}", soft_wrap=True)
+        if isinstance(exc, ReplyTimeout) and exc.message_id:
+            self.info(
+                f"The command may still be applied. To retry it without applying it twice, repeat it with "
+                f"--message-id {exc.message_id}"
+            )
 
     def event(self, received: Received) -> None:
         if self.json_mode:

@@ -18,7 +18,7 @@ from contracts.envelope import Actor, Command, Message, Query
 from contracts.sealing import seal
 from csr.client import OmsClient
 from csr.config import ClientConfig
-from csr.errors import EXIT_UNAVAILABLE, BrokerUnavailable, ClientError, ConfigError, ReplyTimeout, UsageError
+from csr.errors import EXIT_UNAVAILABLE, BrokerUnavailable, ClientError, ConfigError, UsageError
 from csr.messages import build
 from csr.render import Output
 
@@ -119,14 +119,7 @@ class Session:
             output.json({"topic": client.prefix + message.TOPIC, **envelope.model_dump(mode="json")})
             return 0
         async with client:
-            try:
-                reply = await client.send_envelope(envelope, message.TOPIC, message.partition_key())
-            except ReplyTimeout:
-                output.info(
-                    f"message id {envelope.message_id}: to retry without applying it twice, "
-                    f"repeat the command with --message-id {envelope.message_id}"
-                )
-                raise
+            reply = await client.send_envelope(envelope, message.TOPIC, message.partition_key())
         if reply.accepted:
             output.accepted(reply, title)
             return 0
