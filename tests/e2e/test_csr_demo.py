@@ -20,7 +20,7 @@ async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_ema
     assert uv, "the demo runs as `uv run csr demo`"
 
     done = await run_csr(
-        "demo", env=csr_env(system), timeout=300, program=[uv, "run", "--project", str(ROOT), "--frozen", "csr"]
+        "demo", env=csr_env(system), timeout=240, program=[uv, "run", "--project", str(ROOT), "--frozen", "csr"]
     )
 
     assert done.code == 0, done
