@@ -79,10 +79,10 @@ def build_message(row: asyncpg.Record, settings: NotificationsSettings, text: st
         msg["Subject"] = row["subject"]
         msg["Message-ID"] = row["message_id"]
         msg["Date"] = formatdate(localtime=False)
-        msg["Content-Language"] = row["language"]
         msg.set_content(text)
         if row["format"] == "html" and html:
             msg.add_alternative(html, subtype="html")
+        msg["Content-Language"] = row["language"]  # after the body: set_content drops Content-* headers
     except (ValueError, TypeError) as exc:
         raise PermanentFailure(f"the e-mail cannot be built: {exc}") from None
     return msg

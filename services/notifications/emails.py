@@ -112,6 +112,8 @@ class Queued:
 async def queue(ctx: Ctx, req: EmailRequest, *, strict: bool = False) -> Queued:
     """Create the e-mail for the message being handled. Problems are recorded as a failed e-mail
     (visible in the history, with an EmailFailedV1) or, when ``strict``, refuse the command."""
+    if req.customer_id:
+        await store.lock_customer(ctx.conn, req.customer_id)
     recipient = await store.recipient(ctx.conn, req.customer_id) if req.customer_id else None
     csr_format = await store.format_override(ctx.conn, req.customer_id) if req.customer_id else None
     outcome = settle(ctx.deps, req, recipient, csr_format)

@@ -96,6 +96,7 @@ async def _remember_customer(ctx: Ctx, event: CustomerRegisteredV1 | CustomerUpd
         language=event.preferred_language,
         email_format=event.email_format,
     )
+    await store.lock_customer(ctx.conn, event.customer_id)
     await store.upsert_recipient(ctx.conn, recipient, ctx.now)
     await emails.release_waiting(ctx, recipient)
     return recipient

@@ -15,6 +15,19 @@ from services.runtime.db import Connection
 # --- what the service knows about customers and orders, from their events ---------------------
 
 
+_CUSTOMER_LOCK_CLASS = 6_170  # two-key advisory locks: a key space of their own
+
+
+async def lock_customer(conn: Connection, customer_id: uuid.UUID) -> None:
+    """Serialize, per customer, the handlers that read or change what the service knows about them.
+
+    The customers' and the orders' events are consumed concurrently: without this, an order e-mail
+    could read "customer unknown" while the customer's event commits, and the customer's handler
+    could look for waiting e-mails before the order's was committed, leaving it waiting forever.
+    Held until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _CUSTOMER_LOCK_CLASS, str(customer_id))
+
+
 @dataclass(frozen=True)
 class Recipient:
     customer_id: uuid.UUID
