@@ -96,8 +96,8 @@ def _order_fields(customer: CustomerRegisteredV1, overrides: dict[str, Any]) -> 
 
 def order_placed(customer: CustomerRegisteredV1, **overrides: Any) -> OrderPlacedV1:
     ordered = lines()
-    fields = {"currency": "USD", "lines": ordered, "total": sum(line.line_total for line in ordered)}
-    fields |= {"placed_at": WHEN}
+    fields: dict[str, Any] = {"currency": "USD", "lines": ordered, "total": sum(line.line_total for line in ordered)}
+    fields["placed_at"] = WHEN
     return OrderPlacedV1.model_validate(_order_fields(customer, fields | overrides))
 
 
@@ -224,7 +224,7 @@ def text_of(mail: ReceivedMail) -> str:
 
 def html_of(mail: ReceivedMail) -> str | None:
     part = mail.message.get_body(preferencelist=("html",))
-    return None if part is None else str(part.get_content())  # type: ignore[attr-defined]
+    return None if part is None else str(part.get_content())
 
 
 async def history(client: OmsClient, **query: Any) -> EmailHistoryPage:
