@@ -39,7 +39,7 @@ from csr.client import OmsClient
 from devstack.mailbox import Mailbox, ReceivedMail
 from devstack.ports import free_port, is_listening
 from tests.support.builders import unique
-from tests.support.system import ROOT, ServiceProcess, System
+from tests.support.system import ROOT, ServiceProcess, System, eventually
 
 CUSTOMERS_SERVICE = Actor(agent_id="customers", role=Role.SYSTEM)
 ORDERS_SERVICE = Actor(agent_id="orders", role=Role.SYSTEM)
@@ -188,6 +188,17 @@ def password_reset(client: OmsClient, customer: CustomerRegisteredV1, temporary:
     )
 
 
+async def known_customer(system: System, client: OmsClient, **overrides: Any) -> CustomerRegisteredV1:
+    """A customer whose details the notifications service has recorded (ready for CSR e-mails)."""
+    customer = customer_registered(**overrides)
+    await publish(client, customer)
+    await eventually(
+        lambda: system.fetch("notifications", "SELECT 1 FROM recipients WHERE customer_id = $1", customer.customer_id),
+        60,
+    )
+    return customer
+
+
 async def publish(client: OmsClient, event: Event, *, message_id: uuid.UUID | None = None) -> Envelope:
     """Publish ``event`` on its topic as its owning service would (keyed by its aggregate)."""
     actor = CUSTOMERS_SERVICE if event.TOPIC.startswith("customers") else ORDERS_SERVICE
@@ -219,12 +230,13 @@ def mails_to(box: Mailbox, addr: str) -> list[ReceivedMail]:
 
 
 def text_of(mail: ReceivedMail) -> str:
-    return mail.body(("plain",))
+    """The plain-text part with the wire's CRLF line ends turned back into LF."""
+    return mail.body(("plain",)).replace("\r\n", "\n")
 
 
 def html_of(mail: ReceivedMail) -> str | None:
     part = mail.message.get_body(preferencelist=("html",))
-    return None if part is None else str(part.get_content())
+    return None if part is None else str(part.get_content()).replace("\r\n", "\n")
 
 
 async def history(client: OmsClient, **query: Any) -> EmailHistoryPage:
