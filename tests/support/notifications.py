@@ -9,6 +9,7 @@ without disturbing anyone else's e-mails.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -35,7 +36,7 @@ from contracts.orders import (
     QuoteEmailRequestedV1,
     ShippedLine,
 )
-from csr.client import OmsClient
+from csr.client import OmsClient, follow
 from devstack.mailbox import Mailbox, ReceivedMail
 from devstack.ports import free_port, is_listening
 from tests.support.builders import unique
@@ -357,3 +358,57 @@ class PrivateNotifications:
 
     async def rows(self, sql_where: str, *args: object) -> list[Any]:
         return await email_rows(self.system, sql_where, *args, db=self.database)
+
+    async def first_event(self, topic: str, predicate: Callable[[Envelope], bool], timeout: float = 60) -> Envelope:
+        """The first message on this instance's ``topic`` (from the beginning) matching ``predicate``."""
+        events = follow(self.system.stack.kafka_bootstrap, [self.prefix + topic], from_beginning=True)
+        try:
+            async with asyncio.timeout(timeout):
+                async for envelope, _ in events:
+                    if predicate(envelope):
+                        return envelope
+        except TimeoutError:
+            pass
+        finally:
+            await events.aclose()
+        raise AssertionError(f"no matching message on {self.prefix + topic} within {timeout}s")
+
+
+class HangingSmtpServer:
+    """An SMTP server that takes the whole message and then never answers: the sender cannot know
+    whether it was delivered. Counts the messages it was sent."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages_received = 0
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> HangingSmtpServer:
+        self._server = await asyncio.start_server(self._session, "127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 hanging ESMTP\r\n")
+        try:
+            while line := await reader.readline():
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    writer.write(b"354 go ahead\r\n")
+                    await writer.drain()
+                    while (await reader.readline()) not in (b".\r\n", b""):
+                        pass
+                    self.messages_received += 1
+                    continue  # ... and never answer
+                if verb == b"QUIT":
+                    writer.write(b"221 bye\r\n")
+                    break
+                writer.write(b"250 OK\r\n")
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
