@@ -140,7 +140,7 @@ async def test_smtp_server_down_then_back_delivers_each_email_exactly_once(
         assert len(received) == 1, customer.email
         assert received[0].subject == "Welcome, Jane!"
     message_ids = {m.message_id for c in customers for m in mails_to(box, c.email or "")}
-    assert message_ids == {r["message_id"] for r in rows}  # type: ignore[index]
+    assert message_ids == {r["message_id"] for r in rows}
     assert len(message_ids) == len(customers)
 
 
