@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosmtplib
 import asyncpg
@@ -48,6 +48,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+class Row(Protocol):
+    """An e-mail row: an asyncpg record, or a plain dict in tests."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
 class PermanentFailure(Exception):
     """The server refused for good, or the e-mail cannot be built: never retried."""
 
@@ -56,7 +62,7 @@ class Uncertain(Exception):
     """The message was transmitted but no answer came: the server may have it. Never retried."""
 
 
-def content_for_sending(deps: NotificationsDeps, row: asyncpg.Record) -> tuple[str, str | None]:
+def content_for_sending(deps: NotificationsDeps, row: Row) -> tuple[str, str | None]:
     """The text and HTML bodies to hand to the server. An e-mail carrying a secret is rendered again
     here with the secret opened, in memory only; the stored copy keeps its placeholder."""
     if not row["sealed"]:
@@ -69,7 +75,7 @@ def content_for_sending(deps: NotificationsDeps, row: asyncpg.Record) -> tuple[s
     return rendered.text, rendered.html
 
 
-def build_message(row: asyncpg.Record, settings: NotificationsSettings, text: str, html: str | None) -> EmailMessage:
+def build_message(row: Row, settings: NotificationsSettings, text: str, html: str | None) -> EmailMessage:
     # Headers are set through EmailMessage, whose policy refuses CR/LF in any header value: the
     # second line of defence against header injection after contract validation.
     msg = EmailMessage()

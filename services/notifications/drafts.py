@@ -50,7 +50,8 @@ async def compose(ctx: Ctx, draft: EmailDraft) -> Composed:
         raise Rejected.field(
             NO_RECIPIENT_ADDRESS, "payload.to", "no e-mail address is known for this customer; give one in 'to'"
         )
-    if domain.valid_address(to) is None:
+    valid = domain.valid_address(to)
+    if valid is None:
         raise Rejected.field(errors.INVALID, "payload.to", f"the customer's address {to!r} is not a valid address")
     written = draft.body_text is not None or draft.body_html is not None
     if not written and draft.template is None:
@@ -89,7 +90,7 @@ async def compose(ctx: Ctx, draft: EmailDraft) -> Composed:
         customer_id=customer_id,
         order_id=draft.order_id or (order.order_id if order else None),
         regarding=_regarding(draft, order),
-        to=to,
+        to=valid,
         subject=draft.subject or (rendered.subject if rendered else ""),
         body_text=text,
         body_html=html,

@@ -75,8 +75,10 @@ def settle(
     base = _replace(base, context=context)
     if not address:
         return _replace(base, error="no e-mail address is known for the customer", error_code=NO_RECIPIENT_ADDRESS)
-    if domain.valid_address(address) is None:
+    valid = domain.valid_address(address)
+    if valid is None:
         return _replace(base, error=f"invalid recipient address {address!r}", error_code=errors.INVALID)
+    base = _replace(base, to_addr=valid)  # the plain address, whatever form the event carried
     for name, sealed in req.sealed.items():
         try:
             deps.open_secret(sealed)  # only to know now that it can be opened at send time
