@@ -12,6 +12,8 @@ before the message was transmitted, 4xx answers), it is retried with exponential
   EmailFailedV1 for the contact history) instead of being sent a second time.
 - The same holds when the connection breaks or times out after the message was transmitted and
   before the server answered: 'uncertain', never re-sent automatically.
+- A graceful shutdown in the middle of a conversation puts the e-mail back in the queue when the
+  message had not been transmitted yet, and marks it 'uncertain' when it had.
 - 5xx answers to the sender, recipient or message, an address or header the message cannot carry,
   and exhausted retries mark the e-mail 'failed', with the error, visible in the history and
   announced with EmailFailedV1.
@@ -25,6 +27,7 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -109,8 +112,17 @@ def _client(settings: NotificationsSettings) -> aiosmtplib.SMTP:
     )
 
 
-async def send(msg: EmailMessage, to: str, settings: NotificationsSettings) -> None:
+@dataclass
+class Progress:
+    """How far one SMTP conversation got: once the message is being transmitted, an interruption
+    leaves it uncertain; before that, nothing was delivered and it can be tried again."""
+
+    transmitting: bool = False
+
+
+async def send(msg: EmailMessage, to: str, settings: NotificationsSettings, progress: Progress | None = None) -> None:
     """One SMTP conversation. Raises PermanentFailure, Uncertain, or a temporary error to retry."""
+    progress = progress or Progress()
     smtp = _client(settings)
     await smtp.connect()  # TLS and login happen here: any failure is the server's or ours, retried
     try:
@@ -120,6 +132,7 @@ async def send(msg: EmailMessage, to: str, settings: NotificationsSettings) -> N
         except aiosmtplib.SMTPResponseException as exc:
             raise _refusal(exc) from exc
         payload = msg.as_bytes(policy=email.policy.SMTP)
+        progress.transmitting = True
         try:
             await smtp.data(payload)
         except aiosmtplib.SMTPResponseException as exc:
@@ -180,9 +193,13 @@ async def _deliver(runtime: Runtime[Any], row: asyncpg.Record) -> None:
     deps: NotificationsDeps = runtime.deps
     settings = deps.settings
     email_id: uuid.UUID = row["email_id"]
+    progress = Progress()
     try:
         text, html = content_for_sending(deps, row)
-        await send(build_message(row, settings, text, html), row["to_addr"], settings)
+        await send(build_message(row, settings, text, html), row["to_addr"], settings, progress)
+    except asyncio.CancelledError:
+        await _interrupted(runtime, row, progress)
+        raise
     except PermanentFailure as exc:
         logger.warning("e-mail %s refused permanently: %s", email_id, exc)
         await _settle_unsent(runtime, row, "failed", str(exc))
@@ -220,6 +237,24 @@ async def _deliver(runtime: Runtime[Any], row: asyncpg.Record) -> None:
 
     await _record(runtime, sent)
     runtime.relay.wake()
+
+
+async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Progress) -> None:
+    """The service is stopping mid-conversation. Before the message was transmitted nothing was
+    delivered, so the e-mail goes back to the queue; after, it is uncertain (never re-sent). If
+    this cannot be recorded within a few seconds, the row stays 'sending' and becomes 'uncertain'
+    at the next start: still at most once."""
+    if progress.transmitting:
+        change = _settle_unsent(runtime, row, "uncertain", "the service stopped while the SMTP server had the message")
+    else:
+        now = datetime.now(UTC)
+        change = _record(
+            runtime, lambda conn: store.mark_retry(conn, row["email_id"], now, "interrupted by a shutdown")
+        )
+    try:
+        await asyncio.wait_for(change, 5)
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        logger.warning("could not record the interrupted e-mail %s", row["email_id"], exc_info=True)
 
 
 async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str, error: str) -> None:

@@ -19,6 +19,7 @@ from csr.client import OmsClient
 from tests.support.notifications import (
     HangingSmtpServer,
     PrivateNotifications,
+    TlsSmtpServer,
     address,
     customer_registered,
     email_rows,
@@ -200,3 +201,48 @@ async def test_no_answer_after_the_message_is_uncertain_and_not_resent(
 
     assert rows[0]["attempts"] == 1 and "no answer" in rows[0]["last_error"]
     assert hanging.messages_received == 1
+
+
+@pytest.mark.capability("NTF-05")
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+async def test_delivery_over_tls_with_authentication(
+    private: PrivateNotifications, private_csr: OmsClient, tmp_path: Path, mode: str
+) -> None:
+    recipient = address(f"{mode}.")
+    with TlsSmtpServer(mode, tmp_path) as server:
+        private.restart_service(server.env())
+        try:
+            result = await private_csr.request(
+                SendEmailV1(to=recipient, subject=f"Over {mode}", body_text="Encrypted and authenticated"),
+                EmailQueuedResult,
+            )
+            await eventually(lambda: private.rows("email_id = $1 AND status = 'sent'", result.email_id), 60)
+        finally:
+            private.restart_service()  # back to its own sink
+
+    assert server.received == [{"rcpt_tos": [recipient], "authenticated": True, "tls": True}]
+
+
+@pytest.mark.capability("NTF-05")
+async def test_a_wrong_smtp_password_is_retried_not_failed(
+    private: PrivateNotifications, private_csr: OmsClient, tmp_path: Path
+) -> None:
+    recipient = address("auth.")
+    with TlsSmtpServer("starttls", tmp_path) as server:
+        private.restart_service(server.env(password="wrong"))
+        try:
+            result = await private_csr.request(
+                SendEmailV1(to=recipient, subject="Held back by a wrong password", body_text="x"), EmailQueuedResult
+            )
+            retried = await eventually(lambda: private.rows("email_id = $1 AND attempts >= 2", result.email_id), 60)
+            assert retried[0]["status"] in ("pending", "sending") and retried[0]["last_error"]
+            assert server.received == []
+            # The deployment fixes its password. The restart interrupts an attempt before anything
+            # was transmitted: the e-mail goes back to the queue instead of becoming uncertain.
+            private.restart_service(server.env())
+
+            await eventually(lambda: private.rows("email_id = $1 AND status = 'sent'", result.email_id), 60)
+        finally:
+            private.restart_service()
+
+    assert [r["rcpt_tos"] for r in server.received] == [[recipient]]

@@ -10,18 +10,24 @@ without disturbing anyone else's e-mails.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from contracts.customers import CustomerRegisteredV1, PasswordResetV1
 from contracts.envelope import Actor, Envelope, Event, Role
@@ -412,3 +418,98 @@ class HangingSmtpServer:
             pass
         finally:
             writer.close()
+
+
+class TlsSmtpServer:
+    """An SMTP server that insists on TLS (STARTTLS or implicit) and AUTH, with a self-signed
+    certificate for 127.0.0.1 the service is told to trust. Records what it accepted and how."""
+
+    USERNAME, PASSWORD = "oms-notifications", "s3cret-smtp"
+
+    def __init__(self, mode: str, directory: Path) -> None:
+        self.mode = mode
+        self.port = free_port()
+        self.cert_file, key_file = _self_signed_certificate(directory)
+        self.received: list[dict[str, Any]] = []
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_file, key_file)
+        tls: dict[str, Any] = (
+            {"tls_context": context, "require_starttls": True}
+            if mode == "starttls"
+            else {"ssl_context": context, "auth_require_tls": False}  # the whole connection is TLS
+        )
+        self._controller = Controller(
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="tls-smtp-test",
+            auth_required=True,
+            authenticator=self._authenticate,
+            **tls,
+        )
+
+    def env(self, password: str | None = None) -> dict[str, str]:
+        """The settings that point the service at this server."""
+        return {
+            "OMS_SMTP_PORT": str(self.port),
+            "OMS_SMTP_TLS": self.mode,
+            "OMS_SMTP_CERT_BUNDLE": str(self.cert_file),
+            "OMS_SMTP_USERNAME": self.USERNAME,
+            "OMS_SMTP_PASSWORD": password or self.PASSWORD,
+        }
+
+    def __enter__(self) -> TlsSmtpServer:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # aiosmtpd warns about AUTH without STARTTLS: implicit TLS here
+            self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            self.USERNAME.encode(),
+            self.PASSWORD.encode(),
+        )
+        return AuthResult(success=ok)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.received.append(
+            {
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "authenticated": bool(session.authenticated),
+                "tls": server.transport.get_extra_info("ssl_object") is not None,
+            }
+        )
+        return "250 OK"
+
+
+def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "csr-oms test SMTP server")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_file, key_file = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
