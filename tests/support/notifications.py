@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -459,9 +458,7 @@ class TlsSmtpServer:
         }
 
     def __enter__(self) -> TlsSmtpServer:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # aiosmtpd warns about AUTH without STARTTLS: implicit TLS here
-            self._controller.start()
+        self._controller.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
