@@ -85,8 +85,14 @@ async def test_one_correlation_id_follows_a_request_through_all_three_services(s
     registered = await first_event(system, "customers.events", lambda e: e.payload.get("customer_id") == customer_id)
     assert registered.correlation_id == correlation_id
     assert registered.causation_id == message_id
-    sent = await first_event(system, "notifications.events", lambda e: e.payload.get("customer_id") == customer_id)
-    assert sent.type == "EmailSent"
+    # The welcome e-mail is queued, then sent: both events carry the caller's correlation id.
+    queued = await first_event(system, "notifications.events", lambda e: e.payload.get("customer_id") == customer_id)
+    assert (queued.type, queued.correlation_id) == ("EmailQueued", correlation_id)
+    sent = await first_event(
+        system,
+        "notifications.events",
+        lambda e: e.type == "EmailSent" and e.payload.get("email_id") == queued.payload["email_id"],
+    )
     assert sent.correlation_id == correlation_id
     rows = await system.fetch(
         "notifications", "SELECT correlation_id FROM emails WHERE customer_id = $1", uuid.UUID(customer_id)
