@@ -1,5 +1,5 @@
 # The project's commands. `make demo` and `make test` are the two the README starts with.
-.PHONY: setup demo up down status test unit e2e lint docs
+.PHONY: setup demo up down status test unit e2e lint docs docs-site
 
 setup:            ## install everything the project needs (idempotent)
 	scripts/bootstrap.sh
@@ -31,3 +31,6 @@ lint:
 
 docs:             ## regenerate JSON Schemas and AsyncAPI documents from code
 	uv run python scripts/gen_docs.py
+
+docs-site:        ## the AsyncAPI documents as web pages in build/asyncapi/ (serve: uv run csr docs --serve)
+	uv run python scripts/build_asyncapi_site.py

@@ -1,48 +1,85 @@
-"""The ``csr`` command line: the reference front end over the command topics."""
+"""The ``csr`` command line: the reference front end over the command topics.
+
+    csr [--agent ID] [--role ROLE] [--timeout S] [--attempts N] [--json] COMMAND ...
+
+The global options may also be written after the command (``csr send X --json``). Exit codes:
+0 done, 1 rejected by the system, 2 bad input or configuration, 3 Kafka unreachable or no reply.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import logging
+import os
+import sys
 
 import typer
 
-from contracts.sealing import generate_private_key, public_key_of
-from csr.client import ClientError
-from csr.config import ClientConfig
+from csr.commands import customers, demo, docs, notifications, orders, system
+from csr.runner import Session
 
-app = typer.Typer(help="Customer service front end for the CSR order-management system.", no_args_is_help=True)
+app = typer.Typer(
+    help="Customer service front end for the csr-oms order-management system.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # a traceback with locals could show a password
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
 
 
-@app.command()
-def demo(
-    agent: str = typer.Option(None, "--agent", envvar="OMS_AGENT_ID", help="Agent id of the CSR"),
+@app.callback()
+def options(
+    ctx: typer.Context,
+    agent: str | None = typer.Option(None, "--agent", help="Agent id of the CSR (env OMS_AGENT_ID)"),
+    role: str | None = typer.Option(None, "--role", help="csr, supervisor, channel or system (env OMS_ROLE)"),
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0.1, help="Seconds to wait for a reply (env OMS_REPLY_TIMEOUT_S, default 15)"
+    ),
+    attempts: int | None = typer.Option(
+        None,
+        "--attempts",
+        min=1,
+        help="Sends of one message within the timeout (env OMS_REPLY_ATTEMPTS, default 3)",
+    ),
+    json_mode: bool = typer.Option(False, "--json", help="Print results as JSON for scripts"),
 ) -> None:
-    """Play a scripted phone call against the running system and show where each e-mail landed."""
-    try:
-        code = asyncio.run(run(agent))
-    except ClientError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-    raise typer.Exit(code)
+    ctx.obj = Session(agent=agent, role=role, timeout=timeout, attempts=attempts, json_mode=json_mode)
 
 
-async def run(agent: str | None) -> int:
-    from csr.demo import run_demo
+app.add_typer(customers.app, name="customer")
+app.add_typer(orders.app, name="order")
+system.register(app)
+notifications.register(app)
+docs.register(app)
+demo.register(app)
 
-    return await run_demo(ClientConfig.load(agent_id=agent))
-
-
-@app.command()
-def keygen(public: bool = typer.Option(False, help="Print the public key of OMS_SEALING_KEY_FILE instead")) -> None:
-    """Print a new sealing private key (give services its file; clients get the public key)."""
-    if public:
-        import os
-        from pathlib import Path
-
-        typer.echo(public_key_of(Path(os.environ["OMS_SEALING_KEY_FILE"]).read_text().strip()))
-    else:
-        typer.echo(generate_private_key())
+_FLAGS = {"--json"}
+_VALUED = {"--agent", "--role", "--timeout", "--attempts"}
 
 
-def main() -> None:
-    app()
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move the global options to the front, wherever they were written (before ``--``)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg in _FLAGS or (arg.split("=", 1)[0] in _VALUED and "=" in arg):
+            front.append(arg)
+        elif arg in _VALUED and i + 1 < len(argv):
+            front.extend(argv[i : i + 2])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def main(argv: list[str] | None = None) -> None:
+    if not os.environ.get("OMS_CSR_DEBUG"):
+        # aiokafka logs every refused connection; the command says it once, in words.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL + 1)
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    app(args=args, prog_name="csr")

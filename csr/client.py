@@ -3,51 +3,63 @@ reply, follow events.
 
 Replies come back on the client's reply topic. The client reads that topic without a consumer
 group, from its end at start-up, and matches each reply to the waiting request by the request's
-message id. A retried send reuses the message id, so the service applies it once and answers with
-the original reply (PLT-03).
+message id. When no reply comes, the client publishes the very same envelope again (same message
+id), up to ``attempts`` times within the ``timeout``: the service applies a command once and
+answers a repeat with the original reply (PLT-03), so a retry can never apply it twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncGenerator, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
-from pydantic import BaseModel
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from contracts.envelope import Actor, Command, Envelope, Message, Query, ReplyV1
 from contracts.registry import all_messages
 from contracts.sealing import seal
+from csr.errors import (
+    BrokerUnavailable,
+    ClientError,
+    ConfigError,
+    InvalidInput,
+    ReplyTimeout,
+    RequestRejected,
+    UnknownMessageType,
+    UsageError,
+)
+from csr.events import EventStream, Received
+
+__all__ = [
+    "Accepted",
+    "BrokerUnavailable",
+    "ClientError",
+    "ConfigError",
+    "EventStream",
+    "InvalidInput",
+    "OmsClient",
+    "Received",
+    "ReplyTimeout",
+    "RequestRejected",
+    "UnknownMessageType",
+    "UsageError",
+    "follow",
+]
 
 R = TypeVar("R", bound=BaseModel)
 
 
-class ClientError(Exception):
-    """Base of what a user of the client can get wrong or run into."""
+class Accepted(BaseModel):
+    """The result of a message that declares no RESULT model: whatever the service answered."""
 
-
-class BrokerUnavailable(ClientError):
-    pass
-
-
-class ReplyTimeout(ClientError):
-    def __init__(self, message: Message, timeout: float) -> None:
-        super().__init__(
-            f"no reply to {message.TYPE} within {timeout:.0f}s: is the {message.TOPIC.split('.')[0]} service running?"
-        )
-
-
-class RequestRejected(ClientError):
-    def __init__(self, reply: ReplyV1) -> None:
-        detail = "; ".join(f"{e.field}: {e.message}" for e in reply.field_errors)
-        super().__init__(f"{reply.code}: {reply.message}" + (f" ({detail})" if detail else ""))
-        self.reply = reply
-        self.code = reply.code
+    model_config = ConfigDict(extra="allow")
 
 
 class OmsClient:
@@ -60,14 +72,20 @@ class OmsClient:
         reply_topic: str = "replies",
         sealing_public_key: str | None = None,
         timeout: float = 15.0,
+        attempts: int = 3,
+        connect_timeout: float = 15.0,
         kafka_options: dict[str, Any] | None = None,
     ) -> None:
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
         self.bootstrap = bootstrap
         self.actor = actor
         self.prefix = topic_prefix
         self.reply_topic = topic_prefix + reply_topic
         self.sealing_public_key = sealing_public_key
         self.timeout = timeout
+        self.attempts = attempts
+        self.connect_timeout = connect_timeout
         self._options = kafka_options or {}
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -83,25 +101,31 @@ class OmsClient:
 
     async def start(self) -> None:
         try:
-            await self._ensure_reply_topic()
-            self._producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all", **self._options
-            )
-            await self._producer.start()
-            self._consumer = AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap, enable_auto_commit=False, **self._options
-            )
-            await self._consumer.start()
-            partitions = await self._reply_partitions()
-            tps = [TopicPartition(self.reply_topic, p) for p in partitions]
-            self._consumer.assign(tps)
-            await self._consumer.seek_to_end(*tps)
-            for tp in tps:  # resolve the end offsets now, so no reply can slip in before we listen
-                await self._consumer.position(tp)
-        except (KafkaConnectionError, KafkaError, OSError) as exc:
+            async with asyncio.timeout(self.connect_timeout):
+                await self._connect()
+        except (KafkaError, OSError, TimeoutError) as exc:
             await self.stop()
-            raise BrokerUnavailable(f"cannot reach Kafka at {self.bootstrap}: {exc}") from exc
+            reason = str(exc) or type(exc).__name__
+            raise BrokerUnavailable(f"cannot reach Kafka at {self.bootstrap}: {reason}") from exc
+        except BaseException:
+            await self.stop()
+            raise
         self._reader = asyncio.create_task(self._read_replies())
+
+    async def _connect(self) -> None:
+        await self._ensure_reply_topic()
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all", **self._options
+        )
+        await self._producer.start()
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, **self._options)
+        await self._consumer.start()
+        partitions = await self._reply_partitions()
+        tps = [TopicPartition(self.reply_topic, p) for p in partitions]
+        self._consumer.assign(tps)
+        await self._consumer.seek_to_end(*tps)
+        for tp in tps:  # resolve the end offsets now, so no reply can slip in before we listen
+            await self._consumer.position(tp)
 
     async def stop(self) -> None:
         if self._reader:
@@ -152,7 +176,7 @@ class OmsClient:
     def seal(self, secret: str) -> str:
         """Seal a password, challenge answer or card number for the service (contracts.sealing)."""
         if not self.sealing_public_key:
-            raise ClientError("no sealing public key configured (OMS_SEALING_PUBLIC_KEY_FILE)")
+            raise ConfigError("no sealing public key configured (set OMS_SEALING_PUBLIC_KEY_FILE)")
         return seal(secret, self.sealing_public_key)
 
     def envelope(
@@ -169,29 +193,74 @@ class OmsClient:
         message_id: uuid.UUID | None = None,
         correlation_id: uuid.UUID | None = None,
         timeout: float | None = None,
+        attempts: int | None = None,
     ) -> ReplyV1:
-        """Send and wait for the reply (accepted or rejected). Retrying with the same
-        ``message_id`` is safe: the service applies the command once."""
+        """Send and wait for the reply (accepted or rejected).
+
+        ``timeout`` is the whole wait; within it the same envelope is published up to
+        ``attempts`` times, evenly spaced, and a reply to any of them ends the wait. Calling
+        ``send`` again with the same ``message_id`` is just as safe: the service applies the
+        command once and answers every repeat with the first reply."""
         envelope = self.envelope(message, message_id=message_id, correlation_id=correlation_id)
+        return await self.send_envelope(envelope, message.TOPIC, message.partition_key(), timeout, attempts)
+
+    async def send_envelope(
+        self,
+        envelope: Envelope,
+        topic: str,
+        key: str | None,
+        timeout: float | None = None,
+        attempts: int | None = None,
+    ) -> ReplyV1:
+        total = timeout if timeout is not None else self.timeout
+        tries = attempts if attempts is not None else self.attempts
         future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
         self._pending[envelope.message_id] = future
+        deadline = time.monotonic() + total
         try:
-            await self.publish(envelope, message.TOPIC, message.partition_key())
-            wait = timeout if timeout is not None else self.timeout
-            try:
-                reply = await asyncio.wait_for(future, wait)
-            except TimeoutError:
-                raise ReplyTimeout(message, wait) from None
+            for attempt in range(1, tries + 1):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                await self._publish_within(envelope, topic, key, remaining)
+                until_next = (deadline - time.monotonic()) / (tries - attempt + 1)
+                with contextlib.suppress(TimeoutError):
+                    # shield: the reply to the first attempt may still come during the next one
+                    reply = await asyncio.wait_for(asyncio.shield(future), max(until_next, 0.01))
+                    return ReplyV1.model_validate(reply.payload)
+            raise ReplyTimeout(envelope.type, self.prefix + topic, total, tries, envelope.message_id)
         finally:
             self._pending.pop(envelope.message_id, None)
-        return ReplyV1.model_validate(reply.payload)
+            future.cancel()
 
-    async def request(self, message: Command | Query, result: type[R], **kwargs: Any) -> R:
-        """Send, and return the typed result or raise :class:`RequestRejected`."""
+    async def _publish_within(self, envelope: Envelope, topic: str, key: str | None, budget: float) -> None:
+        try:
+            async with asyncio.timeout(budget):
+                await self.publish(envelope, topic, key)
+        except TimeoutError:
+            # The producer waits for the topic's metadata: a missing topic on a cluster that does
+            # not create topics, or a broker that went away after we connected.
+            raise BrokerUnavailable(
+                f"could not publish {envelope.type} to {self.prefix + topic} within {budget:.1f}s"
+            ) from None
+
+    @overload
+    async def request(self, message: Command | Query, result: type[R], **kwargs: Any) -> R: ...
+
+    @overload
+    async def request(self, message: Command | Query, result: None = None, **kwargs: Any) -> BaseModel: ...
+
+    async def request(self, message: Command | Query, result: type[BaseModel] | None = None, **kwargs: Any) -> Any:
+        """Send, and return the typed result (``result``, else the message's ``RESULT`` model)
+        or raise :class:`RequestRejected`."""
         reply = await self.send(message, **kwargs)
         if not reply.accepted:
             raise RequestRejected(reply)
-        return result.model_validate(reply.result or {})
+        model = result or message.RESULT or Accepted
+        try:
+            return model.model_validate(reply.result or {})
+        except ValidationError as exc:
+            raise ClientError(f"the reply to {message.TYPE} is not a {model.__name__}: {exc}") from exc
 
     async def publish(self, envelope: Envelope, topic: str, key: str | None = None) -> None:
         await self.publish_raw(
@@ -214,12 +283,15 @@ class OmsClient:
         """Put bytes on a topic as they are (tests use it for hostile input)."""
         if self._producer is None:
             raise ClientError("client not started")
-        await self._producer.send_and_wait(
-            topic,
-            value=value,
-            key=key.encode() if key else None,
-            headers=[(k, v.encode()) for k, v in (headers or {}).items()],
-        )
+        try:
+            await self._producer.send_and_wait(
+                topic,
+                value=value,
+                key=key.encode() if key else None,
+                headers=[(k, v.encode()) for k, v in (headers or {}).items()],
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"could not publish to {topic} at {self.bootstrap}: {exc}") from exc
 
     async def send_raw_and_wait(
         self, topic: str, value: bytes, message_id: uuid.UUID, timeout: float | None = None
@@ -227,12 +299,24 @@ class OmsClient:
         """Publish raw bytes that name this client's reply topic, and wait for the reply to ``message_id``."""
         future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
         self._pending[message_id] = future
+        wait = timeout or self.timeout
         try:
             await self.publish_raw(self.prefix + topic, value, headers={"message_id": str(message_id)})
-            reply = await asyncio.wait_for(future, timeout or self.timeout)
+            try:
+                reply = await asyncio.wait_for(future, wait)
+            except TimeoutError:
+                raise ReplyTimeout("raw message", self.prefix + topic, wait) from None
         finally:
             self._pending.pop(message_id, None)
         return ReplyV1.model_validate(reply.payload)
+
+    # --- following -------------------------------------------------------------------------
+
+    def events(self, *topics: str, from_beginning: bool = False) -> EventStream:
+        """A stream of what is published on ``topics`` (names without the prefix)."""
+        return EventStream(
+            self.bootstrap, topics, prefix=self.prefix, from_beginning=from_beginning, kafka_options=self._options
+        )
 
 
 async def follow(
@@ -242,7 +326,10 @@ async def follow(
     from_beginning: bool = False,
     options: dict[str, Any] | None = None,
 ) -> AsyncGenerator[tuple[Envelope, Message | None], None]:
-    """Yield (envelope, typed payload or None if unknown) for every event on ``topics``."""
+    """Yield (envelope, typed payload or None if unknown) for every event on ``topics``.
+
+    Starts reading once subscribed; prefer :meth:`OmsClient.events` (or :class:`EventStream`)
+    when what must be seen is published right after the call."""
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap,

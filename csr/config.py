@@ -2,15 +2,23 @@
 
 From ``OMS_*`` environment variables; when they are absent, from the local development stack's
 ``.stack/env`` file (written by ``python -m devstack up``), so ``make demo`` needs no setup.
+Command-line options (``--agent``, ``--role``, ``--timeout``, ``--attempts``) win over both.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from contracts.envelope import Actor, Role
+from csr.errors import ConfigError
+
+DEFAULT_AGENT = "csr-demo"
 
 
 def _stack_env() -> dict[str, str]:
@@ -22,6 +30,17 @@ def _stack_env() -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
+def _number(env: dict[str, str], name: str, default: str, kind: type[float] | type[int]) -> float:
+    raw = env.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than 0")
+    return value
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     kafka_bootstrap: str
@@ -30,20 +49,68 @@ class ClientConfig:
     mail_dir: Path | None
     actor: Actor
     timeout: float
+    attempts: int = 3
+    kafka_options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, agent_id: str | None = None, role: str | None = None, timeout: float | None = None) -> ClientConfig:
+    def load(
+        cls,
+        agent_id: str | None = None,
+        role: str | None = None,
+        timeout: float | None = None,
+        attempts: int | None = None,
+    ) -> ClientConfig:
         env = {**_stack_env(), **os.environ}
-        key_file = env.get("OMS_SEALING_PUBLIC_KEY_FILE")
         mail_dir = env.get("OMS_MAIL_DIR")
         return cls(
             kafka_bootstrap=env.get("OMS_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
             topic_prefix=env.get("OMS_TOPIC_PREFIX", ""),
-            sealing_public_key=Path(key_file).read_text().strip() if key_file and Path(key_file).exists() else None,
+            sealing_public_key=_public_key(env),
             mail_dir=Path(mail_dir) if mail_dir else None,
-            actor=Actor(
-                agent_id=agent_id or env.get("OMS_AGENT_ID", "csr-demo"),
-                role=Role(role or env.get("OMS_ROLE", "csr")),
-            ),
-            timeout=timeout or float(env.get("OMS_REPLY_TIMEOUT_S", "15")),
+            actor=_actor(agent_id or env.get("OMS_AGENT_ID", DEFAULT_AGENT), role or env.get("OMS_ROLE", "csr")),
+            timeout=timeout if timeout is not None else _number(env, "OMS_REPLY_TIMEOUT_S", "15", float),
+            attempts=attempts if attempts is not None else int(_number(env, "OMS_REPLY_ATTEMPTS", "3", int)),
+            kafka_options=_kafka_options(env),
         )
+
+    def with_actor(self, agent_id: str, role: Role) -> ClientConfig:
+        return ClientConfig(**{**self.__dict__, "actor": Actor(agent_id=agent_id, role=role)})
+
+
+def _actor(agent_id: str, role: str) -> Actor:
+    try:
+        parsed_role = Role(role.lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise ConfigError(f"role {role!r} is not one of {allowed}") from None
+    try:
+        return Actor(agent_id=agent_id, role=parsed_role)
+    except ValidationError:
+        raise ConfigError(
+            f"agent id {agent_id!r} must be 1-64 letters, digits or . _ @ : - (set --agent or OMS_AGENT_ID)"
+        ) from None
+
+
+def _public_key(env: dict[str, str]) -> str | None:
+    key_file = env.get("OMS_SEALING_PUBLIC_KEY_FILE")
+    if not key_file:
+        return None
+    try:
+        return Path(key_file).read_text().strip() or None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the sealing public key {key_file}: {exc.strerror}") from None
+
+
+def _kafka_options(env: dict[str, str]) -> dict[str, Any]:
+    """The same Kafka security settings the services read (README, Configuration)."""
+    options: dict[str, Any] = {}
+    protocol = env.get("OMS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if protocol != "PLAINTEXT":
+        options["security_protocol"] = protocol
+    if env.get("OMS_KAFKA_SASL_MECHANISM"):
+        options["sasl_mechanism"] = env["OMS_KAFKA_SASL_MECHANISM"]
+        options["sasl_plain_username"] = env.get("OMS_KAFKA_SASL_USERNAME")
+        options["sasl_plain_password"] = env.get("OMS_KAFKA_SASL_PASSWORD")
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl.create_default_context(cafile=env.get("OMS_KAFKA_SSL_CAFILE") or None)
+    return options

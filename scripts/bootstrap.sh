@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine: uv and the locked Python environment,
-# a JDK and Maven for Kafka's jars (Kafka itself is fetched by devstack on first start), and
-# PostgreSQL's server binaries. Safe to run again: it only installs what is missing.
+# a JDK and Maven for Kafka's jars (Kafka itself is fetched by devstack on first start),
+# PostgreSQL's server binaries, and Chromium for the tests of the AsyncAPI web pages. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,8 @@ command -v mvn >/dev/null || need+=(maven)
 if ! command -v pg_ctl >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+# Headless Chromium opens the AsyncAPI web pages in the end-to-end tests.
+command -v chromium >/dev/null || need+=(chromium chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt_install "${need[@]}"

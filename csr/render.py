@@ -1,0 +1,204 @@
+"""How the command line shows things: rich panels and tables for people, JSON for scripts.
+
+Results are rendered generically from their shape (scalars in a panel, lists of records as
+tables, money as "149.99 USD"), so a new query's result reads well the day it lands. A curated
+command can register a renderer of its own for one message type with :func:`renderer`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from contracts.envelope import ReplyV1
+from contracts.errors import DESCRIPTIONS
+from csr.errors import ClientError, InvalidInput, ReplyTimeout, RequestRejected
+from csr.events import Received
+
+Renderer = Callable[[dict[str, Any]], RenderableType]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(message_type: str) -> Callable[[Renderer], Renderer]:
+    """Register how the accepted result of ``message_type`` is shown to people."""
+
+    def register(fn: Renderer) -> Renderer:
+        _RENDERERS[message_type] = fn
+        return fn
+
+    return register
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def is_money(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"amount", "currency"}
+
+
+def fmt(value: Any) -> str:
+    """One value as text: money as "149.99 USD", lists joined, nested objects as key=value."""
+    if value is None:
+        return "—"
+    if is_money(value):
+        return f"{value['amount']} {value['currency']}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={fmt(v)}" for k, v in value.items() if v is not None) or "—"
+    if isinstance(value, list):
+        return ", ".join(fmt(v) for v in value) or "—"
+    return str(value)
+
+
+def label(key: str) -> str:
+    return key.replace("_", " ").replace(".", " › ")
+
+
+def _flatten(prefix: str, value: Mapping[str, Any], out: dict[str, Any]) -> None:
+    for key, item in value.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(item, Mapping) and not is_money(item) and item:
+            _flatten(name, item, out)
+        else:
+            out[name] = item
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> Table:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    grid = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
+    for column in columns:
+        grid.add_column(label(column), overflow="fold")
+    for row in rows:
+        grid.add_row(*(Text(fmt(row.get(c))) for c in columns))
+    return grid
+
+
+def record(result: Mapping[str, Any], title: str | None = None) -> RenderableType:
+    """A result as a panel of its values, with a table for each list of records in it."""
+    scalars: dict[str, Any] = {}
+    tables: list[RenderableType] = []
+    for key, value in result.items():
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            tables.append(table(value, title=label(key)))
+        elif isinstance(value, Mapping) and not is_money(value) and value:
+            _flatten(key, value, scalars)
+        else:
+            scalars[key] = value
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for key, value in scalars.items():
+        grid.add_row(label(key), Text(fmt(value)))
+    parts: list[RenderableType] = [grid] if scalars else []
+    parts.extend(tables)
+    return Panel(Group(*parts) if parts else Text("(nothing)"), title=title, title_align="left", expand=False)
+
+
+# --- the output of one command ---------------------------------------------------------------
+
+
+class Output:
+    """Where a command writes: results to standard output, problems to standard error; with
+    ``--json`` everything a script reads is JSON on standard output."""
+
+    def __init__(self, json_mode: bool = False) -> None:
+        self.json_mode = json_mode
+        self.out = Console(highlight=False)
+        self.err = Console(stderr=True, highlight=False)
+
+    def json(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    def json_line(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    def show(self, renderable: RenderableType) -> None:
+        self.out.print(renderable)
+
+    def info(self, text: str) -> None:
+        """A remark for the person at the terminal (standard error: never in a script's JSON)."""
+        self.err.print(text, style="dim", markup=False, soft_wrap=True)
+
+    def accepted(self, reply: ReplyV1, title: str | None = None) -> None:
+        result = reply.result or {}
+        if self.json_mode:
+            self.json(result)
+            return
+        custom = _RENDERERS.get(reply.request_type)
+        self.show(custom(result) if custom else record(result, title or f"{reply.request_type}: accepted"))
+
+    def rejected(self, reply: ReplyV1) -> None:
+        if self.json_mode:
+            self.json(reply.model_dump(mode="json", exclude={"result"}))
+            return
+        self.err.print(f"[bold red]rejected[/] [red]{escape(str(reply.code))}[/]: {escape(str(reply.message))}")
+        for error in reply.field_errors:
+            self.err.print(f"  {escape(error.field)}: {escape(error.message)} [dim]({escape(error.code)})[/]")
+        hint = DESCRIPTIONS.get(reply.code or "")
+        if hint and hint != reply.message:
+            self.err.print(f"  {hint}", style="dim", markup=False)
+
+    def failed(self, exc: ClientError) -> None:
+        if isinstance(exc, RequestRejected):
+            self.rejected(exc.reply)
+            return
+        if self.json_mode:
+            data: dict[str, Any] = {"status": "error", "error": exc.kind, "message": str(exc)}
+            if isinstance(exc, InvalidInput):
+                data["message"] = exc.summary
+                data["field_errors"] = [{"field": f, "message": m} for f, m in exc.field_errors]
+            if isinstance(exc, ReplyTimeout) and exc.message_id:
+                data["message_id"] = str(exc.message_id)
+            self.json(data)
+            return
+        self.err.print(f"[bold red]error[/]: {escape(str(exc))}", soft_wrap=True)
+        if isinstance(exc, ReplyTimeout) and exc.message_id:
+            self.info(
+                f"The command may still be applied. To retry it without applying it twice, repeat it with "
+                f"--message-id {exc.message_id}"
+            )
+
+    def event(self, received: Received) -> None:
+        if self.json_mode:
+            self.json_line({"topic": received.topic, **received.envelope.model_dump(mode="json")})
+            return
+        envelope = received.envelope
+        when = envelope.occurred_at.strftime("%Y-%m-%d %H:%M:%S")
+        line = Text.assemble(
+            (when, "dim"),
+            "  ",
+            (received.topic, "cyan"),
+            "  ",
+            (f"{envelope.type} v{envelope.version}", "bold"),
+            "  ",
+            summary(envelope.payload),
+            ("  by " + envelope.actor.agent_id, "dim"),
+        )
+        self.out.print(line, soft_wrap=True)
+
+
+_KEY_FIELDS = ("order_number", "quote_number", "return_number", "logon_id", "status", "order_status", "to", "subject")
+
+
+def summary(payload: Mapping[str, Any], limit: int = 5) -> str:
+    """The few fields of an event that tell which record it is about."""
+    chosen = [k for k in _KEY_FIELDS if payload.get(k) is not None]
+    chosen += [k for k, v in payload.items() if k.endswith("_id") and v is not None and k not in chosen]
+    chosen += [k for k in ("total", "amount_due", "refund_amount") if payload.get(k) is not None]
+    return "  ".join(f"{k}={fmt(payload[k])}" for k in chosen[:limit])

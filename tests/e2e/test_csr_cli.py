@@ -1,0 +1,260 @@
+"""The ``csr`` command line as a CSR (or a script) uses it: the installed entry point in a
+subprocess against the real system, configured by environment variables only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from contracts.envelope import Actor, Role
+from contracts.orders import PlaceOrderV1
+from csr.client import OmsClient
+from tests.support.builders import unique
+from tests.support.csr_cli import CSR, csr_env, register_args, run_csr
+from tests.support.system import System, first_event
+
+PLAIN_PASSWORD = "Plain-Text-Pass-42"
+
+
+async def _register(system: System, tag: str) -> str:
+    done = await run_csr("--json", "customer", "register", *register_args(tag), env=csr_env(system))
+    assert done.code == 0, done
+    return str(done.json()["customer_id"])
+
+
+@pytest.mark.capability("CUS-01", "PLT-02")
+async def test_customer_register_seals_the_password_and_answers_with_the_customer_id(system: System) -> None:
+    tag = unique()
+
+    done = await run_csr("customer", "register", *register_args(tag), "--json", env=csr_env(system))
+
+    assert done.code == 0, done
+    customer_id = uuid.UUID(done.json()["customer_id"])
+    rows = await system.fetch(
+        "customers", "SELECT logon_id, password_hash FROM customers WHERE customer_id = $1", customer_id
+    )
+    assert rows[0]["logon_id"] == f"cli.{tag}"
+    assert rows[0]["password_hash"].startswith("$argon2id$")
+    # On the command topic the password is ciphertext only.
+    sent = await first_event(system, "customers.commands", lambda e: e.payload.get("logon_id") == f"cli.{tag}")
+    assert sent.payload["password"].startswith("sealed:v1:")
+    assert PLAIN_PASSWORD not in json.dumps(sent.model_dump(mode="json"))
+    assert sent.actor.agent_id == "csr-terminal" and sent.actor.role == "csr"
+
+
+@pytest.mark.capability("PLT-01", "PLT-02", "CUS-01", "ORD-09")
+async def test_send_reaches_any_command_from_its_contract_alone(system: System, tmp_path) -> None:
+    tag = unique()
+    env = csr_env(system)
+
+    registered = await run_csr(
+        "send", "RegisterCustomer",
+        "--set", f"logon_id=generic.{tag}", "--set", f"password={PLAIN_PASSWORD}",
+        "--set", "first_name=Gene", "--set", "last_name=Rick", "--set", f"email=gene.{tag}@example.com",
+        "--set", "address.line1=1 Main St", "--set", "address.city=Springfield",
+        "--set", "address.postal_code=62701", "--set", "address.country=US",
+        env=env,
+    )  # fmt: skip
+    assert registered.code == 0, registered
+    assert "customer id" in registered.stdout
+    customer_id = (
+        await system.fetch("customers", "SELECT customer_id FROM customers WHERE logon_id = $1", f"generic.{tag}")
+    )[0][0]
+    assert str(customer_id) in registered.stdout
+
+    payload = tmp_path / "order.json"
+    payload.write_text(json.dumps({"customer_id": str(customer_id), "currency": "EUR"}))
+    placed = await run_csr(
+        "--json", "send", "PlaceOrder", "--payload", f"@{payload}",
+        "--set", 'lines:=[{"sku": "MODEM-1", "quantity": 2, "unit_price": "19.99"}]',
+        "--set", "lines.1.sku=CABLE-5M", "--set", "lines.1.quantity=1", "--set", "lines.1.unit_price=4.50",
+        env=env,
+    )  # fmt: skip
+
+    assert placed.code == 0, placed
+    order_number = placed.json()["order_number"]
+    event = await first_event(system, "orders.events", lambda e: e.payload.get("order_number") == order_number)
+    assert event.type == "OrderPlaced"
+    assert [(line["sku"], line["quantity"]) for line in event.payload["lines"]] == [("MODEM-1", 2), ("CABLE-5M", 1)]
+    assert Decimal(event.payload["total"]) == Decimal("44.48") and event.payload["currency"] == "EUR"
+
+
+@pytest.mark.capability("ORD-09", "NTF-01")
+async def test_order_place_reads_out_the_order_number_and_the_mailbox_shows_the_confirmation(system: System) -> None:
+    tag = unique()
+    customer_id = await _register(system, tag)
+    email = f"carla.{tag}@example.com"
+
+    placed = await run_csr(
+        "order", "place", "--customer", customer_id, "--line", "ROUTER-AX3000:1:129.00:Wi-Fi 6 router",
+        "--line", "FIBRE-1G:1:59.99", "--email", email, env=csr_env(system),
+    )  # fmt: skip
+
+    assert placed.code == 0, placed
+    event = await first_event(system, "orders.events", lambda e: e.payload.get("customer_id") == customer_id)
+    order_number = event.payload["order_number"]
+    assert f"read the number {order_number} to the customer" in placed.stdout
+    await system.mailbox().wait_for_async(
+        lambda m: email in m.rcpt_tos and order_number in (m.subject or ""), timeout=60
+    )
+    listed = await run_csr("mailbox", "--to", email, "--json", env=csr_env(system))
+    assert listed.code == 0, listed
+    confirmation = next(m for m in listed.json() if order_number in m["subject"])
+    assert email in await asyncio.to_thread(Path(confirmation["file"]).read_text)
+
+
+@pytest.mark.capability("PLT-02", "CUS-01")
+async def test_a_rejection_shows_its_code_and_field_and_exits_1(system: System) -> None:
+    tag = unique()
+    await _register(system, tag)
+
+    again = await run_csr(
+        "customer", "register", *register_args(tag, **{"--logon-id": f"CLI.{tag}"}), env=csr_env(system)
+    )
+    as_json = await run_csr("--json", "customer", "register", *register_args(tag), env=csr_env(system))
+
+    assert again.code == 1, again
+    assert "rejected conflict" in again.stderr and "payload.logon_id" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert as_json.code == 1, as_json
+    assert as_json.json()["status"] == "rejected" and as_json.json()["code"] == "conflict"
+    rows = await system.fetch("customers", "SELECT 1 FROM customers WHERE lower(logon_id) = $1", f"cli.{tag}")
+    assert len(rows) == 1
+
+
+@pytest.mark.capability("PLT-06")
+async def test_a_role_the_command_does_not_allow_is_refused_by_the_service(system: System) -> None:
+    tag = unique()
+
+    refused = await run_csr("--role", "system", "customer", "register", *register_args(tag), env=csr_env(system))
+
+    assert refused.code == 1, refused
+    assert "forbidden" in refused.stderr
+    assert not await system.fetch("customers", "SELECT 1 FROM customers WHERE logon_id = $1", f"cli.{tag}")
+
+
+@pytest.mark.capability("PLT-02")
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["send", "RegisterCustomr"], "did you mean RegisterCustomer"),
+        (["send", "OrderPlaced"], "only commands and queries can be sent"),
+        (
+            ["send", "PlaceOrder", "--set", "customer_id=42", "--set", "currency=USD"],
+            "customer_id: Input should be a valid UUID",
+        ),
+        (["send", "PlaceOrder", "--set", "currency=XXZ"], "currency: 'XXZ' is not an ISO 4217 currency code"),
+        (["send", "PlaceOrder", "--set", "colour=red"], "colour: unknown field"),
+        (["send", "PlaceOrder", "--set", "lines:=[oops"], "not valid JSON"),
+        (["send", "PlaceOrder", "--payload", "@/nonexistent/order.json"], "cannot read /nonexistent/order.json"),
+        (["order", "place", "--customer", "x", "--line", "TENT"], "write SKU:QUANTITY:UNIT_PRICE"),
+        (
+            ["customer", "register", *register_args("x", **{"--email": "not-an-email"})],
+            "email: value is not a valid email",
+        ),
+        (["customer", "register", *register_args("x", **{"--password": ""})], "--password is required"),
+        (["--role", "boss", "send", "PlaceOrder"], "role 'boss' is not one of csr, supervisor, channel, system"),
+        (["send", "PlaceOrder", "--message-id", "abc"], "--message-id 'abc' is not a UUID"),
+    ],
+)
+async def test_malformed_input_is_explained_before_anything_is_sent(
+    system: System, args: list[str], expected: str
+) -> None:
+    # Kafka unreachable on purpose: a usage error must be found before the client connects.
+    done = await run_csr(*args, env=csr_env(system, OMS_KAFKA_BOOTSTRAP="127.0.0.1:1"))
+
+    assert done.code == 2, done
+    assert expected in done.stderr, done
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.capability("PLT-02")
+async def test_an_unreachable_broker_exits_3_quickly_without_a_traceback(system: System) -> None:
+    started = time.monotonic()
+
+    done = await run_csr(
+        "customer", "register", *register_args(unique()), env=csr_env(system, OMS_KAFKA_BOOTSTRAP="127.0.0.1:1")
+    )
+
+    assert done.code == 3, done
+    assert "cannot reach Kafka at 127.0.0.1:1" in done.stderr
+    assert "Traceback" not in done.stderr and "Unable connect" not in done.stderr
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.capability("PLT-02", "PLT-03")
+async def test_no_reply_exits_3_after_resending_the_same_message(system: System) -> None:
+    nobody = f"nobody{uuid.uuid4().hex[:8]}."
+    env = csr_env(system, OMS_TOPIC_PREFIX=nobody)
+
+    done = await run_csr("--timeout", "4", "--attempts", "2", "customer", "register", *register_args(unique()), env=env)
+
+    assert done.code == 3, done
+    assert f"no reply to RegisterCustomer on {nobody}customers.commands (sent 2 times over 4s)" in done.stderr
+    message_id = done.stderr.split("--message-id ")[1].split()[0]
+    # Both sends carried the same message id: a service would have applied the command once.
+    client = OmsClient(system.stack.kafka_bootstrap, Actor(agent_id="t", role=Role.CSR), topic_prefix=nobody)
+    async with client.events("customers.commands", from_beginning=True) as stream:
+        sent = [r.envelope.message_id async for r in stream.existing()]
+    assert sent == [uuid.UUID(message_id)] * 2
+
+
+@pytest.mark.capability("PLT-01")
+async def test_events_shows_what_happened_and_follows_what_happens(system: System, csr: OmsClient) -> None:
+    customer_id = await _register(system, unique())
+    env = csr_env(system)
+
+    history = await run_csr("events", "--topic", "customers.events", "--about", customer_id, "--json", env=env)
+
+    assert history.code == 0, history
+    [registered] = [json.loads(line) for line in history.stdout.splitlines()]
+    assert registered["type"] == "CustomerRegistered" and registered["payload"]["customer_id"] == customer_id
+
+    follower = await asyncio.create_subprocess_exec(
+        str(CSR), "events", "-t", "orders.events", "--follow", "--type", "OrderPlaced", "--about", customer_id,
+        "--limit", "1", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert follower.stderr is not None
+    ready = await asyncio.wait_for(follower.stderr.readline(), 60)
+    assert b"following" in ready
+    order = PlaceOrderV1(
+        customer_id=customer_id, currency="USD", lines=[{"sku": "SIM-1", "quantity": 1, "unit_price": "5"}]
+    )
+    number = (await csr.send(order))["order_number"]
+    out, _ = await asyncio.wait_for(follower.communicate(), 60)
+
+    assert follower.returncode == 0
+    assert "OrderPlaced v1" in out.decode() and f"order_number={number}" in out.decode()
+
+
+@pytest.mark.capability("PLT-01")
+async def test_messages_lists_every_command_with_roles_and_sealed_fields(system: System) -> None:
+    listed = await run_csr("messages", "--json", env=csr_env(system))
+
+    assert listed.code == 0, listed
+    by_type = {m["type"]: m for m in listed.json()}
+    register = by_type["RegisterCustomer"]
+    assert register["topic"] == "customers.commands" and "csr" in register["roles"]
+    assert {f["name"] for f in register["fields"] if f["sealed"]} == {"password", "challenge_answer"}
+    assert "OrderPlaced" not in by_type  # events are listed only with --events
+
+
+@pytest.mark.capability("PLT-03")
+async def test_a_command_can_be_retried_with_its_message_id_and_applies_once(system: System, csr: OmsClient) -> None:
+    tag = unique()
+    message_id = str(uuid.uuid4())
+    env = csr_env(system)
+
+    first = await run_csr("--json", "customer", "register", *register_args(tag), "--message-id", message_id, env=env)
+    again = await run_csr("--json", "customer", "register", *register_args(tag), "--message-id", message_id, env=env)
+
+    assert first.code == 0 and again.code == 0, (first, again)
+    assert first.json() == again.json()
+    rows = await system.fetch("customers", "SELECT 1 FROM customers WHERE logon_id = $1", f"cli.{tag}")
+    assert len(rows) == 1

@@ -1,0 +1,87 @@
+"""Running the ``csr`` command line as a user would: the installed entry point in a subprocess,
+configured only through environment variables, pointed at the test system."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.support.system import System
+
+CSR = Path(sys.executable).parent / "csr"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def __str__(self) -> str:  # what a failing assertion shows
+        return f"csr {' '.join(self.args)} -> {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+def csr_env(system: System, **extra: str) -> dict[str, str]:
+    """The environment of a CSR's terminal: the system's Kafka and prefix, its public key, the
+    SMTP sink's directory; no ``.stack/env`` fallback and no variable of the test process."""
+    key_file = system.workdir / "sealing.pub"
+    key_file.write_text(system.public_key)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMS_")}
+    env.update(
+        OMS_KAFKA_BOOTSTRAP=system.stack.kafka_bootstrap,
+        OMS_TOPIC_PREFIX=system.prefix,
+        OMS_SEALING_PUBLIC_KEY_FILE=str(key_file),
+        OMS_STACK_DIR=str(system.workdir / "no-stack"),
+        OMS_AGENT_ID="csr-terminal",
+        COLUMNS="200",
+        NO_COLOR="1",
+    )
+    if system.stack.mail_dir is not None:
+        env["OMS_MAIL_DIR"] = str(system.stack.mail_dir)
+    env.update(extra)
+    return env
+
+
+async def run_csr(
+    *args: str, env: dict[str, str], timeout: float = 120.0, program: list[str] | None = None
+) -> CliResult:
+    proc = await asyncio.create_subprocess_exec(
+        *(program or [str(CSR)]),
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    assert proc.returncode is not None
+    return CliResult(tuple(args), proc.returncode, out.decode(), err.decode())
+
+
+def register_args(tag: str, **overrides: str) -> list[str]:
+    """``csr customer register`` options for a new customer, unique by ``tag``."""
+    options = {
+        "--logon-id": f"cli.{tag}",
+        "--first-name": "Carla",
+        "--last-name": f"Terminal{tag[:4]}",
+        "--email": f"carla.{tag}@example.com",
+        "--password": "Plain-Text-Pass-42",
+        "--phone": "+1 555 010 4242",
+        "--language": "en-US",
+    }
+    options.update(overrides)
+    return [item for pair in options.items() for item in pair]
