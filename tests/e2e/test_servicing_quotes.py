@@ -92,7 +92,12 @@ async def test_a_cart_saved_as_a_quote_is_found_e_mailed_and_in_the_customers_hi
 
     quote = await save_quote(csr, order_id, valid_days=10)
 
-    assert (quote.quote_id, quote.status, quote.customer_id, quote.total) == (order_id, "quote", customer_id, cart_total)
+    assert (quote.quote_id, quote.status, quote.customer_id, quote.total) == (
+        order_id,
+        "quote",
+        customer_id,
+        cart_total,
+    )
     assert timedelta(days=9, hours=23) < quote.expires_at - datetime.now(UTC) <= timedelta(days=10)
     saved = await first_event(
         system, "orders.events", lambda e: e.type == "QuoteSaved" and e.payload["quote_id"] == str(order_id)
@@ -109,7 +114,9 @@ async def test_a_cart_saved_as_a_quote_is_found_e_mailed_and_in_the_customers_hi
 
     # Find by number, by customer, by name, by status.
     by_number = await find(csr, quote_number=quote.quote_number)
-    assert [(q.quote_id, q.status, q.line_count, q.total) for q in by_number.items] == [(order_id, "open", 2, cart_total)]
+    assert [(q.quote_id, q.status, q.line_count, q.total) for q in by_number.items] == [
+        (order_id, "open", 2, cart_total)
+    ]
     assert by_number.items[0].customer_name == f"Quinn {registration.last_name}"
     assert [q.quote_id for q in (await find(csr, customer_id=customer_id)).items] == [order_id]
     assert [q.quote_id for q in (await find(csr, customer_name=registration.last_name, status="open")).items] == [
@@ -162,7 +169,9 @@ async def test_bad_quotes_are_refused_and_change_nothing(feed: OmsClient, csr: O
         errors.LIMIT_EXCEEDED,
         "payload.expires_at",
     )
-    rejected(await csr.send(SaveAsQuoteV1(order_id=order_id, expected_version=before.version - 1)), errors.STALE_VERSION)
+    rejected(
+        await csr.send(SaveAsQuoteV1(order_id=order_id, expected_version=before.version - 1)), errors.STALE_VERSION
+    )
     rejected(await csr.send(SaveAsQuoteV1(order_id=empty)), "no_lines", "lines")
     rejected(await csr.send(SaveAsQuoteV1(order_id=uuid.uuid4())), errors.NOT_FOUND)
     assert (await view(csr, order_id)).order == before
@@ -283,9 +292,7 @@ async def test_an_expired_quote_is_refused_at_its_old_prices_and_converted_only_
 
     today = uuid.uuid4()
     converted = ConvertQuoteResult.model_validate(
-        accepted(
-            await csr.send(ConvertQuoteToOrderV1(quote_id=quote_id, order_id=today, accept_current_prices=True))
-        )
+        accepted(await csr.send(ConvertQuoteToOrderV1(quote_id=quote_id, order_id=today, accept_current_prices=True)))
     )
     assert converted.prices_honoured is False
     assert [(c.kind, c.quoted_unit_price, c.current_unit_price, c.honoured) for c in converted.changes] == [
