@@ -1473,6 +1473,9 @@ class TrackableItemsFulfilledV1(_OrderEvent):
     customer_id: uuid.UUID
     items: list[FulfilledItem]
     fulfilled_at: datetime
+    shipment_id: str | None = Field(
+        default=None, description="the shipment (SRV-11): items of two shipments are distinct assets"
+    )
 
     def partition_key(self) -> str:
         return str(self.order_id)

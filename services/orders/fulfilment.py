@@ -157,6 +157,7 @@ def trackable_event(order: OrderView, shipment: ShipmentRecord) -> TrackableItem
         customer_id=order.customer_id,
         items=items,
         fulfilled_at=shipment.shipped_at,
+        shipment_id=shipment.shipment_id,
     )
 
 

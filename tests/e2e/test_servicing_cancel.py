@@ -64,13 +64,17 @@ async def test_cancelling_releases_the_stock_refunds_what_was_authorized_and_tel
     assert await stock(csr, sku) == (10, 3, 7)
     [payment] = (await view(csr, order_id)).order.payments
     authorized = accepted(
-        await systems.send(RecordPaymentResultV1(order_id=order_id, payment_id=payment.payment_id, outcome="authorized"))
+        await systems.send(
+            RecordPaymentResultV1(order_id=order_id, payment_id=payment.payment_id, outcome="authorized")
+        )
     )
 
     result = CancelResult.model_validate(
         accepted(
             await csr.send(
-                CancelOrderV1(order_id=order_id, reason="customer found it cheaper", expected_version=authorized["version"])
+                CancelOrderV1(
+                    order_id=order_id, reason="customer found it cheaper", expected_version=authorized["version"]
+                )
             )
         )
     )

@@ -76,7 +76,7 @@ async def test_shipments_make_an_order_shipped_then_complete_and_trackable_items
     customer_id, email = await customer(csr)
     tent = await add_product(feed, usd="249.00", on_hand=10, trackable=True, name="Ridge 2P tent")
     pad = await add_product(feed, usd="39.00", on_hand=10, name="Foam pad")
-    order_id, placed = await submitted(csr, [(tent, 2), (pad, 1)], customer_id=customer_id, email=email)
+    order_id, placed = await submitted(csr, [(tent, 3), (pad, 1)], customer_id=customer_id, email=email)
     await event_of(system, "OrderReleased", order_id)
 
     first = shipped(await ship(fulfil, order_id, [(1, 1)], "SHP-A-" + placed.order_number, {1: ["SN-1"]}))
@@ -91,24 +91,29 @@ async def test_shipments_make_an_order_shipped_then_complete_and_trackable_items
     ]
     items = await event_of(system, "TrackableItemsFulfilled", order_id)
     assert [(i["sku"], i["quantity"], i["serial_numbers"]) for i in items["items"]] == [(tent, 1, ["SN-1"])]
-    assert await stock(csr, tent) == (9, 1, 8)  # one shipped: gone from the shelf and from the reservation
+    assert await stock(csr, tent) == (9, 2, 7)  # one shipped: gone from the shelf and from the reservation
     mail = await system.mailbox().wait_for_async(
         lambda m: email in m.rcpt_tos and f"Your order {placed.order_number} has shipped" == m.subject, timeout=60
     )
     assert "Ridge 2P tent" in mail.body(("plain",))
 
-    # The rest: the tent without a serial number this time, and the pad (not trackable).
+    # The rest in two shipments: a tent without a serial number and the pad (not trackable), then the
+    # last tent, also without a serial number: two assets, not one seen twice.
     second = shipped(await ship(fulfil, order_id, [(1, 1), (2, 1)], "SHP-B-" + placed.order_number))
-    assert second.status == "shipped"
+    assert second.status == "partially_shipped"
+    third = shipped(await ship(fulfil, order_id, [(1, 1)], "SHP-C-" + placed.order_number))
+    assert third.status == "shipped"
     order = (await view(csr, order_id)).order
-    assert [(ln.shipped_quantity, ln.reserved_quantity) for ln in order.lines] == [(2, 0), (1, 0)]
-    assert [s.shipment_id for s in order.shipment_records] == [first.shipment_id, second.shipment_id]
-    assert await stock(csr, tent) == (8, 0, 8) and await stock(csr, pad) == (9, 0, 9)
+    assert [(ln.shipped_quantity, ln.reserved_quantity) for ln in order.lines] == [(3, 0), (1, 0)]
+    assert [s.shipment_id for s in order.shipment_records] == [first.shipment_id, second.shipment_id,
+                                                               third.shipment_id]  # fmt: skip
+    assert await stock(csr, tent) == (7, 0, 7) and await stock(csr, pad) == (9, 0, 9)
 
     # Trackable items are the customer's assets: one per serial number, else one with the quantity.
     async def owned() -> bool:
         found = (await assets(csr, customer_id)).assets
         return sorted((a.sku, a.serial_number or "", a.quantity, a.order_number) for a in found) == [
+            (tent, "", 1, placed.order_number),
             (tent, "", 1, placed.order_number),
             (tent, "SN-1", 1, placed.order_number),
         ]
@@ -118,12 +123,13 @@ async def test_shipments_make_an_order_shipped_then_complete_and_trackable_items
     # Complete once every shipment is delivered.
     delivered = shipped(await fulfil.send(RecordDeliveryV1(order_id=order_id, shipment_id=first.shipment_id)))
     assert delivered.status == "shipped"
+    accepted(await fulfil.send(RecordDeliveryV1(order_id=order_id, shipment_id=third.shipment_id)))
     done = shipped(await fulfil.send(RecordDeliveryV1(order_id=order_id, shipment_id=second.shipment_id)))
     assert done.status == "complete"
     last = await event_of(system, "ShipmentDelivered", order_id, lambda p: p["order_status"] == "complete")
     assert last["shipment_id"] == second.shipment_id
     details = await view(csr, order_id)
-    assert [v.change for v in details.versions][-4:] == ["shipped", "shipped", "delivered", "delivered"]
+    assert [v.change for v in details.versions][-6:] == ["shipped"] * 3 + ["delivered"] * 3
     assert details.versions[-1].changed_by == "warehouse-1"
 
 
