@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -148,7 +149,7 @@ async def test_changes_that_touch_shipped_lines_or_make_no_sense_are_refused_and
     before = await view(csr, order_id)
     stocks = (await stock(csr, sku), await stock(csr, other))
 
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"change_lines": [LineQuantityChange(line_no=1, quantity=5)]}, OrderErrors.ALREADY_SHIPPED),
         ({"remove_lines": [1]}, OrderErrors.ALREADY_SHIPPED),
         ({"ship_to": ShipTo(address=address(city="Chicago"), shipping_mode="standard")}, OrderErrors.ALREADY_SHIPPED),

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -68,7 +69,7 @@ async def find(csr: OmsClient, **criteria: object) -> QuotePage:
     return QuotePage.model_validate(accepted(await csr.send(FindQuotesV1.model_validate(criteria))))
 
 
-async def reprice(feed: OmsClient, sku: str, usd: str, **kw: object) -> None:
+async def reprice(feed: OmsClient, sku: str, usd: str, **kw: Any) -> None:
     accepted(await feed.send(product(sku, usd=usd, **kw)))
 
 

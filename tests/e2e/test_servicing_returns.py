@@ -51,7 +51,7 @@ def lines(*items: tuple[int, int, str]) -> list[ReturnLineInput]:
 
 
 async def create(csr: OmsClient, order_id: uuid.UUID, *items: tuple[int, int, str], **kw: object) -> ReturnResult:
-    reply = await csr.send(CreateReturnV1(order_id=order_id, lines=lines(*items), **kw))  # type: ignore[arg-type]
+    reply = await csr.send(CreateReturnV1(order_id=order_id, lines=lines(*items), **kw))
     return ReturnResult.model_validate(accepted(reply))
 
 
