@@ -11,6 +11,7 @@ from contracts.orders import (
     OrderPlacedV1,
     QuoteSavedV1,
     ReturnCreatedV1,
+    ReturnUpdatedV1,
     TrackableItemsFulfilledV1,
 )
 from services.customers import commands_activity, commands_logon, commands_profile, projections, queries
@@ -58,6 +59,7 @@ def build_handlers() -> Handlers[CustomersDeps]:
     h.event(OrderCancelledV1)(projections.on_order_cancelled)
     h.event(QuoteSavedV1)(projections.on_quote_saved)
     h.event(ReturnCreatedV1)(projections.on_return_created)
+    h.event(ReturnUpdatedV1)(projections.on_return_updated)
     h.event(TrackableItemsFulfilledV1)(projections.on_trackable_items_fulfilled)
     h.event(EmailSentV1)(projections.on_email_sent)
     return h

@@ -83,6 +83,8 @@ def assets(event: TrackableItemsFulfilledV1) -> list[Asset]:
         quantity = 1 if item.serial_numbers else item.quantity
         for serial in serials:
             key = f"{event.order_id}:{index}:{item.sku}:{serial or ''}"
+            if event.shipment_id:  # a later shipment of the same item is another asset, not a replay
+                key += f":{event.shipment_id}"
             found.append(
                 Asset(
                     asset_id=uuid.uuid5(_ASSETS, key),

@@ -13,6 +13,7 @@ from contracts.orders import (
     OrderPlacedV1,
     QuoteSavedV1,
     ReturnCreatedV1,
+    ReturnUpdatedV1,
     TrackableItemsFulfilledV1,
 )
 from services.customers import history, store_activity, store_history
@@ -52,6 +53,11 @@ async def on_quote_saved(ctx: Ctx, event: QuoteSavedV1) -> None:
 
 async def on_return_created(ctx: Ctx, event: ReturnCreatedV1) -> None:
     await store_history.insert_return(ctx.conn, event)
+
+
+async def on_return_updated(ctx: Ctx, event: ReturnUpdatedV1) -> None:
+    # Same partition (the order) as ReturnCreatedV1, so the return's row is there already.
+    await store_history.advance_return(ctx.conn, event.return_id, event.status)
 
 
 async def on_trackable_items_fulfilled(ctx: Ctx, event: TrackableItemsFulfilledV1) -> None:

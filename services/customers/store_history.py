@@ -85,6 +85,20 @@ async def insert_return(conn: Connection, r: ReturnCreatedV1) -> None:
     )
 
 
+# A return only moves forward (requested -> received -> refunded): a replayed older event changes nothing.
+_RETURN_STEPS = ["requested", "received", "refunded"]
+
+
+async def advance_return(conn: Connection, return_id: uuid.UUID, status: str) -> None:
+    await conn.execute(
+        """UPDATE return_history SET status = $2
+           WHERE return_id = $1 AND array_position($3::text[], status) < array_position($3::text[], $2)""",
+        return_id,
+        status,
+        _RETURN_STEPS,
+    )
+
+
 async def insert_assets(conn: Connection, assets: list[Asset]) -> list[Asset]:
     """The assets that were new (a replayed event adds none)."""
     added = []

@@ -104,6 +104,26 @@ def test_each_serial_number_is_one_asset_and_replays_give_the_same_ids() -> None
     assert [a.asset_id for a in first] == [a.asset_id for a in replay] and len({a.asset_id for a in first}) == 3
 
 
+def test_items_of_two_shipments_are_distinct_assets_and_each_replay_gives_the_same_ids() -> None:
+    def shipment(shipment_id: str | None) -> TrackableItemsFulfilledV1:
+        return TrackableItemsFulfilledV1(
+            order_id=A,
+            order_number="1000009",
+            customer_id=B,
+            items=[FulfilledItem(sku="TENT", name="Tent", quantity=1)],
+            fulfilled_at=NOW,
+            shipment_id=shipment_id,
+        )
+
+    first, second = history.assets(shipment("SHP-1")), history.assets(shipment("SHP-2"))
+
+    assert [a.asset_id for a in first] == [a.asset_id for a in history.assets(shipment("SHP-1"))]
+    assert {a.asset_id for a in first}.isdisjoint(a.asset_id for a in second)
+    # Events from before shipment_id keep the ids they always had.
+    old_key = f"{A}:0:TENT:"
+    assert [a.asset_id for a in history.assets(shipment(None))] == [uuid.uuid5(history._ASSETS, old_key)]
+
+
 def test_find_terms_are_parameters_with_wildcards_escaped() -> None:
     query = FindCustomersV1(last_name="50%_off\\", phone="(555) 010-12", include_guests=False)
 
