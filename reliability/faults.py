@@ -50,14 +50,14 @@ class Size:
 
 SIZES = {
     "small": Size(
-        duration_s=20,
+        duration_s=0,  # one round of overlapping faults
         agents=4,
         products=8,
-        pause_s=2,
+        pause_s=1,
         outage_s=8,
-        gap_s=3,
+        gap_s=2,
         heavy_mixed=False,
-        crash_points=(CRASH_POINTS[0], CRASH_POINTS[4], CRASH_POINTS[5]),
+        crash_points=(CRASH_POINTS[0], CRASH_POINTS[5]),
     ),
     "full": Size(
         duration_s=600,

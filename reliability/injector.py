@@ -125,7 +125,7 @@ class Injector:
         process = self.cluster.services[service]
         kind = "crash_after_smtp" if point.startswith("crash_after_smtp") else "crash_after_commit"
         record = self._start(kind, f"{service}:{point}")
-        await asyncio.to_thread(process.stop)
+        await asyncio.to_thread(process.kill)  # quicker than a graceful stop, and one more crash
         await asyncio.to_thread(process.start, {"OMS_FAULTS": point})
         await asyncio.to_thread(process.wait_healthy)
         assert process.proc is not None
