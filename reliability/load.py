@@ -104,7 +104,9 @@ class Load:
             self.world.skus.append(sku)
 
     async def start(self) -> None:
+        # CSRs first: a channel's one-command order is quick, a CSR's call is ten commands.
         roles = [
+            ("csr", Role.CSR, self._csr),
             ("channel", Role.CHANNEL, self._channel),
             ("csr", Role.CSR, self._csr),
             ("mailer", Role.CSR, self._mailer),
