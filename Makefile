@@ -1,5 +1,5 @@
 # The project's commands. `make demo` and `make test` are the two the README starts with.
-.PHONY: setup demo up down status test unit e2e lint docs docs-site
+.PHONY: setup demo up down status test unit e2e faults lint docs docs-site
 
 setup:            ## install everything the project needs (idempotent)
 	scripts/bootstrap.sh
@@ -25,6 +25,9 @@ unit:             ## fast tests only (no stack)
 
 e2e:
 	uv run pytest tests/e2e -q
+
+faults: setup     ## faults under load at full size, on a private stack in .stack-faults (reports/faults.json)
+	OMS_STACK_DIR=$(CURDIR)/.stack-faults uv run python -m reliability.faults --size full --report reports/faults.json
 
 lint:
 	uv run ruff check . && uv run ruff format --check . && uv run mypy && uv run lint-imports

@@ -22,12 +22,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "unit: pure code, no I/O")
     config.addinivalue_line("markers", "contracts: golden examples and schemas")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    config.addinivalue_line(
+        "markers", "reliability: faults under load against a private stack (python -m reliability.faults)"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         layer = Path(str(item.fspath)).relative_to(TESTS).parts[0]
-        if layer in ("unit", "contracts", "integration", "e2e"):
+        if layer in ("unit", "contracts", "integration", "e2e", "reliability"):
             item.add_marker(getattr(pytest.mark, layer))
 
 

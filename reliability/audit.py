@@ -1,0 +1,136 @@
+"""Reading what the system did: the services' databases, the topics and the SMTP sink."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from reliability.cluster import SERVICES, Cluster
+
+EVENT_TOPICS = ("customers.events", "orders.events", "notifications.events")
+UNSETTLED_EMAILS = ("pending", "sending", "waiting_for_recipient")
+
+
+@dataclass(frozen=True)
+class TopicEvent:
+    message_id: str
+    type: str
+    causation_id: str | None
+    payload: dict[str, Any]
+
+
+async def fetch(cluster: Cluster, service: str, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(cluster.dsn(service))
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def read_topic(cluster: Cluster, topic: str) -> list[TopicEvent]:
+    """Every record of ``topic`` from the beginning to the end it has now."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=cluster.stack.kafka_bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        name = cluster.prefix + topic
+        partitions = consumer.partitions_for_topic(name)
+        for _ in range(50):
+            if partitions:
+                break
+            await consumer._client.force_metadata_update()
+            await asyncio.sleep(0.1)
+            partitions = consumer.partitions_for_topic(name)
+        tps = [TopicPartition(name, p) for p in sorted(partitions or [])]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        found: list[TopicEvent] = []
+        pending = {tp for tp in tps if ends[tp] > 0}
+        deadline = time.monotonic() + 120
+        while pending and time.monotonic() < deadline:
+            batches = await consumer.getmany(*pending, timeout_ms=1000)
+            for tp, records in batches.items():
+                for record in records:
+                    found.append(_event(record.value))
+                    if record.offset + 1 >= ends[tp]:
+                        pending.discard(tp)
+        if pending:
+            raise RuntimeError(f"could not read {name} to its end: {pending}")
+        return found
+    finally:
+        await consumer.stop()
+
+
+def _event(value: bytes) -> TopicEvent:
+    raw = json.loads(value)
+    return TopicEvent(str(raw["message_id"]), raw["type"], raw.get("causation_id"), raw.get("payload") or {})
+
+
+async def consumer_lag(cluster: Cluster) -> dict[str, int]:
+    """Records each service's consumer group has not committed yet, over every partition it reads."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=cluster.stack.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=cluster.stack.kafka_bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        lags: dict[str, int] = {}
+        for service in SERVICES:
+            group = cluster.prefix + service
+            committed = await admin.list_consumer_group_offsets(group)
+            topics = {tp.topic for tp in committed}
+            tps: list[TopicPartition] = []
+            for topic in topics:
+                tps += [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+            ends = await consumer.end_offsets(tps) if tps else {}
+            lag = 0
+            for tp in tps:
+                meta = committed.get(tp)
+                done = meta.offset if meta is not None and meta.offset >= 0 else 0
+                lag += max(ends[tp] - done, 0)
+            lags[service] = lag if topics else -1  # -1: the group has committed nothing at all
+        return lags
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def backlog(cluster: Cluster) -> dict[str, int]:
+    """Outbox rows not published yet, per service, and e-mails not settled yet."""
+    found = {}
+    for service in SERVICES:
+        rows = await fetch(cluster, service, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")
+        found[f"outbox.{service}"] = int(rows[0]["n"])
+    sql = "SELECT count(*) AS n FROM emails WHERE status = ANY($1::text[])"
+    rows = await fetch(cluster, "notifications", sql, list(UNSETTLED_EMAILS))
+    found["emails.unsettled"] = int(rows[0]["n"])
+    return found
+
+
+async def settle(cluster: Cluster, timeout: float) -> tuple[bool, dict[str, Any]]:
+    """Wait until nothing is left to publish, send or consume (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    last: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        try:
+            last = {**await backlog(cluster), **{f"lag.{k}": v for k, v in (await consumer_lag(cluster)).items()}}
+        except (OSError, asyncpg.PostgresError) as exc:
+            last = {"error": str(exc)}
+        if last and "error" not in last and all(v == 0 for v in last.values()):
+            return True, last
+        await asyncio.sleep(1.0)
+    return False, last
+
+
+def sink_counts(cluster: Cluster) -> Counter[str]:
+    """Messages the SMTP sink accepted, by Message-ID."""
+    return Counter((m.message_id or "").strip().strip("<>") for m in cluster.mailbox().messages())

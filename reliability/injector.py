@@ -1,0 +1,207 @@
+"""The faults, one kind at a time and then several at once, and the time the system takes to
+answer again after each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.customers import GetActivityCodesV1
+from contracts.envelope import Query, Role
+from contracts.notifications import ListEmailTemplatesV1
+from contracts.orders import ListShippingModesV1
+from csr.client import OmsClient
+from csr.errors import ClientError
+from reliability.cluster import SERVICES, Cluster
+
+PROBES: dict[str, Query] = {
+    "customers": GetActivityCodesV1(),
+    "orders": ListShippingModesV1(),
+    "notifications": ListEmailTemplatesV1(),
+}
+
+# The runtime's named crash points (services/runtime/faults.py): between the commit of a
+# handled message and the publishing of what it caused, and between the SMTP server's acceptance
+# of an e-mail and the recording of it.
+CRASH_POINTS = [
+    ("orders", "crash_after_commit:PlaceOrder"),
+    ("orders", "crash_after_commit:AddCartLine"),
+    ("customers", "crash_after_commit:RegisterCustomer"),
+    ("notifications", "crash_after_commit:SendEmail"),
+    ("notifications", "crash_after_commit:OrderPlaced"),
+    ("notifications", "crash_after_smtp:order_confirmation"),
+    ("notifications", "crash_after_smtp:welcome"),
+]
+
+
+@dataclass
+class FaultRecord:
+    kind: str
+    detail: str
+    started_at: float
+    restored_at: float | None = None
+    recovered_at: float | None = None
+    triggered: bool = True
+    note: str = ""
+
+    @property
+    def recovery_s(self) -> float | None:
+        """From the moment the fault was removed until every affected service answered again."""
+        if self.restored_at is None or self.recovered_at is None:
+            return None
+        return self.recovered_at - self.restored_at
+
+    def as_dict(self, origin: float) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "detail": self.detail,
+            "at_s": round(self.started_at - origin, 1),
+            "outage_s": round((self.restored_at or self.started_at) - self.started_at, 1),
+            "recovery_s": None if self.recovery_s is None else round(self.recovery_s, 1),
+            "triggered": self.triggered,
+            "note": self.note,
+        }
+
+
+@dataclass
+class Injector:
+    cluster: Cluster
+    probe: OmsClient
+    pause_s: float  # how long a killed service stays down
+    outage_s: float  # how long SMTP stays down or answers 4xx
+    faults: list[FaultRecord] = field(default_factory=list)
+
+    @classmethod
+    async def create(cls, cluster: Cluster, pause_s: float, outage_s: float) -> Injector:
+        probe = cluster.client("probe", Role.SUPERVISOR, timeout=5)
+        await probe.start()
+        return cls(cluster, probe, pause_s, outage_s)
+
+    async def close(self) -> None:
+        await self.probe.stop()
+
+    # --- recovery -------------------------------------------------------------------------------
+
+    async def _recovered(self, record: FaultRecord, services: tuple[str, ...] = SERVICES) -> None:
+        record.restored_at = time.monotonic()
+        for name in services:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                try:
+                    reply = await self.probe.send(PROBES[name], timeout=5, attempts=1)
+                    if reply.accepted:
+                        break
+                except (ClientError, OSError):
+                    pass
+                await asyncio.sleep(0.2)
+        record.recovered_at = time.monotonic()
+
+    def _start(self, kind: str, detail: str) -> FaultRecord:
+        print(f"[{time.strftime('%H:%M:%S')}] fault: {kind} {detail}", file=sys.stderr, flush=True)
+        record = FaultRecord(kind, detail, time.monotonic())
+        self.faults.append(record)
+        return record
+
+    # --- the faults -----------------------------------------------------------------------------
+
+    async def kill9(self, service: str | None = None) -> None:
+        name = service or random.choice(SERVICES)
+        process = self.cluster.services[name]
+        record = self._start("kill9", name)
+        await asyncio.to_thread(process.kill)
+        await asyncio.sleep(self.pause_s)
+        await asyncio.to_thread(process.start)
+        await asyncio.to_thread(process.wait_healthy)
+        await self._recovered(record, (name,))
+
+    async def crash_point(self, service: str, point: str, wait_s: float = 60) -> None:
+        """Restart ``service`` armed with a crash point; the load makes it die there; restart it unarmed."""
+        process = self.cluster.services[service]
+        kind = "crash_after_smtp" if point.startswith("crash_after_smtp") else "crash_after_commit"
+        record = self._start(kind, f"{service}:{point}")
+        await asyncio.to_thread(process.kill)  # quicker than a graceful stop, and one more crash
+        await asyncio.to_thread(process.start, {"OMS_FAULTS": point})
+        await asyncio.to_thread(process.wait_healthy)
+        assert process.proc is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            await asyncio.to_thread(process.proc.wait, wait_s)
+        if process.running():  # the load never reached the point: not a crash, just a restart
+            record.triggered = False
+            record.note = "the point was not reached in time"
+            await asyncio.to_thread(process.stop)
+        record.started_at = time.monotonic()
+        await asyncio.sleep(self.pause_s)
+        await asyncio.to_thread(process.start)
+        await asyncio.to_thread(process.wait_healthy)
+        await self._recovered(record, (service,))
+
+    async def restart_kafka(self) -> None:
+        record = self._start("kafka_restart", "broker stopped and started on the same port")
+        await asyncio.to_thread(self.cluster.devstack, "restart-kafka")
+        await self._recovered(record)
+
+    async def restart_postgres(self) -> None:
+        record = self._start("postgres_restart", "server stopped and started on the same port")
+        await asyncio.to_thread(self.cluster.devstack, "restart-postgres")
+        await self._recovered(record)
+
+    async def smtp_down(self) -> None:
+        record = self._start("smtp_down", f"sink stopped for {self.outage_s:.0f}s")
+        await asyncio.to_thread(self.cluster.devstack, "stop-smtp")
+        try:
+            await asyncio.sleep(self.outage_s)
+        finally:
+            await asyncio.to_thread(self.cluster.devstack, "start-smtp")
+        await self._recovered(record, ("notifications",))
+
+    async def smtp_4xx(self) -> None:
+        record = self._start("smtp_4xx", f"451 to every DATA for {self.outage_s:.0f}s")
+        mailbox = self.cluster.mailbox()
+        with mailbox.fault("tempfail", stage="data"):
+            await asyncio.sleep(self.outage_s)
+        await self._recovered(record, ("notifications",))
+
+    # --- the plan -------------------------------------------------------------------------------
+
+    def single_faults(self, crash_points: list[tuple[str, str]]) -> list[Any]:
+        """Every kind once: each service killed once, each given crash point tried once."""
+        plan: list[Any] = [lambda s=s: self.kill9(s) for s in SERVICES]
+        plan += [lambda s=s, p=p: self.crash_point(s, p) for s, p in crash_points]
+        plan += [self.restart_kafka, self.restart_postgres, self.smtp_down, self.smtp_4xx]
+        return plan
+
+    def mixed_round(self, heavy: bool) -> list[Any]:
+        """Faults that overlap: a kill while SMTP refuses, a crash point while another service dies..."""
+        crashed, point = random.choice(CRASH_POINTS)
+        killed = random.choice([s for s in SERVICES if s != crashed])  # one fault per process at a time
+        round_: list[Any] = [lambda: self.kill9(killed), lambda: self.crash_point(crashed, point)]
+        round_.append(random.choice([self.smtp_4xx, self.smtp_down]))
+        if heavy:
+            round_.append(random.choice([self.restart_postgres, self.restart_kafka]))
+        return round_
+
+    async def run(self, deadline: float, gap_s: float, heavy_mixed: bool, crash_points: list[tuple[str, str]]) -> None:
+        """One kind at a time, a quiet gap between faults, then overlapping faults until the deadline
+        (at least one round)."""
+        singles = self.single_faults(crash_points)
+        random.shuffle(singles)
+        for fault in singles:
+            await fault()
+            await asyncio.sleep(random.uniform(gap_s / 2, gap_s))
+        while True:
+            await asyncio.gather(*(fault() for fault in self.mixed_round(heavy_mixed)))
+            await asyncio.sleep(random.uniform(gap_s / 2, gap_s))
+            if time.monotonic() >= deadline:
+                break
+
+    def by_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for f in self.faults:
+            counts[f.kind] = counts.get(f.kind, 0) + 1
+        return counts
