@@ -78,3 +78,13 @@ def test_targets_are_judged_in_their_direction() -> None:
     assert _met(10, "<=", 20) == "yes"
     assert _met(25, "<=", 20) == "**no**"
     assert _met(None, "<=", 20) == "n/a"
+
+
+def test_profile_costs_count_self_at_the_leaf_and_inclusive_once_per_sample() -> None:
+    from bench.profile import costs, parse
+
+    stacks = parse(["main;handle;encode 3", "main;handle;handle;query 1", "garbage", "main 1"])
+    total, own, inclusive = costs(stacks)
+    assert total == 5
+    assert own == {"encode": 3, "query": 1, "main": 1}
+    assert inclusive["handle"] == 4 and inclusive["main"] == 5
