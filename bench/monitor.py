@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import asyncpg
 import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -207,3 +208,23 @@ async def every(seconds: float, action: object, stop: asyncio.Event) -> None:
             await result
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def database_counters(pg_dsn: str, databases: list[str]) -> dict[str, dict[str, int]]:
+    """PostgreSQL's own counters per database: deadlocks, commits, rollbacks (subtract two readings)."""
+    conn = await asyncpg.connect(f"{pg_dsn.rstrip('/')}/postgres")
+    try:
+        rows = await conn.fetch(
+            "SELECT datname, deadlocks, xact_commit, xact_rollback FROM pg_stat_database WHERE datname = ANY($1)",
+            databases,
+        )
+    finally:
+        await conn.close()
+    return {
+        r["datname"]: {"deadlocks": r["deadlocks"], "commits": r["xact_commit"], "rollbacks": r["xact_rollback"]}
+        for r in rows
+    }
+
+
+def difference(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {db: {k: v - before.get(db, {}).get(k, 0) for k, v in counts.items()} for db, counts in after.items()}

@@ -66,6 +66,8 @@ def phase_summary(phase: Phase) -> dict[str, Any]:
         "interactive_p99_ms": _r(percentile(interactive.latencies_ms(phase.start, phase.end), 99)),
         "interactive": per_kind,
         "max_consumer_lag": phase.max_lag,
+        "database": phase.database,
+        "orders_db_deadlocks": phase.database.get("orders_bench", {}).get("deadlocks"),
         "load_average_before": [round(x, 2) for x in phase.load_before],
         "load_average_after": [round(x, 2) for x in phase.load_after],
         "processes": {
@@ -176,7 +178,7 @@ def markdown(s: dict[str, Any], plot: str) -> str:
         "duration_s", "in_flight", "target_per_s", "orders_per_s", "orders_accepted", "order_failures",
         "order_reply_p50_ms", "order_reply_p95_ms", "order_reply_p99_ms", "emails_per_s", "emails_expected",
         "emails_received_for_window", "email_latency_p50_ms", "email_latency_p99_ms", "interactive_p50_ms",
-        "interactive_p99_ms", "max_consumer_lag", "load_average_before", "load_average_after",
+        "interactive_p99_ms", "max_consumer_lag", "orders_db_deadlocks", "load_average_before", "load_average_after",
     ]  # fmt: skip
     phases = s["phases"]
     for key in keys:

@@ -23,7 +23,16 @@ from bench import payloads, seed
 from bench.ceiling import CeilingResult, measure_ceiling
 from bench.config import Config
 from bench.load import Load, Results
-from bench.monitor import LagMonitor, MailTail, ProcessMonitor, ProcessUsage, every, machine
+from bench.monitor import (
+    LagMonitor,
+    MailTail,
+    ProcessMonitor,
+    ProcessUsage,
+    database_counters,
+    difference,
+    every,
+    machine,
+)
 from bench.stats import Recorder
 from bench.system import PREFIX, BenchSystem
 from contracts.customers import FindCustomersV1
@@ -54,6 +63,7 @@ class Phase:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     profile: Path | None = None
+    database: dict[str, dict[str, int]] = field(default_factory=dict)  # deadlocks, commits, rollbacks
 
 
 @dataclass
@@ -232,6 +242,8 @@ async def _phase(
         watchers.append(asyncio.create_task(every(0.5, mail.poll, stop_watch)))
 
     await asyncio.sleep(config.warmup_s)
+    databases = [system.database(s) for s in system.services]
+    counters = await database_counters(system.stack.pg_dsn, databases)
     phase.load_before = os.getloadavg()
     phase.start = time.time()
     processes.start()
@@ -240,6 +252,7 @@ async def _phase(
     phase.end = time.time()
     phase.usage = processes.stop()
     phase.load_after = os.getloadavg()
+    phase.database = difference(counters, await database_counters(system.stack.pg_dsn, databases))
     say(f"phase {name}: window closed; stopping the load and waiting for replies")
     stop_load.set()
     await asyncio.gather(*tasks, return_exceptions=True)
