@@ -83,18 +83,21 @@ class Summary:
 
 @dataclass(frozen=True)
 class Point:
-    second: int  # seconds since the start of the series
+    second: float  # start of the bucket, in seconds since the start of the series
     count: int
+    per_s: float
     p50_ms: float | None
     p99_ms: float | None
 
 
-def per_second(samples: Iterable[Sample], start: float, end: float) -> list[Point]:
-    """Completions and latency percentiles in each whole second of [start, end)."""
-    seconds = max(0, math.ceil(end - start))
-    buckets: list[list[float]] = [[] for _ in range(seconds)]
+def per_second(samples: Iterable[Sample], start: float, end: float, bucket_s: float = 1.0) -> list[Point]:
+    """Completions (and their rate) and latency percentiles in each ``bucket_s`` of [start, end)."""
+    buckets: list[list[float]] = [[] for _ in range(max(0, math.ceil((end - start) / bucket_s)))]
     for s in samples:
-        index = math.floor(s.at - start)
-        if 0 <= index < seconds and s.at < end:
+        index = math.floor((s.at - start) / bucket_s)
+        if 0 <= index < len(buckets) and s.at < end:
             buckets[index].append(s.seconds * 1000)
-    return [Point(i, len(b), percentile(b, 50), percentile(b, 99)) for i, b in enumerate(buckets)]
+    return [
+        Point(i * bucket_s, len(b), len(b) / bucket_s, percentile(b, 50), percentile(b, 99))
+        for i, b in enumerate(buckets)
+    ]

@@ -47,6 +47,8 @@ def test_per_second_buckets_completions_by_whole_seconds_from_the_start() -> Non
     assert [p.count for p in points] == [2, 1, 1]
     assert points[0].p50_ms == pytest.approx(200.0)
     assert points[1].p99_ms == pytest.approx(200.0)
+    halves = per_second(samples, 100.0, 103.0, bucket_s=2.0)
+    assert [(p.second, p.count, p.per_s) for p in halves] == [(0.0, 3, 1.5), (2.0, 1, 0.5)]
 
 
 def test_the_summary_of_no_latencies_has_no_percentiles() -> None:
