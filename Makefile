@@ -1,5 +1,5 @@
 # The project's commands. `make demo` and `make test` are the two the README starts with.
-.PHONY: setup demo up down status test unit e2e faults lint docs docs-site
+.PHONY: setup demo up down status test unit e2e faults bench bench-quick lint docs docs-site
 
 setup:            ## install everything the project needs (idempotent)
 	scripts/bootstrap.sh
@@ -37,3 +37,9 @@ docs:             ## regenerate JSON Schemas and AsyncAPI documents from code
 
 docs-site:        ## the AsyncAPI documents as web pages in build/asyncapi/ (serve: uv run csr docs --serve)
 	uv run python scripts/build_asyncapi_site.py
+
+bench:            ## the benchmark at full scale (issue 9): report in build/bench/ (see docs/benchmark.md)
+	uv run python -m bench
+
+bench-quick:      ## the benchmark on small data, for a first look
+	uv run python -m bench --quick

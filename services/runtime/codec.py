@@ -16,6 +16,18 @@ from contracts.registry import all_messages
 
 MAX_MESSAGE_BYTES = 512 * 1024
 
+# all_messages() walks every message class on each call (a few percent of a service's CPU when it
+# ran once per decoded record, by the profile of docs/benchmark.md). Kept here, and built again on
+# a miss, so a class defined after the first decode is still found.
+_registry: dict[tuple[str, int], type[Message]] = {}
+
+
+def message_class(type_: str, version: int) -> type[Message] | None:
+    key = (type_, version)
+    if key not in _registry:
+        _registry.update(all_messages())
+    return _registry.get(key)
+
 
 @dataclass(frozen=True)
 class OutgoingRecord:
@@ -90,7 +102,7 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:
         raise DecodeFailure(errors.UNDECODABLE, "not a valid envelope", field_errors(exc), reply_to=reply_to) from None
-    cls = all_messages().get((envelope.type, envelope.version))
+    cls = message_class(envelope.type, envelope.version)
     if cls is None or cls.KIND not in expected or envelope.kind != cls.KIND:
         raise DecodeFailure(
             errors.UNKNOWN_MESSAGE_TYPE,
