@@ -85,6 +85,10 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
         raw = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DecodeFailure(errors.UNDECODABLE, f"not JSON: {exc}") from None
+    except RecursionError:
+        # A few hundred kilobytes of "[[[[..." nest deeper than the parser's recursion limit; left
+        # uncaught it looked like a handler crash: retried, then dead-lettered as internal_error.
+        raise DecodeFailure(errors.UNDECODABLE, "not JSON: nested too deeply") from None
     reply_to = _best_effort_reply_to(raw)
     try:
         envelope = Envelope.model_validate(raw)

@@ -39,6 +39,8 @@ def test_encoded_command_decodes_to_the_same_typed_payload() -> None:
         (b"[1, 2]", errors.UNDECODABLE),
         (b'{"type": "PlaceOrder"}', errors.UNDECODABLE),
         (b"x" * 600_000, errors.UNDECODABLE),
+        (b"[" * 100_000 + b"]" * 100_000, errors.UNDECODABLE),  # deeper than the parser's recursion limit
+        (b'{"payload": ' * 50_000 + b"1" + b"}" * 50_000, errors.UNDECODABLE),
     ],
 )
 def test_undecodable_input_is_refused_with_a_reason(raw: bytes, code: str) -> None:
