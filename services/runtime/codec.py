@@ -102,6 +102,18 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
             envelope=envelope,
             reply_to=envelope.reply_to,
         )
+    unsafe = [
+        FieldError(field=f"payload.{where}" if where else "payload", code="invalid_character", message=why)
+        for where, why in _unstorable_text(envelope.payload)
+    ]
+    if unsafe:
+        raise DecodeFailure(
+            errors.INVALID,
+            f"{envelope.type} v{envelope.version} is invalid",
+            unsafe,
+            envelope=envelope,
+            reply_to=envelope.reply_to,
+        )
     try:
         payload = cls.model_validate(envelope.payload)
     except ValidationError as exc:
@@ -113,6 +125,29 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
             reply_to=envelope.reply_to,
         ) from None
     return envelope, payload
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _unstorable_text(node: Any, where: str = "") -> list[tuple[str, str]]:
+    """Strings no service can store or send on: NUL (PostgreSQL text cannot hold it) and lone
+    surrogates (no UTF-8 form; JSON lets them through as \\ud800 escapes). Left to the handlers,
+    they failed inside a database call, were retried and dead-lettered as internal_error."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{where}.{key}" if where else str(key)
+            found += _unstorable_text(key, path) + _unstorable_text(value, path)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _unstorable_text(value, f"{where}.{i}" if where else str(i))
+    elif isinstance(node, str):
+        if "\x00" in node:
+            found.append((where, "must not contain the NUL character"))
+        elif _SURROGATE.search(node):
+            found.append((where, "must not contain a lone UTF-16 surrogate"))
+    return found
 
 
 # --- redaction -------------------------------------------------------------------------------

@@ -81,6 +81,21 @@ def test_invalid_payload_lists_every_bad_field() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "where"),
+    [("a\x00b", "payload.lines.0.sku"), ("\ud800", "payload.lines.0.sku"), ({"\x00": 1}, "payload.lines.0.sku.\x00")],
+)
+def test_text_no_service_can_store_is_invalid_where_it_sits(value: object, where: str) -> None:
+    envelope = Envelope.wrap(_order(), actor=ACTOR, reply_to="my.replies").model_dump(mode="json")
+    envelope["payload"]["lines"][0]["sku"] = value
+
+    with pytest.raises(DecodeFailure) as failure:
+        decode(json.dumps(envelope).encode(), {Kind.COMMAND})  # ensure_ascii: "\ud800" travels as an escape
+
+    assert failure.value.code == errors.INVALID and failure.value.reply_to == "my.replies"
+    assert [(e.field, e.code) for e in failure.value.field_errors] == [(where, "invalid_character")]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "4111111111111111",
