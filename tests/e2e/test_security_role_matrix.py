@@ -9,7 +9,9 @@ Generic over contracts/registry.py: a message added later is in the matrix witho
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,7 @@ from csr.client import OmsClient
 from tests.support.hostile import golden
 from tests.support.system import System
 
+REPORTS = Path(__file__).resolve().parents[2] / "build"
 REQUESTS = sorted(
     (cls for cls in all_messages().values() if cls.KIND in (Kind.COMMAND, Kind.QUERY)), key=lambda c: c.__name__
 )
@@ -64,5 +67,8 @@ async def test_only_the_allowed_roles_get_past_the_role_check(clients: dict[Role
             forbidden = reply.status == "rejected" and reply.code == errors.FORBIDDEN
             if forbidden == (role in allowed):
                 violations.append(f"{cls.__name__} by {role.value}: {reply.status} {reply.code} {reply.message}")
+    REPORTS.mkdir(exist_ok=True)
+    summary = {"role_checks": len(replies), "role_violations": len(violations), "violations": violations}
+    (REPORTS / "security-roles.json").write_text(json.dumps(summary, indent=2))
     assert violations == []
     assert sum(1 for r in replies.values() if r.code == errors.FORBIDDEN) > 50  # the matrix has both sides

@@ -17,8 +17,10 @@ something when run alone.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -32,6 +34,7 @@ from tests.support.orders import CARDS, add_product, ready_cart
 from tests.support.secrets import card_numbers_in, occurrences, recorded, scannable, token_pattern
 from tests.support.system import System, eventually
 
+REPORTS = Path(__file__).resolve().parents[2] / "build"
 SEALED = re.compile(r"sealed:v1:[A-Za-z0-9_=-]{80,2000}")
 INPUT_TOPICS = (".commands", ".queries")
 
@@ -140,5 +143,8 @@ async def test_no_card_number_password_or_answer_in_clear_in_any_table_topic_or_
     found = [f"{where}: card {n[:4]}..." for where, text in outputs for n in card_numbers_in(text)]
     found += [f"{where}: {s[:3]}..." for where, text in outputs + inputs for s in occurrences(text, pattern)]
 
+    REPORTS.mkdir(exist_ok=True)
+    summary = {"secrets_found": len(found), "secrets_searched": len(secrets), "skipped": len(skipped), "found": found}
+    (REPORTS / "security-secrets.json").write_text(json.dumps(summary, indent=2))
     assert found == [], f"{len(found)} secrets in clear ({len(secrets)} searched, {len(skipped)} too short)"
     assert len(rows) > 10 and len(outputs) > 10 and all(logs.values())
