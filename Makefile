@@ -1,5 +1,5 @@
 # The project's commands. `make demo` and `make test` are the two the README starts with.
-.PHONY: setup demo up down status test unit e2e faults bench bench-quick lint docs docs-site
+.PHONY: setup demo up down status test unit e2e faults security audit bench bench-quick lint docs docs-site
 
 setup:            ## install everything the project needs (idempotent)
 	scripts/bootstrap.sh
@@ -31,6 +31,14 @@ faults: setup     ## faults under load at full size, on a private stack in .stac
 
 lint:
 	uv run ruff check . && uv run ruff format --check . && uv run mypy && uv run lint-imports
+
+audit:            ## known vulnerabilities in the locked dependencies (pip-audit; fails when it cannot check)
+	mkdir -p build
+	uv export --frozen --no-hashes --no-emit-project > build/requirements-audit.txt
+	uvx pip-audit -r build/requirements-audit.txt --disable-pip --strict
+
+security:         ## hostile input, role matrix and secrets scan, end to end (docs/security.md)
+	uv run pytest tests/e2e/test_hostile_input.py tests/e2e/test_security_role_matrix.py tests/e2e/test_zz_secrets_scan.py -q
 
 docs:             ## regenerate JSON Schemas and AsyncAPI documents from code
 	uv run python scripts/gen_docs.py

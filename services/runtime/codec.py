@@ -97,6 +97,10 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
         raw = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DecodeFailure(errors.UNDECODABLE, f"not JSON: {exc}") from None
+    except RecursionError:
+        # A few hundred kilobytes of "[[[[..." nest deeper than the parser's recursion limit; left
+        # uncaught it looked like a handler crash: retried, then dead-lettered as internal_error.
+        raise DecodeFailure(errors.UNDECODABLE, "not JSON: nested too deeply") from None
     reply_to = _best_effort_reply_to(raw)
     try:
         envelope = Envelope.model_validate(raw)
@@ -107,6 +111,18 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
         raise DecodeFailure(
             errors.UNKNOWN_MESSAGE_TYPE,
             f"{envelope.type} v{envelope.version} ({envelope.kind}) is not handled here",
+            envelope=envelope,
+            reply_to=envelope.reply_to,
+        )
+    unsafe = [
+        FieldError(field=f"payload.{where}" if where else "payload", code="invalid_character", message=why)
+        for where, why in _unstorable_text(envelope.payload)
+    ]
+    if unsafe:
+        raise DecodeFailure(
+            errors.INVALID,
+            f"{envelope.type} v{envelope.version} is invalid",
+            unsafe,
             envelope=envelope,
             reply_to=envelope.reply_to,
         )
@@ -121,6 +137,29 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
             reply_to=envelope.reply_to,
         ) from None
     return envelope, payload
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _unstorable_text(node: Any, where: str = "") -> list[tuple[str, str]]:
+    """Strings no service can store or send on: NUL (PostgreSQL text cannot hold it) and lone
+    surrogates (no UTF-8 form; JSON lets them through as \\ud800 escapes). Left to the handlers,
+    they failed inside a database call, were retried and dead-lettered as internal_error."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{where}.{key}" if where else str(key)
+            found += _unstorable_text(key, path) + _unstorable_text(value, path)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _unstorable_text(value, f"{where}.{i}" if where else str(i))
+    elif isinstance(node, str):
+        if "\x00" in node:
+            found.append((where, "must not contain the NUL character"))
+        elif _SURROGATE.search(node):
+            found.append((where, "must not contain a lone UTF-16 surrogate"))
+    return found
 
 
 # --- redaction -------------------------------------------------------------------------------

@@ -32,7 +32,11 @@ def _connect_kwargs(settings: ServiceSettings) -> dict[str, Any]:
         return {}
     if settings.pg_ssl in ("prefer", "require"):
         return {"ssl": settings.pg_ssl}
-    return {"ssl": ssl_module.create_default_context()}
+    context = ssl_module.create_default_context(
+        cafile=str(settings.pg_sslrootcert) if settings.pg_sslrootcert else None
+    )
+    context.check_hostname = settings.pg_ssl == "verify-full"  # verify-ca checks the chain only
+    return {"ssl": context}
 
 
 async def ensure_database(settings: ServiceSettings, database: str | None = None) -> None:

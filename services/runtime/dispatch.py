@@ -194,6 +194,9 @@ class Dispatcher(Generic[D]):
         except Rejected as rejection:
             reply = self.letters.rejected(envelope, rejection)
             return reply, self.letters.reply_records(envelope, reply)
+        except asyncpg.DataError as exc:
+            reply = self.letters.rejected(envelope, _unstorable(envelope, exc))
+            return reply, self.letters.reply_records(envelope, reply)
         reply = self.letters.accepted(
             envelope, result.model_dump(mode="json") if isinstance(result, BaseModel) else None
         )
@@ -255,6 +258,8 @@ class Dispatcher(Generic[D]):
                     result = await handler(ctx, query)
             except Rejected as rejection:
                 return self.letters.rejected(envelope, rejection)
+            except asyncpg.DataError as exc:
+                return self.letters.rejected(envelope, _unstorable(envelope, exc))
         return self.letters.accepted(envelope, result.model_dump(mode="json"))
 
     # --- shared steps -----------------------------------------------------------------------
@@ -317,6 +322,15 @@ class Dispatcher(Generic[D]):
     ) -> None:
         """Queue an event that no consumed message caused (a background worker's), in ``conn``'s transaction."""
         await outbox.add(conn, self.letters.standalone_event_record(event, actor, correlation_id))
+
+
+def _unstorable(envelope: Envelope, exc: asyncpg.DataError) -> Rejected:
+    """A value the contract let through but PostgreSQL refused (SQLSTATE class 22: a number beyond
+    its column's range, a numeric overflow): bad input, refused like an invalid field. It used to
+    escape as a crash, retried and dead-lettered as internal_error. The database's message is not
+    passed on: it can quote the value."""
+    logger.warning("%s refused by the database: %s", envelope.type, type(exc).__name__)
+    return Rejected(errors.INVALID, f"a value of this {envelope.type} is out of the range the service can store")
 
 
 def _stored(request: Envelope, reply: Envelope) -> dict[str, Any]:

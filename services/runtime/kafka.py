@@ -28,9 +28,15 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
         "security_protocol": settings.kafka_security_protocol,
     }
     if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
-        options["ssl_context"] = ssl.create_default_context(
+        context = ssl.create_default_context(
             cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
         )
+        if settings.kafka_ssl_certfile:
+            context.load_cert_chain(
+                str(settings.kafka_ssl_certfile),
+                str(settings.kafka_ssl_keyfile) if settings.kafka_ssl_keyfile else None,
+            )
+        options["ssl_context"] = context
     if settings.kafka_sasl_mechanism:
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username
@@ -47,13 +53,21 @@ async def ensure_topics(settings: ServiceSettings, extra: Iterable[tuple[str, in
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, partitions, 1) for name, partitions in wanted if name not in existing]
+        missing = [new_topic(settings, name, partitions) for name, partitions in wanted if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently by another service
                 await admin.create_topics(missing)
             logger.info("created topics %s", [t.name for t in missing])
     finally:
         await admin.close()
+
+
+def new_topic(settings: ServiceSettings, name: str, partitions: int) -> NewTopic:
+    """A topic with the configured replication, and min.insync.replicas when one is set."""
+    configs = {}
+    if settings.kafka_min_insync_replicas is not None:
+        configs["min.insync.replicas"] = str(settings.kafka_min_insync_replicas)
+    return NewTopic(name, partitions, settings.kafka_replication_factor, topic_configs=configs)
 
 
 class Producer:

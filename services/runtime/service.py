@@ -5,6 +5,7 @@ its migrations, the producer, the outbox relay, background workers, and the HTTP
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -64,6 +65,22 @@ async def _raw_records(message: Any) -> tuple[ConsumerRecord[Any, Any], ...]:
     # letter instead of an exception inside the framework.
     raw = message.raw_message
     return raw if isinstance(raw, tuple) else (raw,)
+
+
+async def _lenient_headers(message: Any, parse: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream's batch parser decodes every header value as UTF-8 and raises on anything else,
+    before the dispatcher sees the record: one record with a binary header value failed its batch
+    again at every redelivery and stopped its partition for good. Header values that are not UTF-8
+    are replaced (lossy) first; the dispatcher reads the value, and headers only for ids."""
+    if isinstance(message, tuple):
+        return await parse(tuple(_clean_headers(r) for r in message))
+    return await parse(_clean_headers(message))
+
+
+def _clean_headers(record: ConsumerRecord[Any, Any]) -> ConsumerRecord[Any, Any]:
+    headers = tuple(record.headers or ())
+    clean = tuple((k, (v or b"").decode("utf-8", errors="replace").encode()) for k, v in headers)
+    return record if clean == headers else dataclasses.replace(record, headers=clean)
 
 
 def _union(classes: Sequence[type[Message]]) -> Any:
@@ -177,6 +194,7 @@ def _subscribe(
         "ack_policy": AckPolicy.NACK_ON_ERROR,
         "no_reply": True,
         "decoder": _raw_records,
+        "parser": _lenient_headers,
         "auto_offset_reset": "earliest",
         "batch": True,
         "max_records": settings.consume_batch_size,

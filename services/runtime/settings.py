@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,13 +26,22 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None  # client certificate, for clusters that want mutual TLS
+    kafka_ssl_keyfile: Path | None = None
+    # Durability of the topics the services create: on a multi-broker cluster use 3 and 2, so an
+    # acks=all write survives the loss of one broker (see docs/security.md).
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_min_insync_replicas: int | None = Field(default=None, ge=1)
     topic_prefix: str = ""
     consumer_group: str | None = None  # default: "<topic_prefix><service_name>"
 
     # PostgreSQL: a server DSN without database; each service uses its own database.
     pg_dsn: str = "postgresql://postgres@127.0.0.1:5432"
     db_name: str | None = None  # default: the service name
-    pg_ssl: Literal["disable", "prefer", "require", "verify-ca", "verify-full"] | None = None
+    pg_ssl: Literal["disable", "prefer", "require", "verify-ca", "verify-full"] | None = Field(
+        default=None, validation_alias=AliasChoices("OMS_PG_SSL", "OMS_PG_SSLMODE", "pg_ssl")
+    )
+    pg_sslrootcert: Path | None = None  # CA that signed the server's certificate (verify-ca, verify-full)
     pg_pool_min: int = 2
     pg_pool_max: int = 10
 

@@ -23,7 +23,7 @@ def register_customer(client: OmsClient, **overrides: Any) -> RegisterCustomerV1
         "email": f"jane.{tag}@example.com",
         "phone": "+1 555 010 1234",
         "challenge_question": "First pet?",
-        "challenge_answer": client.seal("Rex"),
+        "challenge_answer": client.seal(f"Rex.{tag}"),  # unique and long enough to scan for
         "preferred_currency": "USD",
         "preferred_language": "en-US",
         "address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"},

@@ -24,6 +24,7 @@ from csr.client import OmsClient, follow
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.ports import free_port
+from tests.support.secrets import RecordingClient
 
 SERVICES = ("customers", "orders", "notifications")
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,7 +146,8 @@ class System:
         service.wait_healthy()
 
     def client(self, agent_id: str = "csr-alice", role: Role = Role.CSR, timeout: float = 20) -> OmsClient:
-        return OmsClient(
+        # Every secret a test seals is remembered for the final scan (tests/e2e/test_zz_secrets_scan.py).
+        return RecordingClient(
             self.stack.kafka_bootstrap,
             Actor(agent_id=agent_id, role=role),
             topic_prefix=self.prefix,

@@ -39,6 +39,8 @@ def test_encoded_command_decodes_to_the_same_typed_payload() -> None:
         (b"[1, 2]", errors.UNDECODABLE),
         (b'{"type": "PlaceOrder"}', errors.UNDECODABLE),
         (b"x" * 600_000, errors.UNDECODABLE),
+        (b"[" * 100_000 + b"]" * 100_000, errors.UNDECODABLE),  # deeper than the parser's recursion limit
+        (b'{"payload": ' * 50_000 + b"1" + b"}" * 50_000, errors.UNDECODABLE),
     ],
 )
 def test_undecodable_input_is_refused_with_a_reason(raw: bytes, code: str) -> None:
@@ -76,6 +78,21 @@ def test_invalid_payload_lists_every_bad_field() -> None:
     assert failure.value.code == errors.INVALID
     fields = {e.field for e in failure.value.field_errors}
     assert fields == {"payload.currency", "payload.lines.0.quantity"}
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [("a\x00b", "payload.lines.0.sku"), ("\ud800", "payload.lines.0.sku"), ({"\x00": 1}, "payload.lines.0.sku.\x00")],
+)
+def test_text_no_service_can_store_is_invalid_where_it_sits(value: object, where: str) -> None:
+    envelope = Envelope.wrap(_order(), actor=ACTOR, reply_to="my.replies").model_dump(mode="json")
+    envelope["payload"]["lines"][0]["sku"] = value
+
+    with pytest.raises(DecodeFailure) as failure:
+        decode(json.dumps(envelope).encode(), {Kind.COMMAND})  # ensure_ascii: "\ud800" travels as an escape
+
+    assert failure.value.code == errors.INVALID and failure.value.reply_to == "my.replies"
+    assert [(e.field, e.code) for e in failure.value.field_errors] == [(where, "invalid_character")]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,125 @@
+"""Hostile input on every command and query topic of the three services, through the real system.
+
+Thousands of records (broken bytes and envelopes, every command and query of the contracts with
+fields missing, added, retyped, out of range, or holding SQL, template, CR/LF and unicode traps,
+and hypothesis mutants of the golden examples) are put on the topics in bulk; then each one's
+answer is checked at once:
+
+- what the services' decoder refuses is dead-lettered with that reason and, when it names a reply
+  topic in a readable envelope, rejected with that code; nothing changes in any table;
+- what the decoder accepts reaches a handler and is answered (accepted or rejected), never with a
+  crash (internal_error);
+- the services stay healthy and go on handling good messages on every topic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from contracts.customers import GetCustomerV1
+from contracts.notifications import ListEmailTemplatesV1, SetEmailFormatV1
+from contracts.orders import ListShippingModesV1
+from csr.client import OmsClient
+from tests.support.customers import register
+from tests.support.hostile import Outcome, Probe, Rig, mishandled, settled_checksums
+from tests.support.hostile_cases import all_probes
+from tests.support.orders import new_cart
+from tests.support.system import System, eventually
+
+REPORTS = Path(__file__).resolve().parents[2] / "build"
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+
+@pytest.fixture(scope="module")
+async def rig(system: System) -> AsyncIterator[Rig]:
+    async with Rig(system) as rig:
+        yield rig
+
+
+@pytest.fixture(scope="module")
+def probes(rig: Rig) -> list[Probe]:
+    return all_probes(rig.reply_topic)
+
+
+def report(probes: list[Probe], outcomes: dict[int, Outcome], name: str) -> list[str]:
+    """The mishandled probes (also written, with the counts, to build/hostile-<name>.json)."""
+    wrong = [(probes[i], mishandled(probes[i], o)) for i, o in outcomes.items()]
+    lines = [f"{p.name[:160]!r}: {why}" for p, why in wrong if why]
+    summary = {
+        "hostile_inputs": len(probes),
+        "hostile_mishandled": len(lines),
+        "by_topic": Counter(p.topic for p in probes),
+        "refused_by_code": Counter(p.refused or "reached a handler" for p in probes),
+        "replies_by_code": Counter(r.code or r.status for o in outcomes.values() for r in o.replies),
+        "mishandled": lines,
+    }
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / f"hostile-{name}.json").write_text(json.dumps(summary, indent=2))
+    return lines[:40] + ([f"... and {len(lines) - 40} more"] if len(lines) > 40 else [])
+
+
+async def good_messages_still_work(system: System, csr: OmsClient) -> None:
+    customer_id, _ = await register(csr)
+    for message in (
+        GetCustomerV1(customer_id=customer_id),
+        ListShippingModesV1(currency="USD"),
+        SetEmailFormatV1(customer_id=customer_id, format="text"),
+        ListEmailTemplatesV1(),
+    ):
+        reply = await csr.send(message, timeout=60)
+        assert reply.accepted, (message.TYPE, reply)
+    await new_cart(csr)
+    assert all(s.proc is not None and s.proc.poll() is None for s in system.services.values())  # never died
+
+    async def healthy() -> bool:  # /health answers within 2 s; a loaded machine may miss one
+        return all(s.healthy() for s in system.services.values())
+
+    await eventually(healthy, timeout=60, interval=1.0)
+
+
+@pytest.mark.capability("PLT-02", "PLT-05")
+async def test_what_the_decoder_refuses_is_dead_lettered_with_its_reason_and_changes_nothing(
+    system: System, csr: OmsClient, rig: Rig, probes: list[Probe]
+) -> None:
+    refused = [p for p in probes if p.refused is not None]
+    assert len(refused) > 5000 and {p.topic for p in refused} == {p.topic for p in probes}
+    before = await settled_checksums(system)
+
+    outcomes = await rig.run(refused)
+
+    assert report(refused, outcomes, "refused") == []
+    assert Counter(p.refused for p in refused).keys() == {"undecodable", "unknown_message_type", "invalid"}
+    assert await settled_checksums(system) == before
+    await good_messages_still_work(system, csr)
+
+
+@pytest.mark.capability("PLT-02", "PLT-05")
+async def test_what_reaches_a_handler_is_answered_without_a_crash(
+    system: System, csr: OmsClient, rig: Rig, probes: list[Probe]
+) -> None:
+    handled = [p for p in probes if p.refused is None]
+    assert len(handled) > 500
+
+    outcomes = await rig.run(handled)
+
+    assert report(handled, outcomes, "handled") == []
+    statuses = Counter(r.code or r.status for o in outcomes.values() for r in o.replies)
+    assert statuses["invalid"] + statuses["not_found"] > 0, statuses  # the handlers' own checks did run
+    await good_messages_still_work(system, csr)
+
+
+def test_every_topic_and_every_message_of_the_contracts_is_probed(probes: list[Probe]) -> None:
+    from tests.support.hostile import REQUEST_TOPICS, request_classes
+
+    names = {p.name.split(":")[0] for p in probes}
+    for topic in REQUEST_TOPICS:
+        assert topic in names
+        for cls in request_classes(topic):
+            assert cls.__name__ in names
+    assert len(probes) >= 5000
+    assert len({p.message_id for p in probes}) == len(probes)

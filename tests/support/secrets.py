@@ -1,0 +1,107 @@
+"""Every secret the tests hand to the system, and how to look for them where they must not be.
+
+Test clients record each secret they seal (:class:`RecordingClient`, which ``System.client``
+returns), so the session's registry holds every password, challenge answer and card number sent.
+The final scan (tests/e2e/test_zz_secrets_scan.py) adds what the services sealed themselves, such
+as temporary passwords, by opening the sealed values it finds on the topics.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from contracts.registry import all_messages
+from csr.client import OmsClient
+
+_RECORDED: set[str] = set()
+
+
+def record(secret: str) -> None:
+    _RECORDED.add(secret)
+
+
+def recorded() -> frozenset[str]:
+    return frozenset(_RECORDED)
+
+
+class RecordingClient(OmsClient):
+    """An :class:`OmsClient` that remembers every secret it seals, for the final scan."""
+
+    def seal(self, secret: str) -> str:
+        record(secret)
+        return super().seal(secret)
+
+
+# --- card numbers ------------------------------------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+_CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[0689]|6[05])")  # Visa, MC, Amex, Diners, JCB, Discover
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def card_numbers_in(text: str) -> list[str]:
+    """Runs of 13-19 digits with a card brand's prefix that pass the Luhn check."""
+    return [m for m in _DIGIT_RUN.findall(text) if _CARD_PREFIX.match(m) and luhn_ok(m)]
+
+
+# --- passwords and answers ----------------------------------------------------------------------
+
+MIN_SCANNABLE = 6
+
+
+def _field_names() -> set[str]:
+    names: set[str] = set()
+    for cls in all_messages().values():
+        names |= set(cls.model_fields)
+    return names
+
+
+def scannable(secrets: frozenset[str] | set[str]) -> tuple[list[str], list[str]]:
+    """The secrets worth searching for, and those skipped: shorter than ``MIN_SCANNABLE`` or a word
+    the messages use as a field name ("password"), which would be found everywhere by design."""
+    words = _field_names()
+    keep = sorted(s for s in secrets if len(s) >= MIN_SCANNABLE and s.lower() not in words)
+    return keep, sorted(set(secrets) - set(keep))
+
+
+def _trie(words: list[str]) -> str:
+    """One regular expression matching any of ``words``, shaped as a trie so that scanning
+    megabytes for thousands of secrets stays fast (a plain alternation tries each word in turn)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return body + "?" if len(branches) == 1 and len(body) == 1 else "(?:" + body + ")?"
+        return body
+
+    return build(root)
+
+
+def token_pattern(secrets: list[str]) -> re.Pattern[str]:
+    """Any of ``secrets`` as a whole token: not part of a longer word or base64 run."""
+    body = _trie(secrets) if secrets else "(?!)"
+    return re.compile(r"(?<![A-Za-z0-9_+/=-])(?:" + body + r")(?![A-Za-z0-9_+/=-])")
+
+
+def occurrences(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """The secrets ``pattern`` (from :func:`token_pattern`) finds in ``text``."""
+    return sorted(set(pattern.findall(text)))
