@@ -31,7 +31,7 @@ from reliability.injector import CRASH_POINTS, Injector
 from reliability.ledger import Ledger
 from reliability.load import Load
 
-HOSTILE_REPORT_ENV = "OMS_HOSTILE_REPORT"  # the hostile-input/security suite's JSON, if it ran
+HOSTILE_REPORT_ENV = "OMS_HOSTILE_REPORT"  # directory of the security suite's JSON reports, if it ran
 HOSTILE_FIELDS = ("hostile_inputs", "hostile_mishandled", "secrets_found", "role_violations")
 MUST_BE_ZERO = ("lost", "applied_twice", "events_missing", "events_duplicated", "emails_lost", "emails_duplicated")
 
@@ -182,13 +182,22 @@ def _rejection_codes(ledger: Ledger) -> dict[str, int]:
 
 
 def _hostile() -> dict[str, Any]:
-    """The hostile-input and security suite writes its own numbers; they are merged when present."""
-    path = Path(os.environ.get(HOSTILE_REPORT_ENV, "reports/hostile.json"))
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return {k: data[k] for k in HOSTILE_FIELDS if k in data}
+    """The security suite (`make security`) leaves its numbers in build/; they are merged when present.
+
+    hostile-refused.json and hostile-handled.json each count their own probes, so they add up;
+    security-roles.json and security-secrets.json carry role_violations and secrets_found.
+    """
+    reports = Path(os.environ.get(HOSTILE_REPORT_ENV, "build"))
+    totals: dict[str, Any] = {}
+    for name in ("hostile-refused", "hostile-handled", "security-roles", "security-secrets"):
+        try:
+            data = json.loads((reports / f"{name}.json").read_text())
+        except (OSError, ValueError):
+            continue
+        for key in HOSTILE_FIELDS:
+            if key in data:
+                totals[key] = totals.get(key, 0) + data[key]
+    return totals
 
 
 def violations(result: dict[str, Any]) -> list[str]:
