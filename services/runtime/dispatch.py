@@ -9,7 +9,10 @@ message. Order is kept: a partition's records are handled in offset order.
 Returning normally means the batch may be acknowledged (offsets committed). Raising means it must
 be delivered again: the subscriber's NACK_ON_ERROR policy seeks back to it, and the inbox makes
 the messages already committed harmless. Infrastructure failures (PostgreSQL or Kafka away) are
-retried indefinitely with backoff. Any other failure sends the batch through one message at a
+retried indefinitely with backoff. A lost lock race (deadlock, serialization failure) between two
+partitions' transactions is retried at once, in place, a few times: the transaction rolled back
+whole, so running the same records again is safe, and it spares the other partitions a
+redelivery of the whole fetch. Any other failure sends the batch through one message at a
 time, so a message that keeps failing is found, retried a few times and then dead-lettered:
 one poisonous message cannot stop a partition.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -54,6 +58,11 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.DeadlockDetectedError,
     asyncpg.AdminShutdownError,
 )
+
+# Two partitions' batches touching the same rows (a product's stock, a customer's lock) in
+# opposite order deadlock; PostgreSQL aborts one. Retrying that one at once usually wins.
+CONTENTION: tuple[type[BaseException], ...] = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+CONTENTION_ATTEMPTS = 5
 
 Clock = Callable[[], datetime]
 Records = Sequence[ConsumerRecord[Any, Any]]
@@ -118,7 +127,7 @@ class Dispatcher(Generic[D]):
             await self._guarded(records[0], step)
             return
         try:
-            await step(records)
+            await self._despite_contention(step, records)
         except TRANSIENT:
             logger.warning("infrastructure unavailable; the batch will be retried", exc_info=True)
             await asyncio.sleep(1.0)
@@ -132,7 +141,7 @@ class Dispatcher(Generic[D]):
         where = (record.topic, record.partition, record.offset)
         attempt = self._attempts.get(where, 0) + 1
         try:
-            await step([record])
+            await self._despite_contention(step, [record])
         except TRANSIENT:
             logger.warning("infrastructure unavailable; will retry %s", where, exc_info=True)
             self._attempts[where] = attempt
@@ -147,6 +156,18 @@ class Dispatcher(Generic[D]):
             logger.exception("handler failed %d times; dead-lettering %s", attempt, where)
             await self._refuse(record, DecodeFailure(errors.INTERNAL_ERROR, f"processing failed: {type(exc).__name__}"))
         self._attempts.pop(where, None)
+
+    async def _despite_contention(self, step: Callable[[Records], Awaitable[None]], records: Records) -> None:
+        for attempt in range(1, CONTENTION_ATTEMPTS + 1):
+            try:
+                await step(records)
+                return
+            except CONTENTION:
+                if attempt == CONTENTION_ATTEMPTS:
+                    raise  # still losing: treated as transient, the fetch is delivered again
+                metrics.CONTENTION_RETRIES.labels(self.settings.service_name).inc()
+                logger.info("lost a lock race with another partition (attempt %d); retrying", attempt)
+                await asyncio.sleep(random.uniform(0.0, 0.02 * attempt))  # jitter breaks the tie
 
     # --- commands ---------------------------------------------------------------------------
 

@@ -16,5 +16,8 @@ HANDLE_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 DEAD_LETTERS = Counter("oms_dead_letters_total", "Messages sent to a dead-letter topic", ["service", "reason"])
+CONTENTION_RETRIES = Counter(
+    "oms_contention_retries_total", "Batches retried in place after losing a lock race (deadlock)", ["service"]
+)
 OUTBOX_PUBLISHED = Counter("oms_outbox_published_total", "Outbox rows published to Kafka", ["service"])
 OUTBOX_BACKLOG = Gauge("oms_outbox_backlog", "Outbox rows waiting to be published", ["service"])

@@ -1,0 +1,52 @@
+"""A batch that loses a lock race is run again in place; one that keeps losing is left to redelivery."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import pytest
+
+from services.runtime.dispatch import CONTENTION_ATTEMPTS, Dispatcher
+from services.runtime.handling import Handlers
+from services.runtime.settings import ServiceSettings
+
+
+class Step:
+    """Fails with a deadlock ``losses`` times, then succeeds; counts its runs."""
+
+    def __init__(self, losses: int) -> None:
+        self.losses = losses
+        self.runs = 0
+
+    async def __call__(self, records: Sequence[Any]) -> None:
+        self.runs += 1
+        if self.runs <= self.losses:
+            raise asyncpg.DeadlockDetectedError("deadlock detected")
+
+
+def dispatcher() -> Dispatcher[None]:
+    settings = ServiceSettings(service_name="test")
+    return Dispatcher(settings, None, None, None, Handlers(), None)  # type: ignore[arg-type]
+
+
+async def test_a_lost_lock_race_is_retried_in_place() -> None:
+    step = Step(losses=2)
+    await dispatcher()._despite_contention(step, ["record"])
+    assert step.runs == 3
+
+
+async def test_a_batch_that_keeps_losing_is_raised_for_redelivery() -> None:
+    step = Step(losses=CONTENTION_ATTEMPTS)
+    with pytest.raises(asyncpg.DeadlockDetectedError):
+        await dispatcher()._despite_contention(step, ["record"])
+    assert step.runs == CONTENTION_ATTEMPTS
+
+
+async def test_other_failures_are_not_retried_here() -> None:
+    async def broken(records: Sequence[Any]) -> None:
+        raise ValueError("a bug")
+
+    with pytest.raises(ValueError):
+        await dispatcher()._despite_contention(broken, ["record"])
