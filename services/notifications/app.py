@@ -8,8 +8,10 @@ from pathlib import Path
 import asyncpg
 
 from services.notifications.delivery import delivery_worker
-from services.notifications.handlers import NotificationsDeps, build_handlers
+from services.notifications.deps import NotificationsDeps
+from services.notifications.handlers import build_handlers
 from services.notifications.rendering import Renderer
+from services.notifications.retention import retention_worker
 from services.notifications.settings import NotificationsSettings
 from services.runtime.service import ServiceDefinition
 from services.runtime.settings import ServiceSettings
@@ -17,7 +19,11 @@ from services.runtime.settings import ServiceSettings
 
 async def make_deps(settings: ServiceSettings, pool: asyncpg.Pool) -> NotificationsDeps:
     assert isinstance(settings, NotificationsSettings)
-    return NotificationsDeps(settings=settings, renderer=Renderer(settings.templates_dir, settings.default_language))
+    return NotificationsDeps(
+        settings=settings,
+        renderer=Renderer(settings.templates_dir, settings.default_language),
+        sealing_key=settings.sealing_key(),
+    )
 
 
 def create_service() -> ServiceDefinition[NotificationsDeps]:
@@ -27,7 +33,7 @@ def create_service() -> ServiceDefinition[NotificationsDeps]:
         handlers=build_handlers(),
         migrations=Path(__file__).parent / "migrations",
         make_deps=make_deps,
-        workers=[delivery_worker],
+        workers=[delivery_worker, retention_worker],
     )
 
 

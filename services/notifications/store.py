@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from services.runtime.db import Connection
+
+# --- what the service knows about customers and orders, from their events ---------------------
+
+
+_CUSTOMER_LOCK_CLASS = 6_170  # two-key advisory locks: a key space of their own
+
+
+async def lock_customer(conn: Connection, customer_id: uuid.UUID) -> None:
+    """Serialize, per customer, the handlers that read or change what the service knows about them.
+
+    The customers' and the orders' events are consumed concurrently: without this, an order e-mail
+    could read "customer unknown" while the customer's event commits, and the customer's handler
+    could look for waiting e-mails before the order's was committed, leaving it waiting forever.
+    Held until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _CUSTOMER_LOCK_CLASS, str(customer_id))
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,66 @@ async def recipient(conn: Connection, customer_id: uuid.UUID) -> Recipient | Non
     return Recipient(**dict(row)) if row else None
 
 
+async def format_override(conn: Connection, customer_id: uuid.UUID) -> str | None:
+    value: str | None = await conn.fetchval("SELECT format FROM format_overrides WHERE customer_id = $1", customer_id)
+    return value
+
+
+async def set_format_override(
+    conn: Connection, customer_id: uuid.UUID, fmt: str | None, by: str, now: datetime
+) -> None:
+    if fmt is None:
+        await conn.execute("DELETE FROM format_overrides WHERE customer_id = $1", customer_id)
+        return
+    await conn.execute(
+        """INSERT INTO format_overrides (customer_id, format, set_by, set_at) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (customer_id) DO UPDATE SET format = EXCLUDED.format, set_by = EXCLUDED.set_by,
+               set_at = EXCLUDED.set_at""",
+        customer_id,
+        fmt,
+        by,
+        now,
+    )
+
+
+@dataclass(frozen=True)
+class KnownOrder:
+    order_id: uuid.UUID
+    order_number: str | None
+    customer_id: uuid.UUID
+
+
+async def remember_order(
+    conn: Connection, order_id: uuid.UUID, order_number: str | None, customer_id: uuid.UUID, now: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO known_orders (order_id, order_number, customer_id, updated_at) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (order_id) DO UPDATE SET order_number = COALESCE(EXCLUDED.order_number,
+               known_orders.order_number), customer_id = EXCLUDED.customer_id, updated_at = EXCLUDED.updated_at""",
+        order_id,
+        order_number,
+        customer_id,
+        now,
+    )
+
+
+async def known_order(conn: Connection, order_id: uuid.UUID) -> KnownOrder | None:
+    row = await conn.fetchrow(
+        "SELECT order_id, order_number, customer_id FROM known_orders WHERE order_id = $1", order_id
+    )
+    return KnownOrder(**dict(row)) if row else None
+
+
+async def known_order_by_number(conn: Connection, order_number: str) -> KnownOrder | None:
+    row = await conn.fetchrow(
+        "SELECT order_id, order_number, customer_id FROM known_orders WHERE order_number = $1", order_number
+    )
+    return KnownOrder(**dict(row)) if row else None
+
+
+# --- e-mails ----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class NewEmail:
     email_id: uuid.UUID
@@ -69,6 +144,11 @@ class NewEmail:
     created_at: datetime
     created_by: str
     correlation_id: uuid.UUID
+    flags: list[str] = field(default_factory=list)
+    sealed: dict[str, str] | None = None
+    format_explicit: bool = False
+    language_explicit: bool = False
+    last_error: str | None = None
 
 
 async def insert_email(conn: Connection, e: NewEmail) -> bool:
@@ -76,8 +156,9 @@ async def insert_email(conn: Connection, e: NewEmail) -> bool:
     status = await conn.execute(
         """INSERT INTO emails (email_id, dedupe_key, customer_id, order_id, regarding, template, language, format,
                to_addr, subject, body_text, body_html, context, status, next_attempt_at, message_id, created_at,
-               created_by, correlation_id)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::jsonb,$14,$15,$16,$15,$17,$18)
+               created_by, correlation_id, flags, sealed, format_explicit, language_explicit, last_error)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::jsonb,$14,$15,$16,$15,$17,$18,$19,$20::jsonb,
+                   $21,$22,$23)
            ON CONFLICT (dedupe_key) DO NOTHING""",
         e.email_id,
         e.dedupe_key,
@@ -97,38 +178,54 @@ async def insert_email(conn: Connection, e: NewEmail) -> bool:
         e.message_id,
         e.created_by,
         e.correlation_id,
+        e.flags,
+        json.dumps(e.sealed) if e.sealed else None,
+        e.format_explicit,
+        e.language_explicit,
+        e.last_error,
     )
     return status.endswith(" 1")
 
 
 async def waiting_for(conn: Connection, customer_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT * FROM emails WHERE customer_id = $1 AND status = 'waiting_for_recipient' FOR UPDATE", customer_id
+        "SELECT * FROM emails WHERE customer_id = $1 AND status = 'waiting_for_recipient'"
+        " ORDER BY created_at FOR UPDATE",
+        customer_id,
     )
 
 
-async def release(
-    conn: Connection,
-    email_id: uuid.UUID,
-    *,
-    to_addr: str,
-    language: str,
-    fmt: str,
-    subject: str,
-    text: str,
-    html: str,
-    now: datetime,
-) -> None:
+@dataclass(frozen=True)
+class Release:
+    """What an e-mail that waited for its customer's details becomes."""
+
+    status: str
+    to_addr: str | None
+    language: str
+    format: str
+    subject: str
+    body_text: str | None
+    body_html: str | None
+    context: dict[str, Any]
+    last_error: str | None
+
+
+async def release(conn: Connection, email_id: uuid.UUID, r: Release, now: datetime) -> None:
     await conn.execute(
-        """UPDATE emails SET status = 'pending', to_addr = $2, language = $3, format = $4, subject = $5,
-               body_text = $6, body_html = $7, next_attempt_at = $8 WHERE email_id = $1""",
+        """UPDATE emails SET status = $2, to_addr = $3, language = $4, format = $5, subject = $6,
+               body_text = $7, body_html = $8, context = $9::jsonb, last_error = $10, next_attempt_at = $11,
+               sealed = CASE WHEN $2 = 'pending' THEN sealed END
+           WHERE email_id = $1""",
         email_id,
-        to_addr,
-        language,
-        fmt,
-        subject,
-        text,
-        html,
+        r.status,
+        r.to_addr,
+        r.language,
+        r.format,
+        r.subject,
+        r.body_text,
+        r.body_html,
+        json.dumps(r.context),
+        r.last_error,
         now,
     )
 
@@ -148,7 +245,9 @@ async def claim_due(conn: Connection, limit: int, instance: str) -> list[asyncpg
 
 async def mark_sent(conn: Connection, email_id: uuid.UUID, now: datetime) -> None:
     await conn.execute(
-        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL WHERE email_id = $1", email_id, now
+        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL WHERE email_id = $1",
+        email_id,
+        now,
     )
 
 
@@ -161,18 +260,74 @@ async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, e
     )
 
 
-async def mark_failed(conn: Connection, email_id: uuid.UUID, error: str) -> None:
+async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str, error: str) -> None:
+    """'failed' (refused for good) or 'uncertain' (the server may have it): never sent again."""
     await conn.execute(
-        "UPDATE emails SET status = 'failed', last_error = $2 WHERE email_id = $1", email_id, error[:500]
+        "UPDATE emails SET status = $2, last_error = $3, sealed = NULL WHERE email_id = $1",
+        email_id,
+        status,
+        error[:500],
     )
 
 
-async def mark_uncertain(conn: Connection, instance: str) -> int:
+async def mark_uncertain(conn: Connection, instance: str) -> list[asyncpg.Record]:
     """After a crash: e-mails this instance was sending may or may not have left. They are never
     re-sent automatically (that could send twice); they are marked for a person to decide."""
-    status = await conn.execute(
-        "UPDATE emails SET status = 'uncertain', last_error = 'process stopped during the SMTP conversation'"
-        " WHERE status = 'sending' AND claimed_by = $1",
+    return await conn.fetch(
+        "UPDATE emails SET status = 'uncertain', sealed = NULL,"
+        " last_error = 'the service stopped during the SMTP conversation; it may or may not have been delivered'"
+        " WHERE status = 'sending' AND claimed_by = $1 RETURNING *",
         instance,
+    )
+
+
+# --- history and retention --------------------------------------------------------------------
+
+
+_HISTORY = {
+    "customer": (
+        "SELECT count(*) FROM emails WHERE customer_id = $1",
+        "SELECT * FROM emails WHERE customer_id = $1 ORDER BY created_at DESC, email_id LIMIT $2 OFFSET $3",
+    ),
+    "order": (
+        "SELECT count(*) FROM emails WHERE order_id = $1",
+        "SELECT * FROM emails WHERE order_id = $1 ORDER BY created_at DESC, email_id LIMIT $2 OFFSET $3",
+    ),
+}
+
+
+async def history(
+    conn: Connection, by: str, key: uuid.UUID, *, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    """E-mails of a customer (``by="customer"``) or of an order (``by="order"``), newest first."""
+    count_sql, page_sql = _HISTORY[by]
+    total: int = await conn.fetchval(count_sql, key)
+    return await conn.fetch(page_sql, key, limit, offset), total
+
+
+async def email(conn: Connection, email_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM emails WHERE email_id = $1", email_id)
+
+
+CONFIRMATIONS = ("order_confirmation", "order_changed")
+
+
+async def latest_confirmation(conn: Connection, order_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM emails WHERE order_id = $1 AND template = ANY($2::text[]) ORDER BY created_at DESC LIMIT 1",
+        order_id,
+        list(CONFIRMATIONS),
+    )
+
+
+async def purge_bodies(conn: Connection, cutoff: datetime, now: datetime) -> int:
+    """Delete the content of settled e-mails created before ``cutoff``; metadata stays. E-mails still
+    to be sent keep theirs (a body is needed to send)."""
+    status = await conn.execute(
+        """UPDATE emails SET body_text = NULL, body_html = NULL, context = '{}'::jsonb, sealed = NULL,
+               body_deleted_at = $2
+           WHERE created_at < $1 AND body_deleted_at IS NULL AND status IN ('sent', 'failed', 'uncertain')""",
+        cutoff,
+        now,
     )
     return int(status.split()[-1])

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.notifications.rendering import (
+    MissingVariable,
+    Renderer,
+    UnknownTemplate,
+    formatting_locale,
+)
+
+LINES = [{"line_no": 1, "sku": "TENT-2P", "description": "Tent", "quantity": 2, "line_total": "300.00"}]
+SAMPLES: dict[str, dict[str, Any]] = {
+    "welcome": {"logon_id": "jane"},
+    "password_reset": {"logon_id": "jane", "temporary_password": "Tmp-1", "expires_at": "2026-03-02T15:30:00+00:00"},
+    "order_confirmation": {
+        "order_number": "1000009",
+        "placed_at": "2026-03-01T15:30:00+00:00",
+        "lines": LINES,
+        "currency": "EUR",
+        "total": "1234.50",
+    },
+    "order_changed": {
+        "order_number": "1000009",
+        "changed_at": "2026-03-01T15:30:00+00:00",
+        "lines": LINES,
+        "currency": "EUR",
+        "total": "300.00",
+        "amount_due": "25.00",
+        "reason": "one more",
+    },
+    "order_cancelled": {
+        "order_number": "1000009",
+        "cancelled_at": "2026-03-01T15:30:00+00:00",
+        "reason": "twice",
+        "refund_amount": "300.00",
+        "currency": "EUR",
+    },
+    "shipment": {
+        "order_number": "1000009",
+        "shipped_at": "2026-03-01T15:30:00+00:00",
+        "lines": LINES,
+        "carrier": None,
+        "tracking_number": None,
+    },
+    "order_comment": {"order_number": "1000009", "text": "Hello"},
+    "quote": {
+        "quote_number": "Q-1",
+        "expires_at": "2026-03-31T00:00:00+00:00",
+        "lines": LINES,
+        "currency": "EUR",
+        "total": "300.00",
+    },
+    "csr_message": {"message": "Hello"},
+}
+NAMES = {"first_name": "Jane", "last_name": "Doe"}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_kind_renders_in_every_language_with_the_same_variables(name: str, language: str) -> None:
+    rendered = Renderer().render(name, language, {**NAMES, **SAMPLES[name]})
+
+    assert rendered.language == language
+    assert rendered.subject and "\n" not in rendered.subject
+    assert "Jane" in rendered.text
+    assert rendered.html.startswith("<!doctype html>") and f'<html lang="{language}">' in rendered.html
+
+
+def test_every_built_in_template_is_in_three_languages_at_least() -> None:
+    names = Renderer().names()
+
+    assert set(SAMPLES) <= set(names)
+    assert all({"en", "fr", "de"} <= set(names[n]) for n in SAMPLES)
+    assert not any(n.startswith("_") for n in names)  # layouts are not templates
+
+
+def test_money_and_dates_follow_the_locale() -> None:
+    context = {**NAMES, **SAMPLES["order_confirmation"]}
+
+    german = Renderer().render("order_confirmation", "de", context)
+    french = Renderer().render("order_confirmation", "fr", context)
+    english = Renderer().render("order_confirmation", "en-US", context)
+
+    assert "Gesamt: 1.234,50\xa0€" in german.text and "vom 1. März 2026" in german.text
+    assert "Total : 1\u202f234,50\xa0€" in french.text and "du 1 mars 2026" in french.text
+    assert "Total: €1,234.50" in english.text and "of March 1, 2026" in english.text
+
+
+def test_formatting_locale_keeps_the_region_only_with_the_same_language() -> None:
+    assert formatting_locale("fr-CA", "fr") == "fr-CA"
+    assert formatting_locale("es-MX", "en") == "en"
+    assert formatting_locale(None, "de") == "de"
+
+
+def test_amount_due_sign_picks_the_sentence() -> None:
+    base = {**NAMES, **SAMPLES["order_changed"]}
+
+    collect = Renderer().render("order_changed", "en", base).text
+    refund = Renderer().render("order_changed", "en", {**base, "amount_due": "-7.5"}).text
+    even = Renderer().render("order_changed", "en", {**base, "amount_due": "0"}).text
+
+    assert "Still to pay: €25.00" in collect and "refunded" not in collect
+    assert "To be refunded to you: €7.50" in refund and "Still to pay" not in refund
+    assert "Still to pay" not in even and "refunded" not in even
+
+
+def test_unknown_template_and_missing_variable_are_told_apart() -> None:
+    with pytest.raises(UnknownTemplate):
+        Renderer().render("nope", "en", {})
+    with pytest.raises(UnknownTemplate):
+        Renderer().render("../en/welcome", "en", {})
+    with pytest.raises(MissingVariable, match="message"):
+        Renderer().render("csr_message", "en", NAMES)
+
+
+def test_variables_a_template_needs() -> None:
+    assert Renderer().variables("csr_message") == ["first_name", "message"]
+    assert Renderer().variables("welcome") == ["first_name", "last_name", "logon_id"]
