@@ -31,7 +31,7 @@ from contracts.common import (
     Phone,
     Text,
 )
-from contracts.envelope import ANY_ROLE, STAFF, STAFF_AND_CHANNELS, Command, Event, Query, Role
+from contracts.envelope import ANY_ROLE, STAFF, STAFF_AND_CHANNELS, SUPERVISOR_ONLY, Command, Event, Query, Role
 from contracts.sealing import SealedSecret
 from contracts.topics import ORDERS_COMMANDS, ORDERS_EVENTS, ORDERS_QUERIES
 
@@ -55,13 +55,25 @@ UPSTREAM = frozenset({Role.SYSTEM, Role.CHANNEL, Role.SUPERVISOR})
 """Catalog and stock are kept current by upstream systems (or a supervisor by hand)."""
 PRICING_ADMINS = frozenset({Role.SYSTEM, Role.SUPERVISOR})
 PAYMENT_SYSTEMS = frozenset({Role.SYSTEM, Role.CHANNEL})
+FULFILMENT_SYSTEMS = frozenset({Role.SYSTEM, Role.CHANNEL})
+"""Downstream fulfilment reports shipments and deliveries (SRV-11)."""
+REFUNDERS = frozenset({Role.SYSTEM, Role.CHANNEL, Role.SUPERVISOR})
+AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@:-]+$")]
+ShipmentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+ReasonCode = Annotated[str, StringConstraints(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
 
-OrderStatus = Literal["cart", "submitted"]
-"""``cart``: being built, editable with cart commands. ``submitted``: an order with a number, sent to
-fulfilment. Later issues add quote, cancelled (X), shipped and complete; holds are a separate set."""
-HoldReason = Literal["payment"]
-"""Why a submitted order may not advance. ``payment``: a payment was declined downstream (ORD-10).
-Blocks, suspensions and alerts (SRV-03..05) join this set later."""
+OrderStatus = Literal[
+    "cart", "quote", "converted", "voided", "submitted", "partially_shipped", "shipped", "complete", "cancelled"
+]
+"""``cart``: being built, editable with cart commands. ``quote``: a cart saved with guaranteed prices until
+it expires (SRV-01); ``converted`` once turned into a new cart (SRV-02). ``voided``: a cart discarded
+(SRV-07, SRV-08). ``submitted``: an order with a number; ``partially_shipped``, ``shipped`` and
+``complete`` (every shipment delivered) follow fulfilment's reports (SRV-11); ``cancelled`` is status X
+(SRV-09). Holds are a separate set; docs/servicing.md draws the whole state machine."""
+HoldReason = Literal["payment", "blocked", "suspended", "alerts"]
+"""Why a submitted order may not be shipped: a declined payment (ORD-10), a block (SRV-03), a suspension
+(SRV-04), uncleared alerts (SRV-05). An order without holds is released to fulfilment (OrderReleasedV1)."""
+BlockReason = Literal["fraud", "credit_check", "address_verification", "customer_request", "other"]
 BackorderPolicy = Literal["ship_complete", "ship_available", "separate_order"]
 ChargeKind = Literal["shipping", "handling"]
 DiscountKind = Literal["percent", "amount"]
@@ -86,6 +98,12 @@ class OrderErrors:
     CARD_EXPIRED = "card_expired"
     INVOICE_REQUIRES_ACCOUNT = "invoice_requires_account"  # invoice is for account (business) customers
     INCOMPLETE_ORDER = "incomplete_order"  # submit: field_errors lists every check that failed
+    QUOTE_EXPIRED = "quote_expired"  # the quote's guarantee ended; convert with accept_current_prices
+    UNCLEARED_ALERTS = "uncleared_alerts"  # submit: field_errors lists the alerts to clear first
+    ALREADY_SHIPPED = "already_shipped"  # cancel or change after something (of that line) shipped
+    ON_HOLD = "on_hold"  # a shipment reported for an order that is not released (blocked, suspended...)
+    UNKNOWN_RETURN_REASON = "unknown_return_reason"  # not one of the configured return reasons
+    RETURN_EXCEEDS_SHIPPED = "return_exceeds_shipped"  # more than shipped and not yet returned
 
 
 ORDER_ERROR_DESCRIPTIONS: dict[str, str] = {
@@ -104,6 +122,12 @@ ORDER_ERROR_DESCRIPTIONS: dict[str, str] = {
     OrderErrors.CARD_EXPIRED: "The card expired.",
     OrderErrors.INVOICE_REQUIRES_ACCOUNT: "Paying by invoice needs an account (business) customer.",
     OrderErrors.INCOMPLETE_ORDER: "The order cannot be submitted; field_errors lists what is missing or wrong.",
+    OrderErrors.QUOTE_EXPIRED: "The quote's guaranteed prices expired; convert it accepting current prices.",
+    OrderErrors.UNCLEARED_ALERTS: "The order has alerts nobody cleared; field_errors lists them.",
+    OrderErrors.ALREADY_SHIPPED: "Something (of the lines concerned) shipped; the order cannot be changed that way.",
+    OrderErrors.ON_HOLD: "The order is on hold (not released to fulfilment) and may not ship.",
+    OrderErrors.UNKNOWN_RETURN_REASON: "The return reason is not one of the configured return reasons.",
+    OrderErrors.RETURN_EXCEEDS_SHIPPED: "More would be returned than was shipped and not yet returned.",
 }
 
 
@@ -323,6 +347,7 @@ class OrderChangeResult(BaseModel):
     payment_id: uuid.UUID | None = None
     comment_id: uuid.UUID | None = None
     warnings: list[str] = Field(default_factory=list)
+    alerts: list[AlertView] = Field(default_factory=list, description="the order's alerts nobody cleared (SRV-05)")
 
 
 class CreateCartV1(_OrderCommand):
@@ -658,6 +683,11 @@ class OrderLineDetail(BaseModel):
     available: int | None = Field(default=None, description="available to promise when last priced")
     reserved_quantity: int = 0
     backordered_quantity: int = 0
+    guaranteed_price: Amount | None = Field(
+        default=None, description="a quote's unit price honoured on this line of a converted cart (SRV-02)"
+    )
+    shipped_quantity: int = 0
+    returned_quantity: int = 0
 
 
 class OrderDiscountView(BaseModel):
@@ -744,6 +774,121 @@ class PaymentView(BaseModel):
     added_at: datetime
 
 
+class ActionNote(BaseModel):
+    """Who did what to an order and why: a block, a suspension, a cancellation, a void."""
+
+    model_config = _model()
+
+    reason: str
+    note: str | None = None
+    by: str
+    at: datetime
+
+
+class AlertView(BaseModel):
+    """An alert on an order (SRV-05): raised by a system rule (``total_over``, ``address_mismatch``,
+    ``order_velocity``) or a CSR's flag (``flag``). Until cleared, a cart cannot be submitted and an
+    order is not released to fulfilment. ``key`` says which finding it is, so the same finding is
+    never raised twice on one order."""
+
+    model_config = _model()
+
+    alert_id: uuid.UUID
+    source: Literal["system", "csr"]
+    rule: str
+    key: str
+    message: str
+    raised_by: str
+    raised_at: datetime
+    cleared: bool = False
+    cleared_by: str | None = None
+    cleared_at: datetime | None = None
+    clear_note: str | None = None
+
+
+class QuoteChange(BaseModel):
+    """What changed in the catalog since a quote was saved (SRV-02): a price (``honoured`` says whether
+    the quoted price was kept), a product's name, a product no longer sold (its line is dropped) or not
+    available in the quoted quantity."""
+
+    model_config = _model()
+
+    line_no: int | None
+    sku: str
+    kind: Literal["price_changed", "product_changed", "discontinued", "out_of_stock"]
+    quoted_unit_price: Amount | None = None
+    current_unit_price: Amount | None = None
+    honoured: bool | None = None
+    message: str
+
+
+class ShipmentLineRecord(BaseModel):
+    model_config = _model()
+
+    line_no: int
+    sku: str
+    quantity: int
+    serial_numbers: list[str] = Field(default_factory=list)
+
+
+class ShipmentRecord(BaseModel):
+    """A shipment fulfilment reported (SRV-11), and when it was delivered."""
+
+    model_config = _model()
+
+    shipment_id: str
+    lines: list[ShipmentLineRecord]
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: datetime
+    recorded_by: str
+    delivered_at: datetime | None = None
+
+
+class ChangeSummary(BaseModel):
+    """The last change after submit (SRV-10): the total before and after, and the difference to collect
+    (positive) or refund (negative)."""
+
+    model_config = _model()
+
+    version: int
+    previous_total: Amount
+    total: Amount
+    amount_due: Amount
+    reason: str
+    changed_by: str
+    changed_at: datetime
+
+
+class LockView(BaseModel):
+    """The edit lock on an order (SRV-06): who works it, until when (each edit extends it)."""
+
+    model_config = _model()
+
+    order_id: uuid.UUID
+    agent_id: str
+    role: str
+    acquired_at: datetime
+    expires_at: datetime
+
+
+class ReturnSummaryView(BaseModel):
+    model_config = _model()
+
+    return_id: uuid.UUID
+    return_number: str
+    status: str
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    customer_name: str | None
+    currency: str
+    refund_amount: Amount
+    line_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
 class OrderView(BaseModel):
     """A cart or an order, whole: what GetOrderV1 shows and every version keeps (ORD-11, ORD-13)."""
 
@@ -788,6 +933,29 @@ class OrderView(BaseModel):
     saved_at: datetime | None = None
     submitted_at: datetime | None = None
     submitted_by: str | None = None
+    # quotes (SRV-01, SRV-02)
+    quote_number: str | None = None
+    quoted_at: datetime | None = None
+    quoted_by: str | None = None
+    expires_at: datetime | None = Field(default=None, description="a quote's prices are guaranteed until then")
+    converted_to: uuid.UUID | None = None
+    quote_id: uuid.UUID | None = Field(default=None, description="the quote this cart was converted from")
+    quote_changes: list[QuoteChange] = Field(default_factory=list)
+    # CSR controls (SRV-03..SRV-08)
+    block: ActionNote | None = None
+    suspension: ActionNote | None = None
+    alerts: list[AlertView] = Field(default_factory=list)
+    released: bool = Field(default=False, description="released to fulfilment (OrderReleasedV1) and not held since")
+    notified_holds: list[str] = Field(
+        default_factory=list, description="the holds as of the previous version, to tell when one is added"
+    )
+    assigned_to: str | None = Field(default=None, description="the agent whose pending list holds this cart")
+    pending_since: datetime | None = None
+    void: ActionNote | None = None
+    cancellation: ActionNote | None = None
+    last_change: ChangeSummary | None = None
+    # fulfilment (SRV-11)
+    shipment_records: list[ShipmentRecord] = Field(default_factory=list)
 
 
 class VersionInfo(BaseModel):
@@ -818,6 +986,8 @@ class OrderDetails(BaseModel):
     order: OrderView
     versions: list[VersionInfo]
     comments: list[CommentView]
+    lock: LockView | None = Field(default=None, description="who works the order now (SRV-06), if anyone")
+    returns: list[ReturnSummaryView] = Field(default_factory=list)
 
 
 class OrderVersionView(BaseModel):
@@ -1053,6 +1223,8 @@ class OrderLineView(BaseModel):
     trackable: bool | None = None
     reserved_quantity: int | None = None
     backordered_quantity: int | None = None
+    shipped_quantity: int | None = None
+    returned_quantity: int | None = None
 
 
 class PaymentSummary(BaseModel):
@@ -1384,3 +1556,682 @@ class ReturnCreatedV1(_OrderEvent):
 
     def partition_key(self) -> str:
         return str(self.order_id)
+
+
+# --- order servicing (SRV-01..SRV-12) ---------------------------------------------------------------
+# docs/servicing.md explains the states, holds, release to fulfilment, locks, alert rules, returns
+# and refunds these messages implement.
+
+
+class _OrderAction(_OrderCommand):
+    """A command about one order that does not change its content (locks, e-mails)."""
+
+    ALLOWED_ROLES = STAFF
+    order_id: uuid.UUID
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+# quotes (SRV-01, SRV-02)
+
+
+class QuoteResult(BaseModel):
+    model_config = _model()
+
+    quote_id: uuid.UUID
+    quote_number: str
+    customer_id: uuid.UUID
+    version: int
+    status: str
+    currency: str
+    total: Amount
+    expires_at: datetime
+
+
+class SaveAsQuoteV1(_OrderEdit):
+    """Save a cart as a quote (SRV-01): its prices are guaranteed until ``expires_at`` (or for
+    ``valid_days``; the service's default when neither is given). The cart becomes the quote, with a
+    quote number to read to the customer; it is no longer edited: convert it to order it."""
+
+    RESULT = QuoteResult
+
+    expires_at: datetime | None = None
+    valid_days: int | None = Field(default=None, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> SaveAsQuoteV1:
+        if self.expires_at is not None and self.valid_days is not None:
+            raise ValueError("give expires_at or valid_days, not both")
+        return self
+
+
+class QuoteEmailResult(BaseModel):
+    model_config = _model()
+
+    quote_id: uuid.UUID
+    quote_number: str
+    email: str
+
+
+class EmailQuoteV1(_OrderCommand):
+    """E-mail a quote to the customer (SRV-01): notifications sends it on QuoteEmailRequestedV1. To the
+    quote's e-mail address unless ``email`` is given."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = QuoteEmailResult
+
+    quote_id: uuid.UUID
+    email: Email | None = None
+
+    def partition_key(self) -> str:
+        return str(self.quote_id)
+
+
+class ConvertQuoteResult(BaseModel):
+    """A new cart from a quote (SRV-02). ``changes`` lists every product and price change since the
+    quote was saved; ``prices_honoured`` says whether the quoted prices were kept."""
+
+    model_config = _model()
+
+    order_id: uuid.UUID
+    quote_id: uuid.UUID
+    quote_number: str
+    customer_id: uuid.UUID
+    version: int
+    currency: str
+    quoted_total: Amount
+    total: Amount
+    prices_honoured: bool
+    changes: list[QuoteChange]
+
+
+class ConvertQuoteToOrderV1(_OrderCommand):
+    """Turn a quote into a new cart to complete and submit (SRV-02). While the quote is valid its
+    prices are kept (the lines carry ``guaranteed_price``); an expired quote is refused
+    (``quote_expired``) unless ``accept_current_prices`` (then every line is at today's price).
+    ``accept_current_prices`` on a valid quote also takes today's prices (when they are lower)."""
+
+    ALLOWED_ROLES = STAFF_AND_CHANNELS
+    RESULT = ConvertQuoteResult
+
+    quote_id: uuid.UUID
+    order_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    accept_current_prices: bool = False
+
+    def partition_key(self) -> str:
+        return str(self.quote_id)
+
+
+class QuoteSummaryView(BaseModel):
+    model_config = _model()
+
+    quote_id: uuid.UUID
+    quote_number: str
+    status: Literal["open", "expired", "converted"]
+    customer_id: uuid.UUID
+    customer_name: str | None
+    currency: str
+    total: Amount
+    line_count: int
+    quoted_at: datetime
+    quoted_by: str
+    expires_at: datetime
+    converted_to: uuid.UUID | None = None
+
+
+class QuotePage(BaseModel):
+    model_config = _model()
+
+    items: list[QuoteSummaryView]
+    total: int
+    page: int
+    page_size: int
+
+
+class FindQuotesV1(_OrderQuery):
+    """Find quotes (SRV-01): every criterion given must match. ``open``: valid now; ``expired``: its
+    guarantee ended; ``converted``: turned into an order. Newest first, paged."""
+
+    RESULT = QuotePage
+
+    quote_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
+    customer_id: uuid.UUID | None = None
+    customer_name: Text | None = None
+    status: Literal["open", "expired", "converted"] | None = None
+    page: Page = 1
+    page_size: PageSize = 20
+
+
+class QuoteConvertedV1(_OrderEvent):
+    """A quote was turned into a new cart (SRV-02), with what changed since it was saved."""
+
+    quote_id: uuid.UUID
+    quote_number: str
+    order_id: uuid.UUID
+    customer_id: uuid.UUID
+    prices_honoured: bool
+    changes: list[QuoteChange]
+    converted_by: str
+    converted_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.quote_id)
+
+
+# holds: block, suspend, alerts (SRV-03..SRV-05)
+
+
+class BlockOrderV1(_OrderEdit):
+    """Block an order (SRV-03), e.g. for fraud: it is not released to fulfilment until a supervisor
+    unblocks it. It can still be changed."""
+
+    ALLOWED_ROLES = STAFF
+    reason: BlockReason
+    note: Text | None = None
+
+
+class UnblockOrderV1(_OrderEdit):
+    """Only a supervisor unblocks (SRV-03); the note says what the investigation found."""
+
+    ALLOWED_ROLES = SUPERVISOR_ONLY
+    note: Reason
+
+
+class SuspendOrderV1(_OrderEdit):
+    """Halt an order's progress while questionable activity is looked into (SRV-04): not released, and
+    not changed, until resumed."""
+
+    ALLOWED_ROLES = STAFF
+    reason: Reason
+
+
+class ResumeOrderV1(_OrderEdit):
+    ALLOWED_ROLES = STAFF
+    note: Text | None = None
+
+
+class FlagOrderV1(_OrderEdit):
+    """A CSR flags an order for review (SRV-05): an alert like the system's, cleared the same way."""
+
+    ALLOWED_ROLES = STAFF
+    note: Reason
+
+
+class ClearAlertsV1(_OrderEdit):
+    """Clear the alerts named (all uncleared ones when ``alert_ids`` is not given) once their reasons
+    are addressed (SRV-05). Who, when and the note are recorded on each alert."""
+
+    ALLOWED_ROLES = STAFF
+    alert_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=50)
+    note: Reason
+
+
+class OrderReleasedV1(_OrderEvent):
+    """The order may be shipped now: submitted, nothing shipped yet or more to ship, and no holds.
+    Fulfilment ships only released orders. A later OrderReleasedV1 of the same order (after a change,
+    SRV-10) replaces the earlier one; OrderHeldV1 or OrderCancelledV1 withdraws it."""
+
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    version: int
+    currency: str
+    lines: list[OrderLineView]
+    ship_to: ShipTo | None = None
+    backorder_policy: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    released_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+class OrderHeldV1(_OrderEvent):
+    """A hold was added to a submitted order (``added``): fulfilment must not ship it until it is
+    released again (OrderReleasedV1)."""
+
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    version: int
+    holds: list[str]
+    added: list[str]
+    reason: str
+    held_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+# edit locks (SRV-06)
+
+
+class LockResult(BaseModel):
+    model_config = _model()
+
+    order_id: uuid.UUID
+    locked: bool
+    agent_id: str | None = None
+    acquired_at: datetime | None = None
+    expires_at: datetime | None = None
+    previous_agent_id: str | None = None
+
+
+class LockOrderV1(_OrderAction):
+    """Start working an order (SRV-06): it is locked to this agent until the lock expires (each edit
+    extends it). Any staff edit takes the lock too. Another agent's edits are refused (``locked``,
+    naming the holder) until it is released, expires or a supervisor takes it over."""
+
+    RESULT = LockResult
+
+
+class UnlockOrderV1(_OrderAction):
+    """Stop working an order: release one's own lock."""
+
+    RESULT = LockResult
+
+
+class TakeOverLockV1(_OrderAction):
+    """A supervisor takes over an order another agent is working (SRV-06)."""
+
+    ALLOWED_ROLES = SUPERVISOR_ONLY
+    RESULT = LockResult
+
+    note: Text | None = None
+
+
+class OrderLockChangedV1(_OrderEvent):
+    """An order's edit lock was taken, released, taken over or handed on with a transferred call."""
+
+    order_id: uuid.UUID
+    change: Literal["locked", "unlocked", "taken_over", "transferred"]
+    agent_id: str | None = None
+    previous_agent_id: str | None = None
+    expires_at: datetime | None = None
+    changed_by: str
+    changed_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+# call management and the pending orders grid (SRV-07, SRV-08)
+
+
+class ParkCallV1(_OrderEdit):
+    """Park the call (SRV-07): the cart in progress is saved as a pending order on this agent's pending
+    list, and the agent's lock is released."""
+
+    ALLOWED_ROLES = STAFF
+    note: Text | None = None
+
+
+class TransferCallV1(_OrderEdit):
+    """Transfer the call to another agent (SRV-07): the cart is saved as a pending order assigned to
+    ``to_agent_id``; only that agent (or a supervisor) works it from then on."""
+
+    ALLOWED_ROLES = STAFF
+    to_agent_id: AgentId
+    note: Text | None = None
+
+
+class VoidCallV1(_OrderEdit):
+    """Void the call (SRV-07): the cart in progress is discarded (status ``voided``)."""
+
+    ALLOWED_ROLES = STAFF
+    reason: Text | None = None
+
+
+class VoidOrderV1(_OrderEdit):
+    """Void a pending order from the pending orders grid (SRV-08)."""
+
+    ALLOWED_ROLES = STAFF
+    reason: Text | None = None
+
+
+class PendingOrderView(BaseModel):
+    """A row of the pending orders grid (SRV-08)."""
+
+    model_config = _model()
+
+    order_id: uuid.UUID
+    last_updated: datetime
+    updated_by: str
+    customer_id: uuid.UUID
+    customer_name: str | None
+    line_count: int
+    locked: bool
+    locked_by: str | None = None
+    agent_id: str
+    pending_since: datetime | None = None
+    currency: str
+    total: Amount
+    label: str | None = None
+
+
+class PendingOrdersPage(BaseModel):
+    model_config = _model()
+
+    items: list[PendingOrderView]
+    total: int
+    page: int
+    page_size: int
+
+
+class ListPendingOrdersV1(_OrderQuery):
+    """The pending orders grid (SRV-08): a CSR sees only their own pending list; a supervisor sees one
+    agent's (``agent_id``) or everyone's. Last updated first, paged."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = PendingOrdersPage
+
+    agent_id: AgentId | None = None
+    page: Page = 1
+    page_size: PageSize = 50
+
+
+# cancel and change after submit (SRV-09, SRV-10)
+
+
+class CancelResult(BaseModel):
+    model_config = _model()
+
+    order_id: uuid.UUID
+    order_number: str
+    version: int
+    status: str
+    currency: str
+    refund_amount: Amount
+    released_units: int
+
+
+class CancelOrderV1(_OrderEdit):
+    """Cancel an order (status X, SRV-09) while nothing of it has shipped: its stock is released and
+    OrderCancelledV1 tells fulfilment, notifications and customers. The reason is recorded."""
+
+    RESULT = CancelResult
+    reason: Reason
+
+
+class LineQuantityChange(BaseModel):
+    model_config = _model()
+
+    line_no: int = Field(ge=1)
+    quantity: Quantity
+
+
+class ChangeOrderResult(BaseModel):
+    """The reply to a change after submit (SRV-10): the new total and what to collect (positive) or
+    refund (negative)."""
+
+    model_config = _model()
+
+    order_id: uuid.UUID
+    order_number: str
+    version: int
+    status: str
+    holds: list[str]
+    currency: str
+    previous_total: Amount
+    total: Amount
+    amount_due: Amount
+    warnings: list[str] = Field(default_factory=list)
+    alerts: list[AlertView] = Field(default_factory=list)
+
+
+class ChangeOrderV1(_OrderEdit):
+    """Change a submitted order (SRV-10): add lines (at today's prices), change quantities, remove
+    lines, ship it elsewhere, change the billing address, while nothing of the lines concerned has
+    shipped. The order is priced again (its lines keep their prices), stock is reserved again, and
+    ``amount_due`` says what to collect or refund. A completed order is changed with a new order
+    (CloneOrderV1) and a return (CreateReturnV1); docs/servicing.md explains."""
+
+    add_lines: list[OrderLineInput] = Field(default_factory=list, max_length=200)
+    change_lines: list[LineQuantityChange] = Field(default_factory=list, max_length=200)
+    remove_lines: list[int] = Field(default_factory=list, max_length=200)
+    ship_to: ShipTo | None = None
+    billing_address: Address | None = None
+    reason: Reason
+
+    RESULT = ChangeOrderResult
+
+    @model_validator(mode="after")
+    def _something(self) -> ChangeOrderV1:
+        if not (self.add_lines or self.change_lines or self.remove_lines or self.ship_to or self.billing_address):
+            raise ValueError("nothing to change: give lines to add, change or remove, a ship_to or a billing address")
+        return self
+
+
+# fulfilment feedback (SRV-11)
+
+
+class ShipmentLineInput(BaseModel):
+    model_config = _model()
+
+    line_no: int = Field(ge=1)
+    quantity: Quantity
+    serial_numbers: list[Text] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _serials_match(self) -> ShipmentLineInput:
+        if self.serial_numbers and len(self.serial_numbers) != self.quantity:
+            raise ValueError("give one serial number per unit shipped, or none")
+        return self
+
+
+class ShipmentResult(BaseModel):
+    model_config = _model()
+
+    order_id: uuid.UUID
+    order_number: str
+    shipment_id: str
+    version: int
+    status: str
+
+
+class RecordShipmentV1(_OrderEdit):
+    """Fulfilment shipped lines of a released order (SRV-11): the order becomes partially shipped or
+    shipped; trackable items become the customer's assets (TrackableItemsFulfilledV1). A shipment id is
+    recorded once."""
+
+    ALLOWED_ROLES = FULFILMENT_SYSTEMS
+    RESULT = ShipmentResult
+
+    shipment_id: ShipmentId
+    lines: list[ShipmentLineInput] = Field(min_length=1, max_length=200)
+    carrier: Text | None = None
+    tracking_number: Text | None = None
+    shipped_at: datetime | None = None
+
+
+class RecordDeliveryV1(_OrderEdit):
+    """A shipment was delivered (SRV-11); when every shipment of a shipped order is delivered, the
+    order is complete."""
+
+    ALLOWED_ROLES = FULFILMENT_SYSTEMS
+    RESULT = ShipmentResult
+
+    shipment_id: ShipmentId
+    delivered_at: datetime | None = None
+
+
+class ShipmentDeliveredV1(_OrderEvent):
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    shipment_id: str
+    order_status: str
+    delivered_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+# returns and return orders (SRV-12)
+
+
+class ReturnLineInput(BaseModel):
+    model_config = _model()
+
+    line_no: int = Field(ge=1)
+    quantity: Quantity
+    reason: ReasonCode
+
+
+class ReturnLineView(BaseModel):
+    model_config = _model()
+
+    line_no: int
+    sku: str
+    name: str
+    quantity: int
+    reason: str
+    unit_price: Amount
+    refund_amount: Amount
+
+
+class ReturnStatusChange(BaseModel):
+    model_config = _model()
+
+    status: str
+    by: str
+    at: datetime
+    note: str | None = None
+
+
+class ReturnOrderView(BaseModel):
+    """A return as a return order (SRV-12): an order-like document with its own number, the lines
+    coming back, where from, the refund and its statuses (``requested`` -> ``received`` ->
+    ``refunded``)."""
+
+    model_config = _model()
+
+    return_id: uuid.UUID
+    return_number: str
+    document_type: Literal["return_order"] = "return_order"
+    status: Literal["requested", "received", "refunded"]
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    customer_name: str | None = None
+    email: str | None = None
+    currency: str
+    lines: list[ReturnLineView]
+    refund_amount: Amount
+    ship_from: ShipTo | None = None
+    note: str | None = None
+    refund_reference: str | None = None
+    history: list[ReturnStatusChange]
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
+class ReturnResult(BaseModel):
+    model_config = _model()
+
+    return_id: uuid.UUID
+    return_number: str
+    order_id: uuid.UUID
+    order_number: str
+    status: str
+    currency: str
+    refund_amount: Amount
+    lines: list[ReturnLineView]
+
+
+class CreateReturnV1(_OrderEdit):
+    """A return for shipped lines (SRV-12): quantity and reason (one of the configured return reasons)
+    per line; the refund is what the customer paid for those units (docs/servicing.md)."""
+
+    RESULT = ReturnResult
+
+    return_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    lines: list[ReturnLineInput] = Field(min_length=1, max_length=200)
+    note: Text | None = None
+
+
+class _ReturnCommand(_OrderCommand):
+    return_id: uuid.UUID
+    note: Text | None = None
+
+    def partition_key(self) -> str:
+        return str(self.return_id)
+
+
+class ReceiveReturnV1(_ReturnCommand):
+    """The returned goods arrived at the warehouse."""
+
+    ALLOWED_ROLES = ANY_ROLE
+    RESULT = ReturnResult
+
+
+class RefundReturnV1(_ReturnCommand):
+    """The refund of a received return was paid (a payment system, or a supervisor by hand)."""
+
+    ALLOWED_ROLES = REFUNDERS
+    RESULT = ReturnResult
+
+    reference: Text | None = None
+
+
+class ReturnPage(BaseModel):
+    model_config = _model()
+
+    items: list[ReturnSummaryView]
+    total: int
+    page: int
+    page_size: int
+
+
+class FindReturnsV1(_OrderQuery):
+    """Find returns and return orders (SRV-12): every criterion given must match; newest first, paged."""
+
+    RESULT = ReturnPage
+
+    return_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
+    order_id: uuid.UUID | None = None
+    order_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
+    customer_id: uuid.UUID | None = None
+    status: Literal["requested", "received", "refunded"] | None = None
+    page: Page = 1
+    page_size: PageSize = 20
+
+
+class GetReturnOrderV1(_OrderQuery):
+    """One return order, whole, by id or number (SRV-12)."""
+
+    RESULT = ReturnOrderView
+
+    return_id: uuid.UUID | None = None
+    return_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,20}$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> GetReturnOrderV1:
+        if (self.return_id is None) == (self.return_number is None):
+            raise ValueError("give either return_id or return_number")
+        return self
+
+
+class ReturnUpdatedV1(_OrderEvent):
+    """A return was received or refunded (SRV-12)."""
+
+    return_id: uuid.UUID
+    return_number: str
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    status: str
+    currency: str
+    refund_amount: Amount
+    reference: str | None = None
+    changed_by: str
+    changed_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.order_id)
+
+
+OrderChangeResult.model_rebuild()  # it names AlertView, defined further down

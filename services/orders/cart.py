@@ -106,7 +106,19 @@ def add_line(
     check_quantity(quantity, settings.max_line_quantity, f"{field}.quantity")
     if ship_to is not None:
         check_mode(ship_to.shipping_mode, order.currency, settings, f"{field}.ship_to.shipping_mode")
-    same = next((ln for ln in order.lines if ln.sku == product.sku and ln.ship_to == ship_to), None)
+    # A line at a quote's guaranteed price, or with units shipped, is not topped up: more of the
+    # product is a new line at today's price.
+    same = next(
+        (
+            ln
+            for ln in order.lines
+            if ln.sku == product.sku
+            and ln.ship_to == ship_to
+            and ln.guaranteed_price is None
+            and not ln.shipped_quantity
+        ),
+        None,
+    )
     if same is not None:
         check_quantity(same.quantity + quantity, settings.max_line_quantity, f"{field}.quantity")
         changed = same.model_copy(update={"quantity": same.quantity + quantity})
@@ -183,7 +195,8 @@ def availability_warnings(order: OrderView, product: Product) -> list[str]:
 
 def refresh_from_catalog(order: OrderView, products: Mapping[str, Product]) -> OrderView:
     """Current catalog prices and availability on every line of a cart. A line whose product is gone
-    or unpriced keeps its last price; submit reports it."""
+    or unpriced keeps its last price; submit reports it. A line converted from a valid quote keeps
+    the quoted price (SRV-02)."""
     lines = []
     for line in order.lines:
         product = products.get(line.sku)
@@ -191,6 +204,8 @@ def refresh_from_catalog(order: OrderView, products: Mapping[str, Product]) -> O
         update: dict[str, object] = {"available": product.available if product else None}
         if product is not None and product.active and price is not None:
             update |= {"unit_price": money(price), "name": product.name, "trackable": product.trackable}
+            if line.guaranteed_price is not None:
+                update["unit_price"] = line.guaranteed_price
         lines.append(line.model_copy(update=update))
     return order.model_copy(update={"lines": lines})
 

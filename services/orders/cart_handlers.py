@@ -30,7 +30,7 @@ from contracts.orders import (
     SetOrderAttributesV1,
     SetShippingV1,
 )
-from services.orders import cart, catalog_store, store
+from services.orders import cart, catalog_store, locks, store
 from services.orders.deps import Ctx
 from services.orders.editing import commit, editable, ensure_new, known_customer, load, payment_instruction, result
 from services.orders.pricing import money
@@ -40,6 +40,7 @@ async def create_cart(ctx: Ctx, cmd: CreateCartV1) -> OrderChangeResult:
     await ensure_new(ctx, cmd.order_id)
     customer_id = cmd.customer_id or uuid.uuid4()
     order = cart.new_cart(cmd, customer_id, await known_customer(ctx, cmd), ctx.now, ctx.actor)
+    await locks.claim(ctx, order)  # the agent who starts a cart is working it (SRV-06)
     who = "guest" if order.guest else "customer"
     return await commit(ctx, order, "created", f"cart created for {who} {customer_id}", new=True)
 
@@ -203,6 +204,7 @@ async def clone_order(ctx: Ctx, cmd: CloneOrderV1) -> CloneResult:
         )
         changes += _line_changes(line_no, old, money(price), product.available)
     order = _cloned(source, cmd.order_id, lines, ctx)
+    await locks.claim(ctx, order)
     number = source.order_number or str(source.order_id)
     saved = await commit(ctx, order, "created", f"cloned from order {number}", new=True)
     return CloneResult(

@@ -1,12 +1,15 @@
-"""The steps every change to a cart or order shares: load it locked, check its version and state,
-price it again, stamp a new version, save it with its version row, emit the event, reply."""
+"""The steps every change to a cart or order shares: load it locked, check the agent's edit lock,
+its version and state, price it again, apply the alert rules to a cart, stamp a new version, derive
+its holds and what fulfilment must be told, save it with its version row, emit the events, reply."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from contracts import errors
+from contracts.envelope import Event
 from contracts.orders import (
     CardPaymentInput,
     CreateCartV1,
@@ -16,7 +19,7 @@ from contracts.orders import (
     PaymentView,
     PlaceOrderV2,
 )
-from services.orders import cards, cart, catalog_store, domain, pricing, store
+from services.orders import alerts, cards, cart, catalog_store, domain, holds, locks, pricing, servicing_store, store
 from services.orders.deps import Ctx
 from services.runtime.handling import Rejected
 
@@ -28,11 +31,19 @@ async def load(ctx: Ctx, order_id: uuid.UUID, *, for_update: bool = True) -> Ord
     return order
 
 
+async def load_for_edit(ctx: Ctx, order_id: uuid.UUID, expected_version: int | None) -> OrderView:
+    """The order, locked for this transaction, once the agent may work it (SRV-06) and the version the
+    agent saw is still the current one."""
+    order = await load(ctx, order_id)
+    await locks.claim(ctx, order)
+    cart.require_version(order, expected_version)
+    return order
+
+
 async def editable(
     ctx: Ctx, order_id: uuid.UUID, expected_version: int | None, *, payment_hold_too: bool = False
 ) -> OrderView:
-    order = await load(ctx, order_id)
-    cart.require_version(order, expected_version)
+    order = await load_for_edit(ctx, order_id, expected_version)
     cart.require_status(order, payment_hold_too=payment_hold_too)
     return order
 
@@ -60,6 +71,17 @@ async def priced(ctx: Ctx, order: OrderView) -> OrderView:
     return pricing.price_order(fresh, rules, [c.terms for c in coupons.values()], ctx.deps.pricing)
 
 
+async def with_alerts(ctx: Ctx, order: OrderView) -> tuple[OrderView, list[str]]:
+    """The system's alert rules applied to ``order`` as priced (SRV-05); also what was raised now."""
+    rules = alerts.AlertRules.of(ctx.deps.settings)
+    recent = 0
+    if rules.max_orders and order.lines:
+        since = ctx.now - timedelta(minutes=rules.window_minutes)
+        recent = await servicing_store.recent_orders(ctx.conn, order.customer_id, since, order.order_id)
+    order, raised = alerts.apply(order, alerts.findings(order, recent, rules), ctx.now)
+    return order, [f"alert: {a.message}" for a in raised]
+
+
 async def commit(
     ctx: Ctx,
     order: OrderView,
@@ -70,14 +92,37 @@ async def commit(
     line_no: int | None = None,
     payment_id: uuid.UUID | None = None,
     warnings: Sequence[str] = (),
+    content_changed: bool = False,
 ) -> OrderChangeResult:
-    saved = domain.next_version(await priced(ctx, order), ctx.now, ctx.actor.agent_id)
+    order = await priced(ctx, order)
+    if order.status == "cart":
+        order, raised = await with_alerts(ctx, order)
+        warnings = [*warnings, *raised]
+    saved = await save(ctx, order, change, reason, new=new, content_changed=content_changed)
+    return result(saved, line_no=line_no, payment_id=payment_id, warnings=warnings)
+
+
+async def save(
+    ctx: Ctx, order: OrderView, change: str, reason: str, *, new: bool = False, content_changed: bool = False
+) -> OrderView:
+    """Stamp the next version, derive its holds, save it and emit OrderUpdatedV1 and whatever
+    fulfilment must be told (held, released)."""
+    saved, notices = versioned(ctx, order, reason, content_changed=content_changed)
     if new:
         await store.insert_order(ctx.conn, saved, change, reason)
     else:
         await store.update_order(ctx.conn, saved, change, reason)
     ctx.emit(domain.updated_event(saved, change, reason))
-    return result(saved, line_no=line_no, payment_id=payment_id, warnings=warnings)
+    for event in notices:
+        ctx.emit(event)
+    return saved
+
+
+def versioned(
+    ctx: Ctx, order: OrderView, reason: str, *, content_changed: bool = False
+) -> tuple[OrderView, list[Event]]:
+    stamped = holds.with_holds(domain.next_version(order, ctx.now, ctx.actor.agent_id))
+    return holds.notices(stamped, reason, content_changed=content_changed)
 
 
 def result(
@@ -100,6 +145,7 @@ def result(
         payment_id=payment_id,
         comment_id=comment_id,
         warnings=list(warnings),
+        alerts=holds.uncleared(order),
     )
 
 

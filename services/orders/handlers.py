@@ -7,7 +7,11 @@ from contracts import customers
 from contracts import orders as o
 from services.orders import cart_handlers as carts
 from services.orders import catalog_handlers as catalog
+from services.orders import change_handlers as changes
+from services.orders import control_handlers as controls
+from services.orders import fulfilment_handlers as fulfilment
 from services.orders import query_handlers as queries
+from services.orders import quote_handlers as quotes
 from services.orders import store
 from services.orders import submit_handlers as submits
 from services.orders.cart import CustomerName
@@ -51,9 +55,41 @@ def build_handlers() -> Handlers[OrdersDeps]:
     h.query(o.GetOrderVersionV1)(queries.get_order_version)
     h.query(o.DiffOrderVersionsV1)(queries.diff_order_versions)
     h.query(o.FindOrdersV1)(queries.find_orders)
+    _servicing(h)
     h.event(customers.CustomerRegisteredV1)(on_customer_registered)
     h.event(customers.CustomerUpdatedV1)(on_customer_updated)
     return h
+
+
+def _servicing(h: Handlers[OrdersDeps]) -> None:
+    """Order servicing (SRV-01..SRV-12)."""
+    h.command(o.SaveAsQuoteV1)(quotes.save_as_quote)
+    h.command(o.EmailQuoteV1)(quotes.email_quote)
+    h.command(o.ConvertQuoteToOrderV1)(quotes.convert_quote)
+    h.query(o.FindQuotesV1)(quotes.find_quotes)
+    h.command(o.BlockOrderV1)(controls.block_order)
+    h.command(o.UnblockOrderV1)(controls.unblock_order)
+    h.command(o.SuspendOrderV1)(controls.suspend_order)
+    h.command(o.ResumeOrderV1)(controls.resume_order)
+    h.command(o.FlagOrderV1)(controls.flag_order)
+    h.command(o.ClearAlertsV1)(controls.clear_alerts)
+    h.command(o.LockOrderV1)(controls.lock_order)
+    h.command(o.UnlockOrderV1)(controls.unlock_order)
+    h.command(o.TakeOverLockV1)(controls.take_over_lock)
+    h.command(o.ParkCallV1)(controls.park_call)
+    h.command(o.TransferCallV1)(controls.transfer_call)
+    h.command(o.VoidCallV1)(controls.void_call)
+    h.command(o.VoidOrderV1)(controls.void_order)
+    h.query(o.ListPendingOrdersV1)(controls.list_pending_orders)
+    h.command(o.CancelOrderV1)(changes.cancel_order)
+    h.command(o.ChangeOrderV1)(changes.change_order)
+    h.command(o.RecordShipmentV1)(fulfilment.record_shipment)
+    h.command(o.RecordDeliveryV1)(fulfilment.record_delivery)
+    h.command(o.CreateReturnV1)(fulfilment.create_return)
+    h.command(o.ReceiveReturnV1)(fulfilment.receive_return)
+    h.command(o.RefundReturnV1)(fulfilment.refund_return)
+    h.query(o.FindReturnsV1)(fulfilment.find_returns)
+    h.query(o.GetReturnOrderV1)(fulfilment.get_return_order)
 
 
 async def on_customer_registered(ctx: Ctx, event: customers.CustomerRegisteredV1) -> None:

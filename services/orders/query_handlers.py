@@ -1,4 +1,5 @@
-"""Queries on carts and orders (ORD-11..ORD-13), answered from the service's own tables."""
+"""Queries on carts and orders (ORD-11..ORD-13), answered from the service's own tables. Viewing an
+order also shows who works it now (SRV-06) and its returns (SRV-12)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from contracts.orders import (
     OrderView,
     VersionDiff,
 )
-from services.orders import store, versions
+from services.orders import returns, servicing_store, store, versions
 from services.orders.deps import Ctx
 from services.runtime.handling import Rejected
 
@@ -30,6 +31,8 @@ async def get_order(ctx: Ctx, query: GetOrderV1) -> OrderDetails:
         order=order,
         versions=await store.versions(ctx.conn, order.order_id),
         comments=await store.comments(ctx.conn, order.order_id),
+        lock=await servicing_store.live_lock(ctx.conn, order.order_id, ctx.now),
+        returns=[returns.summary(r) for r in await servicing_store.returns_of(ctx.conn, order.order_id)],
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.runtime.settings import ServiceSettings
 
@@ -74,6 +74,21 @@ def _tax_rates() -> dict[str, Decimal]:
     }
 
 
+def _alert_thresholds() -> dict[str, Decimal]:
+    # An order total above these (in its currency) raises an alert (SRV-05); no entry, no alert.
+    return {
+        "USD": Decimal(5000),
+        "EUR": Decimal(5000),
+        "CHF": Decimal(5000),
+        "GBP": Decimal(4000),
+        "CAD": Decimal(6500),
+    }
+
+
+def _return_reasons() -> list[str]:
+    return ["damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "other"]
+
+
 class OrdersSettings(ServiceSettings):
     service_name: str = "orders"
 
@@ -91,3 +106,21 @@ class OrdersSettings(ServiceSettings):
     supervisor_max_subtotal_adjustment: Decimal = Decimal(1000)
     supervisor_max_subtotal_adjustment_percent: Decimal = Decimal(100)
     supervisor_max_charge_reduction: Decimal = Decimal(100000)
+
+    # SRV-01: how long a quote's prices are guaranteed when the CSR does not say, and at most.
+    quote_valid_days: int = 30
+    quote_max_valid_days: int = 90
+
+    # SRV-05: the system's alert rules. An order total above the threshold of its currency (no
+    # threshold: no alert); billing and shipping in different countries; more than
+    # ``alert_max_orders`` orders of one customer within ``alert_orders_window_minutes``.
+    alert_total_over: dict[str, Decimal] = Field(default_factory=_alert_thresholds)
+    alert_address_mismatch: bool = True
+    alert_max_orders: int = 5  # 0: no velocity rule
+    alert_orders_window_minutes: int = 60
+
+    # SRV-06: an edit lock lasts this long after the agent's last edit.
+    lock_timeout_s: float = 900
+
+    # SRV-12: the reasons a customer may give for a return.
+    return_reasons: list[str] = Field(default_factory=_return_reasons)

@@ -16,7 +16,7 @@ from services.runtime.db import Connection
 
 _ORDER_COLUMNS = """order_id, order_number, customer_id, status, currency, total, email, language, version,
     created_at, created_by, updated_at, updated_by, doc, holds, guest, customer_name, ship_to_names, line_count,
-    label, submitted_at, backorder_of"""
+    label, submitted_at, backorder_of, quote_number, expires_at, assigned_to"""
 
 
 async def next_order_sequence(conn: Connection) -> int:
@@ -84,12 +84,12 @@ _LINES_AND_VERSION = """
 
 _INSERT = (
     f"WITH o AS (INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14::jsonb,"  # noqa: S608 - constants
-    "$15,$16,$17,$18,$19,$20,$21,$22))," + _LINES_AND_VERSION
+    "$15,$16,$17,$18,$19,$20,$21,$22,$35,$36,$37))," + _LINES_AND_VERSION
 )
 _UPDATE_ORDER = """WITH o AS (UPDATE orders SET order_number=$2, customer_id=$3, status=$4, currency=$5, total=$6,
         email=$7, language=$8, version=$9, created_at=$10, created_by=$11, updated_at=$12, updated_by=$13,
         doc=$14::jsonb, holds=$15, guest=$16, customer_name=$17, ship_to_names=$18, line_count=$19, label=$20,
-        submitted_at=$21, backorder_of=$22 WHERE order_id=$1),
+        submitted_at=$21, backorder_of=$22, quote_number=$35, expires_at=$36, assigned_to=$37 WHERE order_id=$1),
     d AS (DELETE FROM order_lines WHERE order_id = $1 AND NOT (line_no = ANY($23::int[]))),"""
 _UPDATE = _UPDATE_ORDER + _LINES_AND_VERSION
 
@@ -110,13 +110,19 @@ def _line_arrays(order: OrderView) -> list[list[Any]]:
     ]
 
 
+def _servicing_values(order: OrderView) -> tuple[Any, ...]:
+    # Only a cart can be pending (SRV-07): a submitted or voided one leaves the pending grid.
+    pending_for = order.assigned_to if order.status == "cart" else None
+    return (order.quote_number, order.expires_at, pending_for)
+
+
 async def insert_order(conn: Connection, order: OrderView, change: str, reason: str) -> None:
     """Raises UniqueViolationError when the order id is taken."""
-    await conn.execute(_INSERT, *_order_values(order), *_line_arrays(order), reason, change)
+    await conn.execute(_INSERT, *_order_values(order), *_line_arrays(order), reason, change, *_servicing_values(order))
 
 
 async def update_order(conn: Connection, order: OrderView, change: str, reason: str) -> None:
-    await conn.execute(_UPDATE, *_order_values(order), *_line_arrays(order), reason, change)
+    await conn.execute(_UPDATE, *_order_values(order), *_line_arrays(order), reason, change, *_servicing_values(order))
 
 
 _ORDER = "SELECT * FROM orders WHERE order_id = $1"

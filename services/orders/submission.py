@@ -157,6 +157,19 @@ def payment_problems(order: OrderView, now: datetime) -> list[FieldError]:
     return found
 
 
+def require_no_alerts(order: OrderView) -> None:
+    """A cart with alerts nobody cleared is not submitted (SRV-05); the rejection lists them."""
+    open_alerts = [a for a in order.alerts if not a.cleared]
+    if not open_alerts:
+        return
+    listed = "; ".join(a.message for a in open_alerts)
+    raise Rejected(
+        OrderErrors.UNCLEARED_ALERTS,
+        f"clear the alerts on the order before submitting it: {listed}",
+        [_err(f"alerts[{a.alert_id}]", a.rule, a.message) for a in open_alerts],
+    )
+
+
 def rejection(found: list[FieldError]) -> Rejected:
     """One specific code when every problem shares it (e.g. insufficient_stock), else incomplete_order."""
     codes = {p.code for p in found}
@@ -183,6 +196,8 @@ def submitted(order: OrderView, allocation: Allocation, number: str, now: dateti
             "lines": lines,
             "submitted_at": now,
             "submitted_by": agent,
+            "assigned_to": None,
+            "pending_since": None,
         }
     )
 

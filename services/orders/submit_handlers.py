@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import asyncpg
 
 from contracts import errors
+from contracts.envelope import Event
 from contracts.orders import (
     OrderChangeResult,
     OrderPlacedResult,
@@ -18,20 +19,30 @@ from contracts.orders import (
     SubmitOrderV1,
     SubmitResult,
 )
-from services.orders import cart, catalog_store, domain, pricing, store, submission
+from services.orders import cart, catalog_store, domain, holds, locks, pricing, store, submission
 from services.orders.catalog import Product
 from services.orders.deps import Ctx
-from services.orders.editing import commit, known_customer, load, payment_instruction
+from services.orders.editing import (
+    commit,
+    known_customer,
+    load,
+    load_for_edit,
+    payment_instruction,
+    versioned,
+    with_alerts,
+)
 from services.runtime.handling import Rejected
 
 
 async def submit_order(ctx: Ctx, cmd: SubmitOrderV1) -> SubmitResult:
-    order = await load(ctx, cmd.order_id)
-    cart.require_version(order, cmd.expected_version)
+    order = await load_for_edit(ctx, cmd.order_id, cmd.expected_version)
     if order.status == "submitted":
         return await _resubmit(ctx, order)
     cart.require_status(order)
-    return await submit(ctx, order, change="submitted", reason="submitted", new=False)
+    submission.require_no_alerts(order)
+    placed = await submit(ctx, order, change="submitted", reason="submitted", new=False)
+    await locks.release(ctx, order)  # the call's order is done; the next edit takes the lock again
+    return placed
 
 
 async def submit(
@@ -58,25 +69,31 @@ async def submit(
     found = submission.problems(priced, products, coupons, used, now, ctx.deps.pricing) + stock_problems
     if found:
         raise submission.rejection(found)
+    # Alerts found only now (a one-command order, or facts that changed since the cart's last change)
+    # hold the order instead of refusing it: refused, they could not be recorded and cleared.
+    priced, _ = await with_alerts(ctx, priced)
     number = domain.order_number(await store.next_order_sequence(conn))
     done = submission.submitted(priced, allocation, number, now, agent)
     second = None
     if done.backorder_policy == "separate_order" and allocation.backorder and any(allocation.reserve.values()):
         second_number = domain.order_number(await store.next_order_sequence(conn))
         done, second = submission.split_backorders(done, allocation, uuid.uuid4(), second_number)
-    done = domain.next_version(done, now, agent)
+    done, notices = versioned(ctx, done, reason)
     await _save(ctx, done, change, reason, new=new)
     await store.reserve_stock(
         conn, done.order_id, [(ln.line_no, ln.sku, ln.reserved_quantity) for ln in done.lines], now
     )
     await store.redeem_coupons(conn, done.coupons, done.order_id, done.customer_id, now)
     ctx.emit(domain.placed_event(done))
+    _emit(ctx, notices)
     if second is not None:
         second = second.model_copy(
             update={"created_at": now, "created_by": agent, "updated_at": now, "updated_by": agent}
         )
+        second, second_notices = holds.notices(holds.with_holds(second), f"backorders of order {number}")
         await store.insert_order(conn, second, "backorders_moved", f"backorders of order {number}")
         ctx.emit(domain.placed_event(second))
+        _emit(ctx, second_notices)
     return SubmitResult(
         order_id=done.order_id,
         order_number=number,
@@ -89,6 +106,11 @@ async def submit(
         backorder_order_id=second.order_id if second else None,
         backorder_order_number=second.order_number if second else None,
     )
+
+
+def _emit(ctx: Ctx, events: list[Event]) -> None:
+    for event in events:
+        ctx.emit(event)
 
 
 async def _save(ctx: Ctx, order: OrderView, change: str, reason: str, *, new: bool) -> None:
@@ -132,8 +154,10 @@ async def place_order(ctx: Ctx, cmd: PlaceOrderV1) -> OrderPlacedResult:
     """The minimal path: the channel's prices, no stock, shipping or payment."""
     number = domain.order_number(await store.next_order_sequence(ctx.conn))
     placed = domain.place(cmd, uuid.uuid4(), number, ctx.now)
-    await store.insert_order(ctx.conn, placed.view(ctx.actor.agent_id), "placed", "placed")
+    view, notices = holds.notices(placed.view(ctx.actor.agent_id), "placed")
+    await store.insert_order(ctx.conn, view, "placed", "placed")
     ctx.emit(placed.placed_event())
+    _emit(ctx, notices)
     return OrderPlacedResult(order_id=placed.order_id, order_number=placed.order_number, version=placed.version)
 
 

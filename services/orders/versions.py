@@ -14,7 +14,7 @@ from pydantic import JsonValue
 from contracts.orders import VersionDifference
 
 # Metadata that changes with every version, and working fields that are not the order's content.
-_IGNORED = {"version", "updated_at", "updated_by", "last_line_no", "available"}
+_IGNORED = {"version", "updated_at", "updated_by", "last_line_no", "available", "notified_holds"}
 _KEYED_LISTS = {"lines": "line_no", "payments": "payment_id", "discounts": "code", "charges": "kind"}
 _PRICE_FIELDS = {
     "unit_price",

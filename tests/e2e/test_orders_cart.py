@@ -24,6 +24,8 @@ from contracts.orders import (
     SetOrderAttributesV1,
     SetShippingV1,
     ShipTo,
+    TakeOverLockV1,
+    UnlockOrderV1,
 )
 from csr.client import OmsClient
 from tests.support.orders import (
@@ -222,7 +224,10 @@ async def test_two_agents_editing_the_same_cart_the_second_is_told_it_is_stale(
     order_id = await new_cart(csr)
     seen = (await view(csr, order_id)).order.version
 
+    # The cart is locked to the CSR who started it (SRV-06): the supervisor takes it over, edits, lets go.
+    accepted(await supervisor.send(TakeOverLockV1(order_id=order_id)))
     accepted(await supervisor.send(AddCartLineV1(order_id=order_id, sku=sku, quantity=1, expected_version=seen)))
+    accepted(await supervisor.send(UnlockOrderV1(order_id=order_id)))
     reply = await csr.send(AddCartLineV1(order_id=order_id, sku=sku, quantity=5, expected_version=seen))
 
     rejected(reply, errors.STALE_VERSION, "payload.expected_version")

@@ -22,6 +22,7 @@ from contracts.orders import (
     SetShippingV1,
     ShipTo,
     SubmitOrderV1,
+    TakeOverLockV1,
     UpsertCouponV1,
     UpsertDiscountRuleV1,
 )
@@ -239,6 +240,7 @@ async def test_beyond_the_csr_limit_is_refused_but_a_supervisor_may(
 
     rejected(reply, errors.LIMIT_EXCEEDED, "payload.amount")
     assert (await view(csr, order_id)).order == before
+    accepted(await supervisor.send(TakeOverLockV1(order_id=order_id)))  # the CSR's cart is locked to her (SRV-06)
     accepted(await supervisor.send(command(order_id)))
 
 

@@ -1,35 +1,44 @@
-"""Builders for order-capture tests: products, carts ready to submit, cards, addresses.
+"""Builders for order-capture and order-servicing tests: products, carts ready to submit, cards,
+addresses, submitted orders, shipments, the events of one order.
 
 Every product gets a unique SKU, so tests never share stock or prices on the session's system."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from contracts.common import Address, Money
-from contracts.envelope import Command, ReplyV1
+from contracts.envelope import Command, Envelope, ReplyV1
 from contracts.orders import (
     AddCartLineV1,
     AddPaymentInstructionV1,
     CardPaymentInput,
     CreateCartV1,
+    GetCatalogProductV1,
     GetOrderV1,
     OrderDetails,
     OrderLineDetail,
     OrderView,
+    RecordShipmentV1,
     SetBillingAddressV1,
     SetShippingV1,
+    ShipmentLineInput,
     ShipTo,
+    SubmitOrderV1,
+    SubmitResult,
     UpsertProductV1,
 )
-from csr.client import OmsClient
+from csr.client import OmsClient, follow
 from services.orders.pricing import PricingPolicy
 from services.orders.settings import OrdersSettings
 from tests.support.builders import unique
+from tests.support.system import System, first_event
 
 # Test numbers of the card brands (they pass the checksum; no real account behind them).
 CARDS = {
@@ -198,3 +207,82 @@ def order(lines: list[OrderLineDetail], currency: str = "USD", **kw: Any) -> Ord
     }
     fields.update(kw)
     return OrderView(**fields)
+
+
+# --- order servicing (SRV-*) ----------------------------------------------------------------------
+
+
+async def submit(client: OmsClient, order_id: uuid.UUID) -> SubmitResult:
+    return SubmitResult.model_validate(accepted(await client.send(SubmitOrderV1(order_id=order_id))))
+
+
+async def submitted(client: OmsClient, skus: list[tuple[str, int]], **cart: Any) -> tuple[uuid.UUID, SubmitResult]:
+    """A ready cart submitted: the order id and the submit's reply."""
+    order_id = await ready_cart(client, skus, **cart)
+    return order_id, await submit(client, order_id)
+
+
+async def order_events(
+    system: System, order_id: uuid.UUID, until: Callable[[Envelope], bool], timeout: float = 30.0
+) -> list[Envelope]:
+    """Every orders.events message about ``order_id``, from the first up to the one ``until`` accepts."""
+    found: list[Envelope] = []
+    stream = follow(system.stack.kafka_bootstrap, [system.prefix + "orders.events"], from_beginning=True)
+    try:
+        async with asyncio.timeout(timeout):
+            async for envelope, _ in stream:
+                if envelope.payload.get("order_id") != str(order_id):
+                    continue
+                found.append(envelope)
+                if until(envelope):
+                    return found
+    except TimeoutError:
+        pass
+    finally:
+        await stream.aclose()
+    raise AssertionError(f"no matching event of order {order_id} within {timeout}s; saw {[e.type for e in found]}")
+
+
+def at_version(type_: str, version: int) -> Callable[[Envelope], bool]:
+    return lambda e: e.type == type_ and e.payload.get("version") == version
+
+
+async def event_of(
+    system: System, type_: str, order_id: uuid.UUID, predicate: Callable[[dict[str, Any]], bool] = lambda p: True
+) -> dict[str, Any]:
+    """The payload of the first ``type_`` event of the order that satisfies ``predicate``."""
+    envelope = await first_event(
+        system,
+        "orders.events",
+        lambda e: e.type == type_ and e.payload.get("order_id") == str(order_id) and predicate(e.payload),
+        timeout=30,
+    )
+    return envelope.payload
+
+
+async def ship(
+    fulfil: OmsClient,
+    order_id: uuid.UUID,
+    lines: list[tuple[int, int]],
+    shipment_id: str | None = None,
+    serials: dict[int, list[str]] | None = None,
+) -> ReplyV1:
+    """Fulfilment reports a shipment of (line number, quantity) pairs."""
+    return await fulfil.send(
+        RecordShipmentV1(
+            order_id=order_id,
+            shipment_id=shipment_id or unique("SHP-"),
+            lines=[
+                ShipmentLineInput(line_no=no, quantity=qty, serial_numbers=(serials or {}).get(no, []))
+                for no, qty in lines
+            ],
+            carrier="UPS",
+            tracking_number=unique("1Z"),
+        )
+    )
+
+
+async def stock(client: OmsClient, sku: str) -> tuple[int, int, int]:
+    """(on hand, reserved, available) of a product."""
+    seen = accepted(await client.send(GetCatalogProductV1(sku=sku)))
+    return seen["on_hand"], seen["reserved"], seen["available"]
