@@ -15,7 +15,20 @@ import sys
 import typer
 
 from csr import views  # noqa: F401  (registers how each result reads)
-from csr.commands import carts, catalog, customers, demo, docs, notifications, orders, system, ticklers
+from csr.commands import (
+    carts,
+    catalog,
+    customers,
+    demo,
+    docs,
+    notifications,
+    orders,
+    quotes,
+    returns,
+    servicing,
+    system,
+    ticklers,
+)
 from csr.errors import ClientError
 from csr.render import Output
 from csr.runner import Session
@@ -53,7 +66,10 @@ app.add_typer(ticklers.ticklers, name="tickler")
 app.add_typer(ticklers.accounts, name="account")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(carts.app, name="cart")
-app.add_typer(orders.app, name="order")
+app.add_typer(orders.app, name="order")  # with the servicing commands (csr.commands.servicing)
+app.add_typer(quotes.app, name="quote")
+app.add_typer(servicing.calls, name="call")
+app.add_typer(returns.app, name="return")
 system.register(app)
 notifications.register(app)
 docs.register(app)

@@ -8,6 +8,7 @@ command can register a renderer of its own for one message type with :func:`rend
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -144,6 +145,12 @@ def record(result: Mapping[str, Any], title: str | None = None) -> RenderableTyp
     return Panel(Group(*parts) if parts else Text("(nothing)"), title=title, title_align="left", expand=False)
 
 
+def shown(message_type: str, result: dict[str, Any], title: str | None = None) -> RenderableType:
+    """The accepted result of ``message_type`` as people read it: its own renderer, or a panel."""
+    custom = _RENDERERS.get(message_type)
+    return custom(result) if custom else record(result, title or f"{message_type}: accepted")
+
+
 # --- the output of one command ---------------------------------------------------------------
 
 
@@ -153,7 +160,9 @@ class Output:
 
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
-        self.out = Console(highlight=False)
+        # Written to a file or a CI log, tables read better wider than a terminal's default 80.
+        width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+        self.out = Console(highlight=False, width=width)
         self.err = Console(stderr=True, highlight=False)
 
     def json(self, data: Any) -> None:
@@ -176,8 +185,7 @@ class Output:
         if self.json_mode:
             self.json(result)
             return
-        custom = _RENDERERS.get(reply.request_type)
-        self.show(custom(result) if custom else record(result, title or f"{reply.request_type}: accepted"))
+        self.show(shown(reply.request_type, result, title))
 
     def rejected(self, reply: ReplyV1) -> None:
         if self.json_mode:
@@ -231,6 +239,12 @@ class Output:
 _ADVICE = {
     STALE_VERSION: "Someone changed it meanwhile: look at it again and repeat the command with the new version.",
     NOT_FOUND: "Check the id or number (`csr customer find`, `csr order find` list them).",
+    "forbidden": "Your role may not do this: a supervisor can (`--role supervisor`, or OMS_ROLE).",
+    "locked": "Another agent is working it: wait until they unlock it, or ask a supervisor (`csr order take-over`).",
+    "quote_expired": "Convert it at today's prices: `csr quote convert QUOTE --accept-current-prices`.",
+    "uncleared_alerts": "Review the alerts (`csr order alerts ORDER`) and clear them (`csr order clear-alerts`).",
+    "already_shipped": "Return what is not wanted (`csr return create`), or order more (`csr order clone`).",
+    "on_hold": "Release it first: unblock (supervisor), resume, or clear its alerts.",
 }
 
 

@@ -2,6 +2,6 @@
 with :func:`csr.render.renderer` for the message types whose results it knows. ``csr send`` uses
 them too, so a query sent by name reads the same as its curated command."""
 
-from csr.views import catalog, customers, orders
+from csr.views import catalog, customers, orders, servicing
 
-__all__ = ["catalog", "customers", "orders"]
+__all__ = ["catalog", "customers", "orders", "servicing"]

@@ -114,7 +114,64 @@ def order_parts(order: Mapping[str, Any]) -> list[RenderableType]:
     )
     if order.get("attributes"):
         parts.append(grid([(f"  {k}", v) for k, v in sorted(order["attributes"].items())]))
+    servicing = servicing_rows(order)
+    if servicing:
+        parts.append(grid(servicing))
+    shipments = shipments_table(order.get("shipment_records") or [])
+    if shipments.row_count:
+        parts.append(shipments)
     return parts
+
+
+def _note(action: Mapping[str, Any]) -> str:
+    note = f": {action['note']}" if action.get("note") else ""
+    return f"{action.get('reason')}{note} ({action.get('by')}, {when(action.get('at'))})"
+
+
+def servicing_rows(order: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Holds, alerts, the lock, quotes, cancellation and the last change after submit (SRV-*)."""
+    rows: list[tuple[str, Any]] = []
+    if order.get("quote_number"):
+        rows.append(("quote", f"{order['quote_number']}, prices guaranteed until {when(order.get('expires_at'))}"))
+    if order.get("quote_id") and order.get("status") != "quote":
+        rows.append(("from quote", order["quote_id"]))
+    for key, name, style in (("block", "blocked", "bold red"), ("suspension", "suspended", "bold red"),
+                             ("cancellation", "cancelled", "bold"), ("void", "voided", "bold")):  # fmt: skip
+        if order.get(key):
+            rows.append((name, Text(_note(order[key]), style=style)))
+    open_alerts = [a for a in order.get("alerts") or [] if not a.get("cleared")]
+    if open_alerts:
+        text = "; ".join(f"{a.get('rule')}: {a.get('message')}" for a in open_alerts)
+        rows.append(("alerts", Text(f"{len(open_alerts)} not cleared: {text}", style="bold red")))
+    if order.get("lock"):
+        lock = order["lock"]
+        rows.append(("worked by", f"{lock.get('agent_id')} until {when(lock.get('expires_at'))}"))
+    if order.get("assigned_to"):
+        rows.append(("pending with", order["assigned_to"]))
+    change = order.get("last_change")
+    if change:
+        currency = str(order.get("currency", ""))
+        rows.append(("last change", f"v{change.get('version')}: {money(change.get('previous_total'), currency)} -> "
+                     f"{money(change.get('total'), currency)}, due {money(change.get('amount_due'), currency)} "
+                     f"({change.get('reason')}, {change.get('changed_by')})"))  # fmt: skip
+    for ret in order.get("returns") or []:
+        refund = money(ret.get("refund_amount"), ret.get("currency"))
+        rows.append((f"return {ret.get('return_number')}", f"{ret.get('status')}, refund {refund}"))
+    return rows
+
+
+def shipments_table(records: list[Mapping[str, Any]]) -> Table:
+    table = titled("Shipments", "shipment", "lines", "carrier", "tracking", "shipped", "delivered")
+    for r in records:
+        lines = ", ".join(
+            f"line {ln.get('line_no')} x{ln.get('quantity')}"
+            + (f" ({', '.join(ln['serial_numbers'])})" if ln.get("serial_numbers") else "")
+            for ln in r.get("lines") or []
+        )
+        delivered = when(r.get("delivered_at")) if r.get("delivered_at") else "—"
+        carrier, tracking = str(r.get("carrier") or "—"), str(r.get("tracking_number") or "—")
+        table.add_row(str(r.get("shipment_id")), lines, carrier, tracking, when(r.get("shipped_at")), delivered)
+    return table
 
 
 def header(order: Mapping[str, Any]) -> Table:
