@@ -4,6 +4,7 @@ collect or refund), returns and return orders, the e-mail history with each e-ma
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -13,22 +14,23 @@ from rich.panel import Panel
 from rich.text import Text
 
 from csr.render import address_text, money, renderer, when
-from csr.views.orders import _CHANGE_TITLES, grid, page_note, status_text, titled
+from csr.views.orders import _CHANGE_TITLES, change_summary, grid, page_note, status_text, titled
 
-_CHANGE_TITLES.update(
-    {
-        "BlockOrder": "Order blocked: not released to fulfilment until a supervisor unblocks it",
-        "UnblockOrder": "Order unblocked",
-        "SuspendOrder": "Order suspended",
-        "ResumeOrder": "Order resumed",
-        "FlagOrder": "Order flagged for review",
-        "ClearAlerts": "Alerts cleared",
-        "ParkCall": "Call parked: the cart is on your pending orders",
-        "TransferCall": "Call transferred",
-        "VoidCall": "Call voided",
-        "VoidOrder": "Pending order voided",
-    }
-)
+_SERVICING_TITLES = {
+    "BlockOrder": "Order blocked: not released to fulfilment until a supervisor unblocks it",
+    "UnblockOrder": "Order unblocked",
+    "SuspendOrder": "Order suspended",
+    "ResumeOrder": "Order resumed",
+    "FlagOrder": "Order flagged for review",
+    "ClearAlerts": "Alerts cleared",
+    "ParkCall": "Call parked: the cart is on your pending orders",
+    "TransferCall": "Call transferred",
+    "VoidCall": "Call voided",
+    "VoidOrder": "Pending order voided",
+}
+_CHANGE_TITLES.update(_SERVICING_TITLES)
+for _type, _title in _SERVICING_TITLES.items():  # answered with an OrderChangeResult, titled by what they did
+    renderer(_type)(functools.partial(change_summary, title=_title))
 
 
 def _panel(parts: list[RenderableType], title: str) -> Panel:

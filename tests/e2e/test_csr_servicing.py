@@ -68,7 +68,7 @@ async def test_a_quote_is_saved_emailed_and_converted_showing_the_price_change(s
     mail = await system.mailbox().wait_for_async(
         lambda m: email in m.rcpt_tos and f"quote {number}" in (m.subject or "").lower(), timeout=60
     )
-    assert skus["TENT"] in await asyncio.to_thread(Path(mail.file).read_text)
+    assert "Trail tent" in await asyncio.to_thread(Path(mail.file).read_text)  # the lines, by name
     seen = words(converted.stdout)
     assert f"Quote {number} converted into a cart" in seen
     assert f"{skus['PAD']} price changed 149.00 USD 159.00 USD quoted price" in seen, converted
@@ -92,6 +92,9 @@ async def test_a_fraud_block_is_lifted_only_by_a_supervisor(system: System) -> N
     refused = await csr_fails("order", "unblock", number, "--note", "looks fine", env=env, code=1)
     refused_json = await csr_fails("--json", "order", "unblock", number, "--note", "looks fine", env=env, code=1)
     still = await _holds(number, env)
+    # The CSR's block took the edit lock: the supervisor takes the order over to lift the block.
+    locked = await csr_fails("order", "unblock", number, "--note", "called the customer", env=_supervisor(env), code=1)
+    await csr_ok("order", "take-over", number, "--note", "fraud review", env=_supervisor(env))
     lifted = await csr_ok("order", "unblock", number, "--note", "called the customer", env=_supervisor(env))
 
     assert "Order blocked" in blocked.stdout and "blocked" in words(blocked.stdout)
@@ -99,6 +102,7 @@ async def test_a_fraud_block_is_lifted_only_by_a_supervisor(system: System) -> N
     assert "rejected forbidden" in refused.stderr and "a supervisor can" in words(refused.stderr)
     assert refused_json.json()["code"] == "forbidden"
     assert "blocked" in still
+    assert "rejected locked" in locked.stderr and "take-over" in locked.stderr
     assert "Order unblocked" in lifted.stdout
     assert "blocked" not in await _holds(number, env)
 
