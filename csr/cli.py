@@ -14,7 +14,23 @@ import sys
 
 import typer
 
-from csr.commands import customers, demo, docs, notifications, orders, system
+from csr import views  # noqa: F401  (registers how each result reads)
+from csr.commands import (
+    carts,
+    catalog,
+    customers,
+    demo,
+    docs,
+    notifications,
+    orders,
+    quotes,
+    returns,
+    servicing,
+    system,
+    ticklers,
+)
+from csr.errors import ClientError
+from csr.render import Output
 from csr.runner import Session
 
 app = typer.Typer(
@@ -46,7 +62,14 @@ def options(
 
 
 app.add_typer(customers.app, name="customer")
-app.add_typer(orders.app, name="order")
+app.add_typer(ticklers.ticklers, name="tickler")
+app.add_typer(ticklers.accounts, name="account")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(carts.app, name="cart")
+app.add_typer(orders.app, name="order")  # with the servicing commands (csr.commands.servicing)
+app.add_typer(quotes.app, name="quote")
+app.add_typer(servicing.calls, name="call")
+app.add_typer(returns.app, name="return")
 system.register(app)
 notifications.register(app)
 docs.register(app)
@@ -82,4 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         # aiokafka logs every refused connection; the command says it once, in words.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL + 1)
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-    app(args=args, prog_name="csr")
+    try:
+        app(args=args, prog_name="csr")
+    except ClientError as exc:  # a mistake found while reading the options, before anything ran
+        Output("--json" in args[: args.index("--")] if "--" in args else "--json" in args).failed(exc)
+        sys.exit(exc.exit_code)

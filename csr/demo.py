@@ -1,10 +1,10 @@
 """``csr demo``: a scripted phone call against the running system, printed as a transcript.
 
-The call is a list of scenes (seed 003's business scenario; seeds 000-004 for the flows). Each
-scene is a short async function that speaks through a :class:`Call`: ``say`` for what a person
-says, ``ask`` to send a command or query and show what the system answered, ``mail`` to wait for
-an e-mail in the SMTP sink and show where it landed. A scene for a new capability is a few lines
-added to :data:`SCENES`.
+This module is the transcript engine; the call itself is a list of scenes in :mod:`csr.scenes`
+(seed 003's business scenario; seeds 000-004 for the flows). Each scene is a short async function
+that speaks through a :class:`Call`: ``say`` for what a person says, ``ask`` to send a command or
+query and show what the system answered (``view=True`` also shows the result as ``csr`` shows it),
+``mail`` to wait for an e-mail in the SMTP sink and show where it landed.
 """
 
 from __future__ import annotations
@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.markup import escape
+from rich.padding import Padding
 from rich.rule import Rule
 
-from contracts.customers import RegisterCustomerV1
 from contracts.envelope import Command, Query, Role
-from contracts.orders import PlaceOrderV1
 from csr.client import OmsClient
 from csr.config import ClientConfig
 from csr.errors import ClientError
 from csr.messages import sealed_paths
-from csr.render import Output, fmt
+from csr.render import Output, fmt, money, shown, when
 
 EXIT_DEMO_FAILED = 1
 
@@ -43,6 +42,10 @@ class Line:
     kind: str  # scene, says, does, answers, email, problem
     text: str
     data: dict[str, Any] | None = None
+    view: Any = field(default=None, repr=False, compare=False)  # what csr shows for a result (not in JSON)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"speaker": self.speaker, "kind": self.kind, "text": self.text, "data": self.data}
 
 
 @dataclass
@@ -65,9 +68,14 @@ class Transcript:
         marker = {"does": "▸ ", "answers": "◂ ", "email": "✉ "}.get(line.kind, "")
         text = f"[{style}]{marker}{escape(line.text)}[/]" if style else escape(line.text)
         console.print(f"[bold]{line.speaker:>10}[/]  {text}")
+        if line.view is not None:
+            console.print(Padding(line.view, (0, 0, 0, 12)))
 
 
 Scene = Callable[["Call"], Awaitable[None]]
+
+ROLES = {"supervisor": Role.SUPERVISOR, "catalog": Role.SYSTEM, "payments": Role.CHANNEL}
+"""Who speaks with which role; everyone else on the call is a CSR."""
 
 
 class Call:
@@ -77,11 +85,12 @@ class Call:
         self.config = config
         self.transcript = transcript
         self._stack = stack
+        self.stack = stack  # for what runs beside the call (the fulfilment simulator)
         self._clients: dict[str, OmsClient] = {}
         self._mails_seen: set[int] = set()
         self.tag = uuid.uuid4().hex[:6]
         self.facts: dict[str, Any] = {}
-        self.agents = {"csr": config.actor.agent_id, "supervisor": "sup-demo"}
+        self.agents = {"csr": config.actor.agent_id, "supervisor": "sup-demo", "catalog": "catalog-feed"}
 
     def scene(self, title: str) -> None:
         self.transcript.add(Line("", "scene", title))
@@ -91,8 +100,7 @@ class Call:
 
     async def client(self, speaker: str) -> OmsClient:
         if speaker not in self._clients:
-            role = Role.SUPERVISOR if speaker == "supervisor" else Role.CSR
-            config = self.config.with_actor(self.agents.get(speaker, speaker), role)
+            config = self.config.with_actor(self.agents.get(speaker, speaker), ROLES.get(speaker, Role.CSR))
             client = OmsClient(
                 config.kafka_bootstrap,
                 config.actor,
@@ -105,15 +113,19 @@ class Call:
             self._clients[speaker] = await self._stack.enter_async_context(client)
         return self._clients[speaker]
 
-    async def ask(self, speaker: str, message: Command | Query, *, expect: str | None = None) -> dict[str, Any]:
-        """``speaker`` sends ``message``; the system's answer goes in the transcript. ``expect``
-        names the rejection code the script expects instead of an acceptance."""
+    async def ask(
+        self, speaker: str, message: Command | Query, *, expect: str | None = None, view: bool = False
+    ) -> dict[str, Any]:
+        """``speaker`` sends ``message``; the system's answer goes in the transcript (``view``: as
+        ``csr`` shows it, too). ``expect`` names the rejection code the script expects instead of
+        an acceptance."""
         client = await self.client(speaker)
         self.transcript.add(Line(speaker, "does", describe(message), {"type": message.TYPE}))
         reply = await client.send(message)
         if reply.accepted:
             result = reply.result or {}
-            self.transcript.add(Line("system", "answers", "accepted: " + _fields(result), result))
+            picture = shown(message.TYPE, result) if view else None
+            self.transcript.add(Line("system", "answers", answer(result), result, picture))
             if expect:
                 raise DemoFailed(f"{message.TYPE} was accepted; the script expected {expect}")
             return result
@@ -123,6 +135,12 @@ class Call:
         if reply.code != expect:
             raise DemoFailed(f"{message.TYPE} was rejected ({reply.code}: {reply.message})")
         return {}
+
+    async def lookup(self, speaker: str, message: Command | Query) -> dict[str, Any] | None:
+        """What the system answers, kept out of the transcript (None: rejected); for the checks a
+        script makes before it starts."""
+        reply = await (await self.client(speaker)).send(message)
+        return (reply.result or {}) if reply.accepted else None
 
     async def mail(self, to: str, subject_has: str, timeout: float = 60.0) -> str:
         """Wait for the e-mail to ``to`` whose subject contains ``subject_has``; show its file."""
@@ -158,80 +176,98 @@ def describe(message: Command | Query, limit: int = 6) -> str:
     for key, value in data.items():
         if key in sealed:
             parts.append(f"{key}=(sealed)")
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value) and len(value) <= 3:
+            parts.append(f"{key}={','.join(value)}")
         elif isinstance(value, list):
             parts.append(f"{key}=[{len(value)}]")
+        elif isinstance(value, dict) and "method" in value:  # a payment: how, never the card
+            parts.append(f"{key}={value['method']}" + (" (number sealed)" if "card_number" in value else ""))
+        elif isinstance(value, dict) and isinstance(value.get("address"), dict):  # a ship-to
+            parts.append(
+                f"{key}={value['address'].get('city')}"
+                + (f" ({value['shipping_mode']})" if value.get("shipping_mode") else "")
+            )
+        elif isinstance(value, dict) and "city" in value:  # an address
+            parts.append(f"{key}={value['city']}")
         elif not isinstance(value, dict):
-            parts.append(f"{key}={fmt(value)}")
+            parts.append(f"{key}={_short(fmt(value))}")
     return " ".join([message.TYPE, *parts[:limit]])
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """One line of at most ``limit`` characters: an e-mail's body is not read out whole."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _servicing_answer(result: dict[str, Any]) -> str | None:
+    """Quotes, locks, changes after submit and returns (SRV-*), in a few words."""
+    currency = result.get("currency")
+    if result.get("return_number"):
+        refund = money(result.get("refund_amount"), currency)
+        return f"accepted: return {result['return_number']}, {result.get('status')}, refund {refund}"
+    if result.get("quote_number") and "expires_at" in result:
+        total, until = money(result.get("total"), currency), when(result["expires_at"])
+        return f"accepted: quote {result['quote_number']}, total {total}, prices guaranteed until {until}"
+    if result.get("quote_number") and result.get("email"):
+        return f"accepted: quote {result['quote_number']} e-mailed to {result['email']}"
+    if "prices_honoured" in result:
+        kept = "quoted prices honoured" if result["prices_honoured"] else "at today's prices"
+        changes = len(result.get("changes") or [])
+        return f"accepted: new cart, total {money(result.get('total'), currency)}, {kept}, {changes} change(s) since"
+    if "amount_due" in result and "previous_total" in result:
+        total, due = money(result.get("total"), currency), money(result.get("amount_due"), currency)
+        return f"accepted: order {result.get('order_number')} version {result.get('version')}, total {total}, due {due}"
+    if "locked" in result and "order_id" in result:
+        return f"accepted: worked by {result.get('agent_id')}" if result["locked"] else "accepted: order unlocked"
+    if result.get("email_id") and result.get("status"):
+        return f"accepted: e-mail to {result.get('to')} {result['status']}"
+    return None
+
+
+def answer(result: dict[str, Any]) -> str:
+    """The system's answer in a few words: an order number, a version and total, how many found."""
+    servicing = _servicing_answer(result)
+    if servicing:
+        return servicing
+    if result.get("order_number") and result.get("order_id"):
+        total = f", total {money(result['total'], result.get('currency'))}" if result.get("total") is not None else ""
+        return f"accepted: order number {result['order_number']}, {result.get('status', 'submitted')}{total}"
+    if "order_id" in result and "total" in result and "version" in result:
+        text = f"accepted: version {result['version']}, total {money(result['total'], result.get('currency'))}"
+        return text + "".join(f"; note: {w}" for w in result.get("warnings") or [])
+    for key in ("customers", "items", "entries", "orders", "ticklers", "assets", "accounts"):
+        if isinstance(result.get(key), list):
+            return f"found {len(result[key])}"
+    if result.get("sku") and result.get("name") and "available" in result:
+        prices = ", ".join(money(p) for p in result.get("prices") or [])
+        return f"accepted: {result['sku']} {result.get('name')}, {prices}, {result['available']} available"
+    if "logon_id" in result and isinstance(result.get("addresses"), list):
+        name, book = f"{result.get('first_name')} {result.get('last_name')}", len(result["addresses"])
+        return f"accepted: {name}, {result.get('status')}, {book} address(es), version {result.get('version')}"
+    if isinstance(result.get("order"), dict):
+        order = result["order"]
+        return f"order {order.get('order_number') or order.get('order_id')}, version {order.get('version')}"
+    if isinstance(result.get("differences"), list):
+        return f"{len(result['differences'])} differences"
+    return "accepted: " + _fields(result)
 
 
 def _fields(result: dict[str, Any]) -> str:
     return " ".join(f"{k}={fmt(v)}" for k, v in result.items() if not isinstance(v, list | dict)) or "(done)"
 
 
-# --- the scenes ------------------------------------------------------------------------------
-
-
-async def new_caller(call: Call) -> None:
-    call.scene("A new caller")
-    call.say("caller", "Hello, I'm Maria Rossi. I'd like fibre broadband at home, with a router.")
-    call.say("csr", "Welcome! You're new with us, so let me open an account for you first.")
-    email = f"maria.rossi.{call.tag}@example.com"
-    result = await call.ask(
-        "csr",
-        RegisterCustomerV1(
-            logon_id=f"mrossi{call.tag}",
-            password=(await call.client("csr")).seal("Fibre-2026!"),
-            first_name="Maria",
-            last_name="Rossi",
-            email=email,
-            phone="+1 555 010 7788",
-            preferred_language="en-US",
-            preferred_currency="USD",
-            address={"line1": "12 Harbour Road", "city": "Springfield", "postal_code": "62701", "country": "US"},
-        ),
-    )
-    call.facts.update(customer_id=result["customer_id"], email=email, logon_id=f"mrossi{call.tag}")
-    call.say("csr", f"You're registered, Maria; your logon id is mrossi{call.tag}.")
-
-
-async def the_order(call: Call) -> None:
-    call.scene("The order")
-    call.say("caller", "I'll take the 1 Gbit/s fibre plan and the Wi-Fi 6 router.")
-    result = await call.ask(
-        "csr",
-        PlaceOrderV1(
-            customer_id=call.facts["customer_id"],
-            currency="USD",
-            email=call.facts["email"],
-            language="en-US",
-            lines=[
-                {"sku": "FIBRE-1G", "quantity": 1, "unit_price": "59.99", "description": "Fibre 1 Gbit/s, first month"},
-                {"sku": "ROUTER-AX3000", "quantity": 1, "unit_price": "129.00", "description": "Wi-Fi 6 router"},
-            ],
-        ),
-    )
-    call.facts.update(order_id=result["order_id"], order_number=result["order_number"])
-    call.say("csr", f"Your order number is {result['order_number']}. You'll get a confirmation by e-mail.")
-    call.say("caller", "Thank you, goodbye!")
-
-
-async def the_emails(call: Call) -> None:
-    call.scene("Where the e-mails landed")
-    await call.mail(call.facts["email"], "welcome")
-    await call.mail(call.facts["email"], call.facts["order_number"])
-
-
-SCENES: list[Scene] = [new_caller, the_order, the_emails]
-
-
 async def run_demo(config: ClientConfig, output: Output, scenes: list[Scene] | None = None) -> int:
+    if scenes is None:
+        from csr.scenes import SCENES
+
+        scenes = SCENES
     transcript = Transcript(output)
     ok = True
     async with contextlib.AsyncExitStack() as stack:
         call = Call(config, transcript, stack)
         try:
-            for scene in scenes or SCENES:
+            for scene in scenes:
                 await scene(call)
         except DemoFailed as failure:
             transcript.add(Line("demo", "problem", str(failure)))
@@ -242,7 +278,7 @@ async def run_demo(config: ClientConfig, output: Output, scenes: list[Scene] | N
                 "ok": ok,
                 "facts": call.facts,
                 "emails": transcript.emails,
-                "lines": [line.__dict__ for line in transcript.lines],
+                "lines": [line.as_json() for line in transcript.lines],
             }
         )
     return 0 if ok else EXIT_DEMO_FAILED

@@ -8,8 +8,10 @@ command can register a renderer of its own for one message type with :func:`rend
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -19,7 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from contracts.envelope import ReplyV1
-from contracts.errors import DESCRIPTIONS
+from contracts.errors import DESCRIPTIONS, NOT_FOUND, STALE_VERSION
+from contracts.orders import ORDER_ERROR_DESCRIPTIONS
 from csr.errors import ClientError, InvalidInput, ReplyTimeout, RequestRejected
 from csr.events import Received
 
@@ -57,6 +60,40 @@ def fmt(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(fmt(v) for v in value) or "—"
     return str(value)
+
+
+def money(value: Any, currency: str | None = None) -> str:
+    """``149.99 USD``: an amount stored with four places reads with two when they say it all."""
+    if value is None:
+        return "—"
+    if is_money(value):
+        value, currency = value["amount"], value["currency"]
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    cents = amount.quantize(Decimal("0.01"))
+    text = str(cents if cents == amount else amount.normalize())
+    return f"{text} {currency}" if currency else text
+
+
+def address_text(value: Mapping[str, Any] | None) -> str:
+    """An address on one line: ``Maria Rossi, 12 Harbour Road, Springfield IL 62701, US``."""
+    if not value:
+        return "—"
+    name = " ".join(str(value[k]) for k in ("first_name", "last_name") if value.get(k))
+    place = " ".join(str(value[k]) for k in ("city", "region", "postal_code") if value.get(k))
+    parts = [name, value.get("line1"), value.get("line2"), place, value.get("country")]
+    text = ", ".join(str(p) for p in parts if p)
+    return f"{value['nickname']}: {text}" if value.get("nickname") else text
+
+
+def when(value: Any) -> str:
+    """A timestamp as a person reads it: ``2026-11-27 22:32`` (UTC as the services keep it)."""
+    if not value:
+        return "—"
+    text = str(value).replace("T", " ")
+    return text[:16] + (" UTC" if text.endswith(("Z", "+00:00")) else "")
 
 
 def label(key: str) -> str:
@@ -108,6 +145,12 @@ def record(result: Mapping[str, Any], title: str | None = None) -> RenderableTyp
     return Panel(Group(*parts) if parts else Text("(nothing)"), title=title, title_align="left", expand=False)
 
 
+def shown(message_type: str, result: dict[str, Any], title: str | None = None) -> RenderableType:
+    """The accepted result of ``message_type`` as people read it: its own renderer, or a panel."""
+    custom = _RENDERERS.get(message_type)
+    return custom(result) if custom else record(result, title or f"{message_type}: accepted")
+
+
 # --- the output of one command ---------------------------------------------------------------
 
 
@@ -117,7 +160,9 @@ class Output:
 
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
-        self.out = Console(highlight=False)
+        # Written to a file or a CI log, tables read better wider than a terminal's default 80.
+        width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+        self.out = Console(highlight=False, width=width)
         self.err = Console(stderr=True, highlight=False)
 
     def json(self, data: Any) -> None:
@@ -140,8 +185,7 @@ class Output:
         if self.json_mode:
             self.json(result)
             return
-        custom = _RENDERERS.get(reply.request_type)
-        self.show(custom(result) if custom else record(result, title or f"{reply.request_type}: accepted"))
+        self.show(shown(reply.request_type, result, title))
 
     def rejected(self, reply: ReplyV1) -> None:
         if self.json_mode:
@@ -150,8 +194,7 @@ class Output:
         self.err.print(f"[bold red]rejected[/] [red]{escape(str(reply.code))}[/]: {escape(str(reply.message))}")
         for error in reply.field_errors:
             self.err.print(f"  {escape(error.field)}: {escape(error.message)} [dim]({escape(error.code)})[/]")
-        hint = DESCRIPTIONS.get(reply.code or "")
-        if hint and hint != reply.message:
+        for hint in hints(reply.code, reply.message):
             self.err.print(f"  {hint}", style="dim", markup=False)
 
     def failed(self, exc: ClientError) -> None:
@@ -191,6 +234,25 @@ class Output:
             ("  by " + envelope.actor.agent_id, "dim"),
         )
         self.out.print(line, soft_wrap=True)
+
+
+_ADVICE = {
+    STALE_VERSION: "Someone changed it meanwhile: look at it again and repeat the command with the new version.",
+    NOT_FOUND: "Check the id or number (`csr customer find`, `csr order find` list them).",
+    "forbidden": "Your role may not do this: a supervisor can (`--role supervisor`, or OMS_ROLE).",
+    "locked": "Another agent is working it: wait until they unlock it, or ask a supervisor (`csr order take-over`).",
+    "quote_expired": "Convert it at today's prices: `csr quote convert QUOTE --accept-current-prices`.",
+    "uncleared_alerts": "Review the alerts (`csr order alerts ORDER`) and clear them (`csr order clear-alerts`).",
+    "already_shipped": "Return what is not wanted (`csr return create`), or order more (`csr order clone`).",
+    "on_hold": "Release it first: unblock (supervisor), resume, or clear its alerts.",
+}
+
+
+def hints(code: str | None, message: str | None) -> list[str]:
+    """What a rejection's code means, and what to do about it, beyond the service's message."""
+    code = code or ""
+    found = [h for h in (DESCRIPTIONS.get(code) or ORDER_ERROR_DESCRIPTIONS.get(code), _ADVICE.get(code)) if h]
+    return [h for h in found if h != message]
 
 
 _KEY_FIELDS = ("order_number", "quote_number", "return_number", "logon_id", "status", "order_status", "to", "subject")

@@ -6,9 +6,13 @@ message and an exit code (0 done, 1 rejected by the system, 2 bad input or confi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NoReturn
 
 import typer
@@ -18,7 +22,7 @@ from contracts.envelope import Actor, Command, Message, Query
 from contracts.sealing import seal
 from csr.client import OmsClient
 from csr.config import ClientConfig
-from csr.errors import EXIT_UNAVAILABLE, BrokerUnavailable, ClientError, ConfigError, UsageError
+from csr.errors import EXIT_UNAVAILABLE, BrokerUnavailable, ClientError, ConfigError, RequestRejected, UsageError
 from csr.messages import build
 from csr.render import Output
 
@@ -84,10 +88,16 @@ class Session:
             code = EXIT_INTERRUPTED
         raise typer.Exit(code)
 
+    def usage(self, text: str) -> NoReturn:
+        """Stop: what was typed cannot work (exit 2, nothing sent)."""
+        error = UsageError(text)
+        self.output.failed(error)
+        raise typer.Exit(error.exit_code)
+
     def send(
         self,
         cls: type[Message],
-        fields: dict[str, Any] | Callable[[], dict[str, Any]],
+        fields: dict[str, Any] | Fields,
         *,
         title: str | None = None,
         message_id: str | uuid.UUID | None = None,
@@ -95,36 +105,93 @@ class Session:
     ) -> NoReturn:
         """Validate ``fields`` as ``cls`` (sealing its secrets), send it, show the reply.
 
-        ``fields`` may be a function, so that what it gets wrong (a malformed option, a prompt
-        that cannot be answered) is reported like every other mistake."""
+        ``fields`` may be a function of a :class:`Lookup` (sync or async), so that what it gets
+        wrong (a malformed option, a prompt that cannot be answered) is reported like every other
+        mistake, and so that it can first ask the system what the command needs (an order's id
+        from its number, a customer's current version)."""
 
         async def work() -> int:
             self.config()  # who acts and where: wrong settings are the first thing to report
             retry_of = parse_id(message_id)
-            values = fields() if callable(fields) else fields
-            message = build(cls, values, seal=self.sealer(cls.TYPE))
-            return await self.send_message(message, title=title, message_id=retry_of, dry_run=dry_run)
+            async with Lookup(self) as lookup:
+                values = fields(lookup) if callable(fields) else fields
+                if inspect.isawaitable(values):
+                    values = await values
+                message = build(cls, jsonable(values), seal=self.sealer(cls.TYPE))
+                return await self.send_message(
+                    message, title=title, message_id=retry_of, dry_run=dry_run, client=lookup
+                )
 
         self.run(work)
 
     async def send_message(
-        self, message: Message, *, title: str | None = None, message_id: uuid.UUID | None = None, dry_run: bool = False
+        self,
+        message: Message,
+        *,
+        title: str | None = None,
+        message_id: uuid.UUID | None = None,
+        dry_run: bool = False,
+        client: Lookup | None = None,
     ) -> int:
         if not isinstance(message, Command | Query):
             raise UsageError(f"{message.TYPE} is not a command or a query")
         output = self.output
-        client = self.client()
-        envelope = client.envelope(message, message_id=message_id or uuid.uuid4())
-        if dry_run:
-            output.json({"topic": client.prefix + message.TOPIC, **envelope.model_dump(mode="json")})
-            return 0
-        async with client:
-            reply = await client.send_envelope(envelope, message.TOPIC, message.partition_key())
+        async with contextlib.AsyncExitStack() as stack:
+            lookup: Lookup = client if client is not None else await stack.enter_async_context(Lookup(self))
+            if dry_run:
+                envelope = self.client().envelope(message, message_id=message_id or uuid.uuid4())
+                output.json({"topic": self.config().topic_prefix + message.TOPIC, **envelope.model_dump(mode="json")})
+                return 0
+            reply = await (await lookup.client()).send(message, message_id=message_id or uuid.uuid4())
         if reply.accepted:
             output.accepted(reply, title)
             return 0
         output.rejected(reply)
         return 1
+
+
+class Lookup:
+    """What a command asks the system before it is written (the order's id from its number, a
+    customer's current version), over one client opened on first use: a command that needs no
+    lookup and has a mistake in it is refused before anything connects."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._stack = contextlib.AsyncExitStack()
+        self._client: OmsClient | None = None
+
+    async def __aenter__(self) -> Lookup:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    async def client(self) -> OmsClient:
+        if self._client is None:
+            self._client = await self._stack.enter_async_context(self.session.client())
+        return self._client
+
+    async def ask(self, message: Command | Query) -> dict[str, Any]:
+        """The accepted result of ``message``; a refusal ends the command with exit code 1."""
+        reply = await (await self.client()).send(message)
+        if not reply.accepted:
+            raise RequestRejected(reply)
+        return reply.result or {}
+
+    def seal(self, secret: str) -> str:
+        return self.session.sealer("the command")(secret)
+
+
+Fields = Callable[[Lookup], dict[str, Any] | Awaitable[dict[str, Any]]]
+
+
+def jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Fields as JSON would carry them (ids, times and amounts as text), as the contract reads them."""
+
+    def encode(value: Any) -> str:
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+
+    return dict(json.loads(json.dumps(values, default=encode)))
 
 
 def parse_id(value: str | uuid.UUID | None) -> uuid.UUID | None:

@@ -1,19 +1,224 @@
-"""``csr mailbox``: what the development SMTP sink received (e-mails the customer would get).
-
-The CSR e-mail capabilities (NTF-03, NTF-04, history) arrive as ``csr email ...`` commands when
-their contracts land; until then ``csr send`` reaches them."""
+"""``csr email ...``: e-mails to customers (NTF-03 send, NTF-04 resend a confirmation, the e-mail
+history and each e-mail's delivery status, the per-customer format, templates), and ``csr mailbox``:
+what the development SMTP sink received (where each e-mail landed)."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+from typing import Any
+
 import typer
 
-from csr.errors import ConfigError
+from contracts.notifications import (
+    GetEmailHistoryV1,
+    GetEmailV1,
+    ListEmailTemplatesV1,
+    PreviewEmailV1,
+    ResendConfirmationV1,
+    SendEmailV1,
+    SetEmailFormatV1,
+)
+from csr.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, customer_id, given, order_id, order_ref, pairs
+from csr.errors import ConfigError, UsageError
 from csr.render import table
-from csr.runner import session
+from csr.runner import Lookup, session
+
+emails = typer.Typer(
+    help="E-mails to customers: send, preview, resend a confirmation, history and status (NTF-*).",
+    no_args_is_help=True,
+)
+_KINDS = ("order", "invoice", "payment", "quote")
 
 
 def register(app: typer.Typer) -> None:
     app.command("mailbox")(mailbox)
+    app.add_typer(emails, name="email")
+
+
+def _body(body: str | None, body_file: Path | None) -> str | None:
+    if body is not None and body_file is not None:
+        raise UsageError("give --body or --body-file, not both")
+    if body_file is not None:
+        try:
+            return body_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--body-file {body_file}: {exc.strerror}") from None
+    return body
+
+
+def _regarding(text: str | None) -> dict[str, str] | None:
+    """``order:1000017`` -> {"kind": "order", "number": "1000017"}."""
+    if not text:
+        return None
+    kind, sep, number = text.partition(":")
+    if not sep or kind not in _KINDS or not number:
+        raise UsageError(f"--regarding {text!r}: write KIND:NUMBER with KIND one of {', '.join(_KINDS)}")
+    return {"kind": kind, "number": number}
+
+
+def _draft(
+    customer: str | None,
+    to: str | None,
+    subject: str | None,
+    body: str | None,
+    html: bool,
+    template: str | None,
+    variables: list[str],
+    language: str | None,
+    fmt: str | None,
+    regarding: str | None,
+    order: str | None,
+) -> Any:
+    """The fields of an e-mail (SendEmailV1, PreviewEmailV1); the order is looked up when a number is given."""
+    if not customer and not to:
+        raise UsageError("give --customer <id> (to the customer's address) or --to <address>, or both")
+    target = order_ref(order) if order else None
+    fields = given(
+        customer_id=customer_id(customer, "--customer") if customer else None,
+        to=to,
+        subject=subject,
+        template=template,
+        variables=pairs(variables, "--var"),
+        language=language,
+        format=fmt,
+        regarding=_regarding(regarding),
+        **({"body_html": body} if html else {"body_text": body}),
+    )
+
+    async def build(lookup: Lookup) -> dict[str, Any]:
+        return {**fields, **given(order_id=await order_id(lookup, target) if target else None)}
+
+    return build
+
+
+CUSTOMER = typer.Option(None, "--customer", "-c", help="Customer id: their address, language and format")
+TO = typer.Option(None, "--to", help="Another address (default: the customer's)")
+SUBJECT = typer.Option(None, "--subject", "-s")
+BODY = typer.Option(None, "--body", "-b", help="The text (or HTML with --html)")
+BODY_FILE = typer.Option(None, "--body-file", help="Read the body from this file")
+HTML = typer.Option(False, "--html", help="The body is HTML")
+TEMPLATE = typer.Option(None, "--template", help="Copy this template (`csr email templates`)")
+VARS = typer.Option([], "--var", help="name=value for the template, repeatable")
+LANGUAGE = typer.Option(None, "--language", help="e.g. fr-FR (default: the customer's)")
+FORMAT = typer.Option(None, "--format", help="text or html (this e-mail only)")
+REGARDING = typer.Option(None, "--regarding", help="KIND:NUMBER, e.g. order:1000017")
+ORDER = typer.Option(None, "--order", help="File it under this order (number or id)")
+
+
+@emails.command("send")
+def send(
+    ctx: typer.Context,
+    customer: str | None = CUSTOMER,
+    to: str | None = TO,
+    subject: str | None = SUBJECT,
+    body: str | None = BODY,
+    body_file: Path | None = BODY_FILE,
+    html: bool = HTML,
+    template: str | None = TEMPLATE,
+    variables: list[str] = VARS,
+    language: str | None = LANGUAGE,
+    fmt: str | None = FORMAT,
+    regarding: str | None = REGARDING,
+    order: str | None = ORDER,
+    message_id: str | None = MESSAGE_ID,
+) -> None:
+    """Send an e-mail to a customer (NTF-03): written, or copied from a template. It is queued at
+    once; `csr email history` shows whether it was sent."""
+    text = _body(body, body_file)
+    fields = _draft(customer, to, subject, text, html, template, variables, language, fmt, regarding, order)
+    session(ctx).send(SendEmailV1, fields, message_id=message_id)
+
+
+@emails.command("preview")
+def preview(
+    ctx: typer.Context,
+    customer: str | None = CUSTOMER,
+    to: str | None = TO,
+    subject: str | None = SUBJECT,
+    body: str | None = BODY,
+    body_file: Path | None = BODY_FILE,
+    html: bool = HTML,
+    template: str | None = TEMPLATE,
+    variables: list[str] = VARS,
+    language: str | None = LANGUAGE,
+    fmt: str | None = FORMAT,
+    regarding: str | None = REGARDING,
+    order: str | None = ORDER,
+) -> None:
+    """Show an e-mail as the customer would get it, without sending it."""
+    text = _body(body, body_file)
+    fields = _draft(customer, to, subject, text, html, template, variables, language, fmt, regarding, order)
+    session(ctx).send(PreviewEmailV1, fields)
+
+
+@emails.command("resend")
+def resend(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="Order number, or the order's id"),
+    to: str | None = TO,
+    message_id: str | None = MESSAGE_ID,
+) -> None:
+    """Send an order's latest confirmation again, as a new e-mail (NTF-04)."""
+    target = order_ref(ref)
+
+    async def fields(lookup: Lookup) -> dict[str, Any]:
+        return given(order_id=await order_id(lookup, target), to=to)
+
+    session(ctx).send(ResendConfirmationV1, fields, message_id=message_id)
+
+
+@emails.command("history")
+def history(
+    ctx: typer.Context,
+    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer id"),
+    order: str | None = typer.Option(None, "--order", help="Order number or id"),
+    page: int = PAGE,
+    size: int = PAGE_SIZE,
+) -> None:
+    """The e-mails sent to a customer or about an order, with each one's delivery status."""
+    if not customer and not order:
+        session(ctx).usage("give --customer <id> or --order <number or id>")
+    target = order_ref(order) if order else None
+
+    async def fields(lookup: Lookup) -> dict[str, Any]:
+        return given(
+            customer_id=customer_id(customer, "--customer") if customer else None,
+            order_id=await order_id(lookup, target) if target else None,
+            page=page,
+            page_size=size,
+            include_bodies=False,
+        )
+
+    session(ctx).send(GetEmailHistoryV1, fields)
+
+
+@emails.command("show")
+def show(ctx: typer.Context, email_id: str = typer.Argument(..., help="The e-mail's id (`csr email history`)")) -> None:
+    """One e-mail: to whom, status, attempts, last error, and its body (while kept)."""
+    try:
+        wanted = uuid.UUID(email_id.strip())
+    except ValueError:
+        session(ctx).usage(f"EMAIL {email_id!r} is not an e-mail id (a UUID; `csr email history` lists them)")
+    session(ctx).send(GetEmailV1, {"email_id": wanted})
+
+
+@emails.command("format")
+def set_format(
+    ctx: typer.Context,
+    customer: str = typer.Argument(..., help="Customer id"),
+    fmt: str = typer.Argument(..., help="text, html, or default (the system's)"),
+    message_id: str | None = MESSAGE_ID,
+) -> None:
+    """The format of every e-mail to this customer."""
+    fields = {"customer_id": customer_id(customer), "format": None if fmt == "default" else fmt}
+    session(ctx).send(SetEmailFormatV1, fields, message_id=message_id)
+
+
+@emails.command("templates")
+def templates(ctx: typer.Context) -> None:
+    """The templates a CSR e-mail may copy, their languages and variables."""
+    session(ctx).send(ListEmailTemplatesV1, {})
 
 
 def mailbox(

@@ -17,6 +17,7 @@ from contracts.orders import PlaceOrderV1
 from csr.client import OmsClient
 from tests.support.builders import unique
 from tests.support.csr_cli import CSR, csr_env, register_args, run_csr
+from tests.support.orders import add_product
 from tests.support.system import System, first_event
 
 PLAIN_PASSWORD = "Plain-Text-Pass-42"
@@ -71,7 +72,7 @@ async def test_send_reaches_any_command_from_its_contract_alone(system: System, 
     payload = tmp_path / "order.json"
     payload.write_text(json.dumps({"customer_id": str(customer_id), "currency": "EUR"}))
     placed = await run_csr(
-        "--json", "send", "PlaceOrder", "--payload", f"@{payload}",
+        "--json", "send", "PlaceOrderV1", "--payload", f"@{payload}",
         "--set", 'lines:=[{"sku": "MODEM-1", "quantity": 2, "unit_price": "19.99"}]',
         "--set", "lines.1.sku=CABLE-5M", "--set", "lines.1.quantity=1", "--set", "lines.1.unit_price=4.50",
         env=env,
@@ -90,10 +91,15 @@ async def test_order_place_reads_out_the_order_number_and_the_mailbox_shows_the_
     tag = unique()
     customer_id = await _register(system, tag)
     email = f"carla.{tag}@example.com"
+    async with system.client("catalog-feed", Role.SYSTEM) as feed:
+        router = await add_product(feed, sku=f"ROUTER-{tag}".upper(), usd="129.00")
+        fibre = await add_product(feed, sku=f"FIBRE-{tag}".upper(), usd="59.99")
 
     placed = await run_csr(
-        "order", "place", "--customer", customer_id, "--line", "ROUTER-AX3000:1:129.00:Wi-Fi 6 router",
-        "--line", "FIBRE-1G:1:59.99", "--email", email, env=csr_env(system),
+        "order", "place", "--customer", customer_id, "--line", f"{router}:1", "--line", fibre,
+        "--street", "1 Main St", "--city", "Springfield", "--region", "IL", "--postal-code", "62701",
+        "--country", "US", "--expiry", "12/30", "--card-number", "-", "--email", email, env=csr_env(system),
+        input="4111 1111 1111 1111\n",
     )  # fmt: skip
 
     assert placed.code == 0, placed
@@ -153,7 +159,7 @@ async def test_a_role_the_command_does_not_allow_is_refused_by_the_service(syste
         (["send", "PlaceOrder", "--set", "colour=red"], "colour: unknown field"),
         (["send", "PlaceOrder", "--set", "lines:=[oops"], "not valid JSON"),
         (["send", "PlaceOrder", "--payload", "@/nonexistent/order.json"], "cannot read /nonexistent/order.json"),
-        (["order", "place", "--customer", "x", "--line", "TENT"], "write SKU:QUANTITY:UNIT_PRICE"),
+        (["order", "place", "--customer", "x", "--line", "TENT:1:9.99"], "write SKU[:QUANTITY]"),
         (
             ["customer", "register", *register_args("x", **{"--email": "not-an-email"})],
             "email: value is not a valid email",

@@ -14,13 +14,15 @@ from tests.support.csr_cli import csr_env, run_csr
 from tests.support.system import ROOT, System, first_event
 
 
-@pytest.mark.capability("CUS-01", "ORD-09", "NTF-01")
+@pytest.mark.capability(
+    "CUS-01", "CUS-14", "ORD-09", "NTF-01", "NTF-03", "SRV-01", "SRV-02", "SRV-03", "SRV-10", "SRV-11", "SRV-12"
+)
 async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_email_landed(system: System) -> None:
     uv = shutil.which("uv")
     assert uv, "the demo runs as `uv run csr demo`"
 
     done = await run_csr(
-        "demo", env=csr_env(system), timeout=240, program=[uv, "run", "--project", str(ROOT), "--frozen", "csr"]
+        "demo", env=csr_env(system), timeout=480, program=[uv, "run", "--project", str(ROOT), "--frozen", "csr"]
     )
 
     assert done.code == 0, done
@@ -31,9 +33,25 @@ async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_ema
     placed = await first_event(system, "orders.events", lambda e: e.payload.get("order_number") == order_number)
     email = placed.payload["email"]
     assert email.startswith("maria.rossi.")
+    text = " ".join(done.stdout.split())
+    assert re.search(r"PAD-AIR went up to 159\.00 USD since yesterday, but your quote keeps it at 149\.00 USD", text)
+    assert "rejected, forbidden" in text, "the CSR's unblock is refused: only a supervisor lifts a fraud block"
+    assert re.search(r"Your tent is registered to you now, serial number \S+", text)
+    rows = await system.fetch("orders", "SELECT status FROM orders WHERE order_number = $1", order_number)
+    assert [r[0] for r in rows] == ["shipped"]
 
+    quote_number = re.search(r"Done: quote (\S+),", done.stdout)
+    return_number = re.search(r"Return (\S+) is open", done.stdout)
+    assert quote_number and return_number, done
     landed = re.findall(r"✉ '([^']*)' to (\S+) -> (\S+\.eml)", done.stdout)
-    assert [subject for subject, _, _ in landed] == ["Welcome, Maria!", f"Your order {order_number} is confirmed"]
+    assert [subject for subject, _, _ in landed] == [
+        "Welcome, Maria!",
+        f"Your quote {quote_number.group(1)}",
+        f"Your order {order_number} is confirmed",
+        f"Your order {order_number} was changed",
+        f"Your order {order_number} has shipped",
+        f"Your return {return_number.group(1)}",
+    ]
     for _, to, file in landed:
         assert to == email
         assert email in await asyncio.to_thread(Path(file).read_text)

@@ -52,18 +52,20 @@ def csr_env(system: System, **extra: str) -> dict[str, str]:
 
 
 async def run_csr(
-    *args: str, env: dict[str, str], timeout: float = 120.0, program: list[str] | None = None
+    *args: str, env: dict[str, str], timeout: float = 120.0, program: list[str] | None = None, input: str | None = None
 ) -> CliResult:
+    """``csr args...`` as a user runs it; ``input`` is what is typed on standard input (a card
+    number piped in), else standard input is empty."""
     proc = await asyncio.create_subprocess_exec(
         *(program or [str(CSR)]),
         *args,
         env=env,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.DEVNULL if input is None else asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(None if input is None else input.encode()), timeout)
     except TimeoutError:
         proc.kill()
         await proc.wait()
@@ -85,3 +87,50 @@ def register_args(tag: str, **overrides: str) -> list[str]:
     }
     options.update(overrides)
     return [item for pair in options.items() for item in pair]
+
+
+async def csr_ok(*args: str, env: dict[str, str], input: str | None = None) -> CliResult:
+    """``csr args...`` that must succeed."""
+    done = await run_csr(*args, env=env, input=input)
+    assert done.code == 0, done
+    assert "Traceback" not in done.stderr, done
+    return done
+
+
+async def csr_json(*args: str, env: dict[str, str], input: str | None = None) -> Any:
+    """The JSON result of ``csr --json args...``, which must succeed."""
+    return (await csr_ok("--json", *args, env=env, input=input)).json()
+
+
+async def csr_fails(*args: str, env: dict[str, str], code: int, input: str | None = None) -> CliResult:
+    """``csr args...`` that must end with exit ``code``, in words and without a traceback."""
+    done = await run_csr(*args, env=env, input=input)
+    assert done.code == code, done
+    assert "Traceback" not in done.stderr + done.stdout, done
+    return done
+
+
+async def registered(system: System, tag: str, **overrides: str) -> str:
+    """A customer registered with ``csr customer register`` (an address in Springfield, IL: the
+    default billing and shipping address); its id."""
+    args = register_args(tag, **{"--street": "12 Harbour Road", "--city": "Springfield", "--region": "IL",
+                                 "--postal-code": "62701", "--country": "US", **overrides})  # fmt: skip
+    return str((await csr_json("customer", "register", *args, env=csr_env(system)))["customer_id"])
+
+
+def words(text: str) -> str:
+    """Console text with its box drawing and runs of spaces taken out, to search for phrases."""
+    return " ".join(text.translate({ord(c): " " for c in "│┃┏┓┗┛┡┩└┘━─╭╮╰╯┳┻╇╈┬┴┼╞╡═"}).split())
+
+
+SPRINGFIELD = ["--street", "12 Harbour Road", "--city", "Springfield", "--region", "IL", "--postal-code", "62701",
+               "--country", "US"]  # fmt: skip
+VISA = "4111 1111 1111 1111\n"
+
+
+async def cli_order(system: System, customer_id: str, *lines: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """An order placed with ``csr order place`` (SKU[:QUANTITY] lines, shipped to Springfield, paid by
+    card); its PlaceOrder result (``order_id``, ``order_number``, ``total``...)."""
+    args = ["order", "place", "-c", customer_id, *(a for line in lines for a in ("--line", line)), *SPRINGFIELD,
+            "--expiry", "12/30", "--card-number", "-"]  # fmt: skip
+    return dict(await csr_json(*args, env=env or csr_env(system), input=VISA))

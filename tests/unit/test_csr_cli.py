@@ -68,7 +68,7 @@ def test_a_given_message_id_is_the_one_sent(terminal: CliRunner) -> None:
     message_id = str(uuid.uuid4())
     done = terminal.invoke(
         app,
-        ["send", "PlaceOrder", "--dry-run", "--message-id", message_id, "--set", f"customer_id={uuid.uuid4()}",
+        ["send", "PlaceOrderV1", "--dry-run", "--message-id", message_id, "--set", f"customer_id={uuid.uuid4()}",
          "--set", "currency=usd", "--set", "lines.0.sku=A", "--set", "lines.0.quantity=1", "--set", "lines.0.unit_price=2"],
     )  # fmt: skip
 

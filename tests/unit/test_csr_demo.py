@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 
 import pytest
 
 from contracts.envelope import Actor, Role
-from contracts.orders import PlaceOrderV1
+from contracts.orders import AddPaymentInstructionV1, PlaceOrderV1
 from csr.config import ClientConfig
-from csr.demo import Call, DemoFailed, describe, run_demo
+from csr.demo import Call, DemoFailed, answer, describe, run_demo
 from csr.render import Output
+from csr.scenes import PRODUCTS, WELCOME10
 
 CONFIG = ClientConfig(
     kafka_bootstrap="127.0.0.1:1",
@@ -61,3 +63,28 @@ def test_a_message_is_described_by_its_values_with_lists_counted() -> None:
         customer_id=uuid.UUID(int=1), currency="USD", lines=[{"sku": "A", "quantity": 1, "unit_price": "2"}]
     )
     assert describe(order) == f"PlaceOrder customer_id={uuid.UUID(int=1)} currency=USD lines=[1]"
+
+
+def test_the_demo_sells_the_seed_catalogs_products_as_the_seed_defines_them() -> None:
+    seed = {p.sku: p for p in importlib.import_module("scripts.seed_catalog").products()}
+    for sku, (definition, needed) in PRODUCTS.items():
+        assert definition.model_dump(exclude={"on_hand"}) == seed[sku].model_dump(exclude={"on_hand"}), sku
+        assert needed >= 1
+    assert WELCOME10 in importlib.import_module("scripts.seed_catalog").coupons()
+
+
+def test_an_answer_is_a_few_words_and_a_payment_never_shows_its_card() -> None:
+    order_id = uuid.UUID(int=7)
+    assert answer(
+        {"order_id": str(order_id), "version": 3, "total": "514.4600", "currency": "USD", "warnings": ["2 of 3"]}
+    ) == ("accepted: version 3, total 514.46 USD; note: 2 of 3")
+    assert answer(
+        {"order_id": "x", "order_number": "1000017", "status": "submitted", "total": "10", "currency": "EUR"}
+    ) == ("accepted: order number 1000017, submitted, total 10.00 EUR")
+    assert answer({"customers": [{}, {}], "page": 1}) == "found 2"
+    payment = AddPaymentInstructionV1(
+        order_id=order_id,
+        payment={"method": "card", "card_number": "sealed:v1:" + "A" * 80, "expiry_month": 1, "expiry_year": 2030,
+                 "holder_name": "M R"},
+    )  # fmt: skip
+    assert describe(payment) == f"AddPaymentInstruction order_id={order_id} payment=card (number sealed)"
