@@ -132,8 +132,12 @@ class System:
             service_env = {**env, "OMS_DB_NAME": self.database(name), "OMS_HTTP_PORT": str(port)}
             self.services[name] = ServiceProcess(name, service_env, self.workdir / f"{name}.log", port)
             self.services[name].start()
-        for service in self.services.values():
-            service.wait_healthy()
+        try:
+            for service in self.services.values():
+                service.wait_healthy()
+        except BaseException:
+            self.stop()  # the fixture never yields, so nothing else would stop the others
+            raise
 
     def stop(self) -> None:
         for service in self.services.values():
