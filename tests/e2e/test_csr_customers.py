@@ -221,7 +221,9 @@ async def test_an_account_is_created_found_and_its_members_found_by_it(system: S
 
     assert f"{account['account_number']} Trail Outfitters {tag} buyer.{tag}@example.com" in words(found.stdout)
     assert [c["customer_id"] for c in members["customers"]] == [customer_id]
-    assert f"number {account['account_number']} name Trail Outfitters {tag}" in shown
+    # The account panel stands beside the status panel, so its rows interleave with the status's.
+    assert f"number {account['account_number']}" in shown
+    assert f"name Trail Outfitters {tag}" in shown
     assert "rejected conflict" in taken.stderr
 
 
