@@ -152,7 +152,7 @@ async def test_bad_input_is_rejected_with_a_specific_code_and_changes_nothing(
     assert await snapshot(system, customer_id) == before
     assert (await system.fetch("customers", "SELECT count(*) AS n FROM customers"))[0]["n"] == customers_before
     assert (await view(csr, customer_id)).version == 1  # and the service still answers
-    assert system.services["customers"].healthy()
+    assert await system.services["customers"].still_healthy()
 
 
 @pytest.mark.capability("CUS-05")

@@ -40,7 +40,7 @@ INJECTED = "evil.{}@example.com"
 
 
 async def _still_running(system: System, csr: OmsClient) -> None:
-    assert system.services["notifications"].healthy()
+    assert await system.services["notifications"].still_healthy()
     fine = address("still-running.")
     await csr.request(SendEmailV1(to=fine, subject="Still running", body_text="ok"), EmailQueuedResult)
     await wait_mail(system.mailbox(), fine)

@@ -197,7 +197,7 @@ async def test_bad_line_input_is_rejected_and_changes_nothing(
     rejected(reply, code, field)
     after = (await view(csr, order_id)).order
     assert after == before
-    assert system.services["orders"].healthy()
+    assert await system.services["orders"].still_healthy()
 
 
 @pytest.mark.capability("ORD-02", "ORD-05")

@@ -56,6 +56,15 @@ class ServiceProcess:
         except OSError:
             return False
 
+    async def still_healthy(self, timeout: float = 30) -> bool:
+        """True once /health answers 200 within ``timeout``: one 2 s probe can miss on a loaded machine."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(self.healthy):
+                return True
+            await asyncio.sleep(0.5)
+        return False
+
     def wait_healthy(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
