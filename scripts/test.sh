@@ -17,4 +17,4 @@ echo "== stack"
 uv run python -m devstack up
 
 echo "== tests"
-uv run pytest "$@"
+uv run pytest --durations=25 "$@"

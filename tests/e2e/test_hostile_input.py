@@ -16,23 +16,39 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from contracts.customers import GetCustomerV1
+from contracts.envelope import Role
 from contracts.notifications import ListEmailTemplatesV1, SetEmailFormatV1
 from contracts.orders import ListShippingModesV1
 from csr.client import OmsClient
+from devstack.endpoints import StackEndpoints
 from tests.support.customers import register
 from tests.support.hostile import Outcome, Probe, Rig, mishandled, settled_checksums
 from tests.support.hostile_cases import all_probes
 from tests.support.orders import new_cart
-from tests.support.system import System, eventually
+from tests.support.system import System, eventually, own_system
 
 REPORTS = Path(__file__).resolve().parents[2] / "build"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+
+# These probes are accepted when a message allows it (a supervisor's discount rule, a purge of
+# e-mail bodies...), so they run against services and databases of their own: what they change
+# must not reach the rest of the suite's shared catalog and mailboxes.
+@pytest.fixture(scope="module")
+def system(stack: StackEndpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    yield from own_system(stack, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+async def csr(system: System) -> AsyncIterator[OmsClient]:
+    async with system.client("csr-hostile", Role.CSR) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

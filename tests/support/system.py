@@ -12,14 +12,15 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 from contracts.envelope import Actor, Envelope, Role
-from contracts.sealing import public_key_of
+from contracts.sealing import generate_private_key, public_key_of
 from csr.client import OmsClient, follow
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
@@ -211,3 +212,14 @@ async def eventually(check, timeout: float = 15.0, interval: float = 0.1):
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+
+
+def own_system(stack: StackEndpoints, tmp_path_factory: Any) -> Iterator[System]:
+    """Three services with a topic prefix and databases of their own."""
+    workdir = Path(tmp_path_factory.mktemp("system"))
+    system = System(stack=stack, run_id=uuid.uuid4().hex[:8], workdir=workdir, private_key=generate_private_key())
+    system.start()
+    try:
+        yield system
+    finally:
+        system.stop()
