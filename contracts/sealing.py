@@ -14,10 +14,14 @@ models alone needs nothing but pydantic.
 from __future__ import annotations
 
 import base64
+import functools
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import StringConstraints
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 PREFIX = "sealed:v1:"
 _INFO = b"csr-oms sealed secret v1"
@@ -69,10 +73,19 @@ def seal(secret: str, public_key: str) -> str:
     return PREFIX + base64.urlsafe_b64encode(eph_pub + nonce + ciphertext).decode()
 
 
+@functools.lru_cache(maxsize=4)
+def _private_key(private_key: str) -> X25519PrivateKey:
+    """The service's key, parsed once: parsing it was a fifth of opening a card number. (The key
+    text is in the service's memory for its whole life anyway.)"""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    return X25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(private_key))
+
+
 def open_sealed(sealed: str, private_key: str) -> str:
     """Open a sealed value. Raises :class:`SealingError` when it cannot be opened."""
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not sealed.startswith(PREFIX):
@@ -80,8 +93,7 @@ def open_sealed(sealed: str, private_key: str) -> str:
     try:
         blob = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
         eph_pub, nonce, ciphertext = blob[:32], blob[32:44], blob[44:]
-        me = X25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(private_key))
-        key = _derive(me.exchange(X25519PublicKey.from_public_bytes(eph_pub)), salt=eph_pub)
+        key = _derive(_private_key(private_key).exchange(X25519PublicKey.from_public_bytes(eph_pub)), salt=eph_pub)
         return AESGCM(key).decrypt(nonce, ciphertext, eph_pub).decode()
     except (InvalidTag, ValueError, UnicodeDecodeError) as exc:
         raise SealingError("the sealed value could not be opened with this service's key") from exc

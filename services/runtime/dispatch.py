@@ -1,10 +1,15 @@
 """Messages, end to end: decode, authorize, handle in one transaction with the inbox and the
 outbox, reply. See DESIGN.md, "One command, end to end".
 
-Records arrive in batches (one Kafka fetch). A batch of commands or events is handled in ONE
-PostgreSQL transaction, each message in its own savepoint: one commit (one WAL flush) and one
-offset commit per batch instead of per message, while a rejection still undoes only its own
-message. Order is kept: a partition's records are handled in offset order.
+Records arrive in batches (one Kafka fetch, records of several partitions). A batch of commands or
+events is handled in ONE PostgreSQL transaction, each message in its own savepoint: one commit (one
+WAL flush) and one offset commit per fetch instead of per message, while a rejection still undoes
+only its own message. Order is kept: a partition's records are handled in offset order.
+
+The partitions of a fetch are handled one after the other in that one transaction, not side by
+side in a transaction each. Side by side, two partitions' orders for the same products locked the
+same stock rows in opposite orders: PostgreSQL broke the deadlocks after deadlock_timeout (1 s),
+and the benchmark fell from 69 to 22 orders/s as more orders were in flight (docs/benchmark.md).
 
 Returning normally means the batch may be acknowledged (offsets committed). Raising means it must
 be delivered again: the subscriber's NACK_ON_ERROR policy seeks back to it, and the inbox makes
@@ -110,19 +115,7 @@ class Dispatcher(Generic[D]):
     # --- failure policy ---------------------------------------------------------------------
 
     async def _batch(self, records: Records, step: Callable[[Records], Awaitable[None]]) -> None:
-        """Each partition's records in their own transaction, the partitions side by side: one
-        aggregate's messages keep their order, and the round trips of different partitions overlap."""
-        by_partition: dict[tuple[str, int], list[ConsumerRecord[Any, Any]]] = {}
-        for record in records:
-            by_partition.setdefault((record.topic, record.partition), []).append(record)
-        results = await asyncio.gather(
-            *(self._partition(group, step) for group in by_partition.values()), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result  # redelivered; what other partitions committed is deduplicated by the inbox
-
-    async def _partition(self, records: Records, step: Callable[[Records], Awaitable[None]]) -> None:
+        """The whole fetch in one transaction; raising has all of it delivered again."""
         if len(records) == 1:
             await self._guarded(records[0], step)
             return

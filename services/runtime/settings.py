@@ -59,7 +59,10 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = 0.5
     outbox_retention_hours: int = 24
     max_handler_attempts: int = 5
-    consume_batch_size: int = 200  # records handled in one transaction (one commit per batch)
+    # Records handled in one transaction (one commit per fetch). Each message's savepoint that writes
+    # takes a subtransaction id, and past 64 of them in one transaction PostgreSQL's snapshots of
+    # every other session "overflow" to the slow pg_subtrans lookup: stay below that.
+    consume_batch_size: int = Field(default=60, ge=1, le=64)
     faults: str = ""  # test-only fault injection points, comma separated (see runtime.faults)
 
     @property

@@ -95,6 +95,30 @@ def test_text_no_service_can_store_is_invalid_where_it_sits(value: object, where
     assert [(e.field, e.code) for e in failure.value.field_errors] == [(where, "invalid_character")]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32-le"])
+@pytest.mark.parametrize("escape", ["\\u0000", "\\uDBFF", "\\udc00"])
+def test_the_fast_path_still_sees_escapes_in_every_encoding_json_accepts(encoding: str, escape: str) -> None:
+    """decode skips the walk for NUL and surrogates when the bytes hold no such escape; the
+    check must not be fooled by JSON in UTF-16 or UTF-32, whose bytes it cannot read."""
+    envelope = Envelope.wrap(_order(), actor=ACTOR).model_dump(mode="json")
+    envelope["payload"]["lines"][0]["sku"] = "SKU"
+    text = json.dumps(envelope).replace('"SKU"', f'"A{escape}B"')
+
+    with pytest.raises(DecodeFailure) as failure:
+        decode(text.encode(encoding), {Kind.COMMAND})
+
+    assert [(e.field, e.code) for e in failure.value.field_errors] == [("payload.lines.0.sku", "invalid_character")]
+
+
+def test_an_escaped_backslash_before_u0000_is_ordinary_text() -> None:
+    envelope = Envelope.wrap(_order(), actor=ACTOR).model_dump(mode="json")
+    envelope["payload"]["lines"][0]["description"] = "A\\u0000B"  # a backslash, then "u0000": no NUL
+
+    _, payload = decode(json.dumps(envelope).encode(), {Kind.COMMAND})
+
+    assert payload.lines[0].description == "A\\u0000B"  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize(
     "text",
     [
