@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,9 +39,12 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _memory_mb(process: psutil.Process) -> float:
-    """PSS where the kernel offers it: PostgreSQL's backends share their buffers, and RSS would
-    count the shared memory once per backend."""
+def _memory_mb(process: psutil.Process, shares: bool) -> float:
+    """PSS for a tree whose processes share memory (PostgreSQL's backends share their buffers, and
+    RSS would count them once per backend), RSS otherwise: reading PSS walks every mapping, and for
+    the JVM that took a fifth of the load generator's CPU."""
+    if not shares:
+        return float(process.memory_info().rss) / 2**20
     try:
         info = process.memory_full_info()
         return float(getattr(info, "pss", info.rss)) / 2**20
@@ -57,6 +61,7 @@ class ProcessMonitor:
         self._start_cpu: dict[str, dict[int, float]] = {}
         self._last_cpu: dict[str, dict[int, float]] = {}
         self._started = self._stopped = 0.0
+        self._lock = threading.Lock()  # sample() runs in a worker thread, stop() on the loop
 
     def _cpu(self, name: str) -> dict[int, float]:
         found: dict[int, float] = {}
@@ -72,12 +77,16 @@ class ProcessMonitor:
         self._last_cpu = dict(self._start_cpu)
 
     def sample(self) -> None:
+        with self._lock:
+            self._sample()
+
+    def _sample(self) -> None:
         for name, pid in self.pids.items():
             procs = _tree(pid)
             memory = 0.0
             for p in procs:
                 with contextlib.suppress(psutil.Error):
-                    memory += _memory_mb(p)
+                    memory += _memory_mb(p, shares=len(procs) > 1)
             usage = self.usage[name]
             usage.peak_memory_mb = max(usage.peak_memory_mb, memory)
             usage.processes = max(usage.processes, len(procs))
@@ -85,6 +94,10 @@ class ProcessMonitor:
 
     def stop(self) -> dict[str, ProcessUsage]:
         self.sample()
+        with self._lock:
+            return self._totals()
+
+    def _totals(self) -> dict[str, ProcessUsage]:
         self._stopped = time.monotonic()
         seconds = max(self._stopped - self._started, 1e-9)
         for name, usage in self.usage.items():

@@ -62,7 +62,7 @@ class Phase:
     lag_series: list[tuple[float, int]] = field(default_factory=list)
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    profile: Path | None = None
+    profiles: dict[str, Path] = field(default_factory=dict)  # process -> py-spy collapsed stacks
     database: dict[str, dict[str, int]] = field(default_factory=dict)  # deadlocks, commits, rollbacks
 
 
@@ -236,7 +236,7 @@ async def _phase(
     tasks += [asyncio.create_task(load.csr_session(c, names, numbers, stop_load, config.think_s)) for c in csrs]
     watchers = [
         asyncio.create_task(every(2.0, lambda: lag.sample(time.time()), stop_watch)),
-        asyncio.create_task(every(2.0, processes.sample, stop_watch)),
+        asyncio.create_task(every(2.0, lambda: asyncio.to_thread(processes.sample), stop_watch)),  # off the loop
     ]
     if mail:
         watchers.append(asyncio.create_task(every(0.5, mail.poll, stop_watch)))
@@ -247,7 +247,7 @@ async def _phase(
     phase.load_before = os.getloadavg()
     phase.start = time.time()
     processes.start()
-    profiler = _profile(system, config, phase) if config.profile and name == "max" else None
+    profilers = _profile(system, config, phase) if config.profile and name == "max" else []
     await asyncio.sleep(config.duration_s)
     phase.end = time.time()
     phase.usage = processes.stop()
@@ -256,7 +256,7 @@ async def _phase(
     say(f"phase {name}: window closed; stopping the load and waiting for replies")
     stop_load.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    if profiler is not None:
+    for profiler in profilers:
         with contextlib.suppress(subprocess.TimeoutExpired):
             profiler.wait(30)
     if mail:
@@ -286,15 +286,22 @@ async def _drain_emails(mail: MailTail, phase: Phase, seconds: float) -> None:
         await asyncio.sleep(0.5)
 
 
-def _profile(system: BenchSystem, config: Config, phase: Phase) -> subprocess.Popen[bytes] | None:
-    """py-spy on the orders service for the measured window: collapsed stacks, for the top costs
-    (run as ``uv run --with py-spy python -m bench --profile``; needs ptrace rights)."""
-    proc = system.services["orders"].proc
+def _profile(system: BenchSystem, config: Config, phase: Phase) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every Python process of the run for the measured window, the load generator too
+    (its CPU competes with the system's on the same cores): collapsed stacks per process, read with
+    ``python -m bench.profile``. Needs ptrace rights (root, or kernel.yama.ptrace_scope 0)."""
     spy = shutil.which("py-spy")
-    if proc is None or spy is None:
-        say("profile: py-spy not found; run with `uv run --with py-spy python -m bench --profile`")
-        return None
-    phase.profile = config.out / "profile-orders.txt"
-    argv = [spy, "record", "--pid", str(proc.pid), "--duration", str(int(config.duration_s)), "--rate", "50"]
-    argv.append("--nonblocking")  # samples without pausing the service: less distortion, rarer torn stacks
-    return subprocess.Popen([*argv, "--format", "raw", "--output", str(phase.profile)], stdin=subprocess.DEVNULL)
+    if spy is None:
+        say("profile: py-spy not found (it is in the dev group: `uv sync`)")
+        return []
+    pids = {name: service.proc.pid for name, service in system.services.items() if service.proc is not None}
+    pids["bench"] = os.getpid()
+    started = []
+    for name, pid in pids.items():
+        out = config.out / f"profile-{name}.txt"
+        phase.profiles[name] = out
+        argv = [spy, "record", "--pid", str(pid), "--duration", str(int(config.duration_s)), "--rate", "50"]
+        argv.append("--nonblocking")  # samples without pausing the process: less distortion, rarer torn stacks
+        argv += ["--format", "raw", "--output", str(out)]
+        started.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+    return started
