@@ -3,8 +3,8 @@
 What it does per message: consume it, insert one row (message id and body) in a transaction,
 produce one message of the same size, commit the consumer offset. It gets the same batching
 freedom the services take (services/runtime/dispatch.py and settings.py): Kafka records are fetched
-in batches of up to ``consume_batch_size`` (200); each partition's records of a batch go into ONE
-transaction (the partitions side by side on their own connections), the outgoing messages go out
+in batches of up to ``consume_batch_size`` (60); all records of a fetch go into ONE transaction,
+partition after partition, as the services handle them, the outgoing messages go out
 through an idempotent ``acks=all`` producer with the services' linger (2 ms), and the offsets are
 committed after the batch. No decoding, validation, authorization, inbox, outbox or domain work:
 the cost of moving a message through Kafka and PostgreSQL and nothing else.
@@ -26,8 +26,10 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from services.runtime.settings import ServiceSettings
+
 DATABASE = "bench_ceiling"
-BATCH = 200  # ServiceSettings.consume_batch_size
+BATCH = ServiceSettings().consume_batch_size
 LINGER_MS = 2  # services.runtime.kafka.Producer
 
 
@@ -135,7 +137,7 @@ async def _drain(bootstrap: str, dsn: str, source: str, sink: str, messages: int
             if not batch:
                 continue
             began = began or time.monotonic()
-            await asyncio.gather(*(_partition(pool, producer, sink, records) for records in batch.values()))
+            await _fetch(pool, producer, sink, [r for records in batch.values() for r in records])
             await consumer.commit()
             done += sum(len(r) for r in batch.values())
         assert began is not None
@@ -146,7 +148,7 @@ async def _drain(bootstrap: str, dsn: str, source: str, sink: str, messages: int
         await pool.close()
 
 
-async def _partition(pool: asyncpg.Pool, producer: AIOKafkaProducer, sink: str, records: list) -> None:  # type: ignore[type-arg]
+async def _fetch(pool: asyncpg.Pool, producer: AIOKafkaProducer, sink: str, records: list) -> None:  # type: ignore[type-arg]
     rows = [(uuid.uuid4(), r.value) for r in records]
     async with pool.acquire() as conn, conn.transaction():
         await conn.executemany("INSERT INTO received (message_id, body) VALUES ($1, $2)", rows)

@@ -82,7 +82,7 @@ async def adjust_stock(ctx: Ctx, cmd: AdjustStockV1) -> StockResult:
 
 
 async def upsert_discount_rule(ctx: Ctx, cmd: UpsertDiscountRuleV1) -> RuleResult:
-    version = await catalog_store.upsert_rule(ctx.conn, cmd, ctx.actor.agent_id, ctx.now)
+    version = await catalog_store.upsert_rule(ctx, cmd)
     ctx.emit(
         DiscountRuleUpsertedV1(**cmd.model_dump(), version=version, changed_by=ctx.actor.agent_id, changed_at=ctx.now)
     )

@@ -66,7 +66,7 @@ async def change_order(ctx: Ctx, cmd: ChangeOrderV1) -> ChangeOrderResult:
 async def _priced(ctx: Ctx, order: OrderView) -> OrderView:
     """Every amount again from the lines' own prices (no catalog refresh: the order keeps its prices),
     today's rules and the order's redeemed coupons."""
-    rules = await catalog_store.active_rules(ctx.conn, ctx.now)
+    rules = await catalog_store.active_rules(ctx)
     coupons = await catalog_store.coupons(ctx.conn, order.coupons)
     return pricing.price_order(order, rules, [c.terms for c in coupons.values()], ctx.deps.pricing)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contracts import errors
 from contracts.sealing import SealingError, open_sealed
 from services.orders.pricing import PricingPolicy
 from services.orders.settings import OrdersSettings
+from services.orders.store import OrderSequence
 from services.runtime.handling import Context, Rejected
 
 
@@ -15,6 +16,7 @@ from services.runtime.handling import Context, Rejected
 class OrdersDeps:
     settings: OrdersSettings
     sealing_key: str | None = None
+    order_numbers: OrderSequence = field(default_factory=OrderSequence)
 
     def open_secret(self, sealed: str, field_name: str) -> str:
         """The clear text of a sealed value, in memory only. Never log or keep what this returns."""

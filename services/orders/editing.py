@@ -65,7 +65,7 @@ async def priced(ctx: Ctx, order: OrderView) -> OrderView:
     if order.status != "cart":
         return pricing.with_payment_amounts(order)
     products = await catalog_store.products(ctx.conn, (ln.sku for ln in order.lines))
-    rules = await catalog_store.active_rules(ctx.conn, ctx.now)
+    rules = await catalog_store.active_rules(ctx)
     coupons = await catalog_store.coupons(ctx.conn, order.coupons)
     fresh = cart.refresh_from_catalog(order, products)
     return pricing.price_order(fresh, rules, [c.terms for c in coupons.values()], ctx.deps.pricing)

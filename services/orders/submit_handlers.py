@@ -61,7 +61,7 @@ async def submit(
         products = await catalog_store.products(conn, (ln.sku for ln in order.lines), for_update=True)
     coupons = await catalog_store.coupons(conn, order.coupons, for_update=True)
     used = await store.used_coupons(conn, order.coupons, order.customer_id)
-    rules = await catalog_store.active_rules(conn, now)
+    rules = await catalog_store.active_rules(ctx)
     priced = pricing.price_order(
         cart.refresh_from_catalog(order, products), rules, [c.terms for c in coupons.values()], ctx.deps.pricing
     )
@@ -72,11 +72,11 @@ async def submit(
     # Alerts found only now (a one-command order, or facts that changed since the cart's last change)
     # hold the order instead of refusing it: refused, they could not be recorded and cleared.
     priced, _ = await with_alerts(ctx, priced)
-    number = domain.order_number(await store.next_order_sequence(conn))
+    number = domain.order_number(await ctx.deps.order_numbers.next(conn))
     done = submission.submitted(priced, allocation, number, now, agent)
     second = None
     if done.backorder_policy == "separate_order" and allocation.backorder and any(allocation.reserve.values()):
-        second_number = domain.order_number(await store.next_order_sequence(conn))
+        second_number = domain.order_number(await ctx.deps.order_numbers.next(conn))
         done, second = submission.split_backorders(done, allocation, uuid.uuid4(), second_number)
     done, notices = versioned(ctx, done, reason)
     await _save(ctx, done, change, reason, new=new)
@@ -152,7 +152,7 @@ async def record_payment_result(ctx: Ctx, cmd: RecordPaymentResultV1) -> OrderCh
 
 async def place_order(ctx: Ctx, cmd: PlaceOrderV1) -> OrderPlacedResult:
     """The minimal path: the channel's prices, no stock, shipping or payment."""
-    number = domain.order_number(await store.next_order_sequence(ctx.conn))
+    number = domain.order_number(await ctx.deps.order_numbers.next(ctx.conn))
     placed = domain.place(cmd, uuid.uuid4(), number, ctx.now)
     view, notices = holds.notices(placed.view(ctx.actor.agent_id), "placed")
     await store.insert_order(ctx.conn, view, "placed", "placed")

@@ -173,12 +173,13 @@ class Dispatcher(Generic[D]):
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = await inbox.claim_many(conn, [envelope for envelope, _, _ in items])
             outgoing: list[OutgoingRecord] = []
+            shared: dict[str, Any] = {}
             for envelope, command, handler in items:
                 if envelope.message_id not in fresh:
                     continue
                 fresh.discard(envelope.message_id)  # the same id twice in one batch: the second is a duplicate
                 with _traced(envelope):
-                    reply, records_out = await self._decide(conn, envelope, command, handler)
+                    reply, records_out = await self._decide(conn, envelope, command, handler, shared)
                 outgoing += records_out
                 done.append((envelope, reply))
             await outbox.add_many(conn, outgoing)
@@ -193,14 +194,14 @@ class Dispatcher(Generic[D]):
             await self._resend_reply(envelope, stored.get(envelope.message_id, {}))
 
     async def _decide(
-        self, conn: Connection, envelope: Envelope, command: Command, handler: Any
+        self, conn: Connection, envelope: Envelope, command: Command, handler: Any, shared: dict[str, Any]
     ) -> tuple[Envelope, list[OutgoingRecord]]:
         if envelope.actor.role not in type(command).ALLOWED_ROLES:
             allowed = ", ".join(sorted(r.value for r in type(command).ALLOWED_ROLES))
             message = f"role {envelope.actor.role.value} may not {envelope.type}; allowed: {allowed}"
             reply = self.letters.rejected(envelope, Rejected(errors.FORBIDDEN, message))
             return reply, self.letters.reply_records(envelope, reply)
-        ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings)
+        ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings, batch=shared)
         self.faults.check_poison(envelope.payload)
         try:
             async with conn.transaction():  # a savepoint: a rejection undoes this message's writes only

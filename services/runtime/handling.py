@@ -45,6 +45,10 @@ class Context(Generic[D]):
     deps: D
     settings: ServiceSettings
     emitted: list[Event] = field(default_factory=list)
+    # What the messages of one transaction may share (read once per batch, e.g. the discount
+    # rules). Gone with the transaction, so a rollback cannot leave anything stale behind; a
+    # handler that changes what is kept here clears it.
+    batch: dict[str, Any] = field(default_factory=dict)
 
     @property
     def actor(self) -> Actor:
