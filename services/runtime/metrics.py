@@ -19,5 +19,8 @@ DEAD_LETTERS = Counter("oms_dead_letters_total", "Messages sent to a dead-letter
 CONTENTION_RETRIES = Counter(
     "oms_contention_retries_total", "Batches retried in place after losing a lock race (deadlock)", ["service"]
 )
+SAVEPOINT_RERUNS = Counter(
+    "oms_savepoint_reruns_total", "Batches handled again with a savepoint per message after a refusal", ["service"]
+)
 OUTBOX_PUBLISHED = Counter("oms_outbox_published_total", "Outbox rows published to Kafka", ["service"])
 OUTBOX_BACKLOG = Gauge("oms_outbox_backlog", "Outbox rows waiting to be published", ["service"])

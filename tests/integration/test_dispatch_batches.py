@@ -1,0 +1,133 @@
+"""A batch of commands in one transaction, against a real PostgreSQL (PLT-03, PLT-04).
+
+The dispatcher handles a batch without a savepoint per message first and again with them when a
+message is refused: a refusal that comes after its message wrote must undo that write only, and
+its neighbours' writes, replies and inbox entries must all be kept, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import ConsumerRecord
+
+from contracts import errors
+from contracts.envelope import Actor, Envelope, Role
+from contracts.orders import PlaceOrderV1
+from devstack import StackEndpoints
+from services.runtime import metrics
+from services.runtime.codec import OutgoingRecord, encode
+from services.runtime.db import create_pool, ensure_database, migrate
+from services.runtime.dispatch import Dispatcher
+from services.runtime.handling import Context, Handlers, Rejected
+from services.runtime.settings import ServiceSettings
+
+CHANNEL = Actor(agent_id="web-shop", role=Role.CHANNEL)
+
+
+class Sent:
+    """Stands in for the Kafka producer and the relay: nothing here is published directly."""
+
+    def __init__(self) -> None:
+        self.records: list[OutgoingRecord] = []
+
+    async def send_batch(self, records: list[OutgoingRecord]) -> None:
+        self.records += records
+
+    async def send(self, record: OutgoingRecord) -> None:
+        self.records.append(record)
+
+    def wake(self) -> None:
+        pass
+
+
+async def place(ctx: Context[None], cmd: PlaceOrderV1) -> None:
+    """Writes first, then refuses euro orders: the write must not survive the refusal."""
+    await ctx.conn.execute("INSERT INTO probe (customer_id, currency) VALUES ($1, $2)", cmd.customer_id, cmd.currency)
+    if cmd.currency == "EUR":
+        raise Rejected(errors.INVALID, "no euros here")
+
+
+@pytest.fixture
+async def pool(stack: StackEndpoints, tmp_path: Path) -> AsyncIterator[asyncpg.Pool]:
+    settings = ServiceSettings(
+        service_name="dispatch_probe", db_name=f"probe_{uuid.uuid4().hex[:10]}", pg_dsn=stack.pg_dsn
+    )
+    await ensure_database(settings)
+    (tmp_path / "001_probe.sql").write_text(
+        "CREATE TABLE probe (customer_id uuid PRIMARY KEY, currency text NOT NULL);"
+    )
+    pool = await create_pool(settings)
+    await migrate(pool, tmp_path)
+    yield pool
+    await pool.close()
+
+
+def _records(commands: list[PlaceOrderV1]) -> tuple[list[Envelope], list[ConsumerRecord[Any, Any]]]:
+    envelopes = [Envelope.wrap(c, actor=CHANNEL, reply_to="probe.replies") for c in commands]
+    records = [
+        ConsumerRecord(
+            "orders.commands", 0, offset, 0, 0, None, encode(e, "orders.commands", None).value, None, 0, 0, []
+        )
+        for offset, e in enumerate(envelopes)
+    ]
+    return envelopes, records
+
+
+def _order(currency: str) -> PlaceOrderV1:
+    return PlaceOrderV1(
+        customer_id=uuid.uuid4(), currency=currency, lines=[{"sku": "A-1", "quantity": 1, "unit_price": "9.99"}]
+    )
+
+
+async def _dispatcher(pool: asyncpg.Pool, sent: Sent) -> Dispatcher[None]:
+    handlers: Handlers[None] = Handlers()
+    handlers.command(PlaceOrderV1)(place)
+    settings = ServiceSettings(service_name="dispatch_probe")
+    return Dispatcher(settings, pool, sent, sent, handlers, None)  # type: ignore[arg-type]
+
+
+async def test_a_refusal_in_a_batch_undoes_its_own_writes_only(pool: asyncpg.Pool) -> None:
+    orders = [_order("USD"), _order("EUR"), _order("USD")]
+    envelopes, records = _records(orders)
+    sent = Sent()
+    reruns = metrics.SAVEPOINT_RERUNS.labels("dispatch_probe")._value.get()
+
+    await (await _dispatcher(pool, sent)).on_commands(records)
+
+    kept = {r["customer_id"] for r in await pool.fetch("SELECT customer_id FROM probe")}
+    assert kept == {orders[0].customer_id, orders[2].customer_id}
+    outcomes = {r["message_id"]: r["outcome"] for r in await pool.fetch("SELECT message_id, outcome FROM inbox")}
+    assert outcomes == {envelopes[0].message_id: "accepted", envelopes[1].message_id: "rejected",
+                        envelopes[2].message_id: "accepted"}  # fmt: skip
+    replies = await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'probe.replies'")
+    assert replies == 3
+    assert metrics.SAVEPOINT_RERUNS.labels("dispatch_probe")._value.get() == reruns + 1
+
+
+async def test_a_batch_without_refusals_is_handled_in_one_pass(pool: asyncpg.Pool) -> None:
+    orders = [_order("USD") for _ in range(5)]
+    _, records = _records(orders)
+    reruns = metrics.SAVEPOINT_RERUNS.labels("dispatch_probe")._value.get()
+
+    await (await _dispatcher(pool, Sent())).on_commands(records)
+
+    assert await pool.fetchval("SELECT count(*) FROM probe") == 5
+    assert metrics.SAVEPOINT_RERUNS.labels("dispatch_probe")._value.get() == reruns
+
+
+async def test_the_same_batch_delivered_again_changes_nothing(pool: asyncpg.Pool) -> None:
+    orders = [_order("USD"), _order("EUR")]
+    _, records = _records(orders)
+    dispatcher = await _dispatcher(pool, Sent())
+
+    await dispatcher.on_commands(records)
+    await dispatcher.on_commands(records)
+
+    assert await pool.fetchval("SELECT count(*) FROM probe") == 1
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 2
