@@ -14,6 +14,9 @@ before the message was transmitted, 4xx answers), it is retried with exponential
   before the server answered: 'uncertain', never re-sent automatically.
 - A graceful shutdown in the middle of a conversation puts the e-mail back in the queue when the
   message had not been transmitted yet, and marks it 'uncertain' when it had.
+- Connections are kept open between e-mails (connections.py). A kept connection the server has
+  closed meanwhile fails at MAIL FROM, before anything was transmitted: only then is the e-mail
+  tried once more, on a new connection.
 - 5xx answers to the sender, recipient or message, an address or header the message cannot carry,
   and exhausted retries mark the e-mail 'failed', with the error, visible in the history and
   announced with EmailFailedV1.
@@ -22,6 +25,7 @@ before the message was transmitted, 4xx answers), it is retried with exponential
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.policy
 import json
 import logging
@@ -40,6 +44,7 @@ from contracts.envelope import SYSTEM_ACTOR
 from contracts.notifications import EmailFailedV1, EmailSentV1
 from contracts.sealing import SealingError
 from services.notifications import store
+from services.notifications.connections import SmtpConnections
 from services.notifications.deps import NotificationsDeps
 from services.notifications.rendering import TemplateError
 from services.notifications.settings import NotificationsSettings
@@ -119,19 +124,37 @@ class Progress:
     leaves it uncertain; before that, nothing was delivered and it can be tried again."""
 
     transmitting: bool = False
+    fresh: bool = False  # the conversation runs on a new connection, not one kept from an earlier e-mail
 
 
-async def send(msg: EmailMessage, to: str, settings: NotificationsSettings, progress: Progress | None = None) -> None:
-    """One SMTP conversation. Raises PermanentFailure, Uncertain, or a temporary error to retry."""
-    progress = progress or Progress()
-    smtp = _client(settings)
-    await smtp.connect()  # TLS and login happen here: any failure is the server's or ours, retried
+async def send(
+    msg: EmailMessage, to: str, settings: NotificationsSettings, progress: Progress, connections: SmtpConnections
+) -> None:
+    """One SMTP transaction. Raises PermanentFailure, Uncertain, or a temporary error to retry."""
     try:
+        await _transact(msg, to, settings, progress, connections, fresh=False)
+    except aiosmtplib.SMTPServerDisconnected:
+        if progress.transmitting or progress.fresh:
+            raise
+        # A kept connection the server had closed: nothing was transmitted, so once more on a new one.
+        await _transact(msg, to, settings, progress, connections, fresh=True)
+
+
+async def _transact(
+    msg: EmailMessage,
+    to: str,
+    settings: NotificationsSettings,
+    progress: Progress,
+    connections: SmtpConnections,
+    fresh: bool,
+) -> None:
+    async with connections.connection(fresh) as (smtp, reused):
+        progress.fresh = not reused
         try:
             await smtp.mail(parseaddr(settings.mail_from)[1])
             await smtp.rcpt(to)
         except aiosmtplib.SMTPResponseException as exc:
-            raise _refusal(exc) from exc
+            raise _refusal(exc) from exc  # (the connection is closed, not kept)
         payload = msg.as_bytes(policy=email.policy.SMTP)
         progress.transmitting = True
         try:
@@ -140,11 +163,6 @@ async def send(msg: EmailMessage, to: str, settings: NotificationsSettings, prog
             raise _refusal(exc) from exc  # the server answered: it did not take the message
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise Uncertain(f"no answer after the message was transmitted: {type(exc).__name__}: {exc}") from exc
-    finally:
-        try:
-            await smtp.quit()
-        except (aiosmtplib.SMTPException, OSError, TimeoutError):
-            smtp.close()
 
 
 def _refusal(exc: aiosmtplib.SMTPResponseException) -> Exception:
@@ -159,20 +177,25 @@ def backoff(attempts: int, settings: NotificationsSettings) -> timedelta:
 
 async def delivery_worker(runtime: Runtime[Any]) -> None:
     deps: NotificationsDeps = runtime.deps
+    connections = SmtpConnections(lambda: _client(deps.settings), keep=deps.settings.delivery_concurrency)
     await _recover(runtime)
-    while True:
-        try:
-            async with runtime.pool.acquire() as conn, conn.transaction():
-                batch = await store.claim_due(conn, deps.settings.delivery_concurrency, deps.settings.instance_id)
-            if not batch:
-                await deps.wait_for_mail(0.5)
-                continue
-            await asyncio.gather(*(_deliver(runtime, row) for row in batch))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("delivery loop failed; retrying")
-            await asyncio.sleep(1)
+    try:
+        while True:
+            try:
+                async with runtime.pool.acquire() as conn, conn.transaction():
+                    batch = await store.claim_due(conn, deps.settings.delivery_concurrency, deps.settings.instance_id)
+                if not batch:
+                    await deps.wait_for_mail(0.5)
+                    continue
+                await asyncio.gather(*(_deliver(runtime, row, connections) for row in batch))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("delivery loop failed; retrying")
+                await asyncio.sleep(1)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(connections.close(), 5)
 
 
 async def _recover(runtime: Runtime[Any]) -> None:
@@ -190,7 +213,7 @@ async def _recover(runtime: Runtime[Any]) -> None:
     runtime.relay.wake()
 
 
-async def _deliver(runtime: Runtime[Any], row: asyncpg.Record) -> None:
+async def _deliver(runtime: Runtime[Any], row: asyncpg.Record, connections: SmtpConnections) -> None:
     # The e-mail carries the correlation id of the request that caused it, so its log lines
     # join the request's trace across services.
     logs.trace.set({"correlation_id": str(row["correlation_id"]), "message_id": str(row["email_id"]), "type": "Email"})
@@ -200,7 +223,7 @@ async def _deliver(runtime: Runtime[Any], row: asyncpg.Record) -> None:
     progress = Progress()
     try:
         text, html = content_for_sending(deps, row)
-        await send(build_message(row, settings, text, html), row["to_addr"], settings, progress)
+        await send(build_message(row, settings, text, html), row["to_addr"], settings, progress, connections)
     except asyncio.CancelledError:
         await _interrupted(runtime, row, progress)
         raise

@@ -25,7 +25,7 @@ class NotificationsSettings(ServiceSettings):
     max_send_attempts: int = 8
     retry_base_s: float = 2.0
     retry_max_s: float = 300.0
-    delivery_concurrency: int = 4
+    delivery_concurrency: int = 8  # also the SMTP connections kept open between e-mails
     # Content (NTF-02, NTF-03, NTF-07)
     default_email_format: Literal["text", "html"] = "html"
     default_language: str = "en"
