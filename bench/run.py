@@ -236,7 +236,7 @@ async def _phase(
     tasks += [asyncio.create_task(load.csr_session(c, names, numbers, stop_load, config.think_s)) for c in csrs]
     watchers = [
         asyncio.create_task(every(2.0, lambda: lag.sample(time.time()), stop_watch)),
-        asyncio.create_task(every(2.0, lambda: asyncio.to_thread(processes.sample), stop_watch)),  # off the loop
+        asyncio.create_task(every(5.0, lambda: asyncio.to_thread(processes.sample), stop_watch)),  # off the loop
     ]
     if mail:
         watchers.append(asyncio.create_task(every(0.5, mail.poll, stop_watch)))
