@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.policy
 import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -43,7 +41,7 @@ import asyncpg
 from contracts.envelope import SYSTEM_ACTOR
 from contracts.notifications import EmailFailedV1, EmailSentV1
 from contracts.sealing import SealingError
-from services.notifications import store
+from services.notifications import mime, store
 from services.notifications.connections import SmtpConnections
 from services.notifications.deps import NotificationsDeps
 from services.notifications.rendering import TemplateError
@@ -84,23 +82,22 @@ def content_for_sending(deps: NotificationsDeps, row: Row) -> tuple[str, str | N
     return rendered.text, rendered.html
 
 
-def build_message(row: Row, settings: NotificationsSettings, text: str, html: str | None) -> EmailMessage:
-    # Headers are set through EmailMessage, whose policy refuses CR/LF in any header value: the
-    # second line of defence against header injection after contract validation.
-    msg = EmailMessage()
+def build_message(row: Row, settings: NotificationsSettings, text: str, html: str | None) -> bytes:
+    """The e-mail as it goes to the server. Header values with CR/LF are refused (mime.py): the
+    second line of defence against header injection after contract validation."""
     try:
-        msg["From"] = settings.mail_from
-        msg["To"] = row["to_addr"]
-        msg["Subject"] = row["subject"]
-        msg["Message-ID"] = row["message_id"]
-        msg["Date"] = formatdate(localtime=False)
-        msg.set_content(text)
-        if row["format"] == "html" and html:
-            msg.add_alternative(html, subtype="html")
-        msg["Content-Language"] = row["language"]  # after the body: set_content drops Content-* headers
+        return mime.compose(
+            sender=settings.mail_from,
+            to=row["to_addr"],
+            subject=row["subject"],
+            message_id=row["message_id"],
+            date=formatdate(localtime=False),
+            language=row["language"],
+            text=text,
+            html=html if row["format"] == "html" and html else None,
+        )
     except (ValueError, TypeError) as exc:
         raise PermanentFailure(f"the e-mail cannot be built: {exc}") from None
-    return msg
 
 
 def _client(settings: NotificationsSettings) -> aiosmtplib.SMTP:
@@ -128,7 +125,7 @@ class Progress:
 
 
 async def send(
-    msg: EmailMessage, to: str, settings: NotificationsSettings, progress: Progress, connections: SmtpConnections
+    msg: bytes, to: str, settings: NotificationsSettings, progress: Progress, connections: SmtpConnections
 ) -> None:
     """One SMTP transaction. Raises PermanentFailure, Uncertain, or a temporary error to retry."""
     try:
@@ -141,7 +138,7 @@ async def send(
 
 
 async def _transact(
-    msg: EmailMessage,
+    msg: bytes,
     to: str,
     settings: NotificationsSettings,
     progress: Progress,
@@ -155,10 +152,9 @@ async def _transact(
             await smtp.rcpt(to)
         except aiosmtplib.SMTPResponseException as exc:
             raise _refusal(exc) from exc  # (the connection is closed, not kept)
-        payload = msg.as_bytes(policy=email.policy.SMTP)
         progress.transmitting = True
         try:
-            await smtp.data(payload)
+            await smtp.data(msg)
         except aiosmtplib.SMTPResponseException as exc:
             raise _refusal(exc) from exc  # the server answered: it did not take the message
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:

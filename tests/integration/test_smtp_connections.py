@@ -42,11 +42,11 @@ async def server() -> AsyncIterator[tuple[Controller, Collect]]:
         controller.stop()
 
 
-def _mail(to: str) -> EmailMessage:
+def _mail(to: str) -> bytes:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "shop@example.com", to, "Your order"
     msg.set_content("Thank you.")
-    return msg
+    return msg.as_bytes()
 
 
 def _connections(settings: NotificationsSettings, opened: list[int]) -> SmtpConnections:

@@ -127,7 +127,7 @@ def test_the_message_has_its_headers_and_only_the_text_part_in_text_format() -> 
 
     msg = build_message(row, NotificationsSettings(), outcome.body_text or "", outcome.body_html)
 
-    parsed = BytesParser(policy=policy.default).parsebytes(msg.as_bytes())
+    parsed = BytesParser(policy=policy.default).parsebytes(msg)
     assert parsed["Message-ID"] == row["message_id"] and parsed["To"] == "jane@example.com"
     assert parsed["Content-Language"] == "fr" and parsed.get_content_type() == "text/plain"
 
