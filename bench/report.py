@@ -74,6 +74,9 @@ def phase_summary(phase: Phase) -> dict[str, Any]:
             name: {
                 "cpu_percent": round(u.cpu_percent, 1),
                 "cpu_s": round(u.cpu_s, 1),
+                # What an order costs each process, whatever the machine's other load: CPU of the
+                # window over the orders accepted in it (the CSR sessions' work included).
+                "cpu_ms_per_order": _r(1000 * u.cpu_s / orders.count, 2) if orders.count else None,
                 "peak_memory_mb": round(u.peak_memory_mb, 1),
             }
             for name, u in phase.usage.items()
@@ -197,10 +200,11 @@ def markdown(s: dict[str, Any], plot: str) -> str:
     lines.append("| --- | ---: | ---: | ---: |")
     for kind, p in s["probes"].items():
         lines.append(f"| {kind} | {p['count']} | {p['p50_ms']} | {p['p99_ms']} |")
-    lines += ["", "## Processes during the max phase", "", "| process | CPU % of one core | peak memory MB |"]
-    lines.append("| --- | ---: | ---: |")
+    lines += ["", "## Processes during the max phase", ""]
+    lines.append("| process | CPU % of one core | CPU ms per order | peak memory MB |")
+    lines.append("| --- | ---: | ---: | ---: |")
     for name, p in s["processes"].items():
-        lines.append(f"| {name} | {p['cpu_percent']} | {p['peak_memory_mb']} |")
+        lines.append(f"| {name} | {p['cpu_percent']} | {p.get('cpu_ms_per_order')} | {p['peak_memory_mb']} |")
     lines += ["", f"![throughput and latency over time]({plot})", ""]
     return "\n".join(lines)
 
