@@ -104,6 +104,12 @@ class Producer:
         await self._producer.start()
 
     async def send_batch(self, records: list[OutgoingRecord]) -> None:
+        for outcome in await self.send_each(records):
+            if outcome is not None:
+                raise outcome
+
+    async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
+        """Send all; what became of each (None: acknowledged). Raises when one cannot even be queued."""
         futures = [
             await self._producer.send(
                 r.topic,
@@ -113,7 +119,7 @@ class Producer:
             )
             for r in records
         ]
-        await asyncio.gather(*futures)
+        return list(await asyncio.gather(*futures, return_exceptions=True))
 
     async def send(self, record: OutgoingRecord) -> None:
         await self.send_batch([record])

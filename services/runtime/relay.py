@@ -93,10 +93,19 @@ class OutboxRelay:
                 )
                 for r in rows
             ]
-            await self._producer.send_batch(records)
-            await outbox.mark_published(conn, [r["id"] for r in rows])
-        metrics.OUTBOX_PUBLISHED.labels(self._settings.service_name).inc(len(rows))
+            outcomes = await self._producer.send_each(records)
+            # What Kafka acknowledged is marked even when the rest failed (a broker restart): a
+            # row re-published is harmless to consumers, who drop the copy by message id, but
+            # re-publishing a whole batch after every failure flooded the topics with copies.
+            acknowledged = [r["id"] for r, outcome in zip(rows, outcomes, strict=True) if outcome is None]
+            await outbox.mark_published(conn, acknowledged)
+        metrics.OUTBOX_PUBLISHED.labels(self._settings.service_name).inc(len(acknowledged))
         self.last_published_at = time.time()
+        failed = next((outcome for outcome in outcomes if outcome is not None), None)
+        if failed is not None:
+            # aiokafka's producer can stay stuck on stale partition leadership (aio-libs/aiokafka#1018)
+            await self._producer.restart()
+            raise failed
         return len(rows)
 
     async def _sleep(self, timeout: float) -> None:
