@@ -25,7 +25,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import REGISTRY, make_asgi_app
 
 from contracts.envelope import Message, ReplyV1, typed_envelope
-from services.runtime import db, metrics, outbox
+from services.runtime import db, fetching, metrics, outbox
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
 from services.runtime.kafka import Producer, client_options, ensure_topics
@@ -198,7 +198,9 @@ def _subscribe(
         "auto_offset_reset": "earliest",
         "batch": True,
         "max_records": settings.consume_batch_size,
+        "batch_timeout_ms": fetching.POLL_MS,
     }
+    fetching.drop_idle_sleep()
     handlers = definition.handlers
     name = definition.name
     if handlers.commands:
