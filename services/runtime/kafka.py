@@ -119,7 +119,8 @@ class Producer:
             )
             for r in records
         ]
-        return list(await asyncio.gather(*futures, return_exceptions=True))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        return [r if isinstance(r, BaseException) else None for r in results]  # success: RecordMetadata
 
     async def send(self, record: OutgoingRecord) -> None:
         await self.send_batch([record])

@@ -103,9 +103,7 @@ class OutboxRelay:
         self.last_published_at = time.time()
         failed = next((outcome for outcome in outcomes if outcome is not None), None)
         if failed is not None:
-            # aiokafka's producer can stay stuck on stale partition leadership (aio-libs/aiokafka#1018)
-            await self._producer.restart()
-            raise failed
+            raise failed  # the rest is published at the next attempt, after the relay's backoff
         return len(rows)
 
     async def _sleep(self, timeout: float) -> None:

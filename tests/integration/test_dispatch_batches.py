@@ -8,21 +8,16 @@ its neighbours' writes, replies and inbox entries must all be kept, once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from aiokafka import ConsumerRecord
 
 from contracts import errors
 from contracts.envelope import Actor, Envelope, Role
 from contracts.orders import PlaceOrderV1
-from devstack import StackEndpoints
 from services.runtime import metrics
 from services.runtime.codec import OutgoingRecord, encode
-from services.runtime.db import create_pool, ensure_database, migrate
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import Context, Handlers, Rejected
 from services.runtime.settings import ServiceSettings
@@ -51,21 +46,6 @@ async def place(ctx: Context[None], cmd: PlaceOrderV1) -> None:
     await ctx.conn.execute("INSERT INTO probe (customer_id, currency) VALUES ($1, $2)", cmd.customer_id, cmd.currency)
     if cmd.currency == "EUR":
         raise Rejected(errors.INVALID, "no euros here")
-
-
-@pytest.fixture
-async def pool(stack: StackEndpoints, tmp_path: Path) -> AsyncIterator[asyncpg.Pool]:
-    settings = ServiceSettings(
-        service_name="dispatch_probe", db_name=f"probe_{uuid.uuid4().hex[:10]}", pg_dsn=stack.pg_dsn
-    )
-    await ensure_database(settings)
-    (tmp_path / "001_probe.sql").write_text(
-        "CREATE TABLE probe (customer_id uuid PRIMARY KEY, currency text NOT NULL);"
-    )
-    pool = await create_pool(settings)
-    await migrate(pool, tmp_path)
-    yield pool
-    await pool.close()
 
 
 def _records(commands: list[PlaceOrderV1]) -> tuple[list[Envelope], list[ConsumerRecord[Any, Any]]]:
