@@ -5,70 +5,17 @@ the seeded data again and never touches the tests' databases."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import ensure_stack
 from devstack.endpoints import StackEndpoints
 from devstack.keys import ensure_sealing_keys
-from devstack.paths import StackPaths, project_root
-from devstack.ports import free_port
+from devstack.paths import StackPaths
+from devstack.service_process import SERVICES, ServiceProcess
 from devstack.state import load_state
 
-SERVICES = ("customers", "orders", "notifications")
 PREFIX = "bench."
-
-
-@dataclass
-class ServiceProcess:
-    name: str
-    env: dict[str, str]
-    log_path: Path
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}"],
-            cwd=project_root(),
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def healthy(self) -> bool:
-        try:
-            # Only http://127.0.0.1:<port>/health of a process this module started.
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except OSError:
-            return False
-
-    def wait_healthy(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); see {self.log_path}")
-            if self.healthy():
-                return
-            time.sleep(0.3)
-        raise TimeoutError(f"{self.name} not healthy after {timeout}s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
 
 
 @dataclass
@@ -104,9 +51,10 @@ class BenchSystem:
     def start(self) -> None:
         env = self.env()
         for name in SERVICES:
-            port = free_port()
-            service_env = {**env, "OMS_DB_NAME": self.database(name), "OMS_HTTP_PORT": str(port)}
-            self.services[name] = ServiceProcess(name, service_env, self.logs / f"{name}.log", port)
+            log_path = self.logs / f"{name}.log"
+            self.services[name] = ServiceProcess.with_database(
+                name, env, self.database(name), log_path, health_timeout=120
+            )
         # One by one: on two cores, parallel imports and migrations only compete.
         for service in self.services.values():
             service.start()

@@ -55,6 +55,15 @@ class _CustomerEvent(Event):
     TOPIC = CUSTOMERS_EVENTS
 
 
+class _CustomerChange(_CustomerCommand):
+    """A command about one customer, keyed by its id so that one customer's commands keep their order."""
+
+    customer_id: uuid.UUID
+
+    def partition_key(self) -> str:
+        return str(self.customer_id)
+
+
 class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +75,13 @@ class Page(BaseModel):
 
     number: int = Field(default=1, ge=1, le=10_000)
     size: int = Field(default=20, ge=1, le=100)
+
+
+class _CustomerPage(_CustomerQuery):
+    """A page of one customer's records (changes, history, assets, ...)."""
+
+    customer_id: uuid.UUID
+    page: Page = Field(default_factory=Page)
 
 
 class CustomerIdResult(_Result):
@@ -153,7 +169,7 @@ class CustomerRegisteredV1(_CustomerEvent):
 ClearableField = Literal["phone", "mobile_phone", "email_format", "challenge_question", "account_id"]
 
 
-class UpdateCustomerProfileV1(_CustomerCommand):
+class UpdateCustomerProfileV1(_CustomerChange):
     """Change profile fields (CUS-05). A field left out (or null) is unchanged; ``clear`` empties
     optional fields. Attributes and demographics are merged: ``set_*`` adds or replaces keys,
     ``remove_*`` deletes them. Rejected with ``stale_version`` unless ``expected_version`` is the
@@ -161,7 +177,6 @@ class UpdateCustomerProfileV1(_CustomerCommand):
 
     RESULT = CustomerIdResult
 
-    customer_id: uuid.UUID
     expected_version: int = Field(ge=1)
     first_name: Name | None = None
     last_name: Name | None = None
@@ -181,9 +196,6 @@ class UpdateCustomerProfileV1(_CustomerCommand):
     clear: list[ClearableField] = Field(default_factory=list, max_length=5)
     reason: Text | None = None
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class AccountSummary(_Result):
     account_id: uuid.UUID
@@ -201,7 +213,9 @@ class AddressEntry(_Result):
     updated_by: str
 
 
-class CustomerView(_Result):
+class _CustomerIdentity(_Result):
+    """Who the customer is: the fields a full view and a find result both begin with."""
+
     customer_id: uuid.UUID
     logon_id: str | None
     guest: bool
@@ -210,6 +224,9 @@ class CustomerView(_Result):
     last_name: str
     email: str | None
     phone: str | None
+
+
+class CustomerView(_CustomerIdentity):
     mobile_phone: str | None
     preferred_currency: str
     preferred_language: str
@@ -255,15 +272,12 @@ class ProfileChanges(_Result):
     has_more: bool
 
 
-class GetProfileChangesV1(_CustomerQuery):
+class GetProfileChangesV1(_CustomerPage):
     """Who changed what and when on a customer record, newest first (CUS-05). Secrets show only
     that they changed, never a value."""
 
     ALLOWED_ROLES = STAFF
     RESULT = ProfileChanges
-
-    customer_id: uuid.UUID
-    page: Page = Field(default_factory=Page)
 
 
 # --- address book (CUS-06) ----------------------------------------------------------------------
@@ -275,45 +289,33 @@ class AddressResult(_Result):
     version: int
 
 
-class AddAddressV1(_CustomerCommand):
+class AddAddressV1(_CustomerChange):
     RESULT = AddressResult
 
-    customer_id: uuid.UUID
     expected_version: int = Field(ge=1)
     address: Address
     default_billing: bool = False
     default_shipping: bool = False
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
-
-class ModifyAddressV1(_CustomerCommand):
+class ModifyAddressV1(_CustomerChange):
     """Replace an address (when ``address`` is given) and/or make it the default billing or
     shipping address. ``False`` for a default flag unsets it when this address holds it."""
 
     RESULT = AddressResult
 
-    customer_id: uuid.UUID
     address_id: uuid.UUID
     expected_version: int = Field(ge=1)
     address: Address | None = None
     default_billing: bool | None = None
     default_shipping: bool | None = None
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
-
-class DeleteAddressV1(_CustomerCommand):
+class DeleteAddressV1(_CustomerChange):
     RESULT = AddressResult
 
-    customer_id: uuid.UUID
     address_id: uuid.UUID
     expected_version: int = Field(ge=1)
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 # --- logon, lock-out and passwords (CUS-07, CUS-08) ----------------------------------------------
@@ -356,17 +358,13 @@ class ReportFailedLogonV1(_CustomerCommand):
         return self.logon_id.lower()
 
 
-class EnableCustomerV1(_CustomerCommand):
+class EnableCustomerV1(_CustomerChange):
     """A CSR re-enables a locked-out account (CUS-07, seed 004 "Enable customer account")."""
 
     RESULT = CustomerIdResult
 
-    customer_id: uuid.UUID
     reason: Text | None = None
     expected_version: int | None = Field(default=None, ge=1)
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 class PasswordResetResult(_Result):
@@ -377,16 +375,12 @@ class PasswordResetResult(_Result):
     version: int
 
 
-class ResetPasswordV1(_CustomerCommand):
+class ResetPasswordV1(_CustomerChange):
     """Generate a temporary password, store only its hash, e-mail it (CUS-08)."""
 
     RESULT = PasswordResetResult
 
-    customer_id: uuid.UUID
     expected_version: int | None = Field(default=None, ge=1)
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 class ChangePasswordV1(_CustomerCommand):
@@ -411,22 +405,18 @@ class NoteResult(_Result):
     note_id: uuid.UUID
 
 
-class RecordActivityNoteV1(_CustomerCommand):
+class RecordActivityNoteV1(_CustomerChange):
     """A comment or activity note on a customer (CUS-09). ``activity_code`` and ``result_code``
     come from the configured lists (``GetActivityCodesV1``)."""
 
     RESULT = NoteResult
 
-    customer_id: uuid.UUID
     activity_code: Code
     result_code: Code
     subject: Text = Field(min_length=1)
     description: LongText = ""
     regarding: Text | None = Field(default=None, description="e.g. an order or quote number")
     contact_at: AwareDatetime | None = Field(default=None, description="when the contact happened; default now")
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 class ActivityCodes(_Result):
@@ -486,45 +476,33 @@ class TicklerResult(_Result):
     version: int
 
 
-class CreateTicklerV1(_CustomerCommand):
+class CreateTicklerV1(_CustomerChange):
     """A follow-up reminder about a customer, for an agent, due at a time (CUS-12)."""
 
     RESULT = TicklerResult
 
-    customer_id: uuid.UUID
     due_at: AwareDatetime
     assigned_to: AgentId
     reason: Text = Field(min_length=1)
     note: LongText = ""
     regarding: Text | None = None
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
-
-class ReassignTicklerV1(_CustomerCommand):
+class ReassignTicklerV1(_CustomerChange):
     RESULT = TicklerResult
 
-    customer_id: uuid.UUID
     tickler_id: uuid.UUID
     assigned_to: AgentId | None = None
     due_at: AwareDatetime | None = None
     expected_version: int | None = Field(default=None, ge=1)
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
-
-class CloseTicklerV1(_CustomerCommand):
+class CloseTicklerV1(_CustomerChange):
     RESULT = TicklerResult
 
-    customer_id: uuid.UUID
     tickler_id: uuid.UUID
     resolution: Text = Field(min_length=1)
     expected_version: int | None = Field(default=None, ge=1)
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 class TicklerAction(_Result):
@@ -584,14 +562,11 @@ class TicklerHistory(_Result):
     has_more: bool
 
 
-class GetTicklerHistoryV1(_CustomerQuery):
+class GetTicklerHistoryV1(_CustomerPage):
     """Every tickler created about a customer, open and closed, with what happened to each."""
 
     ALLOWED_ROLES = STAFF
     RESULT = TicklerHistory
-
-    customer_id: uuid.UUID
-    page: Page = Field(default_factory=Page)
 
 
 # --- accounts (CUS-13) ---------------------------------------------------------------------------
@@ -650,15 +625,7 @@ class FindAccountsV1(_CustomerQuery):
 # --- find (CUS-03) -------------------------------------------------------------------------------
 
 
-class CustomerSummary(_Result):
-    customer_id: uuid.UUID
-    logon_id: str | None
-    guest: bool
-    status: CustomerStatus
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
+class CustomerSummary(_CustomerIdentity):
     postal_code: str | None
     account_number: str | None
     account_name: str | None
@@ -735,15 +702,12 @@ class CustomerHistory(_Result):
     has_more: bool = Field(description="true when any of the three lists has more than the page")
 
 
-class GetCustomerHistoryV1(_CustomerQuery):
+class GetCustomerHistoryV1(_CustomerPage):
     """The customer's orders, quotes and returns, newest first (CUS-11), built from the orders
     service's events."""
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = CustomerHistory
-
-    customer_id: uuid.UUID
-    page: Page = Field(default_factory=Page)
 
 
 class AssetView(_Result):
@@ -764,14 +728,11 @@ class AssetList(_Result):
     has_more: bool
 
 
-class ListAssetsV1(_CustomerQuery):
+class ListAssetsV1(_CustomerPage):
     """What the customer owns: trackable items fulfilled to them (CUS-14)."""
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = AssetList
-
-    customer_id: uuid.UUID
-    page: Page = Field(default_factory=Page)
 
 
 # --- events of this service ----------------------------------------------------------------------

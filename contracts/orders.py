@@ -350,16 +350,11 @@ class OrderChangeResult(BaseModel):
     alerts: list[AlertView] = Field(default_factory=list, description="the order's alerts nobody cleared (SRV-05)")
 
 
-class CreateCartV1(_OrderCommand):
-    """Start a cart for a registered customer (``customer_id``) or a guest (ORD-02).
-
-    A guest cart without ``customer_id`` gets a new guest customer id (returned). Orders never asks
-    the customers service: the names and e-mail given here are what find and e-mails use (they are
-    also kept current from the customers service's events). ``account_id`` marks a business
-    customer, who may pay by invoice."""
+class _NewOrder(_OrderCommand):
+    """Starts an order (a cart, or a whole order at once) for a registered customer or a guest:
+    who it is for and in which currency, keyed by the new order's id."""
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
-    RESULT = OrderChangeResult
 
     order_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     customer_id: uuid.UUID | None = None
@@ -371,10 +366,22 @@ class CreateCartV1(_OrderCommand):
     phone: Phone | None = None
     language: LocaleTag | None = None
     currency: CurrencyCode
-    label: Text | None = None
 
     def partition_key(self) -> str:
         return str(self.order_id)
+
+
+class CreateCartV1(_NewOrder):
+    """Start a cart for a registered customer (``customer_id``) or a guest (ORD-02).
+
+    A guest cart without ``customer_id`` gets a new guest customer id (returned). Orders never asks
+    the customers service: the names and e-mail given here are what find and e-mails use (they are
+    also kept current from the customers service's events). ``account_id`` marks a business
+    customer, who may pay by invoice."""
+
+    RESULT = OrderChangeResult
+
+    label: Text | None = None
 
 
 class _OrderEdit(_OrderCommand):
@@ -606,25 +613,14 @@ class OrderLineInput(BaseModel):
     ship_to: ShipTo | None = None
 
 
-class PlaceOrderV2(_OrderCommand):
+class PlaceOrderV2(_NewOrder):
     """A channel places a complete order in one command: lines priced from the catalog, shipping,
     billing, payment (a sealed card or an invoice), coupons. The same checks as a CSR's submit
     (ORD-09) run; the reply carries the order number. ``backorder_policy`` defaults to shipping what
     is available and backordering the rest."""
 
-    ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = SubmitResult
 
-    order_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    customer_id: uuid.UUID | None = None
-    guest: bool = False
-    account_id: AccountId | None = None
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    language: LocaleTag | None = None
-    currency: CurrencyCode
     lines: list[OrderLineInput] = Field(min_length=1, max_length=200)
     ship_to: ShipTo | None = None
     billing_address: Address | None = None
@@ -632,9 +628,6 @@ class PlaceOrderV2(_OrderCommand):
     coupons: list[Code] = Field(default_factory=list, max_length=5)
     backorder_policy: BackorderPolicy = "ship_available"
     attributes: dict[AttributeName, AttributeValue] = Field(default_factory=dict, max_length=50)
-
-    def partition_key(self) -> str:
-        return str(self.order_id)
 
 
 # --- views: what queries return and versions keep -------------------------------------------

@@ -64,6 +64,30 @@ def process_info(pid: int) -> ProcessInfo:
     return ProcessInfo(pid=pid, start_ticks=start_ticks(pid))
 
 
+def start_logged(
+    argv: Sequence[str],
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    detached: bool = False,
+) -> subprocess.Popen[bytes]:
+    """Start argv with stdout and stderr appended to log_path, so a restart keeps the earlier runs.
+
+    ``detached`` puts it in a session of its own (see the module's docstring); without it the
+    process stays in the caller's process group and dies with a Ctrl-C to the caller."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            start_new_session=detached,
+        )
+
+
 def spawn(
     argv: Sequence[str],
     log_path: Path,
@@ -71,17 +95,7 @@ def spawn(
     cwd: Path | None = None,
 ) -> ProcessInfo:
     """Start argv detached, appending stdout and stderr to log_path."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-            start_new_session=True,
-        )
+    proc = start_logged(argv, log_path, env=env, cwd=cwd, detached=True)
     _CHILDREN[proc.pid] = proc
     return process_info(proc.pid)
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 
 from devstack.component import Component
 from devstack.paths import StackPaths
 from devstack.ports import HOST, reuse_or_pick
 from devstack.procs import ProcessInfo, spawn, terminate
+from devstack.service_process import SERVICES, health_url, http_ok, service_command
 from devstack.state import ServiceState, StackState
 
-SERVICES = ["customers", "orders", "notifications"]
+__all__ = ["SERVICES", "Service", "available_services"]
+
 HEALTH_TIMEOUT = 60.0
 
 
@@ -36,15 +35,6 @@ def available_services() -> list[str]:
     return [name for name in SERVICES if module_is_runnable(f"services.{name}")]
 
 
-def http_ok(url: str, timeout: float = 2.0) -> bool:
-    try:
-        # Only ever http://127.0.0.1:<port>/health, built by this module.
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
-            return 200 <= int(response.status) < 300
-    except (OSError, urllib.error.URLError, ValueError):
-        return False
-
-
 class Service(Component):
     """Any long-running command that reads OMS_* settings and serves GET /health."""
 
@@ -63,7 +53,7 @@ class Service(Component):
 
     @classmethod
     def python_module(cls, paths: StackPaths, state: StackState, name: str, stack_env: Mapping[str, str]) -> Service:
-        return cls(paths, state, name, [sys.executable, "-m", f"services.{name}"], stack_env)
+        return cls(paths, state, name, service_command(name), stack_env)
 
     @property
     def record(self) -> ServiceState:
@@ -82,7 +72,8 @@ class Service(Component):
         return {f"OMS_{self.name.upper()}_URL": self.url} if self.url else {}
 
     def is_healthy(self) -> bool:
-        return self.url is not None and http_ok(f"{self.url}/health")
+        port = self.record.http_port
+        return port is not None and http_ok(health_url(port))
 
     def start(self) -> None:
         record = self.record

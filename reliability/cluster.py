@@ -9,11 +9,8 @@ PostgreSQL disturbs everyone else who uses it.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,70 +21,11 @@ from csr.client import OmsClient
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.paths import StackPaths
-from devstack.ports import free_port
+from devstack.service_process import SERVICES, ServiceProcess
 
-SERVICES = ("customers", "orders", "notifications")
+__all__ = ["SERVICES", "Cluster"]
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@dataclass
-class ServiceProcess:
-    name: str
-    env: dict[str, str]
-    log_path: Path
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, extra_env: dict[str, str] | None = None) -> None:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", f"services.{self.name}"],
-                cwd=ROOT,
-                env={**self.env, **(extra_env or {})},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except OSError:
-            return False
-
-    def wait_healthy(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}):\n{self.log_tail()}")
-            if self.healthy():
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.name} not healthy after {timeout}s:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        """kill -9: no shutdown hooks, no flushing, no goodbye to Kafka's group coordinator."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
 
 
 @dataclass
@@ -133,9 +71,10 @@ class Cluster:
     def start(self) -> None:
         env = self.base_env()
         for name in SERVICES:
-            port = free_port()
-            service_env = {**env, "OMS_DB_NAME": self.database(name), "OMS_HTTP_PORT": str(port)}
-            self.services[name] = ServiceProcess(name, service_env, self.workdir / f"{name}.log", port)
+            log_path = self.workdir / f"{name}.log"
+            self.services[name] = ServiceProcess.with_database(
+                name, env, self.database(name), log_path, health_timeout=120
+            )
             self.services[name].start()
             self.services[name].wait_healthy()  # one by one: on two cores parallel imports only compete
 

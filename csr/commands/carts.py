@@ -42,7 +42,6 @@ from csr.commands.common import (
     REGION,
     STREET,
     STREET2,
-    address,
     book_address,
     card_number,
     customer_id,
@@ -56,6 +55,7 @@ from csr.commands.common import (
     order_of,
     order_ref,
     pairs,
+    typed_address,
 )
 from csr.errors import UsageError
 from csr.runner import Lookup, session
@@ -242,18 +242,7 @@ def ship(
     target = order_ref(ref)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        typed = address(
-            line1=line1,
-            line2=line2,
-            city=city,
-            region=region,
-            postal_code=postal_code,
-            country=country,
-            nickname=nickname,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-        )
+        typed = typed_address(ctx)
         picked = line_numbers(lines)
         order = (await order_of(lookup, target))["order"]
         chosen, source = await where_to(lookup, order, book, typed, "shipping")
@@ -284,17 +273,7 @@ def bill(
     target = order_ref(ref)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        typed = address(
-            line1=line1,
-            line2=line2,
-            city=city,
-            region=region,
-            postal_code=postal_code,
-            country=country,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-        )
+        typed = typed_address(ctx)
         order = (await order_of(lookup, target))["order"]
         chosen, source = await where_to(lookup, order, book, typed, "billing")
         return given(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -60,10 +61,20 @@ def given(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None and v != [] and v != {}}
 
 
-def address(**parts: str | None) -> dict[str, Any] | None:
-    """An address from its options (``line1``, ``city``...), or None when none was given; the
-    contract says which of the required parts are missing."""
-    fields = given(**parts)
+# The parts of an address as the contracts name them. A command declares the address options above
+# on parameters of these names (``line1: str | None = STREET``) and typed_address reads them back from
+# the parsed command line, so no command repeats the mapping from options to fields.
+STREET_PARTS = ("line1", "line2", "city", "region", "postal_code", "country")
+ADDRESS_PARTS = (*STREET_PARTS, "nickname", "first_name", "last_name", "phone")
+
+
+def typed_address(ctx: typer.Context, parts: Sequence[str] = ADDRESS_PARTS) -> dict[str, Any] | None:
+    """The address typed as the command's options, read by parameter name from ``parts``, or None
+    when none was given; the contract says which of the required parts are missing.
+
+    ``STREET_PARTS`` where the names and the phone on the command are the customer's, not the
+    address's (``csr customer register``)."""
+    fields = given(**{part: ctx.params[part] for part in parts if part in ctx.params})
     return fields or None
 
 

@@ -40,12 +40,13 @@ from csr.commands.common import (
     REGION,
     STREET,
     STREET2,
-    address,
+    STREET_PARTS,
     customer_id,
     customer_of,
     given,
     pairs,
     secret,
+    typed_address,
     when,
 )
 from csr.runner import Lookup, session
@@ -97,7 +98,7 @@ def register(
     sealed before sending."""
 
     def fields(_: Lookup) -> dict[str, Any]:
-        where = address(line1=line1, line2=line2, city=city, region=region, postal_code=postal_code, country=country)
+        where = typed_address(ctx, STREET_PARTS)
         return given(
             logon_id=logon_id,
             password=secret(password, "Password", "--password"),
@@ -139,7 +140,7 @@ def guest(
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Create a guest customer for a guest order (CUS-02): no logon id, no password."""
-    where = address(line1=line1, line2=line2, city=city, region=region, postal_code=postal_code, country=country)
+    where = typed_address(ctx, STREET_PARTS)
     fields = given(
         first_name=first_name,
         last_name=last_name,
@@ -266,18 +267,7 @@ def address_add(
     wanted = customer_id(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        where = address(
-            line1=line1,
-            line2=line2,
-            city=city,
-            region=region,
-            postal_code=postal_code,
-            country=country,
-            nickname=nickname,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-        )
+        where = typed_address(ctx)
         version = await current_version(lookup, wanted, expected_version)
         return {
             "customer_id": wanted,
@@ -318,18 +308,7 @@ def address_modify(
     wanted = customer_id(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        typed = given(
-            line1=line1,
-            line2=line2,
-            city=city,
-            region=region,
-            postal_code=postal_code,
-            country=country,
-            nickname=nickname,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-        )
+        typed = typed_address(ctx)
         record = await customer_of(lookup, wanted) if typed or expected_version is None else {}
         version = expected_version or int(record["version"])
         new_address = None

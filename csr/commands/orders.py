@@ -28,7 +28,7 @@ from csr.commands.common import (
     REGION,
     STREET,
     STREET2,
-    address,
+    STREET_PARTS,
     book_address,
     customer_id,
     customer_of,
@@ -39,6 +39,7 @@ from csr.commands.common import (
     order_of,
     order_ref,
     pairs,
+    typed_address,
 )
 from csr.errors import UsageError
 from csr.runner import Lookup, session
@@ -224,7 +225,7 @@ def place(
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         wanted = [parse_line(line) for line in lines]
-        typed = address(line1=line1, line2=line2, city=city, region=region, postal_code=postal_code, country=country)
+        typed = typed_address(ctx, STREET_PARTS)
         if book and typed:
             raise UsageError("give either --address (from the address book) or the address, not both")
         extra = pairs(attributes, "--attribute")

@@ -37,12 +37,13 @@ from csr.commands.common import (
     REGION,
     STREET,
     STREET2,
-    address,
+    STREET_PARTS,
     edit_fields,
     given,
     order_of,
     order_ref,
     quantity,
+    typed_address,
 )
 from csr.commands.orders import ORDER, app, parse_line
 from csr.errors import UsageError
@@ -263,7 +264,7 @@ def change(
     added = [parse_line(text) for text in add]
     changed = [_line_quantity(text) for text in change_lines]
     removed = [_line_no(text) for text in remove]
-    typed = address(line1=line1, line2=line2, city=city, region=region, postal_code=postal_code, country=country)
+    typed = typed_address(ctx, STREET_PARTS)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         order = (await order_of(lookup, target))["order"]

@@ -44,8 +44,9 @@ from contracts.orders import (
 from csr.client import OmsClient, follow
 from devstack.mailbox import Mailbox, ReceivedMail
 from devstack.ports import free_port, is_listening
+from devstack.service_process import ServiceProcess
 from tests.support.builders import unique
-from tests.support.system import ROOT, ServiceProcess, System, eventually
+from tests.support.system import ROOT, System, eventually
 
 CUSTOMERS_SERVICE = Actor(agent_id="customers", role=Role.SYSTEM)
 ORDERS_SERVICE = Actor(agent_id="orders", role=Role.SYSTEM)
@@ -295,12 +296,9 @@ class PrivateNotifications:
 
     def start(self) -> None:
         self.start_sink()
-        port = free_port()
         env = {
             **self.system.base_env(),
             "OMS_TOPIC_PREFIX": self.prefix,
-            "OMS_DB_NAME": self.database,
-            "OMS_HTTP_PORT": str(port),
             "OMS_SMTP_HOST": "127.0.0.1",
             "OMS_SMTP_PORT": str(self.smtp_port),
             "OMS_RETRY_BASE_S": "0.3",
@@ -308,7 +306,8 @@ class PrivateNotifications:
             "OMS_MAX_SEND_ATTEMPTS": "200",
             **self.env,
         }
-        self.service = ServiceProcess("notifications", env, self.workdir / f"notifications-{self.tag}.log", port)
+        log_path = self.workdir / f"notifications-{self.tag}.log"
+        self.service = ServiceProcess.with_database("notifications", env, self.database, log_path)
         self.service.start()
         self.service.wait_healthy()
 

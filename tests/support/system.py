@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,81 +20,10 @@ from contracts.sealing import generate_private_key, public_key_of
 from csr.client import OmsClient, follow
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
-from devstack.ports import free_port
+from devstack.service_process import SERVICES, ServiceProcess
 from tests.support.secrets import RecordingClient
 
-SERVICES = ("customers", "orders", "notifications")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class ServiceProcess:
-    name: str
-    env: dict[str, str]
-    log_path: Path
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, extra_env: dict[str, str] | None = None) -> None:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}"],
-            cwd=ROOT,
-            env={**self.env, **(extra_env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except OSError:
-            return False
-
-    async def still_healthy(self, timeout: float = 30) -> bool:
-        """True once /health answers 200 within ``timeout``: one 2 s probe can miss on a loaded machine."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if await asyncio.to_thread(self.healthy):
-                return True
-            await asyncio.sleep(0.5)
-        return False
-
-    def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}):\n{self.log_tail()}")
-            if self.healthy():
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.name} not healthy after {timeout}s:\n{self.log_tail()}")
-
-    def wait_exit(self, timeout: float = 30) -> int:
-        assert self.proc is not None
-        return self.proc.wait(timeout)
-
-    def kill(self) -> None:
-        """kill -9: no shutdown hooks, no flushing."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
 
 
 @dataclass
@@ -138,9 +63,8 @@ class System:
     def start(self) -> None:
         env = self.base_env()
         for name in SERVICES:
-            port = free_port()
-            service_env = {**env, "OMS_DB_NAME": self.database(name), "OMS_HTTP_PORT": str(port)}
-            self.services[name] = ServiceProcess(name, service_env, self.workdir / f"{name}.log", port)
+            log_path = self.workdir / f"{name}.log"
+            self.services[name] = ServiceProcess.with_database(name, env, self.database(name), log_path)
             self.services[name].start()
         try:
             for service in self.services.values():
