@@ -244,7 +244,8 @@ async def _deliver(runtime: Runtime[Any], row: asyncpg.Record, connections: Smtp
     now = datetime.now(UTC)
 
     async def sent(conn: Connection) -> None:
-        await store.mark_sent(conn, email_id, now)
+        if not await store.mark_sent(conn, email_id, now):
+            return  # recorded by an earlier attempt whose COMMIT answer was lost
         event = EmailSentV1(
             email_id=email_id,
             customer_id=row["customer_id"],
@@ -285,8 +286,8 @@ async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str
     now = datetime.now(UTC)
 
     async def change(conn: Connection) -> None:
-        await store.mark_settled_unsent(conn, row["email_id"], status, error)
-        await _announce_unsent(runtime, conn, row, status, error, now)
+        if await store.mark_settled_unsent(conn, row["email_id"], status, error):
+            await _announce_unsent(runtime, conn, row, status, error, now)
 
     await _record(runtime, change)
     runtime.relay.wake()

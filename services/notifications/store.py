@@ -243,12 +243,21 @@ async def claim_due(conn: Connection, limit: int, instance: str) -> list[asyncpg
     )
 
 
-async def mark_sent(conn: Connection, email_id: uuid.UUID, now: datetime) -> None:
-    await conn.execute(
-        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL WHERE email_id = $1",
+# The outcome of a conversation is recorded only over 'sending': recording is retried when the
+# connection to PostgreSQL breaks, and a COMMIT whose answer was lost may have happened. Recorded
+# twice, the e-mail would be announced (EmailSentV1, EmailFailedV1) twice; the small faults run
+# caught one EmailSent published twice across a PostgreSQL restart.
+
+
+async def mark_sent(conn: Connection, email_id: uuid.UUID, now: datetime) -> bool:
+    """True when this changed the row (False: already recorded)."""
+    done = await conn.execute(
+        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL"
+        " WHERE email_id = $1 AND status = 'sending'",
         email_id,
         now,
     )
+    return done != "UPDATE 0"
 
 
 async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, error: str) -> None:
@@ -260,14 +269,16 @@ async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, e
     )
 
 
-async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str, error: str) -> None:
-    """'failed' (refused for good) or 'uncertain' (the server may have it): never sent again."""
-    await conn.execute(
-        "UPDATE emails SET status = $2, last_error = $3, sealed = NULL WHERE email_id = $1",
+async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str, error: str) -> bool:
+    """'failed' (refused for good) or 'uncertain' (the server may have it): never sent again.
+    True when this changed the row (False: already recorded)."""
+    done = await conn.execute(
+        "UPDATE emails SET status = $2, last_error = $3, sealed = NULL WHERE email_id = $1 AND status = 'sending'",
         email_id,
         status,
         error[:500],
     )
+    return done != "UPDATE 0"
 
 
 async def mark_uncertain(conn: Connection, instance: str) -> list[asyncpg.Record]:
