@@ -12,7 +12,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from contracts.topics import ALL_TOPICS
 from services.runtime.codec import OutgoingRecord
@@ -71,12 +71,24 @@ def new_topic(settings: ServiceSettings, name: str, partitions: int) -> NewTopic
 
 
 class Producer:
-    """An idempotent producer (acks=all) that sends batches and waits for every acknowledgement."""
+    """An idempotent producer (acks=all) that sends batches and waits for every acknowledgement.
+
+    A send that fails replaces the underlying producer before the next one: after a broker
+    restart or a leadership change aiokafka's idempotent producer can stay stuck (stale partition
+    leadership, aio-libs/aiokafka#1018; OutOfOrderSequenceNumber, after which every later send
+    fails), and under load the hostile-input suite saw the orders service's dead letters fail for
+    good that way. What was not acknowledged stays where it came from (the outbox, a batch that is
+    delivered again), so a replaced producer loses nothing.
+    """
 
     def __init__(self, settings: ServiceSettings, linger_ms: int = 2) -> None:
         self._settings = settings
         self._linger_ms = linger_ms
         self._producer = self._new()
+        self._started = False
+        self._starting = asyncio.Lock()
+        self._stopped = False
+        self.replaced = 0  # how many times a failed producer was replaced (tests, metrics)
 
     def _new(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
@@ -90,18 +102,34 @@ class Producer:
         )
 
     async def start(self) -> None:
-        await self._producer.start()
+        await self._ready()
 
     async def stop(self) -> None:
+        self._stopped = True
         await self._producer.stop()
 
-    async def restart(self) -> None:
-        """A fresh producer after a failed send: aiokafka's can stay stuck on stale partition
-        leadership (aio-libs/aiokafka#1018), and the outbox keeps whatever was not acknowledged."""
+    async def _ready(self) -> AIOKafkaProducer:
+        """The current producer, started (a start that fails leaves a fresh one for the next try)."""
+        async with self._starting:
+            if self._stopped:
+                raise KafkaError("the producer was stopped")
+            if not self._started:
+                try:
+                    await self._producer.start()
+                except BaseException:
+                    await self._replace(self._producer)
+                    raise
+                self._started = True
+            return self._producer
+
+    async def _replace(self, failed: AIOKafkaProducer) -> None:
+        if self._producer is not failed:
+            return  # another send replaced it already
+        self._producer, self._started = self._new(), False
+        self.replaced += 1
+        logger.warning("Kafka producer replaced after a failed send")
         with contextlib.suppress(Exception):
-            await self._producer.stop()
-        self._producer = self._new()
-        await self._producer.start()
+            await failed.stop()
 
     async def send_batch(self, records: list[OutgoingRecord]) -> None:
         for outcome in await self.send_each(records):
@@ -110,17 +138,25 @@ class Producer:
 
     async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
         """Send all; what became of each (None: acknowledged). Raises when one cannot even be queued."""
-        futures = [
-            await self._producer.send(
-                r.topic,
-                value=r.value,
-                key=r.key.encode() if r.key is not None else None,
-                headers=[(k, v.encode()) for k, v in r.headers.items()],
-            )
-            for r in records
-        ]
+        producer = await self._ready()
+        try:
+            futures = [
+                await producer.send(
+                    r.topic,
+                    value=r.value,
+                    key=r.key.encode() if r.key is not None else None,
+                    headers=[(k, v.encode()) for k, v in r.headers.items()],
+                )
+                for r in records
+            ]
+        except Exception:
+            await self._replace(producer)
+            raise
         results = await asyncio.gather(*futures, return_exceptions=True)
-        return [r if isinstance(r, BaseException) else None for r in results]  # success: RecordMetadata
+        outcomes = [r if isinstance(r, BaseException) else None for r in results]  # success: RecordMetadata
+        if any(outcomes):
+            await self._replace(producer)
+        return outcomes
 
     async def send(self, record: OutgoingRecord) -> None:
         await self.send_batch([record])

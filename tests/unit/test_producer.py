@@ -1,0 +1,89 @@
+"""The services' producer replaces aiokafka's after a failed send (services/runtime/kafka.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka.errors import KafkaConnectionError, OutOfOrderSequenceNumber
+
+from services.runtime.codec import OutgoingRecord
+from services.runtime.kafka import Producer
+from services.runtime.settings import ServiceSettings
+
+RECORD = OutgoingRecord(topic="t", key="k", value=b"v", headers={}, message_id="m")
+
+
+class Fake:
+    """Stands in for AIOKafkaProducer: fails its sends or its start when told to."""
+
+    def __init__(self, fail_send: bool = False, fail_start: bool = False) -> None:
+        self.fail_send, self.fail_start = fail_send, fail_start
+        self.started = self.stopped = False
+        self.sent = 0
+
+    async def start(self) -> None:
+        if self.fail_start:
+            raise KafkaConnectionError("broker away")
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    async def send(self, *args: Any, **kwargs: Any) -> asyncio.Future[object]:
+        assert self.started
+        self.sent += 1
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        if self.fail_send:
+            future.set_exception(OutOfOrderSequenceNumber())
+        else:
+            future.set_result(object())  # aiokafka's RecordMetadata
+        return future
+
+
+def producer(*fakes: Fake) -> Producer:
+    queue = list(fakes)
+    p = Producer.__new__(Producer)
+    p._new = lambda: queue.pop(0)  # type: ignore[method-assign]
+    Producer.__init__(p, ServiceSettings())
+    return p
+
+
+async def test_a_failed_send_replaces_the_producer_for_the_next_one() -> None:
+    stuck, fresh = Fake(fail_send=True), Fake()
+    p = producer(stuck, fresh)
+
+    with pytest.raises(OutOfOrderSequenceNumber):
+        await p.send_batch([RECORD])
+    await p.send_batch([RECORD, RECORD])
+
+    assert stuck.stopped and p.replaced == 1 and fresh.sent == 2
+
+
+async def test_acknowledged_records_are_none_and_nothing_is_replaced() -> None:
+    only = Fake()
+    p = producer(only)
+
+    assert await p.send_each([RECORD, RECORD]) == [None, None]
+    assert p.replaced == 0
+
+
+async def test_a_start_that_fails_leaves_a_fresh_producer_for_the_next_try() -> None:
+    away, back = Fake(fail_start=True), Fake()
+    p = producer(away, back)
+
+    with pytest.raises(KafkaConnectionError):
+        await p.send_batch([RECORD])
+    await p.send_batch([RECORD])
+
+    assert back.sent == 1
+
+
+async def test_a_stopped_producer_does_not_start_again() -> None:
+    p = producer(Fake())
+    await p.start()
+    await p.stop()
+
+    with pytest.raises(Exception, match="stopped"):
+        await p.send_batch([RECORD])
