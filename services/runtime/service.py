@@ -198,6 +198,8 @@ def _subscribe(
         "auto_offset_reset": "earliest",
         "batch": True,
         "max_records": settings.consume_batch_size,
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
     }
     handlers = definition.handlers
     name = definition.name
