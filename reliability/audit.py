@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from reliability.cluster import SERVICES, Cluster
 
@@ -76,6 +77,10 @@ def _event(value: bytes) -> TopicEvent:
     return TopicEvent(str(raw["message_id"]), raw["type"], raw.get("causation_id"), raw.get("payload") or {})
 
 
+class LagUnknown(RuntimeError):
+    pass
+
+
 async def consumer_lag(cluster: Cluster) -> dict[str, int]:
     """Records each service's consumer group has not committed yet, over every partition it reads."""
     admin = AIOKafkaAdminClient(bootstrap_servers=cluster.stack.kafka_bootstrap)
@@ -88,10 +93,16 @@ async def consumer_lag(cluster: Cluster) -> dict[str, int]:
             group = cluster.prefix + service
             committed = await admin.list_consumer_group_offsets(group)
             topics = {tp.topic for tp in committed}
-            tps: list[TopicPartition] = []
+            # A consumer that subscribes to nothing knows no topic's partitions until told which
+            # topics to load: without this every lag read 0, and a backlog passed for settled.
+            await consumer._client.set_topics(sorted(topics))
+            tps = set(committed)
             for topic in topics:
-                tps += [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
-            ends = await consumer.end_offsets(tps) if tps else {}
+                partitions = consumer.partitions_for_topic(topic)
+                if not partitions:
+                    raise LagUnknown(f"no partitions known for {topic}: its lag cannot be read")
+                tps |= {TopicPartition(topic, p) for p in partitions}
+            ends = await consumer.end_offsets(list(tps)) if tps else {}
             lag = 0
             for tp in tps:
                 meta = committed.get(tp)
@@ -123,11 +134,11 @@ async def settle(cluster: Cluster, timeout: float) -> tuple[bool, dict[str, Any]
     while time.monotonic() < deadline:
         try:
             last = {**await backlog(cluster), **{f"lag.{k}": v for k, v in (await consumer_lag(cluster)).items()}}
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (OSError, asyncpg.PostgresError, KafkaError, LagUnknown) as exc:
             last = {"error": str(exc)}
         if last and "error" not in last and all(v == 0 for v in last.values()):
             return True, last
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
     return False, last
 
 
