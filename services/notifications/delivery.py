@@ -225,7 +225,8 @@ async def _deliver(runtime: Runtime[Any], row: asyncpg.Record) -> None:
     now = datetime.now(UTC)
 
     async def sent(conn: Connection) -> None:
-        await store.mark_sent(conn, email_id, now)
+        if not await store.mark_sent(conn, email_id, now):
+            return  # recorded and announced by an attempt whose commit only seemed to fail
         event = EmailSentV1(
             email_id=email_id,
             customer_id=row["customer_id"],
@@ -266,8 +267,8 @@ async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str
     now = datetime.now(UTC)
 
     async def change(conn: Connection) -> None:
-        await store.mark_settled_unsent(conn, row["email_id"], status, error)
-        await _announce_unsent(runtime, conn, row, status, error, now)
+        if await store.mark_settled_unsent(conn, row["email_id"], status, error):
+            await _announce_unsent(runtime, conn, row, status, error, now)
 
     await _record(runtime, change)
     runtime.relay.wake()
@@ -293,7 +294,9 @@ async def _announce_unsent(
 
 
 async def _record(runtime: Runtime[Any], change: Callable[[Connection], Awaitable[None]]) -> None:
-    """Record an outcome, retrying while PostgreSQL is away: the send already happened (or not)."""
+    """Record an outcome, retrying while PostgreSQL is away: the send already happened (or not).
+    A failure can come after the commit (handing back a connection PostgreSQL is closing), so
+    ``change`` must do nothing the second time."""
     delay = 0.2
     while True:
         try:

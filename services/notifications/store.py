@@ -243,12 +243,16 @@ async def claim_due(conn: Connection, limit: int, instance: str) -> list[asyncpg
     )
 
 
-async def mark_sent(conn: Connection, email_id: uuid.UUID, now: datetime) -> None:
-    await conn.execute(
-        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL WHERE email_id = $1",
+async def mark_sent(conn: Connection, email_id: uuid.UUID, now: datetime) -> bool:
+    """True if this recorded the send; False if it was recorded already (a retry after a commit
+    whose outcome the service could not tell), which must then announce nothing again."""
+    done = await conn.execute(
+        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL"
+        " WHERE email_id = $1 AND status = 'sending'",
         email_id,
         now,
     )
+    return bool(done != "UPDATE 0")
 
 
 async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, error: str) -> None:
@@ -260,14 +264,16 @@ async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, e
     )
 
 
-async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str, error: str) -> None:
-    """'failed' (refused for good) or 'uncertain' (the server may have it): never sent again."""
-    await conn.execute(
-        "UPDATE emails SET status = $2, last_error = $3, sealed = NULL WHERE email_id = $1",
+async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str, error: str) -> bool:
+    """'failed' (refused for good) or 'uncertain' (the server may have it): never sent again.
+    False if it was settled already (see mark_sent)."""
+    done = await conn.execute(
+        "UPDATE emails SET status = $2, last_error = $3, sealed = NULL WHERE email_id = $1 AND status = 'sending'",
         email_id,
         status,
         error[:500],
     )
+    return bool(done != "UPDATE 0")
 
 
 async def mark_uncertain(conn: Connection, instance: str) -> list[asyncpg.Record]:
