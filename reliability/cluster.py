@@ -65,6 +65,9 @@ class Cluster:
             "OMS_RETRY_BASE_S": "0.5",
             "OMS_RETRY_MAX_S": "3",
             "OMS_MAX_SEND_ATTEMPTS": "200",
+            # A restarted service has all its partitions seconds sooner (tests/support/timing.py).
+            "OMS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            "OMS_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -54,8 +54,8 @@ SIZES = {
         agents=4,
         products=8,
         pause_s=1,
-        outage_s=8,
-        gap_s=2,
+        outage_s=5,  # the load sends e-mails all the time: a few seconds catch several mid-send
+        gap_s=1,  # a fault begins once the last one's services answer again: the gap is idle time
         heavy_mixed=False,
         crash_points=(CRASH_POINTS[0], CRASH_POINTS[5]),
     ),

@@ -199,6 +199,8 @@ def _subscribe(
         "batch": True,
         "max_records": settings.consume_batch_size,
         "batch_timeout_ms": fetching.POLL_MS,
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
     }
     fetching.drop_idle_sleep()
     handlers = definition.handlers

@@ -34,6 +34,11 @@ class ServiceSettings(BaseSettings):
     kafka_min_insync_replicas: int | None = Field(default=None, ge=1)
     topic_prefix: str = ""
     consumer_group: str | None = None  # default: "<topic_prefix><service_name>"
+    # Consumer group timing (the Kafka client's defaults): a member that stops heartbeating is
+    # dropped after the session timeout; the others hear of a rebalance at their next heartbeat,
+    # so a (re)started service has all its partitions a few heartbeats after it joined.
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1)
+    kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=1)
 
     # PostgreSQL: a server DSN without database; each service uses its own database.
     pg_dsn: str = "postgresql://postgres@127.0.0.1:5432"

@@ -7,6 +7,7 @@ import pytest
 from contracts.envelope import Role
 from csr.client import OmsClient
 from devstack.endpoints import StackEndpoints
+from tests.support.csr_cli import FORKSERVER
 from tests.support.system import System, own_system
 
 
@@ -31,3 +32,10 @@ async def supervisor(system: System) -> AsyncIterator[OmsClient]:
 async def channel(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("web-shop", Role.CHANNEL) as client:
         yield client
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _csr_forkserver() -> AsyncIterator[None]:
+    """Ends the process the ``csr`` runs are forked from (tests/support/csr_cli.py), if one started."""
+    yield
+    await FORKSERVER.close()

@@ -1,5 +1,6 @@
-"""``csr customer``, ``csr tickler`` and ``csr account`` as a CSR types them: the installed command
-in a subprocess against the real system, what it prints checked, and what the system did checked
+"""``csr customer``, ``csr tickler`` and ``csr account`` as a CSR types them: each command a process
+of its own (forked from one that has imported ``csr``; tests/e2e/test_csr_cli.py runs the installed
+entry point) against the real system, what it prints checked, and what the system did checked
 through its replies, rows and e-mails."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """``csr quote``, ``csr order`` servicing commands, ``csr call``, ``csr return`` and ``csr email`` as a
-CSR runs them: subprocesses against the real system, their tables and views read as text, their
-``--json`` results, their exit codes and the rejections' codes and hints."""
+CSR runs them: processes of their own (forked from one that has imported ``csr``; the installed
+entry point is tests/e2e/test_csr_cli.py's) against the real system, their tables and views read as
+text, their ``--json`` results, their exit codes and the rejections' codes and hints."""
 
 from __future__ import annotations
 

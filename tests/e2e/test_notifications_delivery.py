@@ -115,6 +115,7 @@ async def private_csr(private: PrivateNotifications) -> AsyncIterator[OmsClient]
 async def test_smtp_server_down_then_back_delivers_each_email_exactly_once(
     private: PrivateNotifications, private_csr: OmsClient
 ) -> None:
+    private.as_configured()
     customers = [customer_registered() for _ in range(5)]
     private.stop_sink()
     try:
@@ -149,6 +150,7 @@ async def test_smtp_server_down_then_back_delivers_each_email_exactly_once(
 async def test_killed_after_the_smtp_server_took_the_email_it_is_never_sent_twice(
     private: PrivateNotifications, private_csr: OmsClient
 ) -> None:
+    private.as_configured()
     customer = customer_registered()
     await publish(private_csr, customer)
     await wait_mail(private.mailbox(), customer.email or "", subject_has("Welcome"))
@@ -190,14 +192,11 @@ async def test_no_answer_after_the_message_is_uncertain_and_not_resent(
 ) -> None:
     async with HangingSmtpServer() as hanging:
         private.restart_service({"OMS_SMTP_PORT": str(hanging.port), "OMS_SMTP_TIMEOUT_S": "3"})
-        try:
-            result = await private_csr.request(
-                SendEmailV1(to=address("hang."), subject="Into the void", body_text="Anyone there?"),
-                EmailQueuedResult,
-            )
-            rows = await eventually(lambda: private.rows("email_id = $1 AND status = 'uncertain'", result.email_id), 60)
-        finally:
-            private.restart_service()  # back to its own sink
+        result = await private_csr.request(
+            SendEmailV1(to=address("hang."), subject="Into the void", body_text="Anyone there?"),
+            EmailQueuedResult,
+        )
+        rows = await eventually(lambda: private.rows("email_id = $1 AND status = 'uncertain'", result.email_id), 60)
 
     assert rows[0]["attempts"] == 1 and "no answer" in rows[0]["last_error"]
     assert hanging.messages_received == 1
@@ -213,14 +212,11 @@ async def test_delivery_over_tls_with_authentication(
     recipient = address(f"{mode}.")
     with TlsSmtpServer(mode, tmp_path) as server:
         private.restart_service(server.env())
-        try:
-            result = await private_csr.request(
-                SendEmailV1(to=recipient, subject=f"Over {mode}", body_text="Encrypted and authenticated"),
-                EmailQueuedResult,
-            )
-            await eventually(lambda: private.rows("email_id = $1 AND status = 'sent'", result.email_id), 60)
-        finally:
-            private.restart_service()  # back to its own sink
+        result = await private_csr.request(
+            SendEmailV1(to=recipient, subject=f"Over {mode}", body_text="Encrypted and authenticated"),
+            EmailQueuedResult,
+        )
+        await eventually(lambda: private.rows("email_id = $1 AND status = 'sent'", result.email_id), 60)
 
     assert server.received == [{"rcpt_tos": [recipient], "authenticated": True, "tls": True}]
 
@@ -232,19 +228,16 @@ async def test_a_wrong_smtp_password_is_retried_not_failed(
     recipient = address("auth.")
     with TlsSmtpServer("starttls", tmp_path) as server:
         private.restart_service(server.env(password="wrong"))
-        try:
-            result = await private_csr.request(
-                SendEmailV1(to=recipient, subject="Held back by a wrong password", body_text="x"), EmailQueuedResult
-            )
-            retried = await eventually(lambda: private.rows("email_id = $1 AND attempts >= 2", result.email_id), 60)
-            assert retried[0]["status"] in ("pending", "sending") and retried[0]["last_error"]
-            assert server.received == []
-            # The deployment fixes its password. The restart interrupts an attempt before anything
-            # was transmitted: the e-mail goes back to the queue instead of becoming uncertain.
-            private.restart_service(server.env())
+        result = await private_csr.request(
+            SendEmailV1(to=recipient, subject="Held back by a wrong password", body_text="x"), EmailQueuedResult
+        )
+        retried = await eventually(lambda: private.rows("email_id = $1 AND attempts >= 2", result.email_id), 60)
+        assert retried[0]["status"] in ("pending", "sending") and retried[0]["last_error"]
+        assert server.received == []
+        # The deployment fixes its password. The restart interrupts an attempt before anything
+        # was transmitted: the e-mail goes back to the queue instead of becoming uncertain.
+        private.restart_service(server.env())
 
-            await eventually(lambda: private.rows("email_id = $1 AND status = 'sent'", result.email_id), 60)
-        finally:
-            private.restart_service()
+        await eventually(lambda: private.rows("email_id = $1 AND status = 'sent'", result.email_id), 60)
 
     assert [r["rcpt_tos"] for r in server.received] == [[recipient]]

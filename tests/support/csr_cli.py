@@ -1,17 +1,22 @@
-"""Running the ``csr`` command line as a user would: the installed entry point in a subprocess,
-configured only through environment variables, pointed at the test system."""
+"""Running the ``csr`` command line as a user would, configured only through environment
+variables, pointed at the test system: ``run_csr`` starts the installed entry point in a
+subprocess; ``csr_ok``, ``csr_json``, ``csr_fails`` and the helpers built on them run each command
+in a process forked from one that has already imported ``csr`` (tests/support/csr_forkserver.py),
+which spares the seconds of imports a start costs."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.system import System
+from tests.support.system import ROOT, System
 
 CSR = Path(sys.executable).parent / "csr"
 
@@ -74,6 +79,68 @@ async def run_csr(
     return CliResult(tuple(args), proc.returncode, out.decode(), err.decode())
 
 
+class Forkserver:
+    """The session's tests/support/csr_forkserver.py process; one run at a time."""
+
+    def __init__(self) -> None:
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+
+    async def run(self, args: tuple[str, ...], env: dict[str, str], input: str | None, timeout: float) -> CliResult:
+        async with self._lock:
+            proc = await self._started()
+            assert proc.stdin is not None
+            proc.stdin.write(json.dumps({"args": list(args), "env": env, "stdin": input}).encode() + b"\n")
+            await proc.stdin.drain()
+            pid = (await self._answer(proc))["pid"]
+            try:
+                done = await asyncio.wait_for(self._answer(proc), timeout)
+            except BaseException:  # a timeout, or the test cancelled: the run must not outlive it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                proc.kill()  # its answer still pending, the server is out of step: a new one next time
+                self._proc = None
+                raise
+            return CliResult(args, done["code"], done["stdout"], done["stderr"])
+
+    async def close(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            await self._proc.wait()
+        self._proc = None
+
+    async def _started(self) -> asyncio.subprocess.Process:
+        if self._proc is None or self._proc.returncode is not None:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.support.csr_forkserver",
+                cwd=ROOT,
+                env={**{k: v for k, v in os.environ.items() if not k.startswith("OMS_")}, "COLUMNS": "200",
+                     "NO_COLOR": "1"},
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                limit=64 * 1024 * 1024,  # one answer is one line, with everything the run printed
+            )  # fmt: skip
+        return self._proc
+
+    @staticmethod
+    async def _answer(proc: asyncio.subprocess.Process) -> dict[str, Any]:
+        assert proc.stdout is not None
+        line = await proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the csr forkserver ended (exit {await proc.wait()})")
+        return dict(json.loads(line))
+
+
+FORKSERVER = Forkserver()
+
+
+async def run_forked(*args: str, env: dict[str, str], timeout: float = 120.0, input: str | None = None) -> CliResult:
+    """``csr args...`` in a process of its own, forked from one that has imported ``csr`` already:
+    its own environment, standard input (``input``, else empty), output, error and exit code."""
+    return await FORKSERVER.run(tuple(args), env, input, timeout)
+
+
 def register_args(tag: str, **overrides: str) -> list[str]:
     """``csr customer register`` options for a new customer, unique by ``tag``."""
     options = {
@@ -91,7 +158,7 @@ def register_args(tag: str, **overrides: str) -> list[str]:
 
 async def csr_ok(*args: str, env: dict[str, str], input: str | None = None) -> CliResult:
     """``csr args...`` that must succeed."""
-    done = await run_csr(*args, env=env, input=input)
+    done = await run_forked(*args, env=env, input=input)
     assert done.code == 0, done
     assert "Traceback" not in done.stderr, done
     return done
@@ -104,7 +171,7 @@ async def csr_json(*args: str, env: dict[str, str], input: str | None = None) ->
 
 async def csr_fails(*args: str, env: dict[str, str], code: int, input: str | None = None) -> CliResult:
     """``csr args...`` that must end with exit ``code``, in words and without a traceback."""
-    done = await run_csr(*args, env=env, input=input)
+    done = await run_forked(*args, env=env, input=input)
     assert done.code == code, done
     assert "Traceback" not in done.stderr + done.stdout, done
     return done

@@ -278,6 +278,7 @@ class PrivateNotifications:
     smtp_port: int = field(default_factory=free_port)
     sink: subprocess.Popen[bytes] | None = None
     service: ServiceProcess | None = None
+    overrides: dict[str, str] | None = None  # settings a test restarted the service with
 
     @property
     def prefix(self) -> str:
@@ -317,10 +318,19 @@ class PrivateNotifications:
         self.stop_sink()
 
     def restart_service(self, extra_env: dict[str, str] | None = None) -> None:
+        """Restart the service with ``extra_env`` over its own settings (none: as configured)."""
         assert self.service is not None
         self.service.stop()
         self.service.start(extra_env)
         self.service.wait_healthy()
+        self.overrides = extra_env or None
+
+    def as_configured(self) -> None:
+        """The service on its own SMTP sink and settings, restarted if a test gave it others. A test
+        that needs that says so; one that restarts with settings of its own leaves them behind,
+        which spares a restart (seconds) when the next test restarts anyway."""
+        if self.overrides:
+            self.restart_service()
 
     def start_sink(self, port: int | None = None) -> None:
         self.mail_dir.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.service_process import SERVICES, ServiceProcess
 from tests.support.secrets import RecordingClient
+from tests.support.timing import QUICK_REBALANCE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,6 +58,7 @@ class System:
             "OMS_RELAY_POLL_INTERVAL_S": "0.2",
             "OMS_RETRY_BASE_S": "0.5",
             "OMS_RETRY_MAX_S": "2",
+            **QUICK_REBALANCE,
             "PYTHONUNBUFFERED": "1",
         }
 
