@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,10 +27,10 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from services.runtime.settings import ServiceSettings
-
 DATABASE = "bench_ceiling"
-BATCH = ServiceSettings().consume_batch_size
+# The services' batch (services.runtime.settings.ServiceSettings.consume_batch_size): the benchmark
+# sees the system from outside, so it reads the same variable rather than importing the service.
+BATCH = int(os.environ.get("OMS_CONSUME_BATCH_SIZE", "60"))
 LINGER_MS = 2  # services.runtime.kafka.Producer
 
 
