@@ -4,7 +4,8 @@ The standard library's EmailMessage parsed every header through its header regis
 generator walked the message again: 3.2 ms of CPU per e-mail, most of what the notifications
 service spent on an order (docs/benchmark.md). The messages sent here have one fixed shape: a few
 headers and a text body, or text and HTML alternatives, so they are written out as bytes: UTF-8
-bodies in base64, non-ASCII subjects as RFC 2047 encoded words.
+bodies as they are (8bit) or, with a line too long for that, in base64; non-ASCII subjects as RFC
+2047 encoded words.
 
 Header values are checked here, not trusted: CR, LF or NUL in one would let it add headers of its
 own (header injection), so such a value is refused. Messages with non-ASCII addresses, which need
@@ -20,6 +21,7 @@ from email.header import Header
 from email.message import EmailMessage
 
 _CRLF = "\r\n"
+_LONGEST = 990  # bytes in a body line sent as it is (RFC 5322 allows 998 before CRLF)
 _FORBIDDEN = ("\r", "\n", "\x00")
 
 
@@ -50,24 +52,19 @@ def compose(
     fields["Subject"] = _encoded(subject)
     head = [f"{name}: {value}" for name, value in fields.items()] + ["MIME-Version: 1.0"]
     if html is None:
-        return _join(head + _part_headers("plain"), ["", _base64(text)])
+        return _join(head + _part("plain", text), [])
     boundary = f"=_{uuid.uuid4().hex}"
-    body = [
-        f"--{boundary}",
-        *_part_headers("plain"),
-        "",
-        _base64(text),
-        f"--{boundary}",
-        *_part_headers("html"),
-        "",
-        _base64(html),
-        f"--{boundary}--",
-    ]
+    body = [f"--{boundary}", *_part("plain", text), f"--{boundary}", *_part("html", html), f"--{boundary}--"]
     return _join([*head, f'Content-Type: multipart/alternative; boundary="{boundary}"'], ["", *body])
 
 
-def _part_headers(subtype: str) -> list[str]:
-    return [f'Content-Type: text/{subtype}; charset="utf-8"', "Content-Transfer-Encoding: base64"]
+def _part(subtype: str, text: str) -> list[str]:
+    """A body's headers, a blank line and the body: as it is (8bit) when every line is short,
+    which keeps the message readable where it is stored, else in base64."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    plain = "\r" not in text.replace("\r\n", "") and all(len(line.encode()) <= _LONGEST for line in lines)
+    encoding, body = ("8bit", _CRLF.join(lines)) if plain else ("base64", _base64(text))
+    return [f'Content-Type: text/{subtype}; charset="utf-8"', f"Content-Transfer-Encoding: {encoding}", "", body]
 
 
 def _encoded(value: str) -> str:
@@ -83,7 +80,9 @@ def _base64(text: str) -> str:
 
 
 def _join(head: list[str], rest: list[str]) -> bytes:
-    return (_CRLF.join(head + rest) + _CRLF).encode("ascii")
+    text = _CRLF.join(head + rest)
+    ending = "" if text.endswith(_CRLF) else _CRLF  # a body's own last line break ends the message
+    return (text + ending).encode("utf-8")  # headers are ASCII; 8bit bodies UTF-8
 
 
 def _with_stdlib(fields: dict[str, str], text: str, html: str | None) -> bytes:
