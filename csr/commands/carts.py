@@ -34,6 +34,7 @@ from contracts.orders import (
 )
 from csr.commands.common import (
     ADDRESS_PHONE,
+    BILLING_PARTS,
     CITY,
     COUNTRY,
     MESSAGE_ID,
@@ -273,7 +274,7 @@ def bill(
     target = order_ref(ref)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        typed = typed_address(ctx)
+        typed = typed_address(ctx, BILLING_PARTS)
         order = (await order_of(lookup, target))["order"]
         chosen, source = await where_to(lookup, order, book, typed, "billing")
         return given(

@@ -65,7 +65,8 @@ def given(**fields: Any) -> dict[str, Any]:
 # on parameters of these names (``line1: str | None = STREET``) and typed_address reads them back from
 # the parsed command line, so no command repeats the mapping from options to fields.
 STREET_PARTS = ("line1", "line2", "city", "region", "postal_code", "country")
-ADDRESS_PARTS = (*STREET_PARTS, "nickname", "first_name", "last_name", "phone")
+BILLING_PARTS = (*STREET_PARTS, "first_name", "last_name", "phone")  # a billing address has no nickname
+ADDRESS_PARTS = (*BILLING_PARTS, "nickname")
 
 
 def typed_address(ctx: typer.Context, parts: Sequence[str] = ADDRESS_PARTS) -> dict[str, Any] | None:
@@ -74,7 +75,7 @@ def typed_address(ctx: typer.Context, parts: Sequence[str] = ADDRESS_PARTS) -> d
 
     ``STREET_PARTS`` where the names and the phone on the command are the customer's, not the
     address's (``csr customer register``)."""
-    fields = given(**{part: ctx.params[part] for part in parts if part in ctx.params})
+    fields = given(**{part: ctx.params[part] for part in parts})  # KeyError: an option was renamed
     return fields or None
 
 

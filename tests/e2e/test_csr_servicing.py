@@ -289,3 +289,23 @@ async def test_an_email_to_a_customer_is_sent_and_its_status_shown_in_the_histor
     assert "give --customer" in nobody.stderr
     assert "is not an e-mail id" in not_an_id.stderr
     assert "rejected not_found" in unknown.stderr
+
+
+@pytest.mark.capability("ORD-03", "CUS-06")
+@pytest.mark.timeout(300)
+async def test_a_cart_is_billed_to_a_typed_address_or_the_address_book_default(system: System) -> None:
+    tag = unique()
+    env = csr_env(system)
+    customer_id = await registered(system, tag)
+    cart = (await csr_json("cart", "create", "-c", customer_id, env=env))["order_id"]
+
+    typed = ("--street", "9 Elm St", "--city", "Peoria", "--region", "IL", "--postal-code", "61602")
+    await csr_ok("cart", "bill", cart, *typed, "--country", "US", "--first-name", "Pat", env=env)
+    billed = (await csr_json("order", "show", cart, env=env))["order"]["billing_address"]
+    await csr_ok("cart", "bill", cart, "--address", "default", env=env)
+    default = (await csr_json("order", "show", cart, env=env))["order"]["billing_address"]
+
+    assert (billed["line1"], billed["city"], billed["postal_code"], billed["first_name"]) == (
+        "9 Elm St", "Peoria", "61602", "Pat"
+    )  # fmt: skip
+    assert default["line1"] != "9 Elm St" and default["city"]  # the customer's default address replaced it
