@@ -16,10 +16,10 @@ and the benchmark fell from 69 to 22 orders/s as more orders were in flight (doc
 Returning normally means the batch may be acknowledged (offsets committed). Raising means it must
 be delivered again: the subscriber's NACK_ON_ERROR policy seeks back to it, and the inbox makes
 the messages already committed harmless. Infrastructure failures (PostgreSQL or Kafka away) are
-retried indefinitely with backoff. A lost lock race (deadlock, serialization failure) between two
-partitions' transactions is retried at once, in place, a few times: the transaction rolled back
-whole, so running the same records again is safe, and it spares the other partitions a
-redelivery of the whole fetch. Any other failure sends the batch through one message at a
+retried indefinitely with backoff. A lost lock race (deadlock, serialization failure) with another
+transaction (another topic's subscriber, a background worker, another instance) is retried at
+once, in place, a few times: the transaction rolled back whole, so running the same records again
+is safe, and it spares a redelivery of the whole fetch. Any other failure sends the batch through one message at a
 time, so a message that keeps failing is found, retried a few times and then dead-lettered:
 one poisonous message cannot stop a partition.
 """
@@ -27,6 +27,7 @@ one poisonous message cannot stop a partition.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -66,8 +67,8 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
 )
 
-# Two partitions' batches touching the same rows (a product's stock, a customer's lock) in
-# opposite order deadlock; PostgreSQL aborts one. Retrying that one at once usually wins.
+# Two transactions touching the same rows (a product's stock, a customer's lock) in opposite
+# order deadlock; PostgreSQL aborts one. Retrying that one at once usually wins.
 CONTENTION: tuple[type[BaseException], ...] = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 CONTENTION_ATTEMPTS = 5
 
@@ -161,7 +162,7 @@ class Dispatcher(Generic[D]):
                 if attempt == CONTENTION_ATTEMPTS:
                     raise  # still losing: treated as transient, the fetch is delivered again
                 metrics.CONTENTION_RETRIES.labels(self.settings.service_name).inc()
-                logger.info("lost a lock race with another partition (attempt %d); retrying", attempt)
+                logger.info("lost a lock race with another transaction (attempt %d); retrying", attempt)
                 await asyncio.sleep(random.uniform(0.0, 0.02 * attempt))  # jitter breaks the tie
 
     # --- commands ---------------------------------------------------------------------------
@@ -227,7 +228,7 @@ class Dispatcher(Generic[D]):
         ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings, batch=shared)
         self.faults.check_poison(envelope.payload)
         try:
-            result = await _apart(conn, savepoints, handler(ctx, command))
+            result = await _apart(conn, savepoints, functools.partial(handler, ctx, command))
         except Rejected as rejection:
             reply = self.letters.rejected(envelope, rejection)
             return reply, self.letters.reply_records(envelope, reply)
@@ -261,7 +262,7 @@ class Dispatcher(Generic[D]):
                 outcome = "handled"
                 with _traced(envelope):
                     try:
-                        await _apart(conn, savepoints, handler(ctx, event))
+                        await _apart(conn, savepoints, functools.partial(handler, ctx, event))
                     except Rejected as rejection:
                         logger.warning("event %s ignored: %s (%s)", envelope.type, rejection.message, rejection.code)
                         outcome, ctx.emitted = f"ignored:{rejection.code}", []
@@ -366,14 +367,14 @@ class _NeedsSavepoints(Exception):
     """A message was refused in a batch handled without savepoints: roll back, handle it with them."""
 
 
-async def _apart(conn: Connection, savepoints: bool, work: Awaitable[Any]) -> Any:
+async def _apart(conn: Connection, savepoints: bool, work: Callable[[], Awaitable[Any]]) -> Any:
     """One message's handling: in its own savepoint (a refusal undoes its writes only), or, in
     the first pass, without one, where a refusal must undo the whole transaction."""
     if savepoints:
         async with conn.transaction():
-            return await work
+            return await work()
     try:
-        return await work
+        return await work()
     except (Rejected, asyncpg.DataError):
         raise _NeedsSavepoints from None
 

@@ -88,7 +88,7 @@ class Producer:
         self._started = False
         self._starting = asyncio.Lock()
         self._stopped = False
-        self.replaced = 0  # how many times a failed producer was replaced (tests, metrics)
+        self.replaced = 0  # how many times a failed producer was replaced (also logged)
 
     def _new(self) -> AIOKafkaProducer:
         return AIOKafkaProducer(
