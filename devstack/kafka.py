@@ -47,8 +47,15 @@ LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def new_cluster_id() -> str:
-    """Same format as `kafka-storage random-uuid`, without starting a JVM."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """Same format as `kafka-storage random-uuid`, without starting a JVM.
+
+    Like Kafka's own Uuid.randomUuid, never one starting with "-": `format -t -abc` reads it as an
+    option and fails (one id in 64; it broke a CI run's private stack).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def server_properties(port: int, controller_port: int, data_dir: Path) -> str:
@@ -230,7 +237,7 @@ class Kafka(Component):
             return
         cluster_id = new_cluster_id()
         argv = self._java_argv(libs, "kafka.tools.StorageTool", None)
-        run([*argv, "format", "-t", cluster_id, "-c", str(self._properties)], self.log_path, timeout=120)
+        run([*argv, "format", f"--cluster-id={cluster_id}", "-c", str(self._properties)], self.log_path, timeout=120)
         self.state.kafka.cluster_id = cluster_id
 
     def _java_argv(self, libs: Path, main_class: str, properties: Path | None) -> list[str]:
