@@ -50,17 +50,19 @@ def _trees(roots: dict[str, int]) -> dict[str, list[psutil.Process]]:
     return trees
 
 
-def _memory_mb(process: psutil.Process, shares: bool) -> float:
-    """PSS for a tree whose processes share memory (PostgreSQL's backends share their buffers, and
-    RSS would count them once per backend), RSS otherwise: reading PSS walks every mapping, and for
-    the JVM that took a fifth of the load generator's CPU."""
-    if not shares:
-        return float(process.memory_info().rss) / 2**20
-    try:
-        info = process.memory_full_info()
-        return float(getattr(info, "pss", info.rss)) / 2**20
-    except psutil.AccessDenied:
-        return float(process.memory_info().rss) / 2**20
+def _tree_memory_mb(procs: list[psutil.Process]) -> float:
+    """Resident memory of a process tree, counting shared pages once: the private part of each
+    process plus the largest shared part (PostgreSQL's backends share their buffers, and summed
+    RSS would count them once per backend). Read from /proc/<pid>/statm: PSS, the exact figure,
+    walks every mapping, and for PostgreSQL's backends and the JVM that took a sixth of the load
+    generator's CPU."""
+    private, shared = 0, 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            info = p.memory_info()
+            private += info.rss - info.shared
+            shared = max(shared, info.shared)
+    return float(private + shared) / 2**20
 
 
 class ProcessMonitor:
@@ -94,10 +96,7 @@ class ProcessMonitor:
 
     def _sample(self) -> None:
         for name, procs in _trees(self.pids).items():
-            memory = 0.0
-            for p in procs:
-                with contextlib.suppress(psutil.Error):
-                    memory += _memory_mb(p, shares=len(procs) > 1)
+            memory = _tree_memory_mb(procs)
             usage = self.usage[name]
             usage.peak_memory_mb = max(usage.peak_memory_mb, memory)
             usage.processes = max(usage.processes, len(procs))

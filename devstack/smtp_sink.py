@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import email
+import email.errors
+import email.header
+import email.parser
 import email.policy
 import json
 import signal
@@ -34,13 +36,26 @@ def _append_line(path: Path, record: dict[str, Any]) -> None:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _header(raw: bytes, name: str) -> str | None:
+def _headers(raw: bytes, **names: str) -> dict[str, str | None]:
+    """Headers under the keys given (key=header name), unfolded and RFC 2047-decoded. The header
+    block is parsed once, the body not at all, and with compat32 plus decode_header rather than
+    the default policy's header registry (a third of the CPU): the benchmark sends hundreds of
+    e-mails a second through here, on the cores the system runs on."""
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        value = message.get(name)
+        message = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        return {key: _decoded(message.get(header)) for key, header in names.items()}
     except Exception:  # noqa: BLE001 - a malformed header must not lose the message
+        return dict.fromkeys(names)
+
+
+def _decoded(value: str | None) -> str | None:
+    if value is None:
         return None
-    return None if value is None else str(value)
+    unfolded = value.replace("\r\n", "").replace("\n", "")
+    try:
+        return str(email.header.make_header(email.header.decode_header(unfolded)))
+    except (LookupError, UnicodeError, email.errors.HeaderParseError):  # an unknown charset, say
+        return unfolded
 
 
 def _last_sequence(directory: Path) -> int:
@@ -71,8 +86,7 @@ class MailStore:
             "received_at": now.isoformat(),
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
-            "subject": _header(raw, "subject"),
-            "message_id": _header(raw, "message-id"),
+            **_headers(raw, subject="subject", message_id="message-id"),
             "file": name,
             "size": len(raw),
         }

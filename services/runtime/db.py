@@ -54,11 +54,20 @@ async def ensure_database(settings: ServiceSettings, database: str | None = None
         await conn.close()
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Run when a connection goes back to the pool, instead of asyncpg's default reset query
+    (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``), a round trip on every
+    release. Nothing here leaves session state behind: an open transaction is still rolled back
+    by asyncpg before this runs, no code SETs, LISTENs or declares cursors outside a transaction,
+    and the two session-level advisory locks (migrations, relay leader) are released explicitly."""
+
+
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         settings.database_dsn(),
         min_size=settings.pg_pool_min,
         max_size=settings.pg_pool_max,
+        reset=_keep_session,
         **_connect_kwargs(settings),
     )
     assert pool is not None
