@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import functools
 import json
 import os
 import time
@@ -42,7 +43,9 @@ MAIL_DIR_ENV = "OMS_MAIL_DIR"
 
 @dataclass(frozen=True)
 class ReceivedMail:
-    """One accepted message: the sink's envelope facts plus the parsed message."""
+    """One accepted message: the sink's envelope facts from its index, and the message itself,
+    parsed from its file when first asked for (a mailbox holds hundreds of messages by the end
+    of the suite, and most searches need only the recipients and the subject)."""
 
     seq: int
     received_at: datetime
@@ -51,7 +54,10 @@ class ReceivedMail:
     subject: str | None
     message_id: str | None
     file: Path
-    message: EmailMessage
+
+    @functools.cached_property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.file.read_bytes(), policy=email.policy.default)
 
     def body(self, preference: Iterable[str] = ("plain", "html")) -> str:
         part = self.message.get_body(preferencelist=tuple(preference))
@@ -60,7 +66,6 @@ class ReceivedMail:
 
 def _parse(directory: Path, record: dict[str, Any]) -> ReceivedMail:
     path = directory / record["file"]
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     return ReceivedMail(
         seq=int(record["seq"]),
         received_at=datetime.fromisoformat(record["received_at"]),
@@ -69,7 +74,6 @@ def _parse(directory: Path, record: dict[str, Any]) -> ReceivedMail:
         subject=record.get("subject"),
         message_id=record.get("message_id"),
         file=path,
-        message=message,
     )
 
 
