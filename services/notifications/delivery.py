@@ -7,9 +7,10 @@ before the message was transmitted, 4xx answers), it is retried with exponential
 - A message consumed twice creates one e-mail: the inbox claims the message id in the same
   transaction that creates the e-mail row (and the row's dedupe key is unique besides).
 - Before the SMTP conversation the row is committed as 'sending'; after the server accepts the
-  message, as 'sent'. If the process dies in between, nobody can know whether the server kept the
-  message, so at the next start the row becomes 'uncertain' and is shown in the history (with an
-  EmailFailedV1 for the contact history) instead of being sent a second time.
+  message, as 'sent' (with the rest of its claimed batch, in one transaction). If the process dies
+  in between, nobody can know whether the server kept the message, so at the next start the row
+  becomes 'uncertain' and is shown in the history (with an EmailFailedV1 for the contact history)
+  instead of being sent a second time.
 - The same holds when the connection breaks or times out after the message was transmitted and
   before the server answered: 'uncertain', never re-sent automatically.
 - A graceful shutdown in the middle of a conversation puts the e-mail back in the queue when the
@@ -183,7 +184,7 @@ async def delivery_worker(runtime: Runtime[Any]) -> None:
                 if not batch:
                     await deps.wait_for_mail(0.5)
                     continue
-                await asyncio.gather(*(_deliver(runtime, row, connections) for row in batch))
+                await _deliver_batch(runtime, batch, connections)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -209,10 +210,31 @@ async def _recover(runtime: Runtime[Any]) -> None:
     runtime.relay.wake()
 
 
-async def _deliver(runtime: Runtime[Any], row: asyncpg.Record, connections: SmtpConnections) -> None:
-    # The e-mail carries the correlation id of the request that caused it, so its log lines
-    # join the request's trace across services.
-    logs.trace.set({"correlation_id": str(row["correlation_id"]), "message_id": str(row["email_id"]), "type": "Email"})
+async def _deliver_batch(runtime: Runtime[Any], batch: list[asyncpg.Record], connections: SmtpConnections) -> None:
+    """Send a claimed batch side by side, then record every e-mail the server took in one
+    transaction (five round trips for the batch instead of five per e-mail). Until then they are
+    'sending': should the process die first they become 'uncertain' at the next start, never
+    re-sent, as for a death between the server's answer and any recording."""
+    taken: list[asyncpg.Record] = []
+    try:
+        sends = (_deliver(runtime, row, connections, taken) for row in batch)
+        outcomes = await asyncio.gather(*sends, return_exceptions=True)
+    except asyncio.CancelledError:
+        # A graceful stop: what the server took is recorded as sent if that is quick, else it
+        # stays 'sending' (uncertain at the next start).
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(_record_sent(runtime, taken), 5)
+        raise
+    await _record_sent(runtime, taken)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+
+
+async def _deliver(
+    runtime: Runtime[Any], row: asyncpg.Record, connections: SmtpConnections, taken: list[asyncpg.Record]
+) -> None:
+    _trace(row)
     deps: NotificationsDeps = runtime.deps
     settings = deps.settings
     email_id: uuid.UUID = row["email_id"]
@@ -241,27 +263,48 @@ async def _deliver(runtime: Runtime[Any], row: asyncpg.Record, connections: Smtp
             await _record(runtime, lambda conn: store.mark_retry(conn, email_id, next_at, error))
         return
     runtime.dispatcher.faults.point("crash_after_smtp", str(row["template"]))
+    taken.append(row)
+
+
+async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> None:
+    if not rows:
+        return
     now = datetime.now(UTC)
+    changed: set[uuid.UUID] = set()
 
     async def sent(conn: Connection) -> None:
-        if not await store.mark_sent(conn, email_id, now):
-            return  # recorded by an earlier attempt whose COMMIT answer was lost
-        event = EmailSentV1(
-            email_id=email_id,
-            customer_id=row["customer_id"],
-            order_id=row["order_id"],
-            template=row["template"],
-            subject=row["subject"],
-            to=row["to_addr"],
-            message_id=row["message_id"],
-            sent_at=now,
-            regarding=row["regarding"],
-        )
-        await runtime.dispatcher.emit_standalone(conn, event, SYSTEM_ACTOR, row["correlation_id"])
+        # Rows already 'sent' were recorded by an earlier attempt whose COMMIT answer was lost.
+        changed.clear()
+        changed.update(await store.mark_sent_many(conn, [row["email_id"] for row in rows], now))
+        events = [(_sent_event(row, now), row["correlation_id"]) for row in rows if row["email_id"] in changed]
+        await runtime.dispatcher.emit_standalone_many(conn, events, SYSTEM_ACTOR)
 
     await _record(runtime, sent)
-    logger.info("e-mail sent: %s to customer %s", row["template"], row["customer_id"])
+    for row in rows:
+        _trace(row)
+        logger.info("e-mail sent: %s to customer %s", row["template"], row["customer_id"])
+    logs.trace.set({})
     runtime.relay.wake()
+
+
+def _trace(row: asyncpg.Record) -> None:
+    """The e-mail's log lines carry the correlation id of the request that caused it, so they join
+    the request's trace across services."""
+    logs.trace.set({"correlation_id": str(row["correlation_id"]), "message_id": str(row["email_id"]), "type": "Email"})
+
+
+def _sent_event(row: asyncpg.Record, now: datetime) -> EmailSentV1:
+    return EmailSentV1(
+        email_id=row["email_id"],
+        customer_id=row["customer_id"],
+        order_id=row["order_id"],
+        template=row["template"],
+        subject=row["subject"],
+        to=row["to_addr"],
+        message_id=row["message_id"],
+        sent_at=now,
+        regarding=row["regarding"],
+    )
 
 
 async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Progress) -> None:

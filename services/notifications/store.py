@@ -249,15 +249,16 @@ async def claim_due(conn: Connection, limit: int, instance: str) -> list[asyncpg
 # caught one EmailSent published twice across a PostgreSQL restart.
 
 
-async def mark_sent(conn: Connection, email_id: uuid.UUID, now: datetime) -> bool:
-    """True when this changed the row (False: already recorded)."""
-    done = await conn.execute(
+async def mark_sent_many(conn: Connection, email_ids: list[uuid.UUID], now: datetime) -> set[uuid.UUID]:
+    """The ids this changed (those missing were already recorded, by an attempt whose COMMIT
+    answer was lost)."""
+    rows = await conn.fetch(
         "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL"
-        " WHERE email_id = $1 AND status = 'sending'",
-        email_id,
+        " WHERE email_id = ANY($1::uuid[]) AND status = 'sending' RETURNING email_id",
+        email_ids,
         now,
     )
-    return done != "UPDATE 0"
+    return {r["email_id"] for r in rows}
 
 
 async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, error: str) -> None:

@@ -15,6 +15,7 @@ from contracts.envelope import Envelope, FieldError, Kind, Message
 from contracts.registry import all_messages
 
 MAX_MESSAGE_BYTES = 512 * 1024
+TYPE_HEADER, VERSION_HEADER = "type", "version"  # on every record we write, read before decoding
 
 # all_messages() walks every message class on each call (a few percent of a service's CPU when it
 # ran once per decoded record, by the profile of docs/benchmark.md). Kept here, and built again on
@@ -44,8 +45,8 @@ def encode(envelope: Envelope, topic: str, key: str | None) -> OutgoingRecord:
     headers = {
         "content-type": "application/json",
         "message_id": str(envelope.message_id),
-        "type": envelope.type,
-        "version": str(envelope.version),
+        TYPE_HEADER: envelope.type,
+        VERSION_HEADER: str(envelope.version),
         "kind": envelope.kind.value,
         "correlation_id": str(envelope.correlation_id),
     }

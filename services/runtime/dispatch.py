@@ -44,7 +44,15 @@ from pydantic import BaseModel
 from contracts import errors
 from contracts.envelope import Actor, Command, Envelope, Event, Kind, Query
 from services.runtime import inbox, logs, metrics, outbox
-from services.runtime.codec import DecodeFailure, OutgoingRecord, decode, encode
+from services.runtime.codec import (
+    TYPE_HEADER,
+    VERSION_HEADER,
+    DecodeFailure,
+    OutgoingRecord,
+    decode,
+    encode,
+    message_class,
+)
 from services.runtime.db import Connection
 from services.runtime.faults import Faults
 from services.runtime.handling import Context, D, Handlers, Rejected
@@ -309,6 +317,8 @@ class Dispatcher(Generic[D]):
         """Typed messages with their handlers; the rest dead-lettered and answered."""
         items: list[Item] = []
         for record in records:
+            if quiet_unknown and _named_but_not_handled(record, handlers):
+                continue
             try:
                 envelope, message = decode(record.value, {kind})
                 handler = handlers.get(type(message))
@@ -361,6 +371,28 @@ class Dispatcher(Generic[D]):
     ) -> None:
         """Queue an event that no consumed message caused (a background worker's), in ``conn``'s transaction."""
         await outbox.add(conn, self.letters.standalone_event_record(event, actor, correlation_id))
+
+    async def emit_standalone_many(
+        self, conn: Connection, events: Sequence[tuple[Event, uuid.UUID | None]], actor: Actor
+    ) -> None:
+        """Several at once (event, correlation id), in one statement."""
+        records = [self.letters.standalone_event_record(event, actor, correlation) for event, correlation in events]
+        await outbox.add_many(conn, records)
+
+
+def _named_but_not_handled(record: ConsumerRecord[Any, Any], handlers: dict[Any, Any]) -> bool:
+    """An event whose headers name a known message this service has no handler for: skipped
+    without parsing it. Most of what arrives on orders.events is for fulfilment (OrderReleasedV1
+    carries every line and the address), and decoding it only to drop it was a full validation
+    per order in each of the two other services. Missing, unknown or unreadable headers: decoded
+    as before. A header that lies can only make a service skip what it was sent, which whoever can
+    write an events topic can do anyway."""
+    named = dict(record.headers or ())
+    try:
+        cls = message_class(named[TYPE_HEADER].decode(), int(named[VERSION_HEADER]))
+    except (KeyError, ValueError, UnicodeDecodeError):
+        return False
+    return cls is not None and cls.KIND == Kind.EVENT and cls not in handlers
 
 
 class _NeedsSavepoints(Exception):
