@@ -60,6 +60,7 @@ class Load:
         self.sealed = sealed_cards
         self.results = results
         self.rng = random.Random(seed)
+        self.orders = payloads.ChannelOrders(sealed_cards, self.rng)
         self._numbers = itertools.count(1)
 
     def _email(self, kind: str) -> str:
@@ -70,7 +71,7 @@ class Load:
     async def place_order(self, client: OmsClient) -> None:
         email = self._email("o")
         customer = seed.customer_id(self.rng.randint(1, self.customers))
-        command = payloads.order(email, self.sealed, self.rng, customer)
+        command = self.orders.next(email, customer)
         began = time.time()
         self.results.email_sent_at[email] = began
         try:

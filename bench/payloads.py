@@ -1,6 +1,8 @@
 """Valid messages for the load: complete channel orders (PlaceOrderV2: three lines, shipping, a
 card), the catalog they buy from, and a CSR's cart. Card numbers are sealed once per client and
-reused, so the load generator does not spend its CPU on encryption the services never repeat."""
+reused, so the load generator does not spend its CPU on encryption the services never repeat;
+channel orders are copies of one validated order with new ids, names, lines and card, so it does
+not spend it on validating what it wrote itself either (the services validate every one)."""
 
 from __future__ import annotations
 
@@ -66,3 +68,33 @@ def order(email: str, sealed_cards: list[str], rng: random.Random, customer_id: 
         ship_to=ShipTo(address=address(first, last), shipping_mode="standard"),
         payments=[card(rng.choice(sealed_cards))],
     )
+
+
+class ChannelOrders:
+    """Orders for the closed and open loops: the template validated once, each order a copy that
+    varies what makes it a new order (ids, customer, e-mail, lines, address, card)."""
+
+    def __init__(self, sealed_cards: list[str], rng: random.Random) -> None:
+        self.rng = rng
+        self.template = order("template@bench.example.com", sealed_cards, random.Random(1), uuid.UUID(int=1))
+        self.cards = [card(sealed) for sealed in sealed_cards]
+        self.ship_to = {name: ShipTo(address=address(name, "Buyer"), shipping_mode="standard") for name in FIRST_NAMES}
+
+    def next(self, email: str, customer_id: uuid.UUID) -> PlaceOrderV2:
+        rng = self.rng
+        first = rng.choice(FIRST_NAMES)
+        lines = [
+            OrderLineInput.model_construct(sku=sku(i), quantity=rng.randint(1, 3))
+            for i in rng.sample(range(SKU_COUNT), 3)
+        ]
+        update = {
+            "order_id": uuid.uuid4(),
+            "customer_id": customer_id,
+            "first_name": first,
+            "last_name": f"Buyer{rng.randrange(1_000_000)}",
+            "email": email,
+            "lines": lines,
+            "ship_to": self.ship_to[first],
+            "payments": [rng.choice(self.cards)],
+        }
+        return self.template.model_copy(update=update)
