@@ -114,10 +114,11 @@ class Queued:
 async def queue(ctx: Ctx, req: EmailRequest, *, strict: bool = False) -> Queued:
     """Create the e-mail for the message being handled. Problems are recorded as a failed e-mail
     (visible in the history, with an EmailFailedV1) or, when ``strict``, refuse the command."""
+    recipient: store.Recipient | None = None
+    csr_format: str | None = None
     if req.customer_id:
         await store.lock_customer(ctx.conn, req.customer_id)
-    recipient = await store.recipient(ctx.conn, req.customer_id) if req.customer_id else None
-    csr_format = await store.format_override(ctx.conn, req.customer_id) if req.customer_id else None
+        recipient, csr_format = await store.recipient_and_format(ctx.conn, req.customer_id)
     outcome = settle(ctx.deps, req, recipient, csr_format)
     if strict and outcome.status == "failed":
         raise Rejected(outcome.error_code or errors.INVALID_STATE, outcome.error or "the e-mail cannot be sent")

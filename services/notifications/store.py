@@ -64,6 +64,20 @@ async def recipient(conn: Connection, customer_id: uuid.UUID) -> Recipient | Non
     return Recipient(**dict(row)) if row else None
 
 
+async def recipient_and_format(conn: Connection, customer_id: uuid.UUID) -> tuple[Recipient | None, str | None]:
+    """What an e-mail to this customer is decided with, in one round trip: their details (None
+    until CustomerRegistered arrives) and the format a CSR set for them, if any."""
+    row = await conn.fetchrow(
+        "SELECT r.customer_id, r.email, r.first_name, r.last_name, r.language, r.email_format,"
+        " (SELECT format FROM format_overrides WHERE customer_id = $1) AS csr_format"
+        " FROM (SELECT $1::uuid AS id) AS wanted LEFT JOIN recipients r ON r.customer_id = wanted.id",
+        customer_id,
+    )
+    assert row is not None  # one row, always: the LEFT JOIN keeps the wanted id
+    details = {k: row[k] for k in ("customer_id", "email", "first_name", "last_name", "language", "email_format")}
+    return (Recipient(**details) if row["customer_id"] else None), row["csr_format"]
+
+
 async def format_override(conn: Connection, customer_id: uuid.UUID) -> str | None:
     value: str | None = await conn.fetchval("SELECT format FROM format_overrides WHERE customer_id = $1", customer_id)
     return value
