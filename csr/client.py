@@ -75,7 +75,10 @@ class OmsClient:
         attempts: int = 3,
         connect_timeout: float = 15.0,
         kafka_options: dict[str, Any] | None = None,
+        producer_options: dict[str, Any] | None = None,
     ) -> None:
+        """``kafka_options`` go to every Kafka client (TLS, SASL); ``producer_options`` to the
+        producer only (``linger_ms``, say)."""
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         self.bootstrap = bootstrap
@@ -87,6 +90,7 @@ class OmsClient:
         self.attempts = attempts
         self.connect_timeout = connect_timeout
         self._options = kafka_options or {}
+        self._producer_options = producer_options or {}
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._pending: dict[uuid.UUID, asyncio.Future[Envelope]] = {}
@@ -115,7 +119,11 @@ class OmsClient:
     async def _connect(self) -> None:
         await self._ensure_reply_topic()
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all", **self._options
+            bootstrap_servers=self.bootstrap,
+            enable_idempotence=True,
+            acks="all",
+            **self._options,
+            **self._producer_options,
         )
         await self._producer.start()
         self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, **self._options)
