@@ -18,6 +18,7 @@ from contracts.notifications import ListEmailTemplatesV1
 from contracts.orders import ListShippingModesV1
 from csr.client import OmsClient
 from csr.errors import ClientError
+from devstack.service_process import ServiceProcess
 from reliability.cluster import SERVICES, Cluster
 
 PROBES: dict[str, Query] = {
@@ -119,8 +120,7 @@ class Injector:
         record = self._start("kill9", name)
         await asyncio.to_thread(process.kill)
         await asyncio.sleep(self.pause_s)
-        await asyncio.to_thread(process.start)
-        await asyncio.to_thread(process.wait_healthy)
+        await _supervised_start(process)
         await self._recovered(record, (name,))
 
     async def crash_point(self, service: str, point: str, wait_s: float = 60) -> None:
@@ -129,22 +129,13 @@ class Injector:
         kind = "crash_after_smtp" if point.startswith("crash_after_smtp") else "crash_after_commit"
         record = self._start(kind, f"{service}:{point}")
         await asyncio.to_thread(process.kill)  # quicker than a graceful stop, and one more crash
-        await asyncio.to_thread(process.start, {"OMS_FAULTS": point})
-        # No wait for /health first: work left over from the kill can reach the point before the
-        # first health probe answers (a CI run saw the crash 60 ms after startup).
-        assert process.proc is not None
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            await asyncio.to_thread(process.proc.wait, wait_s + process.health_timeout)
-        if process.running():  # the load never reached the point: not a crash, just a restart
-            record.triggered = False
+        if not await _armed_until_crash(process, point, wait_s + process.health_timeout):
+            record.triggered = False  # the load never reached the point: not a crash, just a restart
             record.note = "the point was not reached in time"
             await asyncio.to_thread(process.stop)
-        elif process.proc.returncode != CRASH_EXIT_CODE:
-            raise RuntimeError(f"{service} armed with {point} exited {process.proc.returncode}:\n{process.log_tail()}")
         record.started_at = time.monotonic()
         await asyncio.sleep(self.pause_s)
-        await asyncio.to_thread(process.start)
-        await asyncio.to_thread(process.wait_healthy)
+        await _supervised_start(process)
         await self._recovered(record, (service,))
 
     async def restart_kafka(self) -> None:
@@ -211,3 +202,56 @@ class Injector:
         for f in self.faults:
             counts[f.kind] = counts.get(f.kind, 0) + 1
         return counts
+
+
+# A service that cannot reach Kafka or PostgreSQL while it starts exits (code 3), as it should: its
+# supervisor starts it again. The harness plays that supervisor, because the overlapping faults
+# restart a service while the broker or the database is down on purpose.
+SUPERVISOR_RETRY_S = 1.0
+SUPERVISOR_PATIENCE_S = 300.0
+
+
+async def _supervised_start(process: ServiceProcess) -> None:
+    """Start ``process`` and wait for /health, starting it again whenever it exits on the way."""
+    deadline = time.monotonic() + SUPERVISOR_PATIENCE_S
+    while True:
+        await asyncio.to_thread(process.start)
+        try:
+            await asyncio.to_thread(process.wait_healthy)
+            return
+        except RuntimeError:  # exited while starting
+            if time.monotonic() >= deadline:
+                raise
+            say_restart(process)
+            await asyncio.sleep(SUPERVISOR_RETRY_S)
+
+
+async def _armed_until_crash(process: ServiceProcess, point: str, wait_s: float) -> bool:
+    """Run ``process`` armed with a crash point until it dies there (True) or ``wait_s`` passes
+    (False, still running). Not waiting for /health first: work left over from the kill can reach
+    the point before the first probe answers (a CI run saw the crash 60 ms after startup). An exit
+    with another code is a failed start: started again, armed, like any supervisor would."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        await asyncio.to_thread(process.start, {"OMS_FAULTS": point})
+        assert process.proc is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            await asyncio.to_thread(process.proc.wait, max(deadline - time.monotonic(), 0.1))
+        if process.running():
+            return False
+        if process.proc.returncode == CRASH_EXIT_CODE:
+            return True
+        if time.monotonic() >= deadline:
+            code = process.proc.returncode
+            raise RuntimeError(f"{process.name} armed with {point} exited {code}:\n{process.log_tail()}")
+        say_restart(process)
+        await asyncio.sleep(SUPERVISOR_RETRY_S)
+
+
+def say_restart(process: ServiceProcess) -> None:
+    code = process.proc.returncode if process.proc else None
+    print(
+        f"[{time.strftime('%H:%M:%S')}] {process.name} exited ({code}) while starting; starting it again",
+        file=sys.stderr,
+        flush=True,
+    )
