@@ -222,7 +222,7 @@ async def _supervised_start(process: ServiceProcess) -> None:
         except RuntimeError:  # exited while starting
             if time.monotonic() >= deadline:
                 raise
-            say_restart(process)
+            _say_restart(process)
             await asyncio.sleep(SUPERVISOR_RETRY_S)
 
 
@@ -244,11 +244,11 @@ async def _armed_until_crash(process: ServiceProcess, point: str, wait_s: float)
         if time.monotonic() >= deadline:
             code = process.proc.returncode
             raise RuntimeError(f"{process.name} armed with {point} exited {code}:\n{process.log_tail()}")
-        say_restart(process)
+        _say_restart(process)
         await asyncio.sleep(SUPERVISOR_RETRY_S)
 
 
-def say_restart(process: ServiceProcess) -> None:
+def _say_restart(process: ServiceProcess) -> None:
     code = process.proc.returncode if process.proc else None
     print(
         f"[{time.strftime('%H:%M:%S')}] {process.name} exited ({code}) while starting; starting it again",

@@ -270,12 +270,10 @@ async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> Non
     if not rows:
         return
     now = datetime.now(UTC)
-    changed: set[uuid.UUID] = set()
 
     async def sent(conn: Connection) -> None:
         # Rows already 'sent' were recorded by an earlier attempt whose COMMIT answer was lost.
-        changed.clear()
-        changed.update(await store.mark_sent_many(conn, [row["email_id"] for row in rows], now))
+        changed = await store.mark_sent_many(conn, [row["email_id"] for row in rows], now)
         events = [(_sent_event(row, now), row["correlation_id"]) for row in rows if row["email_id"] in changed]
         await runtime.dispatcher.emit_standalone_many(conn, events, SYSTEM_ACTOR)
 
@@ -293,18 +291,21 @@ def _trace(row: asyncpg.Record) -> None:
     logs.trace.set({"correlation_id": str(row["correlation_id"]), "message_id": str(row["email_id"]), "type": "Email"})
 
 
+def _about(row: asyncpg.Record) -> dict[str, Any]:
+    """What EmailSentV1 and EmailFailedV1 both say about the e-mail."""
+    return {
+        "email_id": row["email_id"],
+        "customer_id": row["customer_id"],
+        "order_id": row["order_id"],
+        "template": row["template"],
+        "subject": row["subject"],
+        "to": row["to_addr"],
+        "regarding": row["regarding"],
+    }
+
+
 def _sent_event(row: asyncpg.Record, now: datetime) -> EmailSentV1:
-    return EmailSentV1(
-        email_id=row["email_id"],
-        customer_id=row["customer_id"],
-        order_id=row["order_id"],
-        template=row["template"],
-        subject=row["subject"],
-        to=row["to_addr"],
-        message_id=row["message_id"],
-        sent_at=now,
-        regarding=row["regarding"],
-    )
+    return EmailSentV1(**_about(row), message_id=row["message_id"], sent_at=now)
 
 
 async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Progress) -> None:
@@ -339,19 +340,7 @@ async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str
 async def _announce_unsent(
     runtime: Runtime[Any], conn: Connection, row: asyncpg.Record, status: str, error: str, now: datetime
 ) -> None:
-    event = EmailFailedV1(
-        email_id=row["email_id"],
-        customer_id=row["customer_id"],
-        order_id=row["order_id"],
-        template=row["template"],
-        subject=row["subject"],
-        to=row["to_addr"],
-        status=status,
-        error=error[:500],
-        attempts=row["attempts"],
-        failed_at=now,
-        regarding=row["regarding"],
-    )
+    event = EmailFailedV1(**_about(row), status=status, error=error[:500], attempts=row["attempts"], failed_at=now)
     await runtime.dispatcher.emit_standalone(conn, event, SYSTEM_ACTOR, row["correlation_id"])
 
 

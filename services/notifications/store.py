@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -56,12 +56,7 @@ async def upsert_recipient(conn: Connection, r: Recipient, now: datetime) -> Non
 
 
 async def recipient(conn: Connection, customer_id: uuid.UUID) -> Recipient | None:
-    row = await conn.fetchrow(
-        "SELECT customer_id, email, first_name, last_name, language, email_format"
-        " FROM recipients WHERE customer_id = $1",
-        customer_id,
-    )
-    return Recipient(**dict(row)) if row else None
+    return (await recipient_and_format(conn, customer_id))[0]
 
 
 async def recipient_and_format(conn: Connection, customer_id: uuid.UUID) -> tuple[Recipient | None, str | None]:
@@ -74,7 +69,7 @@ async def recipient_and_format(conn: Connection, customer_id: uuid.UUID) -> tupl
         customer_id,
     )
     assert row is not None  # one row, always: the LEFT JOIN keeps the wanted id
-    details = {k: row[k] for k in ("customer_id", "email", "first_name", "last_name", "language", "email_format")}
+    details = {f.name: row[f.name] for f in fields(Recipient)}
     return (Recipient(**details) if row["customer_id"] else None), row["csr_format"]
 
 
