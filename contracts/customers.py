@@ -23,10 +23,12 @@ from contracts.common import (
     AttributeValue,
     CurrencyCode,
     Email,
+    FreeText,
     LocaleTag,
     LongText,
     Name,
     Phone,
+    SingleLine,
     Text,
 )
 from contracts.envelope import STAFF, STAFF_AND_CHANNELS, Command, Event, Query, Role
@@ -35,9 +37,9 @@ from contracts.topics import CUSTOMERS_COMMANDS, CUSTOMERS_EVENTS, CUSTOMERS_QUE
 
 EmailFormat = Literal["text", "html"]
 CustomerStatus = Literal["enabled", "locked"]
-LogonId = Annotated[str, StringConstraints(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9._@+-]+$")]
+LogonId = Annotated[FreeText, StringConstraints(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9._@+-]+$")]
 AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@:-]+$")]
-SearchTerm = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+SearchTerm = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
 Attributes = Annotated[dict[AttributeName, AttributeValue], Field(max_length=50)]
 CHANNELS_ONLY = frozenset({Role.CHANNEL})

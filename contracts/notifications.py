@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from contracts.common import AttributeName, Email, LocaleTag, Text
+from contracts.common import AttributeName, Email, FreeText, LocaleTag, Text
 from contracts.envelope import STAFF, Command, Event, Query, Role
 from contracts.topics import NOTIFICATIONS_COMMANDS, NOTIFICATIONS_EVENTS, NOTIFICATIONS_QUERIES
 
@@ -32,8 +32,8 @@ TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$
 Subject = Annotated[Text, StringConstraints(min_length=1)]
 # The contract allows generous bodies; the service enforces its own, configurable limit
 # (OMS_MAX_BODY_CHARS) with a clear ``limit_exceeded``.
-Body = Annotated[str, StringConstraints(max_length=200_000)]
-VariableValue = Annotated[str, StringConstraints(max_length=4000)]
+Body = Annotated[FreeText, StringConstraints(max_length=200_000)]
+VariableValue = Annotated[FreeText, StringConstraints(max_length=4000)]
 
 SUPERVISOR_AND_SYSTEM = frozenset({Role.SUPERVISOR, Role.SYSTEM})
 

@@ -158,7 +158,7 @@ class ShipTo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     address: Address
-    shipping_mode: str | None = None
+    shipping_mode: Text | None = None
     source_address_id: uuid.UUID | None = None
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from contracts.envelope import Actor, Command, Envelope, Message, Query, ReplyV1
 from contracts.registry import all_messages
 from contracts.sealing import seal
+from contracts.topics import REPLY_TOPIC_RULE, is_reply_topic
 from csr.errors import (
     BrokerUnavailable,
     ClientError,
@@ -69,7 +70,7 @@ class OmsClient:
         actor: Actor,
         *,
         topic_prefix: str = "",
-        reply_topic: str = "replies",
+        reply_topic: str = "replies.csr",
         sealing_public_key: str | None = None,
         timeout: float = 15.0,
         attempts: int = 3,
@@ -78,9 +79,12 @@ class OmsClient:
         producer_options: dict[str, Any] | None = None,
     ) -> None:
         """``kafka_options`` go to every Kafka client (TLS, SASL); ``producer_options`` to the
-        producer only (``linger_ms``, say)."""
+        producer only (``linger_ms``, say). ``reply_topic`` is ``replies.<client>`` (under the
+        topic prefix): the services answer no other topic."""
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
+        if not is_reply_topic(topic_prefix + reply_topic, topic_prefix):
+            raise ConfigError(f"reply topic {reply_topic!r}: {REPLY_TOPIC_RULE}")
         self.bootstrap = bootstrap
         self.actor = actor
         self.prefix = topic_prefix

@@ -35,7 +35,7 @@ async def run(
         config.kafka_bootstrap,
         actor,
         topic_prefix=config.topic_prefix,
-        reply_topic=f"replies.fulfilment-sim.{uuid.uuid4().hex[:8]}",
+        reply_topic=f"replies.fulfilment-sim-{uuid.uuid4().hex[:8]}",
         timeout=config.timeout,
     ) as client:
         # From the beginning: the log is the simulator's memory, so a restart ships what was

@@ -320,7 +320,7 @@ class Dispatcher(Generic[D]):
             if quiet_unknown and _named_but_not_handled(record, handlers):
                 continue
             try:
-                envelope, message = decode(record.value, {kind})
+                envelope, message = decode(record.value, {kind}, self.settings.topic_prefix)
                 handler = handlers.get(type(message))
                 if handler is None and not quiet_unknown:
                     raise DecodeFailure(

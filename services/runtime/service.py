@@ -264,7 +264,7 @@ def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], 
             description=f"Events of the {definition.name} service, keyed by aggregate id.",
         )
     broker.publisher(
-        "<reply_to>",
+        "<prefix>replies.<client>",
         title="replies",
         schema=typed_envelope(ReplyV1),
         description="The reply to every command and query, on the topic the request named.",
