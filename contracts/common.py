@@ -30,7 +30,7 @@ def _no_control_chars(value: str) -> str:
 # --- card numbers in free text ---------------------------------------------------------------
 
 # Digits, optionally separated by one space or dash ("4111 1111-1111 1111"), at least 13 of them.
-_DIGIT_RUN = re.compile(r"(?:\d[ -]?){12,}\d")
+_DIGIT_RUN = re.compile(r"(?:\d[ -]{0,2}){12,}\d")
 CARD_NUMBER_IN_TEXT = "card_number_in_text"
 
 
@@ -56,14 +56,32 @@ def _card_digits(match: re.Match[str]) -> str:
     return "".join(ch for ch in match.group() if ch.isdigit())
 
 
+_GROUPED_DIGITS = re.compile(r"\d+(?:[ -]{1,2}\d+)*")
+_SEPARATORS = re.compile(r"[ -]+")
+
+
 def holds_card_number(text: str) -> bool:
-    """Whether ``text`` holds something shaped like a card number: 13-19 digits (spaced or dashed
-    or inside a longer run) passing the Luhn check. Over-matching is cheap; a leak is not."""
-    return any(_holds_pan(_card_digits(m)) for m in _DIGIT_RUN.finditer(text))
+    """Whether ``text`` holds a card number as people write one: 13-19 digits passing the Luhn
+    check, whole or in groups separated by spaces or dashes ("4111 1111-1111 1111"), alone or next
+    to other groups ("order 3 4111 1111 1111 1111"). A single unbroken run of more than 19 digits
+    (a parcel's tracking number) is not read as one."""
+    for match in _GROUPED_DIGITS.finditer(text):
+        groups = _SEPARATORS.split(match.group())
+        for first in range(len(groups)):
+            digits = ""
+            for group in groups[first:]:
+                digits += group
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 13 and luhn_ok(digits):
+                    return True
+    return False
 
 
 def mask_card_numbers(text: str) -> str:
-    """``text`` with every digit run that :func:`holds_card_number` would flag replaced."""
+    """``text`` with every run of digits (spaces and dashes allowed) that holds 13-19 digits passing
+    the Luhn check anywhere inside it masked: wider than :func:`holds_card_number`, for what is
+    copied to dead letters, where over-masking is cheap."""
     return _DIGIT_RUN.sub(lambda m: "[REDACTED-PAN]" if _holds_pan(_card_digits(m)) else m.group(), text)
 
 
@@ -118,6 +136,10 @@ def _postal(value: str) -> str:
     return value.upper()
 
 
+MAX_INT = 2**31 - 1
+"""The largest count, version or line number a message may carry: what a PostgreSQL integer
+holds, and far below a card number, which a number field could otherwise carry in clear."""
+
 _FREE = AfterValidator(_no_card_number)
 _ONE_LINE = AfterValidator(_no_control_chars)
 
@@ -136,8 +158,12 @@ LocaleTag = Annotated[str, StringConstraints(min_length=2, max_length=20), After
 Phone = Annotated[str, StringConstraints(max_length=30), AfterValidator(_phone)]
 PostalCode = Annotated[str, StringConstraints(max_length=10), AfterValidator(_postal)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Reference = Annotated[str, StringConstraints(max_length=200), _ONE_LINE]
+"""A carrier's tracking number or a product's serial number: one line, not checked for card
+numbers (a parcel's 15-digit tracking number passes the Luhn check one time in ten). Like
+everything else, it is masked in dead letters when it looks like one."""
 Email = Annotated[EmailStr, StringConstraints(max_length=254), _ONE_LINE, _FREE]
-AttributeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+AttributeName = Annotated[FreeText, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 AttributeValue = Annotated[str, StringConstraints(max_length=500), _ONE_LINE, _FREE]
 Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=4)]
 

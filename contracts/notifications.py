@@ -28,7 +28,7 @@ UNSAFE_HTML = "unsafe_html"
 
 EmailStatus = Literal["pending", "sending", "sent", "failed", "uncertain", "waiting_for_recipient"]
 EmailFormat = Literal["text", "html"]
-TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+TemplateName = Annotated[FreeText, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Subject = Annotated[Text, StringConstraints(min_length=1)]
 # The contract allows generous bodies; the service enforces its own, configurable limit
 # (OMS_MAX_BODY_CHARS) with a clear ``limit_exceeded``.
@@ -60,7 +60,7 @@ class Regarding(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     kind: Literal["order", "invoice", "payment", "quote"]
-    number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")
+    number: Annotated[FreeText, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")]
 
     def label(self) -> str:
         return f"{self.kind} {self.number}"

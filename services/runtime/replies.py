@@ -43,8 +43,10 @@ class Letters:
                 request_type=request.type,
                 status="rejected",
                 code=rejection.code,
-                message=rejection.message,
-                field_errors=rejection.field_errors,
+                # A handler's words may quote what it was sent ("no product 4111..."): masked here,
+                # once, for every rejection of every service.
+                message=redact_text(rejection.message),
+                field_errors=[_masked(e) for e in rejection.field_errors],
             ),
         )
 
