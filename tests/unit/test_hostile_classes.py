@@ -24,6 +24,7 @@ from contracts.envelope import Actor, Envelope, Kind, Message, ReplyV1, Role
 from contracts.orders import AddOrderCommentV1, PlaceOrderV1
 from contracts.registry import all_messages
 from contracts.topics import is_reply_topic, reply_topic
+from csr.client import ConfigError, OmsClient
 from services.notifications.mime import UnsafeHeader, compose
 from services.runtime.codec import DecodeFailure, NotAReplyTopic, decode, encode, redact
 from services.runtime.handling import Rejected
@@ -136,6 +137,13 @@ def test_no_reply_is_ever_written_to_a_topic_that_is_not_a_reply_topic() -> None
     with pytest.raises(NotAReplyTopic):
         encode(reply, "orders.events", None)
     assert encode(reply, "replies.csr", None).topic == "replies.csr"
+
+
+@pytest.mark.parametrize("topic", ["replies", "orders.events", "replies.a.b", "x.dlq"])
+def test_a_client_listens_only_on_a_reply_topic(topic: str) -> None:
+    with pytest.raises(ConfigError, match="replies"):
+        OmsClient("127.0.0.1:9", ACTOR, reply_topic=topic)
+    assert OmsClient("127.0.0.1:9", ACTOR, topic_prefix="t1.").reply_topic == "t1.replies.csr"
 
 
 def test_reply_topics_are_built_by_the_rule() -> None:
