@@ -131,10 +131,10 @@ def add_line(
         sku=product.sku,
         name=product.name,
         quantity=quantity,
-        unit_price=money(price),
-        subtotal=money(price) * quantity,
-        net=money(price) * quantity,
-        total=money(price) * quantity,
+        unit_price=money(price, order.currency),
+        subtotal=money(price, order.currency) * quantity,
+        net=money(price, order.currency) * quantity,
+        total=money(price, order.currency) * quantity,
         ship_to=ship_to,
         trackable=product.trackable,
         available=product.available,
@@ -203,7 +203,7 @@ def refresh_from_catalog(order: OrderView, products: Mapping[str, Product]) -> O
         price = product.price_in(order.currency) if product else None
         update: dict[str, object] = {"available": product.available if product else None}
         if product is not None and product.active and price is not None:
-            update |= {"unit_price": money(price), "name": product.name, "trackable": product.trackable}
+            update |= {"unit_price": money(price, order.currency), "name": product.name, "trackable": product.trackable}
             if line.guaranteed_price is not None:
                 update["unit_price"] = line.guaranteed_price
         lines.append(line.model_copy(update=update))
@@ -300,7 +300,7 @@ def _in_order_currency(order: OrderView, amount: Money, field: str) -> Decimal:
         )
     if amount.amount < 0:
         raise Rejected.field(errors.INVALID, field, "the amount must not be negative")
-    return money(amount.amount)
+    return money(amount.amount, order.currency)
 
 
 def override_charge(
@@ -317,8 +317,8 @@ def override_charge(
             raise Rejected.field(
                 errors.LIMIT_EXCEEDED,
                 "payload.amount",
-                f"{actor.role.value} may reduce the {kind} charge by at most {money(limits.charge_reduction)}"
-                f" (asked {reduction}); a supervisor can do more",
+                f"{actor.role.value} may reduce the {kind} charge by at most"
+                f" {money(limits.charge_reduction, order.currency)} (asked {reduction}); a supervisor can do more",
             )
         detail = ChargeDetail(
             kind=kind,
@@ -340,13 +340,17 @@ def adjust_subtotal(
     if value == 0:
         return order.model_copy(update={"adjustment": None})
     subtotal = order.totals.subtotal
-    limit = min(money(limits.subtotal_amount), percent_of(subtotal, limits.subtotal_percent), subtotal)
+    limit = min(
+        money(limits.subtotal_amount, order.currency),
+        percent_of(subtotal, limits.subtotal_percent, order.currency),
+        subtotal,
+    )
     if value > limit:
         raise Rejected.field(
             errors.LIMIT_EXCEEDED,
             "payload.amount",
             f"{actor.role.value} may subtract at most {limit} from this subtotal of {subtotal}"
-            f" ({money(limits.subtotal_amount)} or {limits.subtotal_percent}%, whichever is less)",
+            f" ({money(limits.subtotal_amount, order.currency)} or {limits.subtotal_percent}%, whichever is less)",
         )
     adjustment = SubtotalAdjustment(amount=value, reason=reason, adjusted_by=actor.agent_id, adjusted_at=now)
     return order.model_copy(update={"adjustment": adjustment})

@@ -136,8 +136,8 @@ def convert(
             )
             continue
         line_no = len(lines) + 1
-        lines.append(_line(old, line_no, money(price), honour))
-        changes += _changes(line_no, old, product, money(price), honour)
+        lines.append(_line(old, line_no, money(price, quote.currency), honour))
+        changes += _changes(line_no, old, product, money(price, quote.currency), honour)
     cart = _cart(quote, order_id, lines, changes, now, agent)
     return cart, changes, honour
 

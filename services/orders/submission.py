@@ -214,15 +214,15 @@ def resubmitted(order: OrderView, now: datetime) -> OrderView:
 # --- moving backorders to a separate order (ORD-04) -----------------------------------------------
 
 
-def _part(line: OrderLineDetail, quantity: int) -> OrderLineDetail:
+def _part(line: OrderLineDetail, quantity: int, currency: str) -> OrderLineDetail:
     """``quantity`` of ``line`` with its share of every amount; totals stay sums of their parts."""
     if quantity == line.quantity:
         return line
     share = Decimal(quantity) / Decimal(line.quantity)
-    subtotal = money(line.unit_price) * quantity
-    discount = money(line.discount * share)
-    order_discount = money(line.order_discount * share)
-    tax = money(line.tax * share)
+    subtotal = money(line.unit_price, currency) * quantity
+    discount = money(line.discount * share, currency)
+    order_discount = money(line.order_discount * share, currency)
+    tax = money(line.tax * share, currency)
     net = subtotal - discount
     return line.model_copy(
         update={
@@ -306,7 +306,9 @@ def split_backorders(
         if short == 0:
             kept.append(line)
             continue
-        part = _part(line, short).model_copy(update={"reserved_quantity": 0, "backordered_quantity": short})
+        part = _part(line, short, order.currency).model_copy(
+            update={"reserved_quantity": 0, "backordered_quantity": short}
+        )
         moved.append(part)
         if short < line.quantity:
             kept.append(_rest(line, part))

@@ -56,9 +56,13 @@ def code_of(call: object) -> str:
 def test_the_refund_of_a_line_returned_in_parts_adds_up_to_what_was_paid_for_it() -> None:
     # 3 units, line total 10.00 (tax and discounts in it): 3.33, 3.34, 3.33 -> 10.00 exactly.
     pads = priced(1, "PAD", 3, "3.00", "10.00", shipped_quantity=3)
-    parts = [returns.refund_of(pads, 0, 1), returns.refund_of(pads, 1, 2), returns.refund_of(pads, 2, 3)]
+    parts = [
+        returns.refund_of(pads, 0, 1, "USD"),
+        returns.refund_of(pads, 1, 2, "USD"),
+        returns.refund_of(pads, 2, 3, "USD"),
+    ]
     assert parts == [D("3.33"), D("3.34"), D("3.33")] and sum(parts) == D("10.00")
-    assert returns.refund_of(pads, 0, 3) == D("10.00")
+    assert returns.refund_of(pads, 0, 3, "USD") == D("10.00")
 
 
 def test_a_return_counts_on_the_order_and_more_than_shipped_or_an_unknown_reason_is_refused() -> None:
