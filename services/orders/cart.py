@@ -65,9 +65,26 @@ def require_version(order: OrderView, expected: int | None) -> None:
         )
 
 
+def require_offered(currency: str, offered: frozenset[str]) -> None:
+    """A cart in a currency the shop cannot ship is refused when it is started, not at submit,
+    after it was quoted with a price guarantee (cart, quote and submit check the same rules)."""
+    if currency not in offered:
+        raise Rejected.field(
+            OrderErrors.CURRENCY_NOT_OFFERED,
+            "payload.currency",
+            f"orders are not taken in {currency}; offered: {', '.join(sorted(offered))}",
+        )
+
+
 def new_cart(
-    cmd: CreateCartV1 | PlaceOrderV2, customer_id: uuid.UUID, known: CustomerName | None, now: datetime, actor: Actor
+    cmd: CreateCartV1 | PlaceOrderV2,
+    customer_id: uuid.UUID,
+    known: CustomerName | None,
+    now: datetime,
+    actor: Actor,
+    offered: frozenset[str],
 ) -> OrderView:
+    require_offered(cmd.currency, offered)
     return OrderView(
         order_id=cmd.order_id,
         status="cart",

@@ -39,7 +39,8 @@ from services.orders.pricing import money
 async def create_cart(ctx: Ctx, cmd: CreateCartV1) -> OrderChangeResult:
     await ensure_new(ctx, cmd.order_id)
     customer_id = cmd.customer_id or uuid.uuid4()
-    order = cart.new_cart(cmd, customer_id, await known_customer(ctx, cmd), ctx.now, ctx.actor)
+    known = await known_customer(ctx, cmd)
+    order = cart.new_cart(cmd, customer_id, known, ctx.now, ctx.actor, ctx.deps.settings.offered_currencies)
     await locks.claim(ctx, order)  # the agent who starts a cart is working it (SRV-06)
     who = "guest" if order.guest else "customer"
     return await commit(ctx, order, "created", f"cart created for {who} {customer_id}", new=True)

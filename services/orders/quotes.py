@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Literal
 
 from contracts import errors
-from contracts.envelope import FieldError
 from contracts.orders import (
     OrderErrors,
     OrderLineDetail,
@@ -22,9 +21,9 @@ from contracts.orders import (
 )
 from services.orders.catalog import Product
 from services.orders.domain import line_views
-from services.orders.pricing import money
+from services.orders.pricing import PricingPolicy, money
 from services.orders.settings import OrdersSettings
-from services.orders.submission import rejection
+from services.orders.submission import line_problems, mode_problems, rejection
 from services.runtime.handling import Rejected
 
 
@@ -46,20 +45,22 @@ def expiry(now: datetime, expires_at: datetime | None, valid_days: int | None, s
 
 
 def save_as_quote(
-    order: OrderView, products: Mapping[str, Product], number: str, expires_at: datetime, now: datetime, agent: str
+    order: OrderView,
+    products: Mapping[str, Product],
+    policy: PricingPolicy,
+    number: str,
+    expires_at: datetime,
+    now: datetime,
+    agent: str,
 ) -> OrderView:
-    """The priced cart becomes a quote: its unit prices are what is guaranteed."""
-    found = []
-    if not order.lines:
-        found.append(FieldError(field="lines", code="no_lines", message="the cart has no lines to quote"))
-    for line in order.lines:
-        product = products.get(line.sku)
-        path = f"lines[{line.line_no}].sku"
-        if product is None or not product.active or product.price_in(order.currency) is None:
-            message = f"{line.sku} is not sold in {order.currency}"
-            found.append(FieldError(field=path, code=OrderErrors.PRODUCT_INACTIVE, message=message))
+    """The priced cart becomes a quote: its unit prices are what is guaranteed. It is checked as
+    submit checks it (lines sold in its currency, every shipment in a mode offered in that
+    currency), except for what may still change before it is converted (stock, addresses, billing,
+    payment): a quote whose prices submit could not honour is never saved, let alone e-mailed. A
+    quote without an address has no shipping or tax yet; its e-mail says so."""
+    found = [*line_problems(order, products), *mode_problems(order, policy)]
     if found:
-        raise rejection(found)
+        raise rejection(found, "saved as a quote")
     return order.model_copy(
         update={
             "status": "quote",

@@ -154,3 +154,16 @@ def test_tax_rate_prefers_the_region() -> None:
     assert tax_rate(IL.model_copy(update={"region": "OR"}), POLICY.tax_rates) == D(0)
     assert tax_rate(DE, POLICY.tax_rates) == D(19)
     assert tax_rate(None, POLICY.tax_rates) == D(0)
+
+
+def test_a_configuration_that_prices_in_a_currency_it_cannot_ship_is_refused_at_start() -> None:
+    from pydantic import ValidationError
+
+    from services.orders.settings import OrdersSettings
+
+    settings = OrdersSettings()
+    assert set(settings.alert_total_over) <= settings.offered_currencies  # the defaults cover what they price
+    with pytest.raises(ValidationError, match="SEK"):
+        OrdersSettings(alert_total_over={"SEK": D(50000)})
+    with pytest.raises(ValidationError, match="default_shipping_mode"):
+        OrdersSettings(default_shipping_mode="teleport")
