@@ -1400,6 +1400,8 @@ class OrderChangedV1(_OrderEvent):
     changed_at: datetime
     email: str | None = None
     language: str | None = None
+    totals: TotalsView | None = None
+    discounts: list[OrderDiscountView] | None = None
 
     def partition_key(self) -> str:
         return str(self.order_id)
