@@ -1644,6 +1644,10 @@ class ConvertQuoteResult(BaseModel):
     total: Amount
     prices_honoured: bool
     changes: list[QuoteChange]
+    payments: list[PaymentSummary] = Field(
+        default_factory=list,
+        description="The quote's payment instructions, carried over to the cart (a declined one is not)",
+    )
 
 
 class ConvertQuoteToOrderV1(_OrderCommand):

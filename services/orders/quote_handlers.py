@@ -92,6 +92,7 @@ async def convert_quote(ctx: Ctx, cmd: ConvertQuoteToOrderV1) -> ConvertQuoteRes
         total=created.total,
         prices_honoured=honoured,
         changes=changes,
+        payments=[domain.payment_summary(p) for p in (await load(ctx, order.order_id, for_update=False)).payments],
     )
 
 

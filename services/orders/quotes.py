@@ -14,6 +14,7 @@ from contracts.orders import (
     OrderErrors,
     OrderLineDetail,
     OrderView,
+    PaymentView,
     QuoteChange,
     QuoteEmailRequestedV1,
     QuoteSavedV1,
@@ -224,6 +225,7 @@ def _cart(
         charges=[c for c in quote.charges if c.overridden],
         adjustment=quote.adjustment,
         attributes=quote.attributes,
+        payments=_carried_payments(quote, order_id),
         quote_id=quote.order_id,
         quote_number=None,
         quote_changes=changes,
@@ -234,6 +236,18 @@ def _cart(
         updated_at=now,
         updated_by=agent,
     )
+
+
+def _carried_payments(quote: OrderView, order_id: uuid.UUID) -> list[PaymentView]:
+    """The quote's payment instructions go with it to the cart (they were silently dropped): a
+    caller who gave a card for the quote is not asked for it again. A declined one stays behind.
+    Each gets an id of its own in the new cart, derived from the old one so that converting is
+    deterministic (the same command handled again makes the same cart)."""
+    return [
+        p.model_copy(update={"payment_id": uuid.uuid5(order_id, str(p.payment_id)), "status": "pending"})
+        for p in quote.payments
+        if p.status != "declined"
+    ]
 
 
 def converted(quote: OrderView, order_id: uuid.UUID) -> OrderView:
