@@ -333,16 +333,18 @@ async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> Non
         return
     now = datetime.now(UTC)
 
+    recorded = 0
+
     async def sent(conn: Connection) -> None:
+        nonlocal recorded
         # Rows already 'sent' were recorded by an earlier attempt whose COMMIT answer was lost.
         changed = await store.mark_sent_many(conn, [row["email_id"] for row in rows], now)
         events = [(_sent_event(row, now), row["correlation_id"]) for row in rows if row["email_id"] in changed]
         await runtime.dispatcher.emit_standalone_many(conn, events, SYSTEM_ACTOR)
-        recorded[:] = [len(events)]
+        recorded = len(events)
 
-    recorded = [0]
     await _record(runtime, sent)
-    metrics.count("sent", recorded[0])
+    metrics.count("sent", recorded)
     for row in rows:
         _trace(row)
         logger.info("e-mail sent: %s to customer %s", row["template"], row["customer_id"])
@@ -394,7 +396,6 @@ async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Pro
 
 async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str, error: str) -> None:
     now = datetime.now(UTC)
-
     changed = False
 
     async def change(conn: Connection) -> None:
