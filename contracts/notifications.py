@@ -261,8 +261,8 @@ class PreviewEmailV1(_NotificationQuery, EmailDraft):
 
 class GetEmailHistoryV1(_NotificationQuery):
     """E-mails of a customer or of an order, newest first, paged (NTF-06). Give one id, or none
-    with a ``status`` to list every customer's e-mails in that status (``uncertain``: those a CSR
-    may want to re-send with ResendEmailV1)."""
+    with ``status`` ``uncertain`` or ``failed`` to list every customer's e-mails in that status
+    (those a CSR may want to re-send with ResendEmailV1)."""
 
     RESULT = EmailHistoryPage
 

@@ -362,10 +362,17 @@ async def preview_email(ctx: Ctx, query: PreviewEmailV1) -> EmailPreview:
 async def email_history(ctx: Ctx, query: GetEmailHistoryV1) -> EmailHistoryPage:
     if query.customer_id is not None and query.order_id is not None:
         raise Rejected.field(errors.INVALID, "payload.customer_id", "give customer_id or order_id, not both")
-    if query.customer_id is None and query.order_id is None and query.status is None:
-        raise Rejected.field(
-            errors.INVALID, "payload.customer_id", "give customer_id or order_id, or a status to list every customer's"
-        )
+    if query.customer_id is None and query.order_id is None:
+        if query.status is None:
+            missing = "give customer_id or order_id, or a status to list every customer's"
+            raise Rejected.field(errors.INVALID, "payload.customer_id", missing)
+        if query.status not in domain.LISTED_ACROSS_CUSTOMERS:
+            # Those few are indexed; every customer's sent e-mails would be a scan of the whole history.
+            raise Rejected.field(
+                errors.INVALID,
+                "payload.status",
+                f"every customer's e-mails are listed only for status {' or '.join(domain.LISTED_ACROSS_CUSTOMERS)}",
+            )
     rows, total = await store.history(
         ctx.conn,
         customer_id=query.customer_id,
