@@ -66,7 +66,9 @@ def test_a_csr_logs_in_with_the_cli_client_and_gets_role_and_audiences(issuer: s
     assert token["preferred_username"] == "alice"
     assert "csr" in token["realm_access"]["roles"]
     assert {"csr-oms", "kafka"} <= set(token["aud"])
-    assert response["expires_in"] == 600
+    assert token["exp"] - token["iat"] == 600
+    # expires_in counts from when the response was written: a loaded machine may lose a second.
+    assert 598 <= response["expires_in"] <= 600
 
 
 def test_a_supervisor_carries_the_supervisor_role(issuer: str) -> None:
@@ -118,12 +120,13 @@ def test_a_wrong_client_secret_is_refused(issuer: str) -> None:
     assert refused.value.error == "unauthorized_client"
 
 
-def test_the_short_lived_client_issues_tokens_of_a_second(issuer: str) -> None:
+def test_the_short_lived_client_issues_tokens_of_five_seconds(issuer: str) -> None:
     response = kc.password_grant(issuer, "bob", "bob-dev", client_id="csr-cli-short")
     token = claims(response["access_token"])
 
-    assert response["expires_in"] == 1
-    assert token["exp"] - token["iat"] == 1
+    # expires_in counts from when the response was written: a loaded machine may lose a second.
+    assert 3 <= response["expires_in"] <= 5
+    assert token["exp"] - token["iat"] == 5
     assert "csr" in token["realm_access"]["roles"]
 
 
