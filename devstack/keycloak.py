@@ -13,7 +13,7 @@ OpenJDK 17 (Debian 12 has no OpenJDK 21 package), so no other JDK is needed.
 
 Besides the component, this module is the Python face of the realm for tests and tools:
 admin_token, ensure_user, password_grant, client_credentials, set_user_enabled,
-rotate_signing_key and remove_key (standard library HTTP only).
+rotate_signing_key, add_signing_key, signing_keys and remove_key (standard library HTTP only).
 """
 
 from __future__ import annotations
@@ -259,22 +259,18 @@ def _new_private_key_pem() -> str:
     return pem.decode()
 
 
-def rotate_signing_key(base_url: str) -> str:
-    """Add a new RSA key with a higher priority than every current one; returns its kid.
-
-    New tokens are signed with it at once; the old keys stay in the JWKS (so tokens they signed
-    stay verifiable) until remove_key() drops them."""
+def add_signing_key(base_url: str, priority: int) -> str:
+    """Add an RSA signing key with `priority` (the highest one signs new tokens); returns its kid."""
     token = admin_token(base_url)
-    current = signing_keys(base_url)
-    top = max((int(k.get("providerPriority", 0)) for k in current), default=100)
+    known = {k["kid"] for k in signing_keys(base_url)}
     _, _, realm = _request("GET", f"{base_url.rstrip('/')}/admin/realms/{REALM}", token=token)
     component = {
-        "name": f"rsa-rotated-{top + 1}",
+        "name": f"rsa-added-{priority}",
         "providerId": "rsa",  # an imported key; Keycloak makes its self-signed certificate
         "providerType": "org.keycloak.keys.KeyProvider",
         "parentId": realm["id"],
         "config": {
-            "priority": [str(top + 1)],
+            "priority": [str(priority)],
             "enabled": ["true"],
             "active": ["true"],
             "algorithm": ["RS256"],
@@ -282,11 +278,19 @@ def rotate_signing_key(base_url: str) -> str:
         },
     }
     _request("POST", _admin_url(base_url, "components"), payload=component, token=token)
-    known = {k["kid"] for k in current}
     added = [k for k in signing_keys(base_url) if k["kid"] not in known]
     if not added:
         raise KeycloakError(500, "key_not_added", "the new RSA key provider produced no active key")
     return str(added[0]["kid"])
+
+
+def rotate_signing_key(base_url: str) -> str:
+    """Add a new RSA key with a higher priority than every current one; returns its kid.
+
+    New tokens are signed with it at once; the old keys stay in the JWKS (so tokens they signed
+    stay verifiable) until remove_key() drops them."""
+    top = max((int(k.get("providerPriority", 0)) for k in signing_keys(base_url)), default=100)
+    return add_signing_key(base_url, top + 1)
 
 
 def remove_key(base_url: str, kid: str) -> None:

@@ -176,3 +176,20 @@ def test_rotating_the_signing_key_signs_new_tokens_with_a_published_new_key(base
     published = jwks_kids(issuer)
     # The old key stays published: tokens it signed keep verifying until it is removed.
     assert {new_kid, before} <= published
+
+
+def test_a_removed_key_leaves_the_jwks_and_signing_goes_on(base_url: str, issuer: str) -> None:
+    # A key below the active one's priority never signs, so removing it disturbs no other test
+    # sharing this Keycloak (removing the active key would invalidate their tokens).
+    lowest = min(int(k["providerPriority"]) for k in kc.signing_keys(base_url))
+    spare = kc.add_signing_key(base_url, priority=lowest - 1)
+    assert spare in jwks_kids(issuer)
+
+    kc.remove_key(base_url, spare)
+
+    assert spare not in jwks_kids(issuer)
+    signer = key_id(kc.password_grant(issuer, "alice", "alice-dev")["access_token"])
+    assert signer in jwks_kids(issuer)
+    with pytest.raises(kc.KeycloakError) as missing:
+        kc.remove_key(base_url, spare)
+    assert missing.value.error == "key_not_found"
