@@ -167,6 +167,14 @@ def client_credentials(issuer: str, client_id: str, secret: str) -> dict[str, An
     return _token(issuer, {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
 
 
+def device_authorization(issuer: str, client_id: str = "csr-cli") -> dict[str, Any]:
+    """Start an OAuth device authorization (RFC 8628): device_code, user_code, verification_uri."""
+    _, _, body = _request(
+        "POST", f"{issuer.rstrip('/')}/protocol/openid-connect/auth/device", form={"client_id": client_id}
+    )
+    return dict(body)
+
+
 def admin_token(base_url: str, username: str = ADMIN_USERNAME, password: str = ADMIN_PASSWORD) -> str:
     """An access token of the master realm's administrator (lives 60 s: take one per task)."""
     response = password_grant(issuer_url(base_url, "master"), username, password, client_id="admin-cli")

@@ -58,6 +58,16 @@ def test_realm_discovery_names_the_issuer_and_its_endpoints(issuer: str, stack: 
     assert stack.oidc_audience == "csr-oms"
 
 
+def test_the_cli_client_alone_may_start_a_device_login(issuer: str) -> None:
+    started = kc.device_authorization(issuer)
+
+    assert started["device_code"] and started["user_code"]
+    assert started["verification_uri"] == f"{issuer}/device"
+    with pytest.raises(kc.KeycloakError) as refused:
+        kc.device_authorization(issuer, client_id="csr-cli-short")
+    assert refused.value.error == "unauthorized_client"
+
+
 def test_a_csr_logs_in_with_the_cli_client_and_gets_role_and_audiences(issuer: str) -> None:
     response = kc.password_grant(issuer, "alice", "alice-dev")
     token = claims(response["access_token"])
