@@ -13,7 +13,8 @@ OpenJDK 17 (Debian 12 has no OpenJDK 21 package), so no other JDK is needed.
 
 Besides the component, this module is the Python face of the realm for tests and tools:
 admin_token, ensure_user, password_grant, client_credentials, set_user_enabled,
-rotate_signing_key, add_signing_key, signing_keys and remove_key (standard library HTTP only).
+rotate_signing_key, add_signing_key, signing_keys, remove_key and device_authorization (standard
+library HTTP only).
 """
 
 from __future__ import annotations
