@@ -315,9 +315,9 @@ def remove_key(base_url: str, kid: str) -> None:
 # -- the server as a component of the stack ---------------------------------------------------
 
 
-def java_major_version(java: str) -> int | None:
-    result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr + result.stdout)
+def parse_java_major(version_output: str) -> int | None:
+    """The feature release of `java -version`'s text: 17 for "17.0.15", 8 for "1.8.0_292"."""
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', version_output)
     if match is None:
         return None
     major = int(match.group(1))
@@ -325,7 +325,12 @@ def java_major_version(java: str) -> int | None:
     return int(match.group(2) or 0) if major == 1 else major
 
 
-def _unpack(archive: Path, target: Path) -> None:
+def java_major_version(java: str) -> int | None:
+    result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
+    return parse_java_major(result.stderr + result.stdout)
+
+
+def unpack(archive: Path, target: Path) -> None:
     """Unzip keeping the executable bits (zipfile drops them; kc.sh must stay runnable)."""
     with zipfile.ZipFile(archive) as zipped:
         for member in zipped.infolist():
@@ -333,6 +338,8 @@ def _unpack(archive: Path, target: Path) -> None:
             relative = Path(*Path(member.filename).parts[1:])
             if not relative.parts:
                 continue
+            if ".." in relative.parts or relative.is_absolute():
+                raise StartupError(f"{archive.name} holds an entry outside its folder: {member.filename}")
             destination = target / relative
             if member.is_dir():
                 destination.mkdir(parents=True, exist_ok=True)
@@ -366,7 +373,8 @@ class Keycloak(Component):
 
     @property
     def version(self) -> str:
-        return os.environ.get(VERSION_ENV) or self.state.keycloak.version or KEYCLOAK_VERSION
+        # Not the recorded version: a newer Keycloak migrates the stack's database at start.
+        return os.environ.get(VERSION_ENV) or KEYCLOAK_VERSION
 
     @property
     def home(self) -> Path:
@@ -451,7 +459,7 @@ class Keycloak(Component):
             timeout=900,
         )
         archive = staging / "download" / f"keycloak-quarkus-dist-{self.version}.zip"
-        _unpack(archive, staging / "dist")
+        unpack(archive, staging / "dist")
         (staging / "dist" / UNPACKED_MARKER).write_text(self.version + "\n")
         shutil.rmtree(dist, ignore_errors=True)
         (staging / "dist").rename(dist)
