@@ -10,13 +10,14 @@ fields they do not know (:class:`TolerantReader`); commands and queries refuse t
 from __future__ import annotations
 
 import functools
+import json
 import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 _NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z0-9]*)V(?P<version>[1-9][0-9]*)$")
 
@@ -120,15 +121,29 @@ class _EnvelopeReading(BaseModel):
     """Base of the envelope: the envelope of an event or a reply ignores top-level and actor fields
     it does not know (a newer producer's); a command's or query's envelope stays strict."""
 
-    @model_validator(mode="before")
     @classmethod
-    def _ignore_unknown_fields_of_events_and_replies(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or data.get("kind") not in TOLERANT_KINDS:
-            return data
-        known = {k: v for k, v in data.items() if k in cls.model_fields}
-        if isinstance(known.get("actor"), dict):
-            known["actor"] = {k: v for k, v in known["actor"].items() if k in Actor.model_fields}
-        return known
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        return super().model_validate(_known_fields_of_event_or_reply(cls, obj), **options)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        try:
+            raw = json.loads(json_data)
+        except (ValueError, RecursionError):  # not JSON: pydantic says so, as it always did
+            return super().model_validate_json(json_data, **options)
+        known = _known_fields_of_event_or_reply(cls, raw)
+        return super().model_validate_json(json_data if known is raw else json.dumps(known), **options)
+
+
+def _known_fields_of_event_or_reply(cls: type[BaseModel], raw: Any) -> Any:
+    """``raw`` without the top-level and actor fields ``cls`` does not know, when it is the
+    envelope of an event or a reply; anything else as it is (validation refuses what is wrong)."""
+    if not isinstance(raw, dict) or raw.get("kind") not in TOLERANT_KINDS:
+        return raw
+    known = {k: v for k, v in raw.items() if k in cls.model_fields}
+    if isinstance(known.get("actor"), dict):
+        known["actor"] = {k: v for k, v in known["actor"].items() if k in Actor.model_fields}
+    return known
 
 
 # ---------------------------------------------------------------------------------------------
