@@ -1,7 +1,8 @@
 """``contracts`` is its own distribution, ``csr-oms-contracts``: built with ``uv build`` from
 ``contracts/pyproject.toml``, installed into a fresh virtual environment (nothing of this repository
 on its path), every module imports with pydantic alone, and sealing asks for its extra.
-(PyPI or uv's cache provides pydantic; no network is needed once the cache holds it.)"""
+(PyPI or uv's cache provides pydantic and cryptography; no network is needed once the cache holds them.)
+With the [sealing] extra, the installed package opens a published test vector."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ print(json.dumps({
 }))
 """
 
+OPEN = "import sys; from contracts.sealing import open_sealed; print(open_sealed(sys.argv[1], sys.argv[2]), end='')"
+
 
 def _uv(*args: str, cwd: Path) -> str:
     uv = shutil.which("uv")
@@ -73,3 +76,16 @@ def test_the_contracts_wheel_installs_alone_and_every_module_imports(tmp_path: P
     assert found["typed"]
     assert found["loaded"] == []  # neither cryptography nor anything of ours came along
     assert found["sealing_needs_extra"]  # seal/open say so (ImportError) without the [sealing] extra
+
+    _uv("pip", "install", "--quiet", "--python", str(python), f"{wheel}[sealing]", cwd=tmp_path)
+    vector = json.loads((ROOT / "docs" / "sealing-test-vectors.json").read_text())["vectors"][0]
+    opened = subprocess.run(
+        [str(python), "-I", "-c", OPEN, vector["sealed"], vector["recipient_private_key"]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout == vector["plaintext"]
