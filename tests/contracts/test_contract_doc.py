@@ -26,7 +26,7 @@ def _paged_queries() -> dict[str, str]:
 
 
 def test_every_paged_query_is_in_the_inventory_with_its_result() -> None:
-    rows = dict(re.findall(r"^\| `(\w+V\d+)` \| \w+ \| `(\w+)` \|", DOC.read_text(), re.MULTILINE))
+    rows = dict(re.findall(r"^\| `(\w+V\d+)` \| \w+ \| `([\w\[\]]+)` \|", DOC.read_text(), re.MULTILINE))
     queries = _paged_queries()
 
     assert queries, "no paged query found: the detection above is broken"
