@@ -42,6 +42,7 @@ AES_KEY_BYTES = 32  # AES-256
 MIN_BLOB_BYTES = KEY_BYTES + NONCE_BYTES + TAG_BYTES  # an empty secret: 60 bytes
 MAX_BLOB_BYTES = 1500  # 2000 base64url characters: the longest sealed value a field takes
 MAX_SECRET_BYTES = MAX_BLOB_BYTES - MIN_BLOB_BYTES  # 1440 bytes of UTF-8
+_MAX_BODY_CHARS = MAX_BLOB_BYTES * 4 // 3 + 2  # 2000 base64url characters, and padding
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,11 @@ def is_sealed(value: str) -> bool:
 def _b64decode(text: str, error: str) -> bytes:
     """base64url, padded or not. Python's decoder skips characters outside the alphabet, so the
     alphabet is checked first: a value with '+', '/' or spaces is refused, never half-read."""
-    if not _BASE64URL.fullmatch(text) or len(text.rstrip("=")) % 4 == 1:
+    bare = text.rstrip("=")
+    if not _BASE64URL.fullmatch(text) or len(bare) % 4 == 1:
         raise SealingError(error)
     try:
-        return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+        return base64.urlsafe_b64decode(bare + "=" * (-len(bare) % 4))
     except (binascii.Error, ValueError):
         raise SealingError(error) from None
 
@@ -127,7 +129,10 @@ def _split(sealed: str) -> tuple[_Version, bytes]:
     version = next((v for prefix, v in _VERSIONS.items() if sealed.startswith(prefix)), None)
     if version is None:
         raise SealingError(NOT_SEALED)
-    blob = _b64decode(sealed[len(version.prefix) :], BAD_ENCODING)
+    body = sealed[len(version.prefix) :]
+    if len(body) > _MAX_BODY_CHARS:  # refused before decoding: a hostile value may be huge
+        raise SealingError(WRONG_LENGTH)
+    blob = _b64decode(body, BAD_ENCODING)
     if not MIN_BLOB_BYTES <= len(blob) <= MAX_BLOB_BYTES:
         raise SealingError(WRONG_LENGTH)
     return version, blob
