@@ -262,9 +262,15 @@ def _subscribe(
         broker.subscriber(
             settings.topic(topic),
             title=f"{topic} -> {name}",
-            description=f"Events the {name} service follows.",
+            description=f"Events the {name} service follows. {TOLERANT_READERS}",
             **common,
         )(on_event)
+
+
+TOLERANT_READERS = (
+    "Readers ignore fields they do not know, at any depth (a producer may add an optional field without a "
+    "new version; docs/contract.md). Commands and queries refuse unknown fields."
+)
 
 
 def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], settings: ServiceSettings) -> None:
@@ -279,11 +285,11 @@ def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], 
             settings.topic(own),
             title=own,
             schema=_union(events),
-            description=f"Events of the {definition.name} service, keyed by aggregate id.",
+            description=f"Events of the {definition.name} service, keyed by aggregate id. {TOLERANT_READERS}",
         )
     broker.publisher(
         "<reply_to>",
         title="replies",
         schema=typed_envelope(ReplyV1),
-        description="The reply to every command and query, on the topic the request named.",
+        description=f"The reply to every command and query, on the topic the request named. {TOLERANT_READERS}",
     )
