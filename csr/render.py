@@ -231,7 +231,7 @@ class Output:
             (f"{envelope.type} v{envelope.version}", "bold"),
             "  ",
             summary(envelope.payload),
-            ("  by " + envelope.actor.agent_id, "dim"),
+            ("  by " + (envelope.actor.agent_id if envelope.actor else "?"), "dim"),
         )
         self.out.print(line, soft_wrap=True)
 

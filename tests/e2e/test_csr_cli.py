@@ -46,6 +46,7 @@ async def test_customer_register_seals_the_password_and_answers_with_the_custome
     sent = await first_event(system, "customers.commands", lambda e: e.payload.get("logon_id") == f"cli.{tag}")
     assert sent.payload["password"].startswith("sealed:v1:")
     assert PLAIN_PASSWORD not in json.dumps(sent.model_dump(mode="json"))
+    assert sent.actor is not None
     assert sent.actor.agent_id == "csr-terminal" and sent.actor.role == "csr"
 
 
