@@ -354,7 +354,9 @@ def _why(exc: jwt.PyJWTError) -> tuple[str, str]:
         (jwt.DecodeError, "malformed", "the access token is not a well-formed JWT"),
     ]
     if isinstance(exc, jwt.MissingRequiredClaimError):
-        return "claims", f"the access token lacks the {exc.claim} claim"
+        # A token that names no audience (or issuer) was not meant for this one either.
+        missing = {"aud": ("audience", "the access token is not meant for this audience (it names none)")}
+        return missing.get(exc.claim, ("claims", f"the access token lacks the {exc.claim} claim"))
     for kind, reason, words in checks:
         if isinstance(exc, kind):
             return reason, words

@@ -242,7 +242,7 @@ def ec_under_rsa_kid() -> str:
         (lambda: token(iat=int(time.time()) + 120), "not_yet_valid"),
         (lambda: token(iss="http://elsewhere.test/realms/csr-oms"), "issuer"),
         (lambda: token(aud="account"), "audience"),
-        (lambda: token(aud=None), "claims"),
+        (lambda: token(aud=None), "audience"),
         (lambda: token(exp=None), "claims"),
     ],
     ids=[
