@@ -472,3 +472,13 @@ async def test_an_issuer_that_does_not_answer_is_unavailable() -> None:
         await fetch_json("http://127.0.0.1:9/realms/csr-oms/.well-known/openid-configuration")
     with pytest.raises(IssuerUnavailable):
         await fetch_json("file:///etc/passwd")
+
+
+def test_a_service_does_not_start_without_an_issuer() -> None:
+    from services.runtime.main import run
+
+    def never_built() -> Any:
+        raise AssertionError("the service was built without an issuer")
+
+    with pytest.raises(SystemExit, match="OMS_OIDC_ISSUER is required"):
+        run(never_built, ServiceSettings(service_name="orders"))
