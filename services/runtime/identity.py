@@ -151,7 +151,12 @@ class SigningKeys:
     async def find(self, kid: str | None) -> SigningKey | None:
         """The key a token names; fetched again when unknown (rotation) unless fetched moments ago."""
         if self._fetched_at is None or self._clock() - self._fetched_at > self._max_age:
-            await self._refresh()
+            if self._may_refresh():
+                await self._refresh()
+            if self._fetched_at is None:
+                # Never fetched (the issuer was away moments ago, or is now for a caller that
+                # waited for another's attempt): the message waits and is retried, not refused.
+                raise IssuerUnavailable("the issuer's signing keys are not available yet")
         key = self._pick(kid)
         if key is None and self._may_refresh():
             await self._refresh()

@@ -373,6 +373,15 @@ async def test_an_unreachable_issuer_is_a_transient_failure_until_keys_are_known
     assert (await v.verify(token(preferred_username="bob"))).actor.agent_id == "bob"
 
 
+async def test_callers_waiting_on_a_failed_first_fetch_wait_too_instead_of_being_refused() -> None:
+    issuer = Issuer(jwk(RSA_KEY, "k1"))
+    issuer.down = True
+    v = verifier(issuer, clock=Clock())
+    outcomes = await asyncio.gather(*(v.verify(token(jti=str(i))) for i in range(5)), return_exceptions=True)
+    assert all(isinstance(o, IssuerUnavailable) for o in outcomes), outcomes
+    assert len(issuer.requests) == 1  # one attempt for all of them, and none again within ten seconds
+
+
 async def test_a_discovery_document_of_another_issuer_is_not_trusted() -> None:
     async def lying(url: str) -> Any:
         return {"issuer": "http://evil.test", "jwks_uri": "http://evil.test/certs"}
