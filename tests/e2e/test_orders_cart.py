@@ -80,7 +80,8 @@ async def test_a_csr_builds_a_cart_line_by_line_at_catalog_prices(
     event = await first_event(
         system, "orders.events", lambda e: e.type == "OrderUpdated" and e.payload["order_id"] == str(order_id)
     )
-    assert event.payload["change"] == "created" and event.actor is not None and event.actor.agent_id == "csr-alice"
+    assert event.actor is not None
+    assert event.payload["change"] == "created" and event.actor.agent_id == "csr-alice"
 
 
 @pytest.mark.capability("ORD-02")
