@@ -128,7 +128,11 @@ async def test_a_retry_with_a_fresh_token_after_an_expired_one_is_handled(pool: 
 
     assert [r["status"] for r in await outbox_replies(pool, "replies.shop")] == ["accepted"]
     row = await pool.fetchrow("SELECT actor_id, actor_role, outcome FROM inbox WHERE message_id = $1", message_id)
-    assert row is not None and dict(row) == {"actor_id": WEB_SHOP.agent_id, "actor_role": "channel", "outcome": "accepted"}
+    assert row is not None and dict(row) == {
+        "actor_id": WEB_SHOP.agent_id,
+        "actor_role": "channel",
+        "outcome": "accepted",
+    }
     assert await pool.fetchval("SELECT currency FROM probe") == "ser"  # the handler saw the verified actor
     stored = await pool.fetchval("SELECT reply::text FROM inbox WHERE message_id = $1", message_id)
     assert "Bearer" not in stored and fake_token(WEB_SHOP) not in stored
