@@ -175,7 +175,10 @@ class Envelope(_EnvelopeReading):
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     correlation_id: uuid.UUID = Field(default_factory=new_id)
     causation_id: uuid.UUID | None = None
-    actor: Actor
+    # Commands and queries may leave it out: who sent them is the verified access token of the
+    # record's ``authorization`` header; when present it must agree with the token. Events and
+    # replies carry the actor the service verified.
+    actor: Actor | None = None
     reply_to: str | None = Field(default=None, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")
     payload: dict[str, Any]
 
@@ -184,7 +187,7 @@ class Envelope(_EnvelopeReading):
         cls,
         message: Message,
         *,
-        actor: Actor,
+        actor: Actor | None = None,
         reply_to: str | None = None,
         correlation_id: uuid.UUID | None = None,
         causation_id: uuid.UUID | None = None,

@@ -14,18 +14,28 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from contracts.envelope import Actor, Role
+from contracts.envelope import Role
 from contracts.sealing import generate_private_key, public_key_of
-from csr.client import OmsClient
+from csr.client import OmsClient, TokenProvider
+from csr.dev_realm import login_for
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.paths import StackPaths
 from devstack.service_process import SERVICES, ServiceProcess
 
-__all__ = ["SERVICES", "Cluster"]
+__all__ = ["SERVICES", "AgentClient", "Cluster"]
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class AgentClient(OmsClient):
+    """A client and the name of the agent it logged in as, for the ledger and error messages."""
+
+    def __init__(self, agent_id: str, bootstrap: str, token_provider: TokenProvider, **options: Any) -> None:
+        super().__init__(bootstrap, token_provider, **options)
+        self.agent_id = agent_id
 
 
 @dataclass
@@ -91,10 +101,15 @@ class Cluster:
         for service in self.services.values():
             service.stop()
 
-    def client(self, agent_id: str, role: Role, timeout: float = 15) -> OmsClient:
-        return OmsClient(
+    def client(self, agent_id: str, role: Role, timeout: float = 15) -> AgentClient:
+        """Logged in at the stack's Keycloak: CSRs and supervisors as realm users named
+        ``agent_id``, channels and systems with their clients' credentials (csr.dev_realm)."""
+        if not self.stack.oidc_issuer or not self.stack.keycloak_url:
+            raise RuntimeError("the stack runs no identity provider (OMS_OIDC_ISSUER, OMS_KEYCLOAK_URL)")
+        return AgentClient(
+            agent_id,
             self.stack.kafka_bootstrap,
-            Actor(agent_id=agent_id, role=role),
+            login_for(self.stack.oidc_issuer, self.stack.keycloak_url, agent_id, role),
             topic_prefix=self.prefix,
             reply_topic=f"replies.{agent_id}",
             sealing_public_key=self.public_key,

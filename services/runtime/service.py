@@ -28,6 +28,7 @@ from contracts.envelope import Message, ReplyV1, typed_envelope
 from services.runtime import db, fetching, metrics, outbox
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
+from services.runtime.identity import TokenVerifier
 from services.runtime.kafka import Producer, client_options, ensure_topics
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -109,7 +110,9 @@ class ServiceHost(Generic[D]):
         await producer.start()
         relay = OutboxRelay(settings, pool, producer)
         deps = await self.definition.make_deps(settings, pool)
-        dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps)
+        verifier = TokenVerifier(settings)
+        await verifier.keys.warm_up()  # the issuer may still be starting: then fetched at first use
+        dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps, verifier=verifier)
         self.runtime = Runtime(settings, pool, producer, relay, dispatcher, deps)
         self._tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         self._tasks += [asyncio.create_task(w(self.runtime), name=w.__name__) for w in self.definition.workers]

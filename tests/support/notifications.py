@@ -364,7 +364,7 @@ class PrivateNotifications:
     def client(self, agent_id: str = "csr-alice", role: Role = Role.CSR) -> OmsClient:
         return OmsClient(
             self.system.stack.kafka_bootstrap,
-            Actor(agent_id=agent_id, role=role),
+            self.system.identities.user(agent_id, role),
             topic_prefix=self.prefix,
             reply_topic=f"replies.{uuid.uuid4().hex[:8]}",
             sealing_public_key=self.system.public_key,
