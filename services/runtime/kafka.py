@@ -12,13 +12,22 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
 
 from contracts.topics import ALL_TOPICS
 from services.runtime.codec import OutgoingRecord
 from services.runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+# Failures to queue a record that concern its topic only: the other topics of a batch still go.
+_TOPIC_REFUSALS = (UnknownTopicOrPartitionError, InvalidTopicError, TopicAuthorizationFailedError)
 
 
 def client_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -137,26 +146,56 @@ class Producer:
                 raise outcome
 
     async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
-        """Send all; what became of each (None: acknowledged). Raises when one cannot even be queued."""
+        """Send all; what became of each (None: acknowledged). Raises only when the producer cannot
+        start. A record that cannot even be queued (a topic Kafka refuses or does not know, a
+        record too large) gets its own failure and the others are still sent: one such record
+        used to fail every batch it was in, for ever."""
         producer = await self._ready()
-        try:
-            futures = [
-                await producer.send(
+        # Records to topics the producer already knows are queued first, so they are on their way
+        # while an unknown topic's metadata is awaited (up to the request timeout). The order
+        # within a topic, hence within a key, is kept.
+        known = _known_topics(producer, {r.topic for r in records})
+        order = sorted(range(len(records)), key=lambda i: records[i].topic not in known)
+        queued: dict[int, asyncio.Future[Any] | BaseException] = {}
+        refused_topics: dict[str, BaseException] = {}  # each unknown topic costs a metadata wait once
+        for position, i in enumerate(order):
+            r = records[i]
+            if r.topic in refused_topics:
+                queued[i] = refused_topics[r.topic]
+                continue
+            try:
+                queued[i] = await producer.send(
                     r.topic,
                     value=r.value,
                     key=r.key.encode() if r.key is not None else None,
                     headers=[(k, v.encode()) for k, v in r.headers.items()],
                 )
-                for r in records
-            ]
-        except Exception:
-            await self._replace(producer)
-            raise
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        outcomes = [r if isinstance(r, BaseException) else None for r in results]  # success: RecordMetadata
+            except Exception as refused:  # noqa: BLE001 - this record's outcome, decided by the caller
+                queued[i] = refused
+                if isinstance(refused, _TOPIC_REFUSALS):
+                    refused_topics[r.topic] = refused
+                elif not isinstance(refused, MessageSizeTooLargeError):
+                    # Not about this record (the producer itself failed): the rest would fail alike.
+                    queued.update(dict.fromkeys(order[position + 1 :], refused))
+                    break
+        pending = {i: q for i, q in queued.items() if not isinstance(q, BaseException)}
+        results = dict(zip(pending, await asyncio.gather(*pending.values(), return_exceptions=True), strict=True))
+        outcomes = [_failure(results[i]) if i in results else _failure(queued[i]) for i in range(len(records))]
         if any(outcomes):
             await self._replace(producer)
         return outcomes
 
     async def send(self, record: OutgoingRecord) -> None:
         await self.send_batch([record])
+
+
+def _known_topics(producer: AIOKafkaProducer, topics: set[str]) -> set[str]:
+    cluster = getattr(getattr(producer, "client", None), "cluster", None)
+    if cluster is None:  # a stand-in producer in unit tests
+        return topics
+    return {t for t in topics if cluster.partitions_for_topic(t)}
+
+
+def _failure(result: object) -> BaseException | None:
+    """A delivery's outcome: its exception, or None for aiokafka's RecordMetadata (acknowledged)."""
+    return result if isinstance(result, BaseException) else None
