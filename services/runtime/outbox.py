@@ -15,7 +15,7 @@ import asyncpg
 
 from services.runtime.codec import OutgoingRecord
 from services.runtime.db import Connection
-from services.runtime.parking import Key, Parking, Retry
+from services.runtime.parking import Parking, Retry
 
 
 async def add(conn: Connection, record: OutgoingRecord) -> None:
@@ -46,31 +46,32 @@ async def add_many(conn: Connection, records: list[OutgoingRecord]) -> None:
 async def next_batch(conn: Connection, limit: int) -> list[asyncpg.Record]:
     # Ordered by id = commit order within one aggregate, because one aggregate's commands are
     # consumed from one partition, one at a time. Rows waiting for a retry come too: they hold
-    # the later rows of their key (parking.plan).
+    # the later rows of their key (parking.plan). ``parked_before``: the first parked row of the
+    # row's (topic, key), if any (an index probe on the few parked rows).
     return await conn.fetch(
         "SELECT id, topic, key, headers, value, attempts, coalesce(retry_at > now(), false) AS waiting,"
-        " octet_length(value) + coalesce(octet_length(key), 0) + octet_length(headers::text) AS size"
-        " FROM outbox WHERE published_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1",
+        " octet_length(value) + coalesce(octet_length(key), 0) + octet_length(headers::text) AS size,"
+        " CASE WHEN key IS NOT NULL THEN (SELECT min(p.id) FROM outbox p WHERE p.parked_at IS NOT NULL"
+        "   AND p.published_at IS NULL AND p.topic = o.topic AND p.key = o.key) END AS parked_before"
+        " FROM outbox o WHERE published_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1",
         limit,
     )
 
 
-async def parked_before(conn: Connection, keys: Sequence[Key]) -> dict[Key, int]:
-    """For each (topic, key) given, the smallest id of its parked rows, if it has any."""
-    if not keys:
-        return {}
-    rows = await conn.fetch(
-        "SELECT o.topic, o.key, min(o.id) AS id FROM outbox o"
-        " JOIN unnest($1::text[], $2::text[]) AS k(topic, key) ON o.topic = k.topic AND o.key = k.key"
-        " WHERE o.parked_at IS NOT NULL AND o.published_at IS NULL GROUP BY o.topic, o.key",
-        [t for t, _ in keys],
-        [k for _, k in keys],
-    )
-    return {(r["topic"], r["key"]): r["id"] for r in rows}
-
-
 async def mark_published(conn: Connection, ids: list[int]) -> None:
-    await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
+    if ids:
+        await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
+
+
+async def settle(conn: Connection, published: list[int], retries: Sequence[Retry], parked: Sequence[Parking]) -> None:
+    """Record a batch's outcomes; one statement, no transaction, when all went through."""
+    if not retries and not parked:
+        await mark_published(conn, published)
+        return
+    async with conn.transaction():
+        await mark_published(conn, published)
+        await schedule_retries(conn, retries)
+        await park(conn, parked)
 
 
 async def schedule_retries(conn: Connection, retries: Sequence[Retry]) -> None:

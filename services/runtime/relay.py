@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Iterable
 
 import asyncpg
 
@@ -29,6 +30,7 @@ from services.runtime.codec import OutgoingRecord, encode, redact
 from services.runtime.kafka import Producer
 from services.runtime.logs import log
 from services.runtime.replies import Letters
+from services.runtime.retry import RetryPolicy
 from services.runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,10 @@ class OutboxRelay:
         self._settings = settings
         self._pool = pool
         self._producer = producer
-        self._policy = settings.relay_retry_policy()
+        self._policy = settings.relay_retry_policy()  # for rows that fail on their own account
+        # For the relay as a whole while the infrastructure is away: back soon after it returns.
+        self._outage = RetryPolicy(base_s=0.2, max_s=5.0)
+        self._failures = 0  # consecutive failed batches, reset by a batch that went through
         self._letters = Letters(settings.service_name, settings.topic_prefix)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -58,16 +63,14 @@ class OutboxRelay:
         return self._settings.topic(f"{self._settings.service_name}.outbox.dlq")
 
     async def run(self) -> None:
-        failures = 0
         while not self._stopping:
             try:
                 await self._lead()
-                failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception:
-                failures += 1
-                backoff = self._policy.delay(failures)
+                self._failures += 1
+                backoff = self._outage.delay(self._failures)
                 logger.exception("outbox relay failed; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
 
@@ -86,6 +89,7 @@ class OutboxRelay:
         last_purge = 0.0
         while not self._stopping:
             published = await self.publish_once()
+            self._failures = 0
             if time.monotonic() - last_purge > 600:
                 async with self._pool.acquire() as conn:
                     await outbox.purge_published(conn, self._settings.outbox_retention_hours)
@@ -100,17 +104,13 @@ class OutboxRelay:
             if not rows:
                 return 0
             pending = [_pending(r) for r in rows.values()]
-            keys = sorted({p.ordered_key for p in pending if p.ordered_key is not None})
-            decided = parking.plan(pending, await outbox.parked_before(conn, keys))
+            decided = parking.plan(pending, _parked_before(pending, rows.values()))
             outcomes = (
                 await self._producer.send_each([_record(rows[p.id]) for p in decided.send]) if decided.send else []
             )
             settled = parking.settle(decided.send, outcomes, self._policy)
             parked = decided.park + settled.park
-            async with conn.transaction():
-                await outbox.mark_published(conn, settled.published)
-                await outbox.schedule_retries(conn, settled.retry)
-                await outbox.park(conn, parked)
+            await outbox.settle(conn, settled.published, settled.retry, parked)
         metrics.OUTBOX_PUBLISHED.labels(self._settings.service_name).inc(len(settled.published))
         if settled.published:
             self.last_published_at = time.time()
@@ -175,6 +175,15 @@ class OutboxRelay:
 
 def _pending(row: asyncpg.Record) -> parking.PendingRow:
     return parking.PendingRow(row["id"], row["topic"], row["key"], row["size"], row["attempts"], row["waiting"])
+
+
+def _parked_before(pending: list[parking.PendingRow], rows: Iterable[asyncpg.Record]) -> dict[parking.Key, int]:
+    """The first parked row of each key in the batch that has one (read with the batch)."""
+    found: dict[parking.Key, int] = {}
+    for row, record in zip(pending, rows, strict=True):
+        if row.ordered_key is not None and record["parked_before"] is not None:
+            found[row.ordered_key] = record["parked_before"]
+    return found
 
 
 def _record(row: asyncpg.Record) -> OutgoingRecord:
