@@ -90,9 +90,10 @@ class Producer:
     delivered again), so a replaced producer loses nothing.
     """
 
-    def __init__(self, settings: ServiceSettings, linger_ms: int = 2) -> None:
+    def __init__(self, settings: ServiceSettings, linger_ms: int = 2, metadata_wait_s: float = 5.0) -> None:
         self._settings = settings
         self._linger_ms = linger_ms
+        self._metadata_wait_s = metadata_wait_s
         self._producer = self._new()
         self._started = False
         self._starting = asyncio.Lock()
@@ -151,14 +152,38 @@ class Producer:
         record too large) gets its own failure and the others are still sent: one such record
         used to fail every batch it was in, for ever."""
         producer = await self._ready()
-        # Records to topics the producer already knows are queued first, so they are on their way
-        # while an unknown topic's metadata is awaited (up to the request timeout). The order
-        # within a topic, hence within a key, is kept.
-        known = _known_topics(producer, {r.topic for r in records})
-        order = sorted(range(len(records)), key=lambda i: records[i].topic not in known)
         queued: dict[int, asyncio.Future[Any] | BaseException] = {}
-        refused_topics: dict[str, BaseException] = {}  # each unknown topic costs a metadata wait once
-        for position, i in enumerate(order):
+        known = _known_topics(producer, {r.topic for r in records})
+        # Records to topics the producer knows go first, and are on their way while the metadata
+        # of the others is fetched: once per topic, all at once, for at most metadata_wait_s
+        # (aiokafka would wait its request timeout, 15 s, per record and one after the other, and
+        # a reply to a topic that does not exist held every other row of the batch that long).
+        # The order within a topic, hence within a key, is kept.
+        first = [i for i, r in enumerate(records) if r.topic in known]
+        later = [i for i, r in enumerate(records) if r.topic not in known]
+        refused_topics: dict[str, BaseException] = {}
+        if await self._queue(producer, records, first, refused_topics, queued):
+            refused_topics.update(await self._look_up(producer, {records[i].topic for i in later}))
+            await self._queue(producer, records, later, refused_topics, queued)
+        else:
+            queued.update(dict.fromkeys(later, queued[first[-1]]))
+        pending = {i: q for i, q in queued.items() if not isinstance(q, BaseException)}
+        results = dict(zip(pending, await asyncio.gather(*pending.values(), return_exceptions=True), strict=True))
+        outcomes = [_failure(results[i]) if i in results else _failure(queued[i]) for i in range(len(records))]
+        if any(outcomes):
+            await self._replace(producer)
+        return outcomes
+
+    @staticmethod
+    async def _queue(
+        producer: AIOKafkaProducer,
+        records: list[OutgoingRecord],
+        indices: list[int],
+        refused_topics: dict[str, BaseException],
+        queued: dict[int, asyncio.Future[Any] | BaseException],
+    ) -> bool:
+        """Queue those records; False when the producer itself failed (the rest get its failure)."""
+        for position, i in enumerate(indices):
             r = records[i]
             if r.topic in refused_topics:
                 queued[i] = refused_topics[r.topic]
@@ -175,18 +200,32 @@ class Producer:
                 if isinstance(refused, _TOPIC_REFUSALS):
                     refused_topics[r.topic] = refused
                 elif not isinstance(refused, MessageSizeTooLargeError):
-                    # Not about this record (the producer itself failed): the rest would fail alike.
-                    queued.update(dict.fromkeys(order[position + 1 :], refused))
-                    break
-        pending = {i: q for i, q in queued.items() if not isinstance(q, BaseException)}
-        results = dict(zip(pending, await asyncio.gather(*pending.values(), return_exceptions=True), strict=True))
-        outcomes = [_failure(results[i]) if i in results else _failure(queued[i]) for i in range(len(records))]
-        if any(outcomes):
-            await self._replace(producer)
-        return outcomes
+                    # Not about this record: the producer failed, and the rest would fail alike.
+                    queued.update(dict.fromkeys(indices[position + 1 :], refused))
+                    return False
+        return True
 
     async def send(self, record: OutgoingRecord) -> None:
         await self.send_batch([record])
+
+    async def _look_up(self, producer: AIOKafkaProducer, topics: set[str]) -> dict[str, BaseException]:
+        """Fetch the metadata of topics the producer does not know yet; those that failed, and why."""
+
+        async def look_up(topic: str) -> BaseException | None:
+            try:
+                await asyncio.wait_for(producer.partitions_for(topic), self._metadata_wait_s)
+                return None
+            except TimeoutError:
+                missing: BaseException = UnknownTopicOrPartitionError(
+                    f"no metadata for {topic[:300]!r} within {self._metadata_wait_s}s"
+                )
+                return missing
+            except Exception as failed:  # noqa: BLE001 - the topic's outcome, for its records
+                return failed
+
+        ordered = sorted(topics)
+        found = await asyncio.gather(*(look_up(t) for t in ordered))
+        return {t: failure for t, failure in zip(ordered, found, strict=True) if failure is not None}
 
 
 def _known_topics(producer: AIOKafkaProducer, topics: set[str]) -> set[str]:

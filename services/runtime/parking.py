@@ -169,6 +169,9 @@ def settle(sent: Sequence[PendingRow], outcomes: Sequence[BaseException | None],
     at every retry is what flooded the topics with copies."""
     done = Settlement()
     parked: dict[Key, int] = {}
+    # While the infrastructure fails, a row's own failure may be the outage's doing (a topic's
+    # metadata that did not come): such failures are not counted then, only certain refusals are.
+    outage = any(o is not None and classify(o).kind == "infrastructure" for o in outcomes)
     for row, outcome in zip(sent, outcomes, strict=True):
         key = row.ordered_key
         if outcome is None:
@@ -179,6 +182,8 @@ def settle(sent: Sequence[PendingRow], outcomes: Sequence[BaseException | None],
             done.park.append(Parking(row.id, BEHIND_PARKED, f"an earlier row of its key ({parked[key]}) is parked"))
         elif failure.kind == "infrastructure":
             done.infrastructure = done.infrastructure or outcome
+        elif failure.kind == "bounded" and outage:
+            continue
         elif failure.kind == "permanent" or policy.exhausted(row.attempts + 1):
             done.park.append(Parking(row.id, failure.reason, describe(outcome)))
             if key is not None:

@@ -317,3 +317,35 @@ async def test_readiness_fails_while_the_oldest_waiting_row_is_too_old_and_parke
         await conn.execute("UPDATE outbox SET published_at = now() WHERE parked_at IS NULL")
         checks = await host.health()
         assert outbox_flowing(checks, 60) and checks["outbox_oldest_age_s"] == 0
+
+
+@pytest.mark.capability("PLT-04")
+async def test_a_reply_to_a_topic_the_broker_will_not_have_is_retried_then_parked_while_the_rest_flows(
+    stack: StackEndpoints, pool: asyncpg.Pool
+) -> None:
+    # "x_y" collides with an existing "x.y" (Kafka's metric names mix them up): the broker refuses
+    # to create it, whether it creates topics on first use or not. A valid name, so only the
+    # broker can tell: the row is retried, then parked as unknown_topic.
+    settings = _probe_settings(stack, relay_max_attempts=2, relay_retry_base_s=0.05, relay_retry_max_s=0.1)
+    replies, colliding = settings.topic("replies.csr"), settings.topic("replies_csr")
+    await _create(stack, replies, settings.topic("probe.outbox.dlq"))
+    async with pool.acquire() as conn:
+        await outbox.add_many(conn, _records(replies, 1, no_key=True, value="before"))
+        await outbox.add_many(conn, _records(colliding, 1, no_key=True, value="nowhere"))
+        await outbox.add_many(conn, _records(replies, 1, no_key=True, value="after"))
+    producer = Producer(settings, metadata_wait_s=1)
+    await producer.start()
+    try:
+        relay = OutboxRelay(settings, pool, producer)
+        assert await relay.publish_once() == 2  # the two replies; the third waits for a retry
+        rows = await _rows(pool)
+        assert (rows[b"nowhere0"]["attempts"], rows[b"nowhere0"]["parked_at"]) == (1, None)
+        await asyncio.sleep(0.2)
+        assert await relay.publish_once() == 1  # parked at its second failure
+    finally:
+        await producer.stop()
+
+    rows = await _rows(pool)
+    assert (rows[b"nowhere0"]["park_reason"], rows[b"nowhere0"]["attempts"]) == ("unknown_topic", 2)
+    assert sorted(await _read(stack, replies, 2)) == [b"after0", b"before0"]
+    assert len(await _read(stack, replies, 3, rounds=4)) == 2  # each once

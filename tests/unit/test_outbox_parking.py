@@ -130,6 +130,15 @@ def test_a_broker_away_parks_nothing_and_counts_nothing() -> None:
     assert done.park == [] and done.retry == [] and done.published == []
 
 
+def test_during_an_outage_a_topic_not_found_is_not_counted_but_a_certain_refusal_still_parks() -> None:
+    away = KafkaTimeoutError()
+    done = settle(
+        [reply(1), reply(2, attempts=2), reply(3)], [away, UnknownTopicOrPartitionError(), InvalidTopicError()], POLICY
+    )
+    assert done.infrastructure is away and done.retry == []
+    assert [(p.row_id, p.reason) for p in done.park] == [(3, "invalid_topic")]
+
+
 def test_an_event_failing_behind_a_parked_one_of_its_key_is_parked_behind_it() -> None:
     refused = TopicAuthorizationFailedError()
     done = settle(

@@ -137,3 +137,39 @@ async def test_a_producer_that_fails_to_queue_fails_the_rest_of_the_batch_withou
 
     assert outcomes == [None, gone, gone]
     assert fake.asked == ["a", "b"]
+
+
+class Metadata(Fake):
+    """Knows the topic "known"; finds "new" on asking; never hears of "missing"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+        self.client = type("Client", (), {"cluster": self})()
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return {0} if topic == "known" else None
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        if topic == "missing":
+            await asyncio.sleep(60)
+        return {0}
+
+    async def send(self, topic: str, *args: Any, **kwargs: Any) -> asyncio.Future[object]:
+        self.asked.append(topic)
+        return await super().send(topic, *args, **kwargs)
+
+
+async def test_unknown_topics_are_looked_up_once_each_briefly_after_the_known_ones_are_queued() -> None:
+    fake = Metadata()
+    p = Producer.__new__(Producer)
+    p._new = lambda: fake  # type: ignore[method-assign]
+    Producer.__init__(p, ServiceSettings(), metadata_wait_s=0.05)
+
+    outcomes = await asyncio.wait_for(
+        p.send_each([to("missing"), to("new"), to("known"), to("missing"), to("known")]), 5
+    )
+
+    assert isinstance(outcomes[0], UnknownTopicOrPartitionError) and outcomes[3] is outcomes[0]
+    assert outcomes[1:3] == [None, None] and outcomes[4] is None
+    assert fake.asked == ["known", "known", "new"]  # "missing" never reached the producer
