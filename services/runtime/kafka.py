@@ -199,8 +199,9 @@ class Producer:
                 queued[i] = refused
                 if isinstance(refused, _TOPIC_REFUSALS):
                     refused_topics[r.topic] = refused
-                elif not isinstance(refused, MessageSizeTooLargeError):
-                    # Not about this record: the producer failed, and the rest would fail alike.
+                elif isinstance(refused, KafkaError) and not isinstance(refused, MessageSizeTooLargeError):
+                    # Not about this record (a full buffer, a closed producer): the rest would
+                    # fail alike. Anything else (too large, a header that is not text) is its own.
                     queued.update(dict.fromkeys(indices[position + 1 :], refused))
                     return False
         return True

@@ -139,6 +139,14 @@ async def test_a_producer_that_fails_to_queue_fails_the_rest_of_the_batch_withou
     assert fake.asked == ["a", "b"]
 
 
+async def test_a_record_the_client_cannot_encode_fails_alone() -> None:
+    broken = TypeError("header value is not text")
+    fake = Refusing({"b": broken})
+    p = producer(fake, Fake())
+
+    assert await p.send_each([to("a"), to("b"), to("c")]) == [None, broken, None]
+
+
 class Metadata(Fake):
     """Knows the topic "known"; finds "new" on asking; never hears of "missing"."""
 
