@@ -1,5 +1,5 @@
 """Messages, end to end: decode, authorize, handle in one transaction with the inbox and the
-outbox, reply. See DESIGN.md, "One command, end to end".
+outbox, reply. See docs/design.md, "One command, end to end".
 
 Records arrive in batches (one Kafka fetch, records of several partitions). A batch of commands or
 events is handled in ONE PostgreSQL transaction: one commit (one WAL flush) and one offset commit

@@ -48,6 +48,7 @@ class Runtime(Generic[D]):
 
 
 Worker = Callable[["Runtime[Any]"], Coroutine[Any, Any, None]]
+ScrapeHook = Callable[["Runtime[Any]"], Awaitable[None]]
 
 
 @dataclass
@@ -58,6 +59,8 @@ class ServiceDefinition(Generic[D]):
     migrations: Path
     make_deps: Callable[[ServiceSettings, asyncpg.Pool], Awaitable[D]]
     workers: list[Worker] = field(default_factory=list)
+    # Run before each /metrics scrape (gauges read from the database); a failure is logged, not served.
+    before_scrape: ScrapeHook | None = None
 
 
 async def _raw_records(message: Any) -> tuple[ConsumerRecord[Any, Any], ...]:
@@ -134,6 +137,18 @@ class ServiceHost(Generic[D]):
             raise RuntimeError("service not started")
         return self.runtime.dispatcher
 
+    async def refresh_metrics(self) -> None:
+        """Before each /metrics scrape: the outbox's gauges (every service), then the service's own hook."""
+        if self.runtime is None:
+            return
+        hook = self.definition.before_scrape
+        try:
+            await asyncio.wait_for(self.refresh_outbox_metrics(), 3)
+            if hook is not None:
+                await asyncio.wait_for(hook(self.runtime), 3)
+        except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
+            logger.warning("could not refresh the %s metrics before a scrape", self.settings.service_name)
+
     async def health(self) -> dict[str, Any]:
         """Liveness and detail: started, database reachable, and the outbox's numbers (refreshing
         the outbox metrics). Parked rows are reported here and in the metrics, not failed on: they
@@ -206,12 +221,7 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
     exposition = make_asgi_app()
 
     async def scrape(scope: Any, receive: Any, send: Any) -> None:
-        """/metrics, with the outbox's numbers read at each scrape, not only when /health is asked."""
-        if host.runtime is not None:
-            try:
-                await host.refresh_outbox_metrics()
-            except Exception:
-                logger.warning("outbox metrics not refreshed", exc_info=True)
+        await host.refresh_metrics()
         await exposition(scope, receive, send)
 
     return AsgiFastStream(
