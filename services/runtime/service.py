@@ -141,13 +141,13 @@ class ServiceHost(Generic[D]):
         """Before each /metrics scrape: the outbox's gauges (every service), then the service's own hook."""
         if self.runtime is None:
             return
-        hook = self.definition.before_scrape
-        try:
-            await asyncio.wait_for(self.refresh_outbox_metrics(), 3)
-            if hook is not None:
-                await asyncio.wait_for(hook(self.runtime), 3)
-        except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
-            logger.warning("could not refresh the %s metrics before a scrape", self.settings.service_name)
+        runtime, hook = self.runtime, self.definition.before_scrape
+        refreshes = [self.refresh_outbox_metrics()] + ([hook(runtime)] if hook is not None else [])
+        for refresh in refreshes:  # one failing does not keep the other from running
+            try:
+                await asyncio.wait_for(refresh, 3)
+            except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
+                logger.warning("could not refresh the %s metrics before a scrape", self.settings.service_name)
 
     async def health(self) -> dict[str, Any]:
         """Liveness and detail: started, database reachable, and the outbox's numbers (refreshing
