@@ -1,4 +1,4 @@
-"""Where clients find Kafka, PostgreSQL and SMTP, however the stack was provided."""
+"""Where clients find Kafka, PostgreSQL, SMTP and Keycloak, however the stack was provided."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ class StackEndpoints:
     smtp_host: str
     smtp_port: int
     mail_dir: Path | None  # None when the SMTP catcher is not a local devstack sink
+    # The identity provider: OMS_OIDC_ISSUER (http://host:port/realms/csr-oms), OMS_OIDC_AUDIENCE
+    # and OMS_KEYCLOAK_URL (the server's base URL, for its admin API). None when not given.
+    oidc_issuer: str | None = None
+    oidc_audience: str = "csr-oms"
+    keycloak_url: str | None = None
 
     def database_dsn(self, database: str) -> str:
         return f"{self.pg_dsn.rstrip('/')}/{database}"
@@ -29,6 +34,11 @@ class StackEndpoints:
         }
         if self.mail_dir is not None:
             env["OMS_MAIL_DIR"] = str(self.mail_dir)
+        if self.oidc_issuer is not None:
+            env["OMS_OIDC_ISSUER"] = self.oidc_issuer
+            env["OMS_OIDC_AUDIENCE"] = self.oidc_audience
+        if self.keycloak_url is not None:
+            env["OMS_KEYCLOAK_URL"] = self.keycloak_url
         return env
 
     @classmethod
@@ -43,4 +53,7 @@ class StackEndpoints:
             smtp_host=env["OMS_SMTP_HOST"],
             smtp_port=int(env["OMS_SMTP_PORT"]),
             mail_dir=Path(mail_dir) if mail_dir else None,
+            oidc_issuer=env.get("OMS_OIDC_ISSUER") or None,
+            oidc_audience=env.get("OMS_OIDC_AUDIENCE") or "csr-oms",
+            keycloak_url=env.get("OMS_KEYCLOAK_URL") or None,
         )

@@ -106,7 +106,7 @@ async def run(size: Size, duration: float, settle_s: float, workdir: Path) -> di
         load_s = time.monotonic() - began
         settled, left = await audit_settle(cluster, settle_s)
         say("settled" if settled else f"NOT settled after {settle_s:.0f}s: {left}")
-        findings = await check_all(cluster, ledger)
+        findings = await check_all(cluster, ledger, frozenset(injector.unpublishable))
         return summary(ledger, injector, findings, load, load_s, settled, left, began)
     finally:
         await asyncio.to_thread(cluster.stop)
@@ -143,6 +143,7 @@ def summary(
         "emails_expected": n["emails_expected"],
         "emails_lost": n["emails_lost"],
         "emails_duplicated": n["emails_duplicated"],
+        "email_delivery": injector.cluster.email_delivery,
         **dict.fromkeys(HOSTILE_FIELDS),
         "max_recovery_s": round(max(recoveries), 1) if recoveries else None,
         # more detail
@@ -153,6 +154,8 @@ def summary(
         "events_redelivered": n["events_redelivered"],
         "events_unexplained": n["events_unexplained"],
         "emails_delivered": n.get("emails_delivered"),
+        "emails_redelivered": n["emails_redelivered"],
+        "emails_resent": n["emails_resent"],
         "emails_uncertain": n["emails_uncertain"],
         "emails_uncertain_delivered": n.get("emails_uncertain_delivered"),
         "emails_failed": n["emails_failed"],
@@ -161,6 +164,9 @@ def summary(
         "stock_inconsistent": n["stock_inconsistent"],
         "totals_wrong": n["totals_wrong"],
         "commands_unanswered": n["commands_unanswered"],
+        "outbox_parked": n["outbox_parked"],
+        "outbox_parked_unexpected": n["outbox_parked_unexpected"],
+        "outbox_injected_not_parked": n["outbox_injected_not_parked"],
         "consumer_lag": n["consumer_lag"],
         "commands_by_type": {t: dict(c) for t, c in sorted(ledger.counts().items())},
         "rejection_codes": _rejection_codes(ledger),
@@ -205,6 +211,9 @@ def violations(result: dict[str, Any]) -> list[str]:
     for k in ("order_numbers_reused", "stock_inconsistent", "totals_wrong", "events_unexplained"):
         if result[k]:
             bad.append(f"{k}={result[k]}")
+    for k in ("outbox_parked_unexpected", "outbox_injected_not_parked"):  # absent from older reports
+        if result.get(k):
+            bad.append(f"{k}={result[k]}")
     if any(v != 0 for v in result["consumer_lag"].values()):
         bad.append(f"consumer_lag={result['consumer_lag']}")
     if not result["settled"]:
@@ -225,12 +234,18 @@ def render(result: dict[str, Any]) -> str:
         f"events     published {result['events_published']}, missing {result['events_missing']},"
         f" duplicated {result['events_duplicated']} (re-delivered copies of one event, deduplicated"
         f" by consumers: {result['events_redelivered']})",
-        f"e-mails    expected {result['emails_expected']}, delivered once {result['emails_delivered']},"
-        f" lost {result['emails_lost']}, duplicated {result['emails_duplicated']},"
-        f" uncertain {result['emails_uncertain']} ({result['emails_uncertain_delivered']} of them in the sink)",
+        f"e-mails    ({result['email_delivery']}) expected {result['emails_expected']},"
+        f" delivered {result['emails_delivered']}, lost {result['emails_lost']},"
+        f" duplicated {result['emails_duplicated']} (copies with the same Message-ID, folded by mail"
+        f" systems: {result['emails_redelivered']}; e-mails re-sent after an uncertain outcome:"
+        f" {result['emails_resent']}), uncertain {result['emails_uncertain']}"
+        f" ({result['emails_uncertain_delivered']} of them in the sink)",
         f"orders     placed {result['orders_placed']}, numbers reused {result['order_numbers_reused']},"
         f" totals wrong {result['totals_wrong']}, stock inconsistent {result['stock_inconsistent']}",
         f"consumers  lag {result['consumer_lag']}",
+        f"outbox     parked {result['outbox_parked']} (only the injected unpublishable rows may be),"
+        f" parked unexpectedly {result['outbox_parked_unexpected']},"
+        f" injected but not parked {result['outbox_injected_not_parked']}",
         "hostile    "
         + ", ".join(f"{k} {result[k]}" for k in HOSTILE_FIELDS)
         + ("" if result["hostile_inputs"] is not None else " (no hostile-suite report found)"),

@@ -12,7 +12,7 @@ from aiokafka import ConsumerRecord
 from contracts.envelope import Actor, DeadLetterV1, Envelope, Event, FieldError, ReplyV1, Role
 from contracts.topics import is_reply_topic
 from services.runtime.codec import DecodeFailure, OutgoingRecord, encode, redact, redact_text, safe_type
-from services.runtime.handling import Rejected
+from services.runtime.handling import Rejected, actor_of
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Letters:
 
     def event_record(self, cause: Envelope, event: Event) -> OutgoingRecord:
         envelope = Envelope.wrap(
-            event, actor=cause.actor, correlation_id=cause.correlation_id, causation_id=cause.message_id
+            event, actor=actor_of(cause), correlation_id=cause.correlation_id, causation_id=cause.message_id
         )
         return encode(envelope, self.prefix + event.TOPIC, event.partition_key())
 
@@ -95,7 +95,9 @@ class Letters:
         return encode(reply, reply_to, None)
 
     def dead_letter(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> OutgoingRecord:
-        # Everything copied from the record is masked: its text, its key, and what the reason quotes.
+        """The record's redacted key and value, where it came from and why. Its headers are not
+        copied: the ``authorization`` header is an access token, and no other header is needed.
+        Everything copied from the record is masked: its text, its key, and what the reason quotes."""
         letter = DeadLetterV1(
             reason=failure.code,
             message=redact_text(failure.message),

@@ -28,6 +28,7 @@ from contracts.envelope import Message, ReplyV1, typed_envelope
 from services.runtime import db, fetching, metrics, outbox
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
+from services.runtime.identity import TokenVerifier
 from services.runtime.kafka import Producer, client_options, ensure_topics
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -48,6 +49,7 @@ class Runtime(Generic[D]):
 
 
 Worker = Callable[["Runtime[Any]"], Coroutine[Any, Any, None]]
+ScrapeHook = Callable[["Runtime[Any]"], Awaitable[None]]
 
 
 @dataclass
@@ -58,6 +60,8 @@ class ServiceDefinition(Generic[D]):
     migrations: Path
     make_deps: Callable[[ServiceSettings, asyncpg.Pool], Awaitable[D]]
     workers: list[Worker] = field(default_factory=list)
+    # Run before each /metrics scrape (gauges read from the database); a failure is logged, not served.
+    before_scrape: ScrapeHook | None = None
 
 
 async def _raw_records(message: Any) -> tuple[ConsumerRecord[Any, Any], ...]:
@@ -98,7 +102,8 @@ class ServiceHost(Generic[D]):
 
     async def start(self) -> None:
         settings = self.settings
-        await ensure_topics(settings)
+        # The relay's dead letters: outbox rows it parked, with their reason (services/runtime/relay.py).
+        await ensure_topics(settings, extra=[(settings.topic(f"{settings.service_name}.outbox.dlq"), 1)])
         await db.ensure_database(settings)
         pool = await db.create_pool(settings)
         await db.migrate(pool, self.definition.migrations)
@@ -106,7 +111,9 @@ class ServiceHost(Generic[D]):
         await producer.start()
         relay = OutboxRelay(settings, pool, producer)
         deps = await self.definition.make_deps(settings, pool)
-        dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps)
+        verifier = TokenVerifier(settings)
+        await verifier.keys.warm_up()  # the issuer may still be starting: then fetched at first use
+        dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps, verifier=verifier)
         self.runtime = Runtime(settings, pool, producer, relay, dispatcher, deps)
         self._tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         self._tasks += [asyncio.create_task(w(self.runtime), name=w.__name__) for w in self.definition.workers]
@@ -133,17 +140,51 @@ class ServiceHost(Generic[D]):
             raise RuntimeError("service not started")
         return self.runtime.dispatcher
 
+    async def refresh_metrics(self) -> None:
+        """Before each /metrics scrape: the outbox's gauges (every service), then the service's own hook."""
+        if self.runtime is None:
+            return
+        runtime, hook = self.runtime, self.definition.before_scrape
+        refreshes = [self.refresh_outbox_metrics()] + ([hook(runtime)] if hook is not None else [])
+        for refresh in refreshes:  # one failing does not keep the other from running
+            try:
+                await asyncio.wait_for(refresh, 3)
+            except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
+                logger.warning("could not refresh the %s metrics before a scrape", self.settings.service_name)
+
     async def health(self) -> dict[str, Any]:
+        """Liveness and detail: started, database reachable, and the outbox's numbers (refreshing
+        the outbox metrics). Parked rows are reported here and in the metrics, not failed on: they
+        need an operator, and restarting the process would not help."""
         checks: dict[str, Any] = {"started": self.runtime is not None}
         if self.runtime is not None:
             try:
-                async with self.runtime.pool.acquire(timeout=2) as conn:
-                    checks["outbox_backlog"] = await outbox.backlog(conn)
+                stats = await self.refresh_outbox_metrics()
+                checks["outbox_backlog"] = stats.backlog
+                checks["outbox_oldest_age_s"] = round(stats.oldest_age_s, 3)
+                checks["outbox_parked"] = stats.parked
                 checks["database"] = True
-                metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(checks["outbox_backlog"])
             except Exception:  # noqa: BLE001 - reported, not raised
                 checks["database"] = False
         return checks
+
+    async def refresh_outbox_metrics(self) -> outbox.OutboxStats:
+        if self.runtime is None:
+            raise RuntimeError("service not started")
+        async with self.runtime.pool.acquire(timeout=2) as conn:
+            stats = await outbox.stats(conn)
+        service = self.settings.service_name
+        metrics.OUTBOX_BACKLOG.labels(service).set(stats.backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(service).set(stats.oldest_age_s)
+        metrics.OUTBOX_PARKED_ROWS.labels(service).set(stats.parked)
+        return stats
+
+
+def outbox_flowing(checks: dict[str, Any], max_age_s: float) -> bool:
+    """Readiness of the outbox: what was committed leaves within ``max_age_s``. A relay that cannot
+    publish (a broker refusing the service, a stuck row) makes the service not ready although it is
+    alive; parked rows do not, since the rest flows past them."""
+    return bool(checks.get("database")) and float(checks.get("outbox_oldest_age_s", 0.0)) <= max_age_s
 
 
 def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> AsgiFastStream:
@@ -164,18 +205,31 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
     _subscribe(broker, host, definition, settings)
     _document_publishers(broker, definition, settings)
 
+    async def checks() -> tuple[dict[str, Any], bool]:
+        found = await host.health()
+        found["kafka"] = await broker.ping(timeout=2)
+        return found, bool(found["started"] and found.get("database") and found["kafka"])
+
     @get(include_in_schema=False)
     async def health(scope: Any) -> AsgiResponse:
-        checks = await host.health()
-        checks["kafka"] = await broker.ping(timeout=2)
-        ok = bool(checks["started"] and checks.get("database") and checks["kafka"])
-        return AsgiResponse(
-            json.dumps(checks).encode(), 200 if ok else 503, headers={"content-type": "application/json"}
-        )
+        found, alive = await checks()
+        return _json_response(found, alive)
+
+    @get(include_in_schema=False)
+    async def ready(scope: Any) -> AsgiResponse:
+        found, alive = await checks()
+        found["outbox_flowing"] = outbox_flowing(found, settings.ready_outbox_max_age_s)
+        return _json_response(found, alive and found["outbox_flowing"])
+
+    exposition = make_asgi_app()
+
+    async def scrape(scope: Any, receive: Any, send: Any) -> None:
+        await host.refresh_metrics()
+        await exposition(scope, receive, send)
 
     return AsgiFastStream(
         broker,
-        asgi_routes=[("/health", health), ("/ready", health), ("/metrics", make_asgi_app())],
+        asgi_routes=[("/health", health), ("/ready", ready), ("/metrics", scrape)],
         logger=logging.getLogger("oms.app"),
         on_startup=[host.start],
         after_shutdown=[host.stop],
@@ -184,6 +238,10 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
         ),
         asyncapi_path="/docs/asyncapi",
     )
+
+
+def _json_response(body: dict[str, Any], ok: bool) -> AsgiResponse:
+    return AsgiResponse(json.dumps(body).encode(), 200 if ok else 503, headers={"content-type": "application/json"})
 
 
 def _subscribe(
@@ -244,9 +302,15 @@ def _subscribe(
         broker.subscriber(
             settings.topic(topic),
             title=f"{topic} -> {name}",
-            description=f"Events the {name} service follows.",
+            description=f"Events the {name} service follows. {TOLERANT_READERS}",
             **common,
         )(on_event)
+
+
+TOLERANT_READERS = (
+    "Readers ignore fields they do not know, at any depth (a producer may add an optional field without a "
+    "new version; docs/contract.md). Commands and queries refuse unknown fields."
+)
 
 
 def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], settings: ServiceSettings) -> None:
@@ -261,11 +325,11 @@ def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], 
             settings.topic(own),
             title=own,
             schema=_union(events),
-            description=f"Events of the {definition.name} service, keyed by aggregate id.",
+            description=f"Events of the {definition.name} service, keyed by aggregate id. {TOLERANT_READERS}",
         )
     broker.publisher(
         "<prefix>replies.<client>",
         title="replies",
         schema=typed_envelope(ReplyV1),
-        description="The reply to every command and query, on the topic the request named.",
+        description=f"The reply to every command and query, on the topic the request named. {TOLERANT_READERS}",
     )

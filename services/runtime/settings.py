@@ -9,8 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.runtime.retry import RetryPolicy
+
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -57,11 +63,32 @@ class ServiceSettings(BaseSettings):
     # Secrets sealed by channels (contracts.sealing) are opened with this key.
     sealing_key_file: Path | None = None
 
+    # Access tokens (OIDC): every command and query carries one; the service verifies it against
+    # the issuer's signing keys and takes the actor from it (services/runtime/identity.py).
+    oidc_issuer: str | None = None  # required to run a service; checked at startup (main.py)
+    oidc_audience: str = "csr-oms"
+    oidc_algorithms: str = "RS256,PS256,ES256"  # comma separated; asymmetric only
+    oidc_jwks_url: str | None = None  # default: jwks_uri of <issuer>/.well-known/openid-configuration
+    oidc_leeway_s: float = Field(default=30.0, ge=0, le=300)
+    oidc_roles_claim: str = "realm_access.roles"  # dotted path to a list of role names
+    oidc_agent_claim: str = "preferred_username"  # dotted path to the agent id
+    # The service's own client credentials (Kafka OAUTHBEARER); the token endpoint is discovered.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
     # Runtime behaviour
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
+    # A row that keeps failing for a reason of its own (its topic does not exist) is parked after
+    # this many attempts, waiting base, 2x base, ... up to max seconds in between; a row Kafka
+    # can never take (invalid topic, too large, not authorized) is parked at once.
+    relay_max_attempts: int = Field(default=5, ge=1)
+    relay_retry_base_s: float = Field(default=0.5, gt=0)
+    relay_retry_max_s: float = Field(default=30.0, gt=0)
+    # /ready answers 503 while the oldest row waiting in the outbox is older than this.
+    ready_outbox_max_age_s: float = Field(default=60.0, gt=0)
     outbox_retention_hours: int = 24
     max_handler_attempts: int = 5
     # Records handled in one transaction (one commit per fetch). Each message's savepoint that writes
@@ -70,6 +97,22 @@ class ServiceSettings(BaseSettings):
     consume_batch_size: int = Field(default=60, ge=1, le=64)
     faults: str = ""  # test-only fault injection points, comma separated (see runtime.faults)
 
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: str) -> str:
+        """A public JWKS can only vouch for asymmetric signatures: ``none`` proves nothing, and an
+        HS* algorithm would let anyone who read the public key (it is public) sign tokens with it."""
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        refused = [name for name in names if name not in ASYMMETRIC_ALGORITHMS]
+        if refused or not names:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise ValueError(f"OMS_OIDC_ALGORITHMS may list only {allowed}; refused: {', '.join(refused) or 'empty'}")
+        return ",".join(names)
+
+    @property
+    def oidc_algorithm_list(self) -> list[str]:
+        return self.oidc_algorithms.split(",")
+
     @property
     def database(self) -> str:
         return self.db_name or self.service_name
@@ -77,6 +120,9 @@ class ServiceSettings(BaseSettings):
     @property
     def group_id(self) -> str:
         return self.consumer_group or f"{self.topic_prefix}{self.service_name}"
+
+    def relay_retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.relay_retry_base_s, self.relay_retry_max_s, self.relay_max_attempts)
 
     def topic(self, name: str) -> str:
         return self.topic_prefix + name

@@ -6,12 +6,15 @@ letters) and every service log are scanned for
 - every password, challenge answer and card number the tests sealed (the registry in
   tests/support/secrets.py) and every secret the services sealed themselves, such as temporary
   passwords: every sealed value found on the topics is opened with the run's key and its clear
-  text searched for.
+  text searched for;
+- every access and refresh token the session's clients were issued (tests/support/identity.py,
+  and the ``csr login`` files of tests/support/csr_cli.py), and the passwords of the Keycloak
+  users the tests logged in as.
 
 The command and query topics hold what clients wrote, not what the system wrote: some tests put a
 card number or a password there in clear on purpose, to prove it goes no further. They are searched
 for the secrets that clients sealed (which must never appear there in clear), not for card-shaped
-numbers. The test also runs a registration, a password reset and a card payment itself, so it proves
+numbers; their ``authorization`` header is where each token belongs, so it is left out of them. The test also runs a registration, a password reset and a card payment itself, so it proves
 something when run alone.
 """
 
@@ -36,6 +39,7 @@ from tests.support.secrets import (
     card_numbers_in,
     occurrences,
     recorded,
+    recorded_tokens,
     scannable,
     these_card_numbers_in,
     token_pattern,
@@ -44,7 +48,8 @@ from tests.support.system import System, eventually
 
 REPORTS = Path(__file__).resolve().parents[2] / "build"
 PANS = list(HOSTILE_PANS)  # the hostile suite's card numbers, in any form (it also scans its own system)
-SEALED = re.compile(r"sealed:v1:[A-Za-z0-9_=-]{80,2000}")
+SEALED = re.compile(r"sealed:v[12]:[A-Za-z0-9_=-]{80,2000}")  # contracts.sealing.FIND_PATTERN
+JWT = re.compile(r"[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,7 @@ async def test_no_card_number_password_or_answer_in_clear_in_any_table_topic_or_
     system: System, csr: OmsClient, feed: OmsClient
 ) -> None:
     await _own_flows(system, csr, feed)
+    tokens = recorded_tokens()
     records = await topic_records(system)
     rows = await table_rows(system)
     logs = {name: s.log_path.read_text(errors="replace") for name, s in system.services.items()}
@@ -97,9 +103,12 @@ async def test_no_card_number_password_or_answer_in_clear_in_any_table_topic_or_
     found = [f"{where}: card {n[:4]}..." for where, text in outputs for n in card_numbers_in(text)]
     found += [f"{where}: hostile card {n[:4]}..." for where, text in outputs for n in these_card_numbers_in(text, PANS)]
     found += [f"{where}: {s[:3]}..." for where, text in outputs + inputs for s in occurrences(text, pattern)]
+    # Tokens are long and many: find the JWT-shaped strings, then ask whether they are ours.
+    found += [f"{where}: token {t[:6]}..." for where, text in outputs + inputs for t in set(JWT.findall(text)) & tokens]
 
     REPORTS.mkdir(exist_ok=True)
-    summary = {"secrets_found": len(found), "secrets_searched": len(secrets), "skipped": len(skipped), "found": found}
+    summary = {"secrets_found": len(found), "secrets_searched": len(secrets), "tokens_searched": len(tokens),
+               "skipped": len(skipped), "found": found}  # fmt: skip
     (REPORTS / "security-secrets.json").write_text(json.dumps(summary, indent=2))
     assert found == [], f"{len(found)} secrets in clear ({len(secrets)} searched, {len(skipped)} too short)"
-    assert len(rows) > 10 and len(outputs) > 10 and all(logs.values())
+    assert len(rows) > 10 and len(outputs) > 10 and all(logs.values()) and tokens

@@ -29,7 +29,11 @@ async def topic_records(system: System) -> list[tuple[str, int, str]]:
             batches = await consumer.getmany(*remaining, timeout_ms=2000, max_records=5000)
             for tp, records in batches.items():
                 for record in records:
-                    headers = " ".join(f"{k}={v.decode(errors='replace')}" for k, v in record.headers or ())
+                    headers = " ".join(
+                        f"{k}={v.decode(errors='replace')}"
+                        for k, v in record.headers or ()
+                        if not (k == "authorization" and tp.topic.endswith(INPUT_TOPICS))  # where it belongs
+                    )
                     key = (record.key or b"").decode(errors="replace")
                     text = (record.value or b"").decode(errors="replace")
                     found.append((tp.topic, record.offset, f"{key} {headers} {text}"))

@@ -142,8 +142,8 @@ def test_no_reply_is_ever_written_to_a_topic_that_is_not_a_reply_topic() -> None
 @pytest.mark.parametrize("topic", ["replies", "orders.events", "replies.a.b", "x.dlq"])
 def test_a_client_listens_only_on_a_reply_topic(topic: str) -> None:
     with pytest.raises(ConfigError, match="replies"):
-        OmsClient("127.0.0.1:9", ACTOR, reply_topic=topic)
-    assert OmsClient("127.0.0.1:9", ACTOR, topic_prefix="t1.").reply_topic == "t1.replies.csr"
+        OmsClient("127.0.0.1:9", reply_topic=topic)
+    assert OmsClient("127.0.0.1:9", topic_prefix="t1.").reply_topic == "t1.replies.csr"
 
 
 def test_reply_topics_are_built_by_the_rule() -> None:
@@ -232,7 +232,7 @@ def test_every_text_field_of_every_command_and_query_refuses_card_numbers() -> N
         for name, info in cls.model_fields.items():
             for path, metadata in _string_fields(info.annotation, list(info.metadata), name, frozenset()):
                 checks = _validators(metadata)
-                sealed = any(str(getattr(m, "pattern", "")).startswith("^sealed:") for m in metadata)
+                sealed = "_check_wire_form" in checks  # contracts.sealing.SealedSecret
                 leaf = path.rsplit(".", 1)[-1].rstrip("[]")
                 if "_no_card_number" in checks or sealed or checks & SHAPES or leaf in NOT_CHECKED | REFERENCES:
                     continue
