@@ -4,7 +4,7 @@
 setup:            ## install everything the project needs (idempotent)
 	scripts/bootstrap.sh
 
-demo: setup       ## start Kafka, PostgreSQL, the SMTP sink and the three services, then run the demo call
+demo: setup       ## start Keycloak, Kafka, PostgreSQL, the SMTP sink and the three services, then run the demo call
 	uv run python -m devstack up --services
 	uv run csr demo
 
