@@ -640,8 +640,9 @@ class FoundCustomers(_Result):
 
 class FindCustomersV1(_CustomerQuery):
     """Find customers (CUS-03). Every criterion given must match; each matches any part of the
-    value, ignoring case (``phone`` ignores punctuation; ``account`` matches the account's name or
-    number; ``postal_code`` any address in the book). Sorted by last name, first name."""
+    value, ignoring case and accents in every script ("lukasz" finds "Łukasz"; ``phone`` ignores
+    punctuation; ``account`` matches the account's name or number; ``postal_code`` and ``city`` any
+    address in the book). Sorted by last name, first name."""
 
     ALLOWED_ROLES = STAFF
     RESULT = FoundCustomers
@@ -652,6 +653,7 @@ class FindCustomersV1(_CustomerQuery):
     phone: SearchTerm | None = None
     email: SearchTerm | None = None
     postal_code: SearchTerm | None = None
+    city: SearchTerm | None = None
     account: SearchTerm | None = None
     include_guests: bool = True
     page: Page = Field(default_factory=Page)

@@ -1,5 +1,5 @@
 """Messages, end to end: decode, authenticate, authorize, handle in one transaction with the inbox
-and the outbox, reply. See DESIGN.md, "One command, end to end". Each step is a stage of
+and the outbox, reply. See docs/design.md, "One command, end to end". Each step is a stage of
 services/runtime/pipeline/; this module puts them together, one entry point per kind of topic.
 
 Records arrive in batches (one Kafka fetch, records of several partitions). A batch of commands or

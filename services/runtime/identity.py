@@ -151,7 +151,12 @@ class SigningKeys:
     async def find(self, kid: str | None) -> SigningKey | None:
         """The key a token names; fetched again when unknown (rotation) unless fetched moments ago."""
         if self._fetched_at is None or self._clock() - self._fetched_at > self._max_age:
-            await self._refresh()
+            if self._may_refresh():
+                await self._refresh()
+            if self._fetched_at is None:
+                # Never fetched (the issuer was away moments ago, or is now for a caller that
+                # waited for another's attempt): the message waits and is retried, not refused.
+                raise IssuerUnavailable("the issuer's signing keys are not available yet")
         key = self._pick(kid)
         if key is None and self._may_refresh():
             await self._refresh()
@@ -354,7 +359,9 @@ def _why(exc: jwt.PyJWTError) -> tuple[str, str]:
         (jwt.DecodeError, "malformed", "the access token is not a well-formed JWT"),
     ]
     if isinstance(exc, jwt.MissingRequiredClaimError):
-        return "claims", f"the access token lacks the {exc.claim} claim"
+        # A token that names no audience (or issuer) was not meant for this one either.
+        missing = {"aud": ("audience", "the access token is not meant for this audience (it names none)")}
+        return missing.get(exc.claim, ("claims", f"the access token lacks the {exc.claim} claim"))
     for kind, reason, words in checks:
         if isinstance(exc, kind):
             return reason, words

@@ -242,7 +242,7 @@ def ec_under_rsa_kid() -> str:
         (lambda: token(iat=int(time.time()) + 120), "not_yet_valid"),
         (lambda: token(iss="http://elsewhere.test/realms/csr-oms"), "issuer"),
         (lambda: token(aud="account"), "audience"),
-        (lambda: token(aud=None), "claims"),
+        (lambda: token(aud=None), "audience"),
         (lambda: token(exp=None), "claims"),
     ],
     ids=[
@@ -373,6 +373,15 @@ async def test_an_unreachable_issuer_is_a_transient_failure_until_keys_are_known
     assert (await v.verify(token(preferred_username="bob"))).actor.agent_id == "bob"
 
 
+async def test_callers_waiting_on_a_failed_first_fetch_wait_too_instead_of_being_refused() -> None:
+    issuer = Issuer(jwk(RSA_KEY, "k1"))
+    issuer.down = True
+    v = verifier(issuer, clock=Clock())
+    outcomes = await asyncio.gather(*(v.verify(token(jti=str(i))) for i in range(5)), return_exceptions=True)
+    assert all(isinstance(o, IssuerUnavailable) for o in outcomes), outcomes
+    assert len(issuer.requests) == 1  # one attempt for all of them, and none again within ten seconds
+
+
 async def test_a_discovery_document_of_another_issuer_is_not_trusted() -> None:
     async def lying(url: str) -> Any:
         return {"issuer": "http://evil.test", "jwks_uri": "http://evil.test/certs"}
@@ -472,3 +481,13 @@ async def test_an_issuer_that_does_not_answer_is_unavailable() -> None:
         await fetch_json("http://127.0.0.1:9/realms/csr-oms/.well-known/openid-configuration")
     with pytest.raises(IssuerUnavailable):
         await fetch_json("file:///etc/passwd")
+
+
+def test_a_service_does_not_start_without_an_issuer() -> None:
+    from services.runtime.main import run
+
+    def never_built() -> Any:
+        raise AssertionError("the service was built without an issuer")
+
+    with pytest.raises(SystemExit, match="OMS_OIDC_ISSUER is required"):
+        run(never_built, ServiceSettings(service_name="orders"))
