@@ -4,6 +4,7 @@ subprocess against the real system, configured by environment variables only."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -18,8 +19,9 @@ from csr.auth import IdentityProvider, LoginRefused
 from csr.client import OmsClient
 from tests.support.builders import unique
 from tests.support.csr_cli import CSR, csr_env, csr_fails, csr_json, register_args, run_csr
+from tests.support.identity import confirm_device_code
 from tests.support.orders import add_product
-from tests.support.secrets import record_tokens
+from tests.support.secrets import record_token_file, record_tokens
 from tests.support.system import System, first_event
 
 PLAIN_PASSWORD = "Plain-Text-Pass-42"
@@ -318,3 +320,33 @@ async def test_a_disabled_user_or_a_wrong_password_cannot_log_in(system: System,
     assert disabled.json()["error"] == "login_refused" and "disabled" in disabled.json()["message"].lower()
     assert "invalid_grant" in wrong.stderr and "Not-Her-Pass-7" not in wrong.stdout + wrong.stderr
     assert not (tmp_path / "csr-oms" / "login.json").exists()
+
+
+@pytest.mark.capability("PLT-09")
+async def test_csr_login_by_default_is_confirmed_in_the_browser(system: System, tmp_path: Path) -> None:
+    agent = f"cli-device-{unique()[:8]}"
+    password = system.identities.password(agent, Role.CSR)
+    env = {**csr_env(system), "XDG_CONFIG_HOME": str(tmp_path)}
+    login = await asyncio.create_subprocess_exec(
+        str(CSR), "login", env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert login.stderr is not None and login.stdout is not None
+    try:
+        shown = (await asyncio.wait_for(login.stderr.readline(), 60)).decode()
+        url = shown.split("Open ", 1)[1].split()[0]
+
+        await confirm_device_code(url, agent, password)
+        said = (await asyncio.wait_for(login.stdout.read(), 60)).decode()
+    finally:
+        if login.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                login.kill()
+        await login.wait()
+    saved = tmp_path / "csr-oms" / "login.json"
+    record_token_file(saved)
+
+    assert login.returncode == 0 and f"logged in as {agent} (csr)" in said
+    assert "confirm the code" in shown and (saved.stat().st_mode & 0o777) == 0o600
+    assert (await csr_json("whoami", env=env))["agent_id"] == agent
+    assert password not in said + shown
