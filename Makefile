@@ -34,7 +34,7 @@ lint:
 
 audit:            ## known vulnerabilities in the locked dependencies (pip-audit; fails when it cannot check)
 	mkdir -p build
-	uv export --frozen --no-hashes --no-emit-project > build/requirements-audit.txt
+	uv export --frozen --no-hashes --no-emit-project --no-emit-workspace > build/requirements-audit.txt  # contracts/ is ours, not a dependency to audit
 	uvx pip-audit -r build/requirements-audit.txt --disable-pip --strict
 
 security:         ## hostile input, role matrix and secrets scan, end to end (docs/security.md)

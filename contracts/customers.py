@@ -30,6 +30,7 @@ from contracts.common import (
     Text,
 )
 from contracts.envelope import STAFF, STAFF_AND_CHANNELS, Command, Event, Query, Role
+from contracts.paging import ListPage, PageNumber, PageSize
 from contracts.sealing import SealedSecret
 from contracts.topics import CUSTOMERS_COMMANDS, CUSTOMERS_EVENTS, CUSTOMERS_QUERIES
 
@@ -735,6 +736,19 @@ class ListAssetsV1(_CustomerPage):
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = AssetList
+
+
+class ListAssetsV2(_CustomerQuery):
+    """What the customer owns (CUS-14), newest first, in the common page shape
+    (``contracts.paging``): ``page`` and ``page_size`` in, a ``ListPage`` of assets out (``total``
+    is not counted: ``has_more`` says whether another page follows)."""
+
+    ALLOWED_ROLES = STAFF_AND_CHANNELS
+    RESULT = ListPage[AssetView]
+
+    customer_id: uuid.UUID
+    page: PageNumber = 1
+    page_size: PageSize = 20
 
 
 # --- events of this service ----------------------------------------------------------------------

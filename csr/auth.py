@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 CSR_CLIENT_ID = "csr-cli"
-"""The public client people log in with (PLAN: device authorization and password grants)."""
+"""The public client people log in with (device authorization and password grants)."""
 
 REFRESH_MARGIN_S = 30.0
 """A token is renewed when less than this (or a third of its lifetime, if shorter) is left, so a

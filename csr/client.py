@@ -288,7 +288,7 @@ class OmsClient:
         return {"authorization": "Bearer " + await self.token_provider.access_token()}
 
     async def publish(self, envelope: Envelope, topic: str, key: str | None = None) -> None:
-        """Publish ``envelope``; a command or query with this client's access token (PLAN: one
+        """Publish ``envelope``; a command or query with this client's access token (one
         per request record; events and replies never carry one)."""
         requests = (Kind.COMMAND, Kind.QUERY)
         await self.publish_raw(

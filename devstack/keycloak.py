@@ -53,8 +53,8 @@ AUDIENCE = "csr-oms"
 REALM_FILE_NAME = "csr-oms-realm.json"
 # The master realm's administrator of the dev stack only; never a deployment's.
 ADMIN_USERNAME = "admin"
-ADMIN_PASSWORD = "admin"  # noqa: S105 - dev-only bootstrap administrator, documented in PLAN and README
-# The realm roles this project gives meaning to (see PLAN: most privileged first).
+ADMIN_PASSWORD = "admin"  # noqa: S105 - dev-only bootstrap administrator, documented in devstack/README.md
+# The realm roles this project gives meaning to (most privileged first: a token with several takes the first).
 OMS_ROLES = ("system", "supervisor", "csr", "channel")
 
 # Build-time options baked into the cached distribution by `kc.sh build`. A change here makes

@@ -55,6 +55,11 @@ class Cluster:
     def public_key(self) -> str:
         return public_key_of(self.private_key)
 
+    @property
+    def email_delivery(self) -> str:
+        """The services' e-mail delivery rule (OMS_EMAIL_DELIVERY): what counts as a duplicate depends on it."""
+        return os.environ.get("OMS_EMAIL_DELIVERY", "at-least-once")
+
     def database(self, service: str) -> str:
         return f"{service}_f{self.run_id}"
 
@@ -69,6 +74,7 @@ class Cluster:
             "OMS_SEALING_KEY_FILE": str(key_file),
             "OMS_LOG_FORMAT": "json",
             "OMS_RELAY_POLL_INTERVAL_S": "0.2",
+            "OMS_EMAIL_DELIVERY": self.email_delivery,
             # Short backoffs so an outage's backlog drains within the run; many attempts so a
             # minute without SMTP does not exhaust them (the defaults, 2 s doubling to 300 s over
             # 8 attempts, also outlast a minute, but slowly).

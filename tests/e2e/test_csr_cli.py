@@ -48,7 +48,7 @@ async def test_customer_register_seals_the_password_and_answers_with_the_custome
     assert rows[0]["password_hash"].startswith("$argon2id$")
     # On the command topic the password is ciphertext only.
     sent = await first_event(system, "customers.commands", lambda e: e.payload.get("logon_id") == f"cli.{tag}")
-    assert sent.payload["password"].startswith("sealed:v1:")
+    assert sent.payload["password"].startswith("sealed:v2:")
     assert PLAIN_PASSWORD not in json.dumps(sent.model_dump(mode="json"))
     assert sent.actor is None  # who sent it is for the login's token to say, not for the client
     registered = await first_event(

@@ -207,7 +207,7 @@ async def test_order_email_waits_for_the_customer_details(system: System, csr: O
 
     mail = await wait_mail(system.mailbox(), customer.email or "", subject_has("confirmed"))
     assert mail.subject == f"Your order {placed.order_number} is confirmed"
-    assert "Dear Jane," in text_of(mail)
+    assert "Dear Jane Doe," in text_of(mail)  # the full name, as English writes it
 
 
 @pytest.mark.capability("NTF-01", "NTF-05")

@@ -38,7 +38,7 @@ from tests.support.secrets import card_numbers_in, occurrences, recorded, record
 from tests.support.system import System, eventually
 
 REPORTS = Path(__file__).resolve().parents[2] / "build"
-SEALED = re.compile(r"sealed:v1:[A-Za-z0-9_=-]{80,2000}")
+SEALED = re.compile(r"sealed:v[12]:[A-Za-z0-9_=-]{80,2000}")  # contracts.sealing.FIND_PATTERN
 JWT = re.compile(r"[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
 INPUT_TOPICS = (".commands", ".queries")
 

@@ -1,4 +1,4 @@
-"""The stack's Keycloak really issues the tokens PLAN.md promises: realm, users, clients, keys."""
+"""The stack's Keycloak really issues the tokens devstack/README.md describes: realm, users, clients, keys."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -373,6 +374,22 @@ class PrivateNotifications:
     async def rows(self, sql_where: str, *args: object) -> list[Any]:
         return await email_rows(self.system, sql_where, *args, db=self.database)
 
+    async def execute(self, sql: str, *args: object) -> None:
+        conn = await _connect(self.system, self.database)
+        try:
+            await conn.execute(sql, *args)
+        finally:
+            await conn.close()
+
+    def metrics(self) -> dict[str, float]:
+        """The service's /metrics, as {'name{labels}': value} (comment lines left out)."""
+        assert self.service is not None
+        url = f"http://127.0.0.1:{self.service.port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            text = answer.read().decode()
+        samples = (line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+        return {name: float(value) for name, value in samples}
+
     async def first_event(self, topic: str, predicate: Callable[[Envelope], bool], timeout: float = 60) -> Envelope:
         """The first message on this instance's ``topic`` (from the beginning) matching ``predicate``."""
         events = follow(self.system.stack.kafka_bootstrap, [self.prefix + topic], from_beginning=True)
@@ -395,6 +412,7 @@ class HangingSmtpServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages_received = 0
+        self.message_ids: list[str] = []  # the Message-ID header of each message it was sent
         self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> HangingSmtpServer:
@@ -413,8 +431,9 @@ class HangingSmtpServer:
                 if verb == b"DATA":
                     writer.write(b"354 go ahead\r\n")
                     await writer.drain()
-                    while (await reader.readline()) not in (b".\r\n", b""):
-                        pass
+                    while (data := await reader.readline()) not in (b".\r\n", b""):
+                        if data.lower().startswith(b"message-id:"):
+                            self.message_ids.append(data.split(b":", 1)[1].strip().decode())
                     self.messages_received += 1
                     continue  # ... and never answer
                 if verb == b"QUIT":

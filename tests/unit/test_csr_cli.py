@@ -164,6 +164,25 @@ def test_a_result_is_a_panel_with_a_table_per_list_of_records() -> None:
     assert "CABLE[5M]" in text  # brackets are text, not rich markup
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["email", "resend"], "give an order"),
+        (["email", "resend", "1000017", "--email", str(uuid.uuid4())], "not both"),
+        (["email", "resend", "--email", "nope"], "is not an e-mail id"),
+        (["email", "resend", "--email", str(uuid.uuid4()), "--to", "x@example.com"], "--to is for a confirmation"),
+        (["email", "history"], "--status"),
+    ],
+)
+def test_resending_an_email_or_listing_by_status_checks_what_was_typed(
+    terminal: CliRunner, args: list[str], says: str
+) -> None:
+    done = terminal.invoke(app, ["--json", *args])
+
+    assert done.exit_code == 2, done.output
+    assert says in json.loads(done.stdout)["message"]
+
+
 # --- logging in ------------------------------------------------------------------------------
 
 

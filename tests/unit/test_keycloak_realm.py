@@ -1,4 +1,4 @@
-"""The dev realm file says what PLAN.md decided (tests/integration/test_devstack_keycloak.py proves
+"""The dev realm file says what devstack/README.md describes (tests/integration/test_devstack_keycloak.py proves
 that Keycloak then issues such tokens)."""
 
 from __future__ import annotations
