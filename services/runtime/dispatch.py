@@ -60,6 +60,7 @@ from services.runtime.pipeline.decoding import Decoder
 from services.runtime.pipeline.duplicates import Duplicates
 from services.runtime.pipeline.failures import FailurePolicy, HandlerRetry
 from services.runtime.pipeline.items import Records
+from services.runtime.pipeline.replying import deliver
 from services.runtime.pipeline.tracing import traced
 from services.runtime.pipeline.transaction import Transactions
 from services.runtime.relay import OutboxRelay
@@ -164,7 +165,7 @@ class Dispatcher(Generic[D]):
                 reply = await self.answers.answer(item)
             self._count(item.envelope, outcome_of(reply))
             if item.envelope.reply_to:
-                await self.producer.send(encode(reply, item.envelope.reply_to, None))
+                await deliver(self.producer, self.settings.service_name, [encode(reply, item.envelope.reply_to, None)])
             metrics.HANDLE_SECONDS.labels(self.settings.service_name, "query").observe(time.perf_counter() - started)
         await self.gate.answer(turned_away)
 

@@ -40,3 +40,8 @@ OUTBOX_PARKED = Counter(
     ["service", "reason"],
 )
 OUTBOX_PARKED_ROWS = Gauge("oms_outbox_parked_rows", "Outbox rows parked and not re-queued yet", ["service"])
+REPLIES_UNDELIVERABLE = Counter(
+    "oms_replies_undeliverable_total",
+    "Replies sent straight to a requester's topic that Kafka would not take (no such topic, not allowed...)",
+    ["service", "reason"],
+)

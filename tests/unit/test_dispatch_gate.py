@@ -59,6 +59,10 @@ class Sent:
     async def send(self, record: OutgoingRecord) -> None:
         self.records.append(record)
 
+    async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
+        self.records += records
+        return [None for _ in records]
+
     def replies(self) -> list[dict[str, Any]]:
         return [json.loads(r.value)["payload"] for r in self.records if not r.topic.endswith(".dlq")]
 
