@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from devstack.acls import Acl, apply_acls
+from devstack.aio import run_blocking
 from devstack.component import Component
 from devstack.endpoints import StackEndpoints
 from devstack.kafka import Kafka
@@ -104,6 +106,7 @@ class Stack:
     def up(self, with_services: bool = False) -> list[StartReport]:
         try:
             reports = self._ensure_all(self.infrastructure)
+            self.apply_acls()
             if with_services:
                 services = [self.service(name) for name in available_services()]
                 # Services start one by one: on two cores parallel Python imports only compete.
@@ -112,6 +115,10 @@ class Stack:
             return reports
         finally:
             self.save()
+
+    def apply_acls(self, prefix: str = "") -> list[Acl]:
+        """The broker refuses everyone but its super users until these exist (devstack/acls.py)."""
+        return run_blocking(lambda: apply_acls(self.kafka.admin_options(), prefix))
 
     def down(self, wipe: bool = False) -> None:
         try:

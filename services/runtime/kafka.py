@@ -15,6 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from contracts.topics import ALL_TOPICS
+from oidc.client_credentials import ClientCredentialsTokenProvider, client_credentials
 from services.runtime.codec import OutgoingRecord
 from services.runtime.settings import ServiceSettings
 
@@ -37,13 +38,30 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
                 str(settings.kafka_ssl_keyfile) if settings.kafka_ssl_keyfile else None,
             )
         options["ssl_context"] = context
-    if settings.kafka_sasl_mechanism:
+    if settings.kafka_sasl_mechanism == "OAUTHBEARER":
+        options["sasl_mechanism"] = "OAUTHBEARER"
+        options["sasl_oauth_token_provider"] = _token_provider(settings)
+    elif settings.kafka_sasl_mechanism:
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username
         options["sasl_plain_password"] = (
             settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
         )
     return options
+
+
+def _token_provider(settings: ServiceSettings) -> ClientCredentialsTokenProvider:
+    missing = [
+        f"OMS_{name.upper()}"
+        for name in ("oidc_issuer", "oidc_client_id", "oidc_client_secret")
+        if not getattr(settings, name)
+    ]
+    if missing:
+        raise ValueError(f"OMS_KAFKA_SASL_MECHANISM=OAUTHBEARER needs {', '.join(missing)}")
+    assert settings.oidc_issuer and settings.oidc_client_id and settings.oidc_client_secret  # for mypy
+    return client_credentials(
+        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()
+    )
 
 
 async def ensure_topics(settings: ServiceSettings, extra: Iterable[tuple[str, int]] = ()) -> None:

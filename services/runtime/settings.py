@@ -22,12 +22,17 @@ class ServiceSettings(BaseSettings):
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: Path | None = None
     kafka_ssl_certfile: Path | None = None  # client certificate, for clusters that want mutual TLS
     kafka_ssl_keyfile: Path | None = None
+    # OAUTHBEARER: the service's own client credentials; the token endpoint is discovered from the
+    # issuer. The broker takes the principal (for its ACLs) from the token's client id.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
     # Durability of the topics the services create: on a multi-broker cluster use 3 and 2, so an
     # acks=all write survives the loss of one broker (see docs/security.md).
     kafka_replication_factor: int = Field(default=1, ge=1)
