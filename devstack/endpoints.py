@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from devstack.kafka_auth import admin_kafka_options, client_kafka_options, dev_client_secret
 
 REQUIRED_ENV = ("OMS_KAFKA_BOOTSTRAP", "OMS_PG_DSN", "OMS_SMTP_HOST", "OMS_SMTP_PORT")
+# How clients authenticate to Kafka (absent: a stack without authentication).
+KAFKA_AUTH_ENV = ("OMS_KAFKA_SECURITY_PROTOCOL", "OMS_KAFKA_SASL_MECHANISM", "OMS_OIDC_ISSUER")
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,20 @@ class StackEndpoints:
     smtp_host: str
     smtp_port: int
     mail_dir: Path | None  # None when the SMTP catcher is not a local devstack sink
+    kafka_auth: tuple[tuple[str, str], ...] = ()  # the KAFKA_AUTH_ENV variables that are set
+
+    @property
+    def kafka_requires_auth(self) -> bool:
+        return "OMS_KAFKA_SASL_MECHANISM" in dict(self.kafka_auth)
+
+    def kafka_admin_options(self) -> dict[str, Any]:
+        """Raw-client options as the super user oms-admin: what test harnesses read and write with."""
+        return admin_kafka_options(self.kafka_bootstrap, {**os.environ, **dict(self.kafka_auth)})
+
+    def kafka_client_options(self, client_id: str, secret: str | None = None) -> dict[str, Any]:
+        """Raw-client options as one of the realm's confidential clients (web-shop, fulfilment...)."""
+        secret = secret or dev_client_secret(client_id)
+        return client_kafka_options(self.kafka_bootstrap, dict(self.kafka_auth), client_id, secret)
 
     def database_dsn(self, database: str) -> str:
         return f"{self.pg_dsn.rstrip('/')}/{database}"
@@ -29,6 +49,7 @@ class StackEndpoints:
         }
         if self.mail_dir is not None:
             env["OMS_MAIL_DIR"] = str(self.mail_dir)
+        env.update(self.kafka_auth)
         return env
 
     @classmethod
@@ -43,4 +64,5 @@ class StackEndpoints:
             smtp_host=env["OMS_SMTP_HOST"],
             smtp_port=int(env["OMS_SMTP_PORT"]),
             mail_dir=Path(mail_dir) if mail_dir else None,
+            kafka_auth=tuple((key, env[key]) for key in KAFKA_AUTH_ENV if env.get(key)),
         )
