@@ -11,14 +11,20 @@ import os
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from aiokafka.abc import AbstractTokenProvider
 from pydantic import ValidationError
 
 from contracts.envelope import Actor, Role
 from csr.errors import ConfigError
+from oidc.client_credentials import client_credentials
 
 DEFAULT_AGENT = "csr-demo"
+
+
+class AccessTokenProvider(Protocol):
+    async def access_token(self) -> str: ...
 
 
 def _stack_env() -> dict[str, str]:
@@ -59,7 +65,10 @@ class ClientConfig:
         role: str | None = None,
         timeout: float | None = None,
         attempts: int | None = None,
+        login: AccessTokenProvider | None = None,
     ) -> ClientConfig:
+        """``login``: the token provider of the person using the client (csr/auth.py); it also
+        authenticates them to Kafka when Kafka wants OAUTHBEARER."""
         env = {**_stack_env(), **os.environ}
         mail_dir = env.get("OMS_MAIL_DIR")
         return cls(
@@ -70,7 +79,7 @@ class ClientConfig:
             actor=_actor(agent_id or env.get("OMS_AGENT_ID", DEFAULT_AGENT), role or env.get("OMS_ROLE", "csr")),
             timeout=timeout if timeout is not None else _number(env, "OMS_REPLY_TIMEOUT_S", "15", float),
             attempts=attempts if attempts is not None else int(_number(env, "OMS_REPLY_ATTEMPTS", "3", int)),
-            kafka_options=_kafka_options(env),
+            kafka_options=_kafka_options(env, login),
         )
 
     def with_actor(self, agent_id: str, role: Role) -> ClientConfig:
@@ -101,13 +110,44 @@ def _public_key(env: dict[str, str]) -> str | None:
         raise ConfigError(f"cannot read the sealing public key {key_file}: {exc.strerror}") from None
 
 
-def _kafka_options(env: dict[str, str]) -> dict[str, Any]:
-    """The same Kafka security settings the services read (README, Configuration)."""
+class KafkaTokenProvider(AbstractTokenProvider):  # type: ignore[misc]
+    """Any token provider (``async def access_token() -> str``, csr/auth.py) as aiokafka's OAUTHBEARER one."""
+
+    def __init__(self, provider: AccessTokenProvider) -> None:
+        self.provider = provider
+
+    async def token(self) -> str:
+        return await self.provider.access_token()
+
+
+def _oauth_provider(env: dict[str, str], login: AccessTokenProvider | None) -> AccessTokenProvider:
+    """Whose token Kafka gets: a CSR's login, else the client credentials of a channel or system."""
+    if login is not None:
+        return login
+    client_id, secret, issuer = (
+        env.get("OMS_OIDC_CLIENT_ID"),
+        env.get("OMS_OIDC_CLIENT_SECRET"),
+        env.get("OMS_OIDC_ISSUER"),
+    )
+    if client_id and secret and issuer:
+        return client_credentials(issuer, client_id, secret)
+    raise ConfigError(
+        "Kafka wants an OAuth token (OMS_KAFKA_SASL_MECHANISM=OAUTHBEARER): log in first, or set "
+        "OMS_OIDC_ISSUER, OMS_OIDC_CLIENT_ID and OMS_OIDC_CLIENT_SECRET for a channel or system client"
+    )
+
+
+def _kafka_options(env: dict[str, str], login: AccessTokenProvider | None = None) -> dict[str, Any]:
+    """The same Kafka security settings the services read (README, Configuration); with OAUTHBEARER,
+    the token of ``login`` (a CSR's ``csr login``) or the client's own credentials."""
     options: dict[str, Any] = {}
     protocol = env.get("OMS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
     if protocol != "PLAINTEXT":
         options["security_protocol"] = protocol
-    if env.get("OMS_KAFKA_SASL_MECHANISM"):
+    if env.get("OMS_KAFKA_SASL_MECHANISM") == "OAUTHBEARER":
+        options["sasl_mechanism"] = "OAUTHBEARER"
+        options["sasl_oauth_token_provider"] = KafkaTokenProvider(_oauth_provider(env, login))
+    elif env.get("OMS_KAFKA_SASL_MECHANISM"):
         options["sasl_mechanism"] = env["OMS_KAFKA_SASL_MECHANISM"]
         options["sasl_plain_username"] = env.get("OMS_KAFKA_SASL_USERNAME")
         options["sasl_plain_password"] = env.get("OMS_KAFKA_SASL_PASSWORD")

@@ -24,6 +24,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest
 
 from contracts.topics import ALL_TOPICS, dlq
+from devstack.aio import run_blocking
+from devstack.endpoints import StackEndpoints
 
 
 class ResourceType(IntEnum):  # Kafka protocol codes
@@ -230,6 +232,18 @@ class _DeleteAcls(DeleteAclsRequest):  # type: ignore[misc]
         if request_struct_class.API_VERSION < 1:
             raise AclError("the broker does not support prefixed ACLs (DeleteAcls v1)")
         return request_struct_class(_entries(self._acls))
+
+
+def grant_for_run(stack: StackEndpoints, prefix: str) -> None:
+    """Before a harness starts services with a topic prefix of its own: the table for that prefix."""
+    if stack.kafka_requires_auth:
+        run_blocking(lambda: apply_acls(stack.kafka_admin_options(), prefix))
+
+
+def revoke_for_run(stack: StackEndpoints, prefix: str) -> None:
+    """After the run: its ACLs go (a reused stack would otherwise collect a table per run)."""
+    if stack.kafka_requires_auth:
+        run_blocking(lambda: revoke_acls(stack.kafka_admin_options(), prefix))
 
 
 def render_table(prefix: str = "") -> str:

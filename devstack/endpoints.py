@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devstack.kafka_auth import admin_kafka_options, client_kafka_options, dev_client_secret
+from devstack.kafka_auth import (
+    ADMIN_CLIENT_ID,
+    ADMIN_SECRET_ENV,
+    SECURITY_PROTOCOL,
+    admin_kafka_options,
+    client_kafka_options,
+    dev_client_secret,
+)
 
 REQUIRED_ENV = ("OMS_KAFKA_BOOTSTRAP", "OMS_PG_DSN", "OMS_SMTP_HOST", "OMS_SMTP_PORT")
 # How clients authenticate to Kafka (absent: a stack without authentication).
@@ -31,6 +38,29 @@ class StackEndpoints:
     def kafka_admin_options(self) -> dict[str, Any]:
         """Raw-client options as the super user oms-admin: what test harnesses read and write with."""
         return admin_kafka_options(self.kafka_bootstrap, {**os.environ, **dict(self.kafka_auth)})
+
+    def kafka_admin_auth(self) -> dict[str, Any]:
+        """The admin's options without the bootstrap servers: OmsClient's and follow()'s kafka_options."""
+        return {k: v for k, v in self.kafka_admin_options().items() if k != "bootstrap_servers"}
+
+    def kafka_client_auth(self, client_id: str) -> dict[str, Any]:
+        """kafka_client_options without the bootstrap servers (OmsClient's kafka_options)."""
+        return {k: v for k, v in self.kafka_client_options(client_id).items() if k != "bootstrap_servers"}
+
+    def kafka_admin_settings(self) -> dict[str, Any]:
+        """ServiceSettings fields that make a runtime Kafka client (Producer, ensure_topics) the admin."""
+        settings: dict[str, Any] = {"kafka_bootstrap": self.kafka_bootstrap}
+        if not self.kafka_requires_auth:
+            return settings
+        auth = dict(self.kafka_auth)
+        return {
+            **settings,
+            "kafka_security_protocol": auth.get("OMS_KAFKA_SECURITY_PROTOCOL", SECURITY_PROTOCOL),
+            "kafka_sasl_mechanism": auth["OMS_KAFKA_SASL_MECHANISM"],
+            "oidc_issuer": auth.get("OMS_OIDC_ISSUER"),
+            "oidc_client_id": ADMIN_CLIENT_ID,
+            "oidc_client_secret": os.environ.get(ADMIN_SECRET_ENV) or dev_client_secret(ADMIN_CLIENT_ID),
+        }
 
     def kafka_client_options(self, client_id: str, secret: str | None = None) -> dict[str, Any]:
         """Raw-client options as one of the realm's confidential clients (web-shop, fulfilment...)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from contracts.envelope import Actor, Role
 from contracts.sealing import generate_private_key, public_key_of
 from csr.client import OmsClient
+from devstack.acls import grant_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.paths import StackPaths
@@ -72,6 +73,7 @@ class Cluster:
         }
 
     def start(self) -> None:
+        grant_for_run(self.stack, self.prefix)  # the broker's ACLs for this run's topic prefix
         env = self.base_env()
         for name in SERVICES:
             log_path = self.workdir / f"{name}.log"
@@ -94,6 +96,7 @@ class Cluster:
             sealing_public_key=self.public_key,
             timeout=timeout,
             connect_timeout=60,
+            kafka_options=self.stack.kafka_admin_auth(),
         )
 
     def mailbox(self) -> Mailbox:

@@ -13,6 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from faststream.security import BaseSecurity, SASLOAuthBearer, SASLPlaintext, SASLScram256, SASLScram512
 
 from contracts.topics import ALL_TOPICS
 from oidc.client_credentials import ClientCredentialsTokenProvider, client_credentials
@@ -48,6 +49,33 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
             settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
         )
     return options
+
+
+def broker_options(settings: ServiceSettings) -> dict[str, Any]:
+    """The same connection options in FastStream's shape: it takes TLS and SASL as one ``security``
+    object (and the OAUTHBEARER token provider beside it), not as aiokafka's keyword arguments."""
+    options = client_options(settings)
+    protocol = options.pop("security_protocol")
+    ssl_context = options.pop("ssl_context", None)
+    mechanism = options.pop("sasl_mechanism", None)
+    username = options.pop("sasl_plain_username", None) or ""
+    password = options.pop("sasl_plain_password", None) or ""
+    use_ssl = protocol in ("SSL", "SASL_SSL")
+    security: BaseSecurity | None = None
+    if mechanism == "OAUTHBEARER":
+        security = SASLOAuthBearer(ssl_context=ssl_context, use_ssl=use_ssl)
+    elif mechanism in _SASL_PASSWORD:
+        security = _SASL_PASSWORD[mechanism](username, password, ssl_context=ssl_context, use_ssl=use_ssl)
+    elif use_ssl:
+        security = BaseSecurity(ssl_context=ssl_context, use_ssl=True)
+    return {**options, "security": security}
+
+
+_SASL_PASSWORD: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
+    "PLAIN": SASLPlaintext,
+    "SCRAM-SHA-256": SASLScram256,
+    "SCRAM-SHA-512": SASLScram512,
+}
 
 
 def _token_provider(settings: ServiceSettings) -> ClientCredentialsTokenProvider:

@@ -205,7 +205,12 @@ async def test_no_reply_exits_3_after_resending_the_same_message(system: System)
     assert f"no reply to RegisterCustomer on {nobody}customers.commands (sent 2 times over 4s)" in done.stderr
     message_id = done.stderr.split("--message-id ")[1].split()[0]
     # Both sends carried the same message id: a service would have applied the command once.
-    client = OmsClient(system.stack.kafka_bootstrap, Actor(agent_id="t", role=Role.CSR), topic_prefix=nobody)
+    client = OmsClient(
+        system.stack.kafka_bootstrap,
+        Actor(agent_id="t", role=Role.CSR),
+        topic_prefix=nobody,
+        kafka_options=system.stack.kafka_admin_auth(),
+    )
     async with client.events("customers.commands", from_beginning=True) as stream:
         sent = [r.envelope.message_id async for r in stream.existing()]
     assert sent == [uuid.UUID(message_id)] * 2

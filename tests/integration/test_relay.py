@@ -31,7 +31,7 @@ def _records(topic: str, n: int, key: str | None = None) -> list[OutgoingRecord]
 
 
 async def _read(stack: StackEndpoints, topic: str, n: int) -> list[bytes]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(topic, **stack.kafka_admin_options(), auto_offset_reset="earliest")
     await consumer.start()
     try:
         got: list[bytes] = []
@@ -46,7 +46,7 @@ async def _read(stack: StackEndpoints, topic: str, n: int) -> list[bytes]:
 
 
 async def test_acknowledged_records_come_back_as_none_and_a_batch_does_not_raise(stack: StackEndpoints) -> None:
-    producer = Producer(ServiceSettings(kafka_bootstrap=stack.kafka_bootstrap))
+    producer = Producer(ServiceSettings(**stack.kafka_admin_settings()))
     await producer.start()
     topic = f"relay.probe.{uuid.uuid4().hex[:8]}"
     try:
@@ -60,7 +60,7 @@ async def test_acknowledged_records_come_back_as_none_and_a_batch_does_not_raise
 async def test_the_relay_publishes_in_order_and_marks_what_it_published(
     stack: StackEndpoints, pool: asyncpg.Pool
 ) -> None:
-    settings = ServiceSettings(kafka_bootstrap=stack.kafka_bootstrap)
+    settings = ServiceSettings(**stack.kafka_admin_settings())
     producer = Producer(settings)
     await producer.start()
     topic = f"relay.probe.{uuid.uuid4().hex[:8]}"

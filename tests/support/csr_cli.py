@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devstack.kafka_auth import dev_client_secret
 from tests.support.system import ROOT, System
 
 CSR = Path(sys.executable).parent / "csr"
@@ -52,6 +53,11 @@ def csr_env(system: System, **extra: str) -> dict[str, str]:
     )
     if system.stack.mail_dir is not None:
         env["OMS_MAIL_DIR"] = str(system.stack.mail_dir)
+    if system.stack.kafka_requires_auth:
+        # Kafka authenticates the terminal too. A CSR's would be their `csr login` (principal
+        # csr-cli); web-shop has the same Kafka ACLs and needs no person to log in.
+        env.update(dict(system.stack.kafka_auth))
+        env.update(OMS_OIDC_CLIENT_ID="web-shop", OMS_OIDC_CLIENT_SECRET=dev_client_secret("web-shop"))
     env.update(extra)
     return env
 
