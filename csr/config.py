@@ -18,9 +18,10 @@ from pydantic import ValidationError
 
 from contracts.envelope import Actor, Role
 from csr.errors import ConfigError
-from oidc.client_credentials import client_credentials
+from oidc.client_credentials import PasswordTokenProvider, client_credentials
 
 DEFAULT_AGENT = "csr-demo"
+CSR_CLIENT_ID = "csr-cli"  # the public client people log in with (Keycloak realm csr-oms)
 
 
 class AccessTokenProvider(Protocol):
@@ -124,16 +125,17 @@ def _oauth_provider(env: dict[str, str], login: AccessTokenProvider | None) -> A
     """Whose token Kafka gets: a CSR's login, else the client credentials of a channel or system."""
     if login is not None:
         return login
-    client_id, secret, issuer = (
-        env.get("OMS_OIDC_CLIENT_ID"),
-        env.get("OMS_OIDC_CLIENT_SECRET"),
-        env.get("OMS_OIDC_ISSUER"),
-    )
-    if client_id and secret and issuer:
+    client_id, secret = env.get("OMS_OIDC_CLIENT_ID"), env.get("OMS_OIDC_CLIENT_SECRET")
+    issuer = env.get("OMS_OIDC_ISSUER")
+    username, password = env.get("OMS_OIDC_USERNAME"), env.get("OMS_OIDC_PASSWORD")
+    if issuer and username and password:  # scripts and tests; people at a terminal use `csr login`
+        return PasswordTokenProvider(issuer, client_id or CSR_CLIENT_ID, username, password)
+    if issuer and client_id and secret:
         return client_credentials(issuer, client_id, secret)
     raise ConfigError(
         "Kafka wants an OAuth token (OMS_KAFKA_SASL_MECHANISM=OAUTHBEARER): log in first, or set "
-        "OMS_OIDC_ISSUER, OMS_OIDC_CLIENT_ID and OMS_OIDC_CLIENT_SECRET for a channel or system client"
+        "OMS_OIDC_ISSUER and OMS_OIDC_CLIENT_ID with OMS_OIDC_CLIENT_SECRET (a channel or system) "
+        "or OMS_OIDC_USERNAME and OMS_OIDC_PASSWORD (a person, for scripts)"
     )
 
 

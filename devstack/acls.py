@@ -103,7 +103,8 @@ SERVICES = (
 )
 CHANNELS = (
     ChannelGrant("web-shop", sends_to=EVERY_REQUEST_TOPIC),
-    ChannelGrant("csr-cli", sends_to=EVERY_REQUEST_TOPIC),
+    # CSRs also look at what happened (`csr events`): they read the services' event topics.
+    ChannelGrant("csr-cli", sends_to=EVERY_REQUEST_TOPIC, reads=tuple(f"{s}.events" for s in SERVICE_TOPICS)),
     # The warehouse downstream: follows orders, reports shipments and deliveries as commands.
     ChannelGrant("fulfilment", sends_to=("orders.commands",), reads=("orders.events",)),
 )

@@ -59,7 +59,7 @@ class ClientCredentialsTokenProvider(AbstractTokenProvider):  # type: ignore[mis
     def __init__(self, issuer: str, client_id: str, client_secret: str) -> None:
         self.issuer = issuer
         self.client_id = client_id
-        self._secret = client_secret
+        self._form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
         self._token_endpoint: str | None = None
         self._token: str | None = None
         self._expires_at = 0.0
@@ -86,14 +86,23 @@ class ClientCredentialsTokenProvider(AbstractTokenProvider):  # type: ignore[mis
     def _fetch(self) -> tuple[str, float]:
         if self._token_endpoint is None:
             self._token_endpoint = discover_token_endpoint(self.issuer)
-        answer = _http_json(
-            self._token_endpoint,
-            {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self._secret},
-        )
+        answer = _http_json(self._token_endpoint, self._form)
         token = answer.get("access_token")
         if not isinstance(token, str):
             raise TokenError(f"the token endpoint gave client {self.client_id!r} no access token")
         return token, float(answer.get("expires_in", 60))
+
+
+class PasswordTokenProvider(ClientCredentialsTokenProvider):
+    """A person's token from their user name and password (resource-owner password grant on a public
+    client such as csr-cli): for scripts and tests; people at a terminal use `csr login`."""
+
+    def __init__(self, issuer: str, client_id: str, username: str, password: str) -> None:
+        super().__init__(issuer, client_id, "")
+        self._form = {"grant_type": "password", "client_id": client_id, "username": username, "password": password}
+
+    def __repr__(self) -> str:
+        return f"PasswordTokenProvider(issuer={self.issuer!r}, client_id={self.client_id!r})"
 
 
 _PROVIDERS: dict[tuple[str, str, str], ClientCredentialsTokenProvider] = {}

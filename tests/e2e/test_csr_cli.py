@@ -11,10 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from contracts.envelope import Actor, Role
 from contracts.orders import PlaceOrderV1
 from csr.client import OmsClient
+from devstack.acls import grant_for_run, revoke_for_run
 from tests.support.builders import unique
 from tests.support.csr_cli import CSR, csr_env, register_args, run_csr
 from tests.support.orders import add_product
@@ -198,8 +200,21 @@ async def test_an_unreachable_broker_exits_3_quickly_without_a_traceback(system:
 async def test_no_reply_exits_3_after_resending_the_same_message(system: System) -> None:
     nobody = f"nobody{uuid.uuid4().hex[:8]}."
     env = csr_env(system, OMS_TOPIC_PREFIX=nobody)
+    # The topic exists (Kafka creates none by itself) and the terminal may write it; nobody reads it.
+    await asyncio.to_thread(grant_for_run, system.stack, nobody)
+    admin = AIOKafkaAdminClient(**system.stack.kafka_admin_options())
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(nobody + "customers.commands", 1, 1)])
+    finally:
+        await admin.close()
 
-    done = await run_csr("--timeout", "4", "--attempts", "2", "customer", "register", *register_args(unique()), env=env)
+    try:
+        done = await run_csr(
+            "--timeout", "4", "--attempts", "2", "customer", "register", *register_args(unique()), env=env
+        )
+    finally:
+        await asyncio.to_thread(revoke_for_run, system.stack, nobody)
 
     assert done.code == 3, done
     assert f"no reply to RegisterCustomer on {nobody}customers.commands (sent 2 times over 4s)" in done.stderr

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devstack.kafka_auth import dev_client_secret
 from tests.support.system import ROOT, System
 
 CSR = Path(sys.executable).parent / "csr"
@@ -54,10 +53,9 @@ def csr_env(system: System, **extra: str) -> dict[str, str]:
     if system.stack.mail_dir is not None:
         env["OMS_MAIL_DIR"] = str(system.stack.mail_dir)
     if system.stack.kafka_requires_auth:
-        # Kafka authenticates the terminal too. A CSR's would be their `csr login` (principal
-        # csr-cli); web-shop has the same Kafka ACLs and needs no person to log in.
+        # Kafka authenticates the terminal too: as a CSR logged in with csr-cli (dev realm user).
         env.update(dict(system.stack.kafka_auth))
-        env.update(OMS_OIDC_CLIENT_ID="web-shop", OMS_OIDC_CLIENT_SECRET=dev_client_secret("web-shop"))
+        env.update(OMS_OIDC_USERNAME="alice", OMS_OIDC_PASSWORD="alice-dev")
     env.update(extra)
     return env
 
