@@ -73,12 +73,13 @@ def _single(action: Callable[[Stack, argparse.Namespace], None]) -> Callable[[St
 
 
 COMMANDS: dict[str, tuple[str, Callable[[Stack, argparse.Namespace], None]]] = {
-    "up": ("start Kafka, PostgreSQL and the SMTP sink (reusing healthy ones)", _up),
-    "down": ("stop everything; --wipe also deletes Kafka, PostgreSQL and mail data", _down),
+    "up": ("start Keycloak, Kafka, PostgreSQL and the SMTP sink (reusing healthy ones)", _up),
+    "down": ("stop everything; --wipe also deletes Kafka, PostgreSQL, Keycloak and mail data", _down),
     "status": ("show each component; exit 1 unless all are healthy", _status),
     "env": ("print the KEY=value endpoint lines of the running stack", _env),
     "acls": ("apply the broker's ACLs (devstack/acls.py); --print shows them, --revoke deletes", _acls),
     "restart-kafka": ("stop and start Kafka on the same port", _single(lambda s, a: s.kafka.restart())),
+    "restart-keycloak": ("stop and start Keycloak on the same port", _single(lambda s, a: s.keycloak.restart())),
     "restart-postgres": ("stop and start PostgreSQL on the same port", _single(lambda s, a: s.postgres.restart())),
     "stop-smtp": ("stop the SMTP sink (senders then get connection errors)", _single(lambda s, a: s.smtp.stop())),
     "start-smtp": ("start the SMTP sink again", _single(lambda s, a: s.smtp.start())),

@@ -1,6 +1,7 @@
 """Kafka and PostgreSQL from testcontainers, for machines where a Docker engine answers.
 
-The SMTP sink stays the local aiosmtpd process either way: tests read the messages it stores.
+The SMTP sink stays the local aiosmtpd process either way: tests read the messages it stores;
+Keycloak too (devstack.keycloak), so the realm and its helpers are the same on both paths.
 Containers live as long as the test process (testcontainers' reaper removes them after).
 This path cannot run on the project's own CI machines (no Docker engine there), so it is kept
 deliberately small.
@@ -12,6 +13,7 @@ import atexit
 from typing import Any
 
 from devstack.endpoints import StackEndpoints
+from devstack.keycloak import Keycloak
 from devstack.paths import StackPaths
 from devstack.smtp import SmtpSink
 from devstack.state import load_state, save_state
@@ -35,6 +37,8 @@ def ensure_container_stack(paths: StackPaths) -> StackEndpoints:
     state = load_state(paths.state_file)
     smtp = SmtpSink(paths, state)
     smtp.ensure()
+    keycloak = Keycloak(paths, state)
+    keycloak.ensure()
     save_state(state, paths.state_file, paths.env_file)
     host = postgres.get_container_host_ip()
     port = postgres.get_exposed_port(5432)
@@ -44,4 +48,6 @@ def ensure_container_stack(paths: StackPaths) -> StackEndpoints:
         smtp_host=smtp.env()["OMS_SMTP_HOST"],
         smtp_port=int(smtp.env()["OMS_SMTP_PORT"]),
         mail_dir=paths.mail_dir,
+        oidc_issuer=keycloak.env()["OMS_OIDC_ISSUER"],
+        keycloak_url=keycloak.env()["OMS_KEYCLOAK_URL"],
     )

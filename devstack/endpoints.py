@@ -1,4 +1,4 @@
-"""Where clients find Kafka, PostgreSQL and SMTP, however the stack was provided."""
+"""Where clients find Kafka, PostgreSQL, SMTP and Keycloak, however the stack was provided."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from devstack.kafka_auth import (
 
 REQUIRED_ENV = ("OMS_KAFKA_BOOTSTRAP", "OMS_PG_DSN", "OMS_SMTP_HOST", "OMS_SMTP_PORT")
 # How clients authenticate to Kafka (absent: a stack without authentication).
-KAFKA_AUTH_ENV = ("OMS_KAFKA_SECURITY_PROTOCOL", "OMS_KAFKA_SASL_MECHANISM", "OMS_OIDC_ISSUER")
+KAFKA_AUTH_ENV = ("OMS_KAFKA_SECURITY_PROTOCOL", "OMS_KAFKA_SASL_MECHANISM")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class StackEndpoints:
     smtp_host: str
     smtp_port: int
     mail_dir: Path | None  # None when the SMTP catcher is not a local devstack sink
+    # The identity provider: OMS_OIDC_ISSUER (http://host:port/realms/csr-oms), OMS_OIDC_AUDIENCE
+    # and OMS_KEYCLOAK_URL (the server's base URL, for its admin API). None when not given.
+    oidc_issuer: str | None = None
+    oidc_audience: str = "csr-oms"
+    keycloak_url: str | None = None
     kafka_auth: tuple[tuple[str, str], ...] = ()  # the KAFKA_AUTH_ENV variables that are set
 
     @property
@@ -37,7 +42,7 @@ class StackEndpoints:
 
     def kafka_admin_options(self) -> dict[str, Any]:
         """Raw-client options as the super user oms-admin: what test harnesses read and write with."""
-        return admin_kafka_options(self.kafka_bootstrap, {**os.environ, **dict(self.kafka_auth)})
+        return admin_kafka_options(self.kafka_bootstrap, {**os.environ, **self._kafka_env()})
 
     def kafka_admin_auth(self) -> dict[str, Any]:
         """The admin's options without the bootstrap servers: OmsClient's and follow()'s kafka_options."""
@@ -57,7 +62,7 @@ class StackEndpoints:
             **settings,
             "kafka_security_protocol": auth.get("OMS_KAFKA_SECURITY_PROTOCOL", SECURITY_PROTOCOL),
             "kafka_sasl_mechanism": auth["OMS_KAFKA_SASL_MECHANISM"],
-            "oidc_issuer": auth.get("OMS_OIDC_ISSUER"),
+            "oidc_issuer": self.oidc_issuer,
             "oidc_client_id": ADMIN_CLIENT_ID,
             "oidc_client_secret": os.environ.get(ADMIN_SECRET_ENV) or dev_client_secret(ADMIN_CLIENT_ID),
         }
@@ -65,7 +70,13 @@ class StackEndpoints:
     def kafka_client_options(self, client_id: str, secret: str | None = None) -> dict[str, Any]:
         """Raw-client options as one of the realm's confidential clients (web-shop, fulfilment...)."""
         secret = secret or dev_client_secret(client_id)
-        return client_kafka_options(self.kafka_bootstrap, dict(self.kafka_auth), client_id, secret)
+        return client_kafka_options(self.kafka_bootstrap, self._kafka_env(), client_id, secret)
+
+    def _kafka_env(self) -> dict[str, str]:
+        env = dict(self.kafka_auth)
+        if self.oidc_issuer is not None:
+            env["OMS_OIDC_ISSUER"] = self.oidc_issuer
+        return env
 
     def database_dsn(self, database: str) -> str:
         return f"{self.pg_dsn.rstrip('/')}/{database}"
@@ -80,6 +91,11 @@ class StackEndpoints:
         if self.mail_dir is not None:
             env["OMS_MAIL_DIR"] = str(self.mail_dir)
         env.update(self.kafka_auth)
+        if self.oidc_issuer is not None:
+            env["OMS_OIDC_ISSUER"] = self.oidc_issuer
+            env["OMS_OIDC_AUDIENCE"] = self.oidc_audience
+        if self.keycloak_url is not None:
+            env["OMS_KEYCLOAK_URL"] = self.keycloak_url
         return env
 
     @classmethod
@@ -95,4 +111,7 @@ class StackEndpoints:
             smtp_port=int(env["OMS_SMTP_PORT"]),
             mail_dir=Path(mail_dir) if mail_dir else None,
             kafka_auth=tuple((key, env[key]) for key in KAFKA_AUTH_ENV if env.get(key)),
+            oidc_issuer=env.get("OMS_OIDC_ISSUER") or None,
+            oidc_audience=env.get("OMS_OIDC_AUDIENCE") or "csr-oms",
+            keycloak_url=env.get("OMS_KEYCLOAK_URL") or None,
         )

@@ -72,11 +72,26 @@ class StackPaths:
     def kafka_pom(self) -> Path:
         return self.root / "stack" / "kafka" / "pom.xml"
 
+    @property
+    def keycloak_dir(self) -> Path:
+        return self.stack_dir / "keycloak"
+
+    @property
+    def keycloak_pom(self) -> Path:
+        return self.root / "stack" / "keycloak" / "pom.xml"
+
+    @property
+    def keycloak_realm_file(self) -> Path:
+        return self.root / "stack" / "keycloak" / "csr-oms-realm.json"
+
     def log(self, component: str) -> Path:
         return self.logs / f"{component}.log"
 
     def kafka_libs(self, version: str) -> Path:
         return self.cache_root / f"kafka-{version}" / "libs"
+
+    def keycloak_dist(self, version: str) -> Path:
+        return self.cache_root / f"keycloak-{version}"
 
     def ensure_dirs(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)

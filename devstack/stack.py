@@ -15,6 +15,7 @@ from devstack.aio import run_blocking
 from devstack.component import Component
 from devstack.endpoints import StackEndpoints
 from devstack.kafka import Kafka
+from devstack.keycloak import Keycloak
 from devstack.keys import ensure_sealing_keys
 from devstack.paths import StackPaths
 from devstack.postgres import Postgres
@@ -58,13 +59,21 @@ class Stack:
     def __init__(self, paths: StackPaths | None = None) -> None:
         self.paths = paths or StackPaths.from_env()
         self.state: StackState = load_state(self.paths.state_file)
-        self.kafka = Kafka(self.paths, self.state)
+        self.keycloak = Keycloak(self.paths, self.state)
+        # The broker accepts the tokens of the stack's Keycloak realm (its JWKS, its issuer).
+        self.kafka = Kafka(self.paths, self.state, issuer=lambda: self.keycloak.env().get("OMS_OIDC_ISSUER"))
         self.postgres = Postgres(self.paths, self.state)
         self.smtp = SmtpSink(self.paths, self.state)
 
     @property
     def infrastructure(self) -> list[Component]:
-        return [self.kafka, self.postgres, self.smtp]
+        return [component for phase in self.start_phases for component in phase]
+
+    @property
+    def start_phases(self) -> list[list[Component]]:
+        """Components started together, phase after phase: Kafka comes after Keycloak because the
+        brokers check clients' tokens against Keycloak's keys (JWKS)."""
+        return [[self.keycloak, self.postgres, self.smtp], [self.kafka]]
 
     def service(self, name: str) -> Service:
         return Service.python_module(self.paths, self.state, name, self.infrastructure_env())
@@ -105,7 +114,7 @@ class Stack:
 
     def up(self, with_services: bool = False) -> list[StartReport]:
         try:
-            reports = self._ensure_all(self.infrastructure)
+            reports = [report for phase in self.start_phases for report in self._ensure_all(phase)]
             self.apply_acls()
             if with_services:
                 services = [self.service(name) for name in available_services()]
@@ -128,6 +137,7 @@ class Stack:
             if wipe:
                 self.kafka.wipe()
                 self.postgres.wipe()
+                self.keycloak.wipe()
                 shutil.rmtree(self.paths.mail_dir, ignore_errors=True)
                 self.state.services.clear()
         finally:

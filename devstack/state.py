@@ -37,6 +37,12 @@ class SmtpState(BaseModel):
     process: ProcessInfo | None = None
 
 
+class KeycloakState(BaseModel):
+    version: str | None = None
+    port: int | None = None
+    process: ProcessInfo | None = None
+
+
 class ServiceState(BaseModel):
     http_port: int | None = None
     process: ProcessInfo | None = None
@@ -46,6 +52,7 @@ class StackState(BaseModel):
     kafka: KafkaState = Field(default_factory=KafkaState)
     postgres: PostgresState = Field(default_factory=PostgresState)
     smtp: SmtpState = Field(default_factory=SmtpState)
+    keycloak: KeycloakState = Field(default_factory=KeycloakState)
     services: dict[str, ServiceState] = Field(default_factory=dict)
     # Derived on save, for readers that do not want to know the layout above.
     env: dict[str, str] = Field(default_factory=dict)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine: uv and the locked Python environment,
-# a JDK and Maven for Kafka's jars (Kafka itself is fetched by devstack on first start),
+# a JDK and Maven for Kafka's jars and Keycloak's distribution (both fetched from Maven Central by
+# devstack on first start; Keycloak 26.7 runs on Java 17, Debian 12's JDK, so no other is needed),
 # PostgreSQL's server binaries, and Chromium for the tests of the AsyncAPI web pages. Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -223,6 +223,8 @@ def test_cli_env_matches_the_endpoints(stack: StackEndpoints) -> None:
     assert lines["OMS_PG_DSN"] == stack.pg_dsn
     assert lines["OMS_SMTP_PORT"] == str(stack.smtp_port)
     assert Path(lines["OMS_MAIL_DIR"]) == stack.mail_dir
+    assert lines["OMS_OIDC_ISSUER"] == stack.oidc_issuer
+    assert lines["OMS_KEYCLOAK_URL"] == stack.keycloak_url
 
 
 # -- component lifecycles, on a private stack directory so the shared stack is untouched --

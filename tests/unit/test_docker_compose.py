@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from devstack.keycloak import KEYCLOAK_VERSION
 from services.runtime.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,15 +21,35 @@ def _compose() -> dict[str, Any]:
 
 def test_compose_has_the_whole_system() -> None:
     services = _compose()["services"]
-    assert {"kafka", "postgres", "mailpit", "customers", "orders", "notifications"} <= set(services)
+    assert {"keycloak", "kafka", "postgres", "mailpit", "customers", "orders", "notifications"} <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["postgres"]["image"].startswith("postgres:")
     for name in ("customers", "orders", "notifications"):
         assert services[name]["command"] == ["python", "-m", f"services.{name}"]
 
 
+def test_keycloak_is_the_version_devstack_runs_with_the_realm_imported() -> None:
+    keycloak = _compose()["services"]["keycloak"]
+    assert keycloak["image"] == f"quay.io/keycloak/keycloak:{KEYCLOAK_VERSION}"
+    assert keycloak["command"] == ["start-dev", "--import-realm"]
+    assert "./stack/keycloak/csr-oms-realm.json:/opt/keycloak/data/import/csr-oms-realm.json:ro" in keycloak["volumes"]
+    assert "csr-oms/.well-known/openid-configuration" in keycloak["healthcheck"]["test"][1]
+    for name in ("customers", "orders", "notifications"):
+        service = _compose()["services"][name]
+        assert service["environment"]["OMS_OIDC_ISSUER"] == "http://keycloak:8080/realms/csr-oms"
+        assert service["depends_on"]["keycloak"] == {"condition": "service_healthy"}
+
+
+# The token settings of issue 13 (PLAN.md: OMS_OIDC_*), known here until the runtime's settings read them.
+OIDC_SETTINGS = {"OMS_OIDC_ISSUER", "OMS_OIDC_AUDIENCE"}
+
+
 def test_service_environment_uses_known_settings() -> None:
-    known = {f"OMS_{name.upper()}" for name in ServiceSettings.model_fields} | {"OMS_SMTP_HOST", "OMS_SMTP_PORT"}
+    known = (
+        {f"OMS_{name.upper()}" for name in ServiceSettings.model_fields}
+        | {"OMS_SMTP_HOST", "OMS_SMTP_PORT"}
+        | OIDC_SETTINGS
+    )
     for name in ("customers", "orders", "notifications"):
         env = _compose()["services"][name]["environment"]
         assert set(env) <= known, set(env) - known
