@@ -112,8 +112,9 @@ def _security_settings(security: BrokerSecurity) -> dict[str, str]:
         "sasl.oauthbearer.sub.claim.name": "azp",
         # Keycloak rotates keys; a kid the broker has not seen makes it fetch the key set anyway.
         "sasl.oauthbearer.jwks.endpoint.refresh.ms": "60000",
-        # Connections re-authenticate with a fresh token; an expired one is dropped.
-        "connections.max.reauth.ms": "300000",
+        # No connections.max.reauth.ms: aiokafka cannot re-authenticate (KIP-368), so the broker
+        # would drop every client connection at each token's expiry. A token is checked when a
+        # connection opens; revoking a client is done with the ACLs, which apply at once.
         # The broker itself, on loopback-only listeners: SASL/PLAIN with a per-stack secret
         # (the controller cannot use OAUTHBEARER or SCRAM before the metadata log is loaded).
         "listener.name.broker.sasl.enabled.mechanisms": "PLAIN",
