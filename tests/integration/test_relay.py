@@ -7,6 +7,7 @@ import uuid
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaTimeoutError
 
 from devstack import StackEndpoints
@@ -30,6 +31,18 @@ def _records(topic: str, n: int, key: str | None = None) -> list[OutgoingRecord]
     ]
 
 
+async def _new_topic(stack: StackEndpoints) -> str:
+    """A probe topic of its own (the broker creates none by itself)."""
+    topic = f"relay.probe.{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(**stack.kafka_admin_options())
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, 3, 1)])
+    finally:
+        await admin.close()
+    return topic
+
+
 async def _read(stack: StackEndpoints, topic: str, n: int) -> list[bytes]:
     consumer = AIOKafkaConsumer(topic, **stack.kafka_admin_options(), auto_offset_reset="earliest")
     await consumer.start()
@@ -48,7 +61,7 @@ async def _read(stack: StackEndpoints, topic: str, n: int) -> list[bytes]:
 async def test_acknowledged_records_come_back_as_none_and_a_batch_does_not_raise(stack: StackEndpoints) -> None:
     producer = Producer(ServiceSettings(**stack.kafka_admin_settings()))
     await producer.start()
-    topic = f"relay.probe.{uuid.uuid4().hex[:8]}"
+    topic = await _new_topic(stack)
     try:
         assert await producer.send_each(_records(topic, 3)) == [None, None, None]
         await producer.send_batch(_records(topic, 2))
@@ -63,7 +76,7 @@ async def test_the_relay_publishes_in_order_and_marks_what_it_published(
     settings = ServiceSettings(**stack.kafka_admin_settings())
     producer = Producer(settings)
     await producer.start()
-    topic = f"relay.probe.{uuid.uuid4().hex[:8]}"
+    topic = await _new_topic(stack)
     try:
         async with pool.acquire() as conn:
             await outbox.add_many(conn, _records(topic, 4, key="one-aggregate"))  # one partition: ordered
