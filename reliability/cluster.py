@@ -18,7 +18,7 @@ from pathlib import Path
 from contracts.envelope import Actor, Role
 from contracts.sealing import generate_private_key, public_key_of
 from csr.client import OmsClient
-from devstack.acls import grant_for_run
+from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.paths import StackPaths
@@ -86,6 +86,7 @@ class Cluster:
     def stop(self) -> None:
         for service in self.services.values():
             service.stop()
+        revoke_for_run(self.stack, self.prefix)
 
     def client(self, agent_id: str, role: Role, timeout: float = 15) -> OmsClient:
         return OmsClient(
