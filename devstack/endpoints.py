@@ -42,7 +42,7 @@ class StackEndpoints:
 
     def kafka_admin_options(self) -> dict[str, Any]:
         """Raw-client options as the super user oms-admin: what test harnesses read and write with."""
-        return admin_kafka_options(self.kafka_bootstrap, {**os.environ, **self._kafka_env()})
+        return admin_kafka_options(self.kafka_bootstrap, {**os.environ, **self.kafka_env()})
 
     def kafka_admin_auth(self) -> dict[str, Any]:
         """The admin's options without the bootstrap servers: OmsClient's and follow()'s kafka_options."""
@@ -70,9 +70,10 @@ class StackEndpoints:
     def kafka_client_options(self, client_id: str, secret: str | None = None) -> dict[str, Any]:
         """Raw-client options as one of the realm's confidential clients (web-shop, fulfilment...)."""
         secret = secret or dev_client_secret(client_id)
-        return client_kafka_options(self.kafka_bootstrap, self._kafka_env(), client_id, secret)
+        return client_kafka_options(self.kafka_bootstrap, self.kafka_env(), client_id, secret)
 
-    def _kafka_env(self) -> dict[str, str]:
+    def kafka_env(self) -> dict[str, str]:
+        """The OMS_* variables that tell a client how to authenticate to this Kafka (no credentials)."""
         env = dict(self.kafka_auth)
         if self.oidc_issuer is not None:
             env["OMS_OIDC_ISSUER"] = self.oidc_issuer

@@ -54,7 +54,7 @@ def csr_env(system: System, **extra: str) -> dict[str, str]:
         env["OMS_MAIL_DIR"] = str(system.stack.mail_dir)
     if system.stack.kafka_requires_auth:
         # Kafka authenticates the terminal too: as a CSR logged in with csr-cli (dev realm user).
-        env.update(dict(system.stack.kafka_auth))
+        env.update(system.stack.kafka_env())
         env.update(OMS_OIDC_USERNAME="alice", OMS_OIDC_PASSWORD="alice-dev")
     env.update(extra)
     return env
