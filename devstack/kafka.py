@@ -225,7 +225,10 @@ class Kafka(Component):
     def env(self) -> dict[str, str]:
         if not self.bootstrap:
             return {}
-        return {"OMS_KAFKA_BOOTSTRAP": self.bootstrap, **kafka_client_env(self.issuer)}
+        issuer = self._issuer()
+        # Without an issuer (a stack from before Keycloak, not started since) clients get the
+        # bootstrap only; `up` starts Keycloak first and then this broker with authentication.
+        return {"OMS_KAFKA_BOOTSTRAP": self.bootstrap, **(kafka_client_env(issuer) if issuer else {})}
 
     def admin_options(self) -> dict[str, Any]:
         """Client options of the super user oms-admin for this broker."""
