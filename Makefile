@@ -4,7 +4,7 @@
 setup:            ## install everything the project needs (idempotent)
 	scripts/bootstrap.sh
 
-demo: setup       ## start Kafka, PostgreSQL, the SMTP sink and the three services, then run the demo call
+demo: setup       ## start Keycloak, Kafka, PostgreSQL, the SMTP sink and the three services, then run the demo call
 	uv run python -m devstack up --services
 	# Kafka authenticates the terminal: as the dev realm's CSR alice (docs/security.md).
 	OMS_OIDC_USERNAME=alice OMS_OIDC_PASSWORD=alice-dev uv run csr demo
@@ -35,7 +35,7 @@ lint:
 
 audit:            ## known vulnerabilities in the locked dependencies (pip-audit; fails when it cannot check)
 	mkdir -p build
-	uv export --frozen --no-hashes --no-emit-project > build/requirements-audit.txt
+	uv export --frozen --no-hashes --no-emit-project --no-emit-workspace > build/requirements-audit.txt  # contracts/ is ours, not a dependency to audit
 	uvx pip-audit -r build/requirements-audit.txt --disable-pip --strict
 
 security:         ## hostile input, role matrix and secrets scan, end to end (docs/security.md)

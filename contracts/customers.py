@@ -30,6 +30,7 @@ from contracts.common import (
     Text,
 )
 from contracts.envelope import STAFF, STAFF_AND_CHANNELS, Command, Event, Query, Role
+from contracts.paging import ListPage, PageNumber, PageSize
 from contracts.sealing import SealedSecret
 from contracts.topics import CUSTOMERS_COMMANDS, CUSTOMERS_EVENTS, CUSTOMERS_QUERIES
 
@@ -640,8 +641,9 @@ class FoundCustomers(_Result):
 
 class FindCustomersV1(_CustomerQuery):
     """Find customers (CUS-03). Every criterion given must match; each matches any part of the
-    value, ignoring case (``phone`` ignores punctuation; ``account`` matches the account's name or
-    number; ``postal_code`` any address in the book). Sorted by last name, first name."""
+    value, ignoring case and accents in every script ("lukasz" finds "Łukasz"; ``phone`` ignores
+    punctuation; ``account`` matches the account's name or number; ``postal_code`` and ``city`` any
+    address in the book). Sorted by last name, first name."""
 
     ALLOWED_ROLES = STAFF
     RESULT = FoundCustomers
@@ -652,6 +654,7 @@ class FindCustomersV1(_CustomerQuery):
     phone: SearchTerm | None = None
     email: SearchTerm | None = None
     postal_code: SearchTerm | None = None
+    city: SearchTerm | None = None
     account: SearchTerm | None = None
     include_guests: bool = True
     page: Page = Field(default_factory=Page)
@@ -733,6 +736,19 @@ class ListAssetsV1(_CustomerPage):
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = AssetList
+
+
+class ListAssetsV2(_CustomerQuery):
+    """What the customer owns (CUS-14), newest first, in the common page shape
+    (``contracts.paging``): ``page`` and ``page_size`` in, a ``ListPage`` of assets out (``total``
+    is not counted: ``has_more`` says whether another page follows)."""
+
+    ALLOWED_ROLES = STAFF_AND_CHANNELS
+    RESULT = ListPage[AssetView]
+
+    customer_id: uuid.UUID
+    page: PageNumber = 1
+    page_size: PageSize = 20
 
 
 # --- events of this service ----------------------------------------------------------------------

@@ -3,17 +3,19 @@
 A message class is named ``<Type>V<version>`` (``RegisterCustomerV1``); its wire type and version are
 derived from that name so the two can never disagree. Adding an optional field keeps the version;
 renaming, removing or retyping a field means a new class with the next version, published side by
-side until every consumer has moved.
+side until every consumer has moved. That is safe because readers of events and replies ignore
+fields they do not know (:class:`TolerantReader`); commands and queries refuse them.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
@@ -52,7 +54,8 @@ class Actor(BaseModel):
 
 
 class Message(BaseModel):
-    """Base of every payload. Unknown fields are refused so a typo never passes silently."""
+    """Base of every payload. Unknown fields are refused so a typo never passes silently, except
+    when an event or a reply is read (:class:`TolerantReader`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -89,7 +92,64 @@ class Query(Message):
     RESULT: ClassVar[type[BaseModel] | None] = None
 
 
-class Event(Message):
+# --- tolerant readers ------------------------------------------------------------------------
+# Commands and queries are refused when they carry a field their class does not know: a typo must
+# never pass silently, and their sender is told at once. Events and replies are read the other
+# way: a producer adds an optional field (same version, see the module docstring) long before
+# every consumer has upgraded, so a reader ignores fields it does not know, at any depth. Building
+# an event in code stays strict (the class config still forbids unknown fields); only reading
+# (model_validate, model_validate_json: what every decoder calls) tolerates them.
+
+TOLERANT_KINDS = frozenset({"event", "reply"})
+
+
+class TolerantReader(Message):
+    """Base of events and replies: read with unknown fields ignored, at any depth."""
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        options["extra"] = options.get("extra") or "ignore"
+        return super().model_validate(obj, **options)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        options["extra"] = options.get("extra") or "ignore"
+        return super().model_validate_json(json_data, **options)
+
+
+class _EnvelopeReading(BaseModel):
+    """Base of the envelope: the envelope of an event or a reply ignores top-level and actor fields
+    it does not know (a newer producer's); a command's or query's envelope stays strict."""
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        return super().model_validate(_known_fields_of_event_or_reply(cls, obj), **options)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        try:
+            raw = json.loads(json_data)
+        except (ValueError, RecursionError):  # not JSON: pydantic says so, as it always did
+            return super().model_validate_json(json_data, **options)
+        known = _known_fields_of_event_or_reply(cls, raw)
+        return super().model_validate_json(json_data if known is raw else json.dumps(known), **options)
+
+
+def _known_fields_of_event_or_reply(cls: type[BaseModel], raw: Any) -> Any:
+    """``raw`` without the top-level and actor fields ``cls`` does not know, when it is the
+    envelope of an event or a reply; anything else as it is (validation refuses what is wrong)."""
+    if not isinstance(raw, dict) or raw.get("kind") not in TOLERANT_KINDS:
+        return raw
+    known = {k: v for k, v in raw.items() if k in cls.model_fields}
+    if isinstance(known.get("actor"), dict):
+        known["actor"] = {k: v for k, v in known["actor"].items() if k in Actor.model_fields}
+    return known
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Event(TolerantReader):
     """A fact that happened, in the past tense. Published by the service that owns it."""
 
     KIND = Kind.EVENT
@@ -103,7 +163,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Envelope(BaseModel):
+class Envelope(_EnvelopeReading):
     """What goes on the wire: routing and tracing data around one payload."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -115,7 +175,10 @@ class Envelope(BaseModel):
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     correlation_id: uuid.UUID = Field(default_factory=new_id)
     causation_id: uuid.UUID | None = None
-    actor: Actor
+    # Commands and queries may leave it out: who sent them is the verified access token of the
+    # record's ``authorization`` header; when present it must agree with the token. Events and
+    # replies carry the actor the service verified.
+    actor: Actor | None = None
     reply_to: str | None = Field(default=None, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")
     payload: dict[str, Any]
 
@@ -124,7 +187,7 @@ class Envelope(BaseModel):
         cls,
         message: Message,
         *,
-        actor: Actor,
+        actor: Actor | None = None,
         reply_to: str | None = None,
         correlation_id: uuid.UUID | None = None,
         causation_id: uuid.UUID | None = None,
@@ -154,7 +217,7 @@ class FieldError(BaseModel):
     message: str
 
 
-class ReplyV1(Message):
+class ReplyV1(TolerantReader):
     """The answer to one command or query, published on the request's ``reply_to`` topic.
 
     ``request_id`` is the request's message id; the envelope's correlation id is the request's.
@@ -182,7 +245,7 @@ class ReplyV1(Message):
         return self.result[key]
 
 
-class DeadLetterV1(Message):
+class DeadLetterV1(TolerantReader):
     """What a dead-letter topic (``<topic>.dlq``) holds: why, where from, and the message's text
     with secrets and card numbers masked."""
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 UNDECODABLE = "undecodable"  # not JSON, or no valid envelope
 UNKNOWN_MESSAGE_TYPE = "unknown_message_type"  # type/version not in contracts
 INVALID = "invalid"  # payload failed validation; see field_errors
-FORBIDDEN = "forbidden"  # the actor's role may not send this command
+UNAUTHENTICATED = "unauthenticated"  # no valid access token: missing, malformed, expired, badly signed...
+FORBIDDEN = "forbidden"  # the token's role may not send this, or the envelope's actor is not the token's
 NOT_FOUND = "not_found"  # the aggregate named does not exist
 CONFLICT = "conflict"  # uniqueness violated (e.g. logon id taken)
 STALE_VERSION = "stale_version"  # expected version is not the current one
@@ -19,7 +20,10 @@ DESCRIPTIONS: dict[str, str] = {
     UNDECODABLE: "The message could not be decoded as a JSON envelope.",
     UNKNOWN_MESSAGE_TYPE: "No message of that type and version exists in the contracts.",
     INVALID: "The payload failed validation; field_errors says where.",
-    FORBIDDEN: "The actor's role is not allowed to send this message.",
+    UNAUTHENTICATED: "The message carries no valid access token (missing, malformed, expired, signed by an"
+    " unknown key or with a refused algorithm, or issued by another issuer or for another audience).",
+    FORBIDDEN: "The access token's role is not allowed to send this message, it carries no OMS role, or the"
+    " envelope's actor is not the token's.",
     NOT_FOUND: "The referenced record does not exist.",
     CONFLICT: "The request conflicts with an existing record.",
     STALE_VERSION: "The record changed since the version the request expected.",

@@ -173,3 +173,20 @@ CURRENCY_CODES = frozenset(
         "ZWL",
     ]
 )
+
+
+# ISO 4217 minor units of the currencies whose amounts are not kept to the hundredth: yen and won
+# have no minor unit, the Gulf dinars three decimals. Every other code here has two.
+_NO_MINOR_UNIT = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
+_FOUR_DECIMALS = "CLF UYW"
+_MINOR_UNITS = {
+    code: units
+    for codes, units in ((_NO_MINOR_UNIT, 0), (_THREE_DECIMALS, 3), (_FOUR_DECIMALS, 4))
+    for code in codes.split()
+}
+
+
+def minor_units(currency: str) -> int:
+    """How many decimals an amount in ``currency`` has (ISO 4217 minor unit)."""
+    return _MINOR_UNITS.get(currency, 2)

@@ -7,6 +7,7 @@ Rejection codes specific to this service (besides those of ``contracts.errors``)
 - ``no_recipient_address``: neither ``to`` nor a known address of the customer (``payload.to``).
 - ``unsafe_html``: a written HTML body holds scripts, event handlers or ``javascript:`` links.
 - ``limit_exceeded``: a body is longer than ``OMS_MAX_BODY_CHARS``.
+- ``body_purged``: the e-mail cannot be re-sent, retention deleted its content (``payload.email_id``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ UNKNOWN_TEMPLATE = "unknown_template"
 TEMPLATE_VARIABLE_MISSING = "template_variable_missing"
 NO_RECIPIENT_ADDRESS = "no_recipient_address"
 UNSAFE_HTML = "unsafe_html"
+BODY_PURGED = "body_purged"
 
 EmailStatus = Literal["pending", "sending", "sent", "failed", "uncertain", "waiting_for_recipient"]
 EmailFormat = Literal["text", "html"]
@@ -137,6 +139,11 @@ class EmailView(BaseModel):
     body_text: str | None
     body_html: str | None
     body_deleted_at: datetime | None
+    resends: int = Field(
+        default=0, description="Times queued again with the same Message-ID: after an uncertain outcome, or by a CSR"
+    )
+    resent_by: str | None = Field(default=None, description="The last CSR who re-sent it (ResendEmailV1)")
+    resent_at: datetime | None = None
 
 
 class EmailHistoryPage(BaseModel):
@@ -202,6 +209,21 @@ class ResendConfirmationV1(_NotificationCommand):
         return str(self.order_id)
 
 
+class ResendEmailV1(_NotificationCommand):
+    """Send an ``uncertain`` or ``failed`` e-mail again (NTF-05): the same e-mail, with the same
+    Message-ID, so a copy the customer may already have is folded by their mail system. Answered
+    with its new status (``pending``). Refused with ``body_purged`` once retention deleted its
+    content, ``invalid_state`` when it is not uncertain or failed (or cannot be sent: never
+    rendered, or its temporary password is no longer kept), ``not_found`` for an unknown id."""
+
+    RESULT = EmailQueuedResult
+
+    email_id: uuid.UUID
+
+    def partition_key(self) -> str:
+        return str(self.email_id)
+
+
 class SetEmailFormatV1(_NotificationCommand):
     """The default format of e-mails to one customer (NTF-07); ``None`` goes back to the customer's
     own preference, then to ``OMS_DEFAULT_EMAIL_FORMAT``."""
@@ -238,12 +260,15 @@ class PreviewEmailV1(_NotificationQuery, EmailDraft):
 
 
 class GetEmailHistoryV1(_NotificationQuery):
-    """E-mails of a customer or of an order, newest first, paged (NTF-06). Give exactly one id."""
+    """E-mails of a customer or of an order, newest first, paged (NTF-06). Give one id, or none
+    with ``status`` ``uncertain`` or ``failed`` to list every customer's e-mails in that status
+    (those a CSR may want to re-send with ResendEmailV1)."""
 
     RESULT = EmailHistoryPage
 
     customer_id: uuid.UUID | None = None
     order_id: uuid.UUID | None = None
+    status: EmailStatus | None = Field(default=None, description="Only e-mails in this status")
     page: int = Field(default=1, ge=1, le=10_000)
     page_size: int = Field(default=20, ge=1, le=100)
     include_bodies: bool = True
@@ -298,8 +323,9 @@ class EmailSentV1(_NotificationEvent):
 
 
 class EmailFailedV1(_NotificationEvent):
-    """An e-mail was not delivered: refused for good (``failed``), or the service stopped while the
-    SMTP server had it, so it may or may not have arrived (``uncertain``; never re-sent)."""
+    """An e-mail was not delivered: refused for good (``failed``), or an attempt may or may not
+    have delivered it and it is not sent again automatically (``uncertain``: the delivery rule is
+    at most once, or its attempts ran out); a CSR may re-send either (ResendEmailV1)."""
 
     email_id: uuid.UUID
     customer_id: uuid.UUID | None

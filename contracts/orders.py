@@ -86,6 +86,7 @@ class OrderErrors:
     UNKNOWN_SKU = "unknown_sku"  # no product with that SKU in the catalog
     PRODUCT_INACTIVE = "product_inactive"  # the product is no longer sold
     CURRENCY_MISMATCH = "currency_mismatch"  # an amount, price or coupon is not in the order's currency
+    CURRENCY_NOT_OFFERED = "currency_not_offered"  # the shop does not ship (so does not sell) in that currency
     INSUFFICIENT_STOCK = "insufficient_stock"  # not enough available-to-promise and no backorder allowed
     UNKNOWN_SHIPPING_MODE = "unknown_shipping_mode"
     UNKNOWN_COUPON = "unknown_coupon"
@@ -110,6 +111,7 @@ ORDER_ERROR_DESCRIPTIONS: dict[str, str] = {
     OrderErrors.UNKNOWN_SKU: "No product with that SKU is in the catalog.",
     OrderErrors.PRODUCT_INACTIVE: "The product is no longer sold.",
     OrderErrors.CURRENCY_MISMATCH: "An amount, price or coupon is not in the order's currency.",
+    OrderErrors.CURRENCY_NOT_OFFERED: "The shop does not take orders in that currency (no shipping is offered in it).",
     OrderErrors.INSUFFICIENT_STOCK: "Not enough stock is available and no backorder choice allows the rest.",
     OrderErrors.UNKNOWN_SHIPPING_MODE: "No shipping mode with that code is offered in the order's currency.",
     OrderErrors.UNKNOWN_COUPON: "No active coupon has that code.",
@@ -1398,6 +1400,8 @@ class OrderChangedV1(_OrderEvent):
     changed_at: datetime
     email: str | None = None
     language: str | None = None
+    totals: TotalsView | None = None
+    discounts: list[OrderDiscountView] | None = None
 
     def partition_key(self) -> str:
         return str(self.order_id)
@@ -1640,6 +1644,10 @@ class ConvertQuoteResult(BaseModel):
     total: Amount
     prices_honoured: bool
     changes: list[QuoteChange]
+    payments: list[PaymentSummary] = Field(
+        default_factory=list,
+        description="The quote's payment instructions, carried over to the cart (a declined one is not)",
+    )
 
 
 class ConvertQuoteToOrderV1(_OrderCommand):

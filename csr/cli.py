@@ -1,6 +1,9 @@
 """The ``csr`` command line: the reference front end over the command topics.
 
-    csr [--agent ID] [--role ROLE] [--timeout S] [--attempts N] [--json] COMMAND ...
+    csr [--timeout S] [--attempts N] [--json] COMMAND ...
+
+Who acts is whoever logged in (``csr login``): the identity provider's token says who and with
+which role, never an option.
 
 The global options may also be written after the command (``csr send X --json``). Exit codes:
 0 done, 1 rejected by the system, 2 bad input or configuration, 3 Kafka unreachable or no reply.
@@ -21,6 +24,7 @@ from csr.commands import (
     customers,
     demo,
     docs,
+    login,
     notifications,
     orders,
     quotes,
@@ -45,8 +49,6 @@ app = typer.Typer(
 @app.callback()
 def options(
     ctx: typer.Context,
-    agent: str | None = typer.Option(None, "--agent", help="Agent id of the CSR (env OMS_AGENT_ID)"),
-    role: str | None = typer.Option(None, "--role", help="csr, supervisor, channel or system (env OMS_ROLE)"),
     timeout: float | None = typer.Option(
         None, "--timeout", min=0.1, help="Seconds to wait for a reply (env OMS_REPLY_TIMEOUT_S, default 15)"
     ),
@@ -58,7 +60,7 @@ def options(
     ),
     json_mode: bool = typer.Option(False, "--json", help="Print results as JSON for scripts"),
 ) -> None:
-    ctx.obj = Session(agent=agent, role=role, timeout=timeout, attempts=attempts, json_mode=json_mode)
+    ctx.obj = Session(timeout=timeout, attempts=attempts, json_mode=json_mode)
 
 
 app.add_typer(customers.app, name="customer")
@@ -70,13 +72,14 @@ app.add_typer(orders.app, name="order")  # with the servicing commands (csr.comm
 app.add_typer(quotes.app, name="quote")
 app.add_typer(servicing.calls, name="call")
 app.add_typer(returns.app, name="return")
+login.register(app)
 system.register(app)
 notifications.register(app)
 docs.register(app)
 demo.register(app)
 
 _FLAGS = {"--json"}
-_VALUED = {"--agent", "--role", "--timeout", "--attempts"}
+_VALUED = {"--timeout", "--attempts"}
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:

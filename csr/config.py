@@ -1,31 +1,33 @@
-"""Where the csr client finds the system, and who the agent is.
+"""Where the csr client finds the system and the identity provider, and where the login is kept.
 
 From ``OMS_*`` environment variables; when they are absent, from the local development stack's
 ``.stack/env`` file (written by ``python -m devstack up``), so ``make demo`` needs no setup.
-Command-line options (``--agent``, ``--role``, ``--timeout``, ``--attempts``) win over both.
+Command-line options (``--timeout``, ``--attempts``) win over both. Who the agent is and which
+role they have are not settings: they come from the login (``csr login``), as the identity
+provider issued it.
 """
 
 from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from aiokafka.abc import AbstractTokenProvider
-from pydantic import ValidationError
 
-from contracts.envelope import Actor, Role
+from csr.auth import (
+    CSR_CLIENT_ID,
+    CachedLogin,
+    ClientCredentials,
+    NotLoggedIn,
+    PasswordLogin,
+    TokenProvider,
+    load_login,
+)
 from csr.errors import ConfigError
-from oidc.client_credentials import PasswordTokenProvider, client_credentials
-
-DEFAULT_AGENT = "csr-demo"
-CSR_CLIENT_ID = "csr-cli"  # the public client people log in with (Keycloak realm csr-oms)
-
-
-class AccessTokenProvider(Protocol):
-    async def access_token(self) -> str: ...
 
 
 def _stack_env() -> dict[str, str]:
@@ -48,28 +50,36 @@ def _number(env: dict[str, str], name: str, default: str, kind: type[float] | ty
     return value
 
 
+def login_file(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CONFIG_HOME/csr-oms/login.json`` (default ``~/.config/csr-oms/login.json``)."""
+    base = (os.environ if env is None else env).get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "csr-oms" / "login.json"
+
+
+def client_secret(client_id: str) -> str:
+    """The secret of a confidential client (``OMS_FULFILMENT_CLIENT_SECRET`` for ``fulfilment``),
+    else the dev realm's (``<client>-dev-secret``, stack/keycloak/csr-oms-realm.json): a deployment
+    sets the variable, the dev stack needs nothing."""
+    name = "OMS_" + client_id.upper().replace("-", "_") + "_CLIENT_SECRET"
+    return os.environ.get(name) or _stack_env().get(name) or f"{client_id}-dev-secret"
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     kafka_bootstrap: str
     topic_prefix: str
     sealing_public_key: str | None
     mail_dir: Path | None
-    actor: Actor
     timeout: float
     attempts: int = 3
     kafka_options: dict[str, Any] = field(default_factory=dict)
+    oidc_issuer: str | None = None
+    oidc_client_id: str = CSR_CLIENT_ID
+    oidc_verify: bool | str = True
+    login_file: Path = field(default_factory=login_file)
 
     @classmethod
-    def load(
-        cls,
-        agent_id: str | None = None,
-        role: str | None = None,
-        timeout: float | None = None,
-        attempts: int | None = None,
-        login: AccessTokenProvider | None = None,
-    ) -> ClientConfig:
-        """``login``: the token provider of the person using the client (csr/auth.py); it also
-        authenticates them to Kafka when Kafka wants OAUTHBEARER."""
+    def load(cls, timeout: float | None = None, attempts: int | None = None) -> ClientConfig:
         env = {**_stack_env(), **os.environ}
         mail_dir = env.get("OMS_MAIL_DIR")
         return cls(
@@ -77,28 +87,33 @@ class ClientConfig:
             topic_prefix=env.get("OMS_TOPIC_PREFIX", ""),
             sealing_public_key=_public_key(env),
             mail_dir=Path(mail_dir) if mail_dir else None,
-            actor=_actor(agent_id or env.get("OMS_AGENT_ID", DEFAULT_AGENT), role or env.get("OMS_ROLE", "csr")),
             timeout=timeout if timeout is not None else _number(env, "OMS_REPLY_TIMEOUT_S", "15", float),
             attempts=attempts if attempts is not None else int(_number(env, "OMS_REPLY_ATTEMPTS", "3", int)),
-            kafka_options=_kafka_options(env, login),
+            kafka_options=_kafka_options(env),
+            oidc_issuer=env.get("OMS_OIDC_ISSUER") or None,
+            oidc_client_id=env.get("OMS_CSR_CLIENT_ID") or CSR_CLIENT_ID,
+            oidc_verify=env.get("OMS_OIDC_CA_FILE") or True,
+            login_file=login_file(env),
         )
 
-    def with_actor(self, agent_id: str, role: Role) -> ClientConfig:
-        return ClientConfig(**{**self.__dict__, "actor": Actor(agent_id=agent_id, role=role)})
+    def issuer(self) -> str:
+        if not self.oidc_issuer:
+            raise ConfigError("no identity provider configured: set OMS_OIDC_ISSUER (the realm's issuer URL)")
+        return self.oidc_issuer
 
+    def client_credentials(self, client_id: str) -> ClientCredentials:
+        """A channel's or system's own client (``web-shop``, ``fulfilment``) and its secret."""
+        return ClientCredentials(self.issuer(), client_id, client_secret(client_id), verify=self.oidc_verify)
 
-def _actor(agent_id: str, role: str) -> Actor:
-    try:
-        parsed_role = Role(role.lower())
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise ConfigError(f"role {role!r} is not one of {allowed}") from None
-    try:
-        return Actor(agent_id=agent_id, role=parsed_role)
-    except ValidationError:
-        raise ConfigError(
-            f"agent id {agent_id!r} must be 1-64 letters, digits or . _ @ : - (set --agent or OMS_AGENT_ID)"
-        ) from None
+    def password_login(self, username: str, password: str) -> PasswordLogin:
+        return PasswordLogin(self.issuer(), username, password, self.oidc_client_id, verify=self.oidc_verify)
+
+    def login(self) -> CachedLogin:
+        """The saved login, checked to belong to this system's identity provider."""
+        saved = load_login(self.login_file)
+        if self.oidc_issuer and saved.issuer.rstrip("/") != self.oidc_issuer.rstrip("/"):
+            raise NotLoggedIn(f"the saved login is for {saved.issuer}, this system trusts {self.oidc_issuer}")
+        return CachedLogin(self.login_file, verify=self.oidc_verify)
 
 
 def _public_key(env: dict[str, str]) -> str | None:
@@ -112,43 +127,49 @@ def _public_key(env: dict[str, str]) -> str | None:
 
 
 class KafkaTokenProvider(AbstractTokenProvider):  # type: ignore[misc]
-    """Any token provider (``async def access_token() -> str``, csr/auth.py) as aiokafka's OAUTHBEARER one."""
+    """Any token provider (``async def access_token() -> str``, csr/auth.py) as aiokafka's
+    OAUTHBEARER one; built on first use, so commands that never reach Kafka need no login."""
 
-    def __init__(self, provider: AccessTokenProvider) -> None:
-        self.provider = provider
+    def __init__(self, make: Callable[[], TokenProvider]) -> None:
+        self._make = make
+        self._provider: TokenProvider | None = None
+
+    @property
+    def provider(self) -> TokenProvider:
+        if self._provider is None:
+            self._provider = self._make()
+        return self._provider
 
     async def token(self) -> str:
         return await self.provider.access_token()
 
 
-def _oauth_provider(env: dict[str, str], login: AccessTokenProvider | None) -> AccessTokenProvider:
-    """Whose token Kafka gets: a CSR's login, else the client credentials of a channel or system."""
-    if login is not None:
-        return login
-    client_id, secret = env.get("OMS_OIDC_CLIENT_ID"), env.get("OMS_OIDC_CLIENT_SECRET")
+def _kafka_login(env: dict[str, str]) -> Callable[[], TokenProvider]:
+    """Whose token Kafka gets (the broker's principal is the token's client): a channel's or
+    system's client credentials, a script's user name and password (csr-cli), else the person's
+    saved ``csr login``."""
     issuer = env.get("OMS_OIDC_ISSUER")
+    client_id, secret = env.get("OMS_OIDC_CLIENT_ID"), env.get("OMS_OIDC_CLIENT_SECRET")
     username, password = env.get("OMS_OIDC_USERNAME"), env.get("OMS_OIDC_PASSWORD")
-    if issuer and username and password:  # scripts and tests; people at a terminal use `csr login`
-        return PasswordTokenProvider(issuer, client_id or CSR_CLIENT_ID, username, password)
+    verify = env.get("OMS_OIDC_CA_FILE") or True
+    if issuer and username and password:
+        return lambda: PasswordLogin(issuer, username, password, client_id or CSR_CLIENT_ID, verify=verify)
     if issuer and client_id and secret:
-        return client_credentials(issuer, client_id, secret)
-    raise ConfigError(
-        "Kafka wants an OAuth token (OMS_KAFKA_SASL_MECHANISM=OAUTHBEARER): log in first, or set "
-        "OMS_OIDC_ISSUER and OMS_OIDC_CLIENT_ID with OMS_OIDC_CLIENT_SECRET (a channel or system) "
-        "or OMS_OIDC_USERNAME and OMS_OIDC_PASSWORD (a person, for scripts)"
-    )
+        return lambda: ClientCredentials(issuer, client_id, secret, verify=verify)
+    path = login_file(env)
+    return lambda: CachedLogin(path, verify=verify)
 
 
-def _kafka_options(env: dict[str, str], login: AccessTokenProvider | None = None) -> dict[str, Any]:
-    """The same Kafka security settings the services read (README, Configuration); with OAUTHBEARER,
-    the token of ``login`` (a CSR's ``csr login``) or the client's own credentials."""
+def _kafka_options(env: dict[str, str]) -> dict[str, Any]:
+    """The same Kafka security settings the services read (README, Configuration); with
+    OAUTHBEARER (the dev stack's) the token of :func:`_kafka_login`."""
     options: dict[str, Any] = {}
     protocol = env.get("OMS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
     if protocol != "PLAINTEXT":
         options["security_protocol"] = protocol
     if env.get("OMS_KAFKA_SASL_MECHANISM") == "OAUTHBEARER":
         options["sasl_mechanism"] = "OAUTHBEARER"
-        options["sasl_oauth_token_provider"] = KafkaTokenProvider(_oauth_provider(env, login))
+        options["sasl_oauth_token_provider"] = KafkaTokenProvider(_kafka_login(env))
     elif env.get("OMS_KAFKA_SASL_MECHANISM"):
         options["sasl_mechanism"] = env["OMS_KAFKA_SASL_MECHANISM"]
         options["sasl_plain_username"] = env.get("OMS_KAFKA_SASL_USERNAME")

@@ -19,7 +19,8 @@ from rich.markup import escape
 from rich.padding import Padding
 from rich.rule import Rule
 
-from contracts.envelope import Command, Query, Role
+from contracts.envelope import Command, Query
+from csr.auth import TokenProvider
 from csr.client import OmsClient
 from csr.config import ClientConfig
 from csr.errors import ClientError
@@ -74,8 +75,12 @@ class Transcript:
 
 Scene = Callable[["Call"], Awaitable[None]]
 
-ROLES = {"supervisor": Role.SUPERVISOR, "catalog": Role.SYSTEM, "payments": Role.CHANNEL}
-"""Who speaks with which role; everyone else on the call is a CSR."""
+DEMO_USERS = {"csr": ("alice", "alice-dev"), "supervisor": ("sam", "sam-dev")}
+"""The people on the call log in with the dev realm's users (stack/keycloak/csr-oms-realm.json):
+this is the dev stack's demo."""
+DEMO_CLIENTS = {"catalog": "oms-admin", "payments": "web-shop"}
+"""The systems on the call use their own clients' credentials: the catalog feed is tooling (role
+system), the payment gateway answers like a channel."""
 
 
 class Call:
@@ -90,7 +95,6 @@ class Call:
         self._mails_seen: set[int] = set()
         self.tag = uuid.uuid4().hex[:6]
         self.facts: dict[str, Any] = {}
-        self.agents = {"csr": config.actor.agent_id, "supervisor": "sup-demo", "catalog": "catalog-feed"}
 
     def scene(self, title: str) -> None:
         self.transcript.add(Line("", "scene", title))
@@ -100,10 +104,10 @@ class Call:
 
     async def client(self, speaker: str) -> OmsClient:
         if speaker not in self._clients:
-            config = self.config.with_actor(self.agents.get(speaker, speaker), ROLES.get(speaker, Role.CSR))
+            config = self.config
             client = OmsClient(
                 config.kafka_bootstrap,
-                config.actor,
+                self.token_provider(speaker),
                 topic_prefix=config.topic_prefix,
                 sealing_public_key=config.sealing_public_key,
                 timeout=config.timeout,
@@ -112,6 +116,13 @@ class Call:
             )
             self._clients[speaker] = await self._stack.enter_async_context(client)
         return self._clients[speaker]
+
+    def token_provider(self, speaker: str) -> TokenProvider:
+        """Who ``speaker`` is, for the identity provider; every other speaker is the CSR."""
+        if speaker in DEMO_CLIENTS:
+            return self.config.client_credentials(DEMO_CLIENTS[speaker])
+        username, password = DEMO_USERS.get(speaker, DEMO_USERS["csr"])
+        return self.config.password_login(username, password)
 
     async def ask(
         self, speaker: str, message: Command | Query, *, expect: str | None = None, view: bool = False

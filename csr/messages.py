@@ -23,11 +23,11 @@ from pydantic import BaseModel, ValidationError
 
 from contracts.envelope import Command, Kind, Message, Query
 from contracts.registry import all_messages
-from contracts.sealing import PREFIX as SEALED_PREFIX
+from contracts.sealing import NOT_SEALED, is_sealed
 from csr.errors import InvalidInput, UnknownMessageType, UsageError
 
 Path_ = tuple[str, ...]  # a field path; "*" stands for every item of a list or value of a map
-_SEALED_PATTERN = "^sealed:v1:"
+_SEALED_PATTERN = "^sealed:v"  # any version (contracts.sealing.WIRE_PATTERN)
 _NAME = re.compile(r"^(?P<type>[A-Za-z][A-Za-z0-9]*?)(?:[Vv](?P<version>[0-9]+))?$")
 
 
@@ -201,7 +201,7 @@ def seal_secrets(model: type[BaseModel], fields: dict[str, Any], seal: Callable[
     for path in sealed_paths(model):
         for container, key in _locate(result, path):
             value = container[key]
-            if isinstance(value, str) and value and not value.startswith(SEALED_PREFIX):
+            if isinstance(value, str) and value and not is_sealed(value):
                 container[key] = seal(value)
     return dict(result)
 
@@ -246,7 +246,7 @@ def friendly_errors(cls: type[BaseModel], exc: ValidationError) -> list[tuple[st
             out.append((where, f"unknown field (fields: {known})"))
         elif error["type"] == "missing":
             out.append((where, "required"))
-        elif str(error.get("ctx", {}).get("pattern", "")).startswith(_SEALED_PATTERN):
+        elif error["type"] == NOT_SEALED:  # plain text where a sealed value belongs
             out.append((where, "must be sealed: give the plain value and a sealing public key"))
         else:
             out.append((where, str(error["msg"]).removeprefix("Value error, ")))

@@ -231,7 +231,7 @@ class Output:
             (f"{envelope.type} v{envelope.version}", "bold"),
             "  ",
             summary(envelope.payload),
-            ("  by " + envelope.actor.agent_id, "dim"),
+            ("  by " + (envelope.actor.agent_id if envelope.actor else "?"), "dim"),
         )
         self.out.print(line, soft_wrap=True)
 
@@ -239,7 +239,8 @@ class Output:
 _ADVICE = {
     STALE_VERSION: "Someone changed it meanwhile: look at it again and repeat the command with the new version.",
     NOT_FOUND: "Check the id or number (`csr customer find`, `csr order find` list them).",
-    "forbidden": "Your role may not do this: a supervisor can (`--role supervisor`, or OMS_ROLE).",
+    "forbidden": "Your role may not do this: a supervisor can (they run `csr login` as themselves).",
+    "unauthenticated": "The system did not accept your login: run `csr login` again.",
     "locked": "Another agent is working it: wait until they unlock it, or ask a supervisor (`csr order take-over`).",
     "quote_expired": "Convert it at today's prices: `csr quote convert QUOTE --accept-current-prices`.",
     "uncleared_alerts": "Review the alerts (`csr order alerts ORDER`) and clear them (`csr order clear-alerts`).",

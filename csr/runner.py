@@ -1,7 +1,7 @@
-"""What every ``csr`` command shares: the options that say who acts and how long to wait, the
-client built from configuration, and one place that turns what went wrong into a readable
-message and an exit code (0 done, 1 rejected by the system, 2 bad input or configuration,
-3 Kafka unreachable or no reply) — never a traceback for a user's mistake."""
+"""What every ``csr`` command shares: the options that say how long to wait, the client built
+from configuration and the saved login (``csr login``), and one place that turns what went wrong
+into a readable message and an exit code (0 done, 1 rejected by the system, 2 bad input or
+configuration, 3 Kafka unreachable or no reply) — never a traceback for a user's mistake."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from typing import Any, NoReturn
 import typer
 from aiokafka.errors import KafkaError
 
-from contracts.envelope import Actor, Command, Message, Query
+from contracts.envelope import Command, Message, Query
 from contracts.sealing import seal
+from csr.auth import TokenProvider, claims, identity, load_login
 from csr.client import OmsClient
 from csr.config import ClientConfig
 from csr.errors import EXIT_UNAVAILABLE, BrokerUnavailable, ClientError, ConfigError, RequestRejected, UsageError
@@ -31,8 +32,6 @@ EXIT_INTERRUPTED = 130
 
 @dataclass
 class Session:
-    agent: str | None = None
-    role: str | None = None
     timeout: float | None = None
     attempts: int | None = None
     json_mode: bool = False
@@ -44,14 +43,16 @@ class Session:
 
     def config(self) -> ClientConfig:
         if self._config is None:
-            self._config = ClientConfig.load(self.agent, self.role, self.timeout, self.attempts)
+            self._config = ClientConfig.load(self.timeout, self.attempts)
         return self._config
 
-    def client(self, actor: Actor | None = None, config: ClientConfig | None = None) -> OmsClient:
+    def client(self, token_provider: TokenProvider | None = None, config: ClientConfig | None = None) -> OmsClient:
+        """A client acting as ``token_provider`` says; by default as the saved login, which must
+        exist (``NotLoggedIn``: run csr login) before anything connects."""
         config = config or self.config()
         return OmsClient(
             config.kafka_bootstrap,
-            actor or config.actor,
+            token_provider or config.login(),
             topic_prefix=config.topic_prefix,
             sealing_public_key=config.sealing_public_key,
             timeout=config.timeout,
@@ -70,6 +71,14 @@ class Session:
             return seal(secret, key)
 
         return seal_with_key
+
+    def agent_id(self) -> str:
+        """Who is logged in, as the saved token names them (for "assigned to me")."""
+        login = self.config().login()
+        agent, _ = identity(claims(load_login(login.path).tokens.access_token))
+        if agent is None:
+            raise ConfigError("the saved login names no agent: run csr login")
+        return agent
 
     # --- running ---------------------------------------------------------------------------
 
@@ -138,8 +147,10 @@ class Session:
         output = self.output
         async with contextlib.AsyncExitStack() as stack:
             lookup: Lookup = client if client is not None else await stack.enter_async_context(Lookup(self))
-            if dry_run:
-                envelope = self.client().envelope(message, message_id=message_id or uuid.uuid4())
+            if dry_run:  # shows what would be sent; needs no login, connects nowhere
+                envelope = OmsClient(self.config().kafka_bootstrap, topic_prefix=self.config().topic_prefix).envelope(
+                    message, message_id=message_id or uuid.uuid4()
+                )
                 output.json({"topic": self.config().topic_prefix + message.TOPIC, **envelope.model_dump(mode="json")})
                 return 0
             reply = await (await lookup.client()).send(message, message_id=message_id or uuid.uuid4())

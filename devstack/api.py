@@ -1,6 +1,6 @@
 """ensure_stack(): the one call tests make to get Kafka, PostgreSQL and SMTP.
 
-Order of preference (see DESIGN.md, "Running it"):
+Order of preference (see docs/design.md, "Running it"):
 1. endpoints given in OMS_* environment variables (CI services, docker compose, ...);
 2. a Docker engine, through testcontainers (Kafka and PostgreSQL containers, local SMTP sink);
 3. the self-provisioned local stack, reused when already running.

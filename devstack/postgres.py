@@ -223,7 +223,11 @@ class Postgres(Component):
                 raise RuntimeError(
                     f"running as root needs the '{OS_USER}' user (Debian's postgresql package creates it)"
                 ) from None
-        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--no-locale"]
+        # Byte-order collation (fast, as with no locale) but Unicode character classes: without
+        # them lower() folds only ASCII and pg_trgm sees no words in Greek or Cyrillic names, so
+        # name searches could not use their trigram indexes (a Docker postgres has en_US.utf8).
+        locale = ["-E", "UTF8", "--lc-collate=C", "--lc-ctype=C.UTF-8"]
+        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "trust", *locale]
         run(self._as_server_user(initdb), self.log_path, timeout=180, cwd=data.parent)
         with (data / "postgresql.conf").open("a") as conf:
             conf.write("\ninclude_if_exists = 'devstack.conf'\n")

@@ -1,4 +1,8 @@
-"""``python -m fulfilment_sim``: run the fulfilment simulator against the configured system."""
+"""``python -m fulfilment_sim``: run the fulfilment simulator against the configured system.
+
+It acts as the identity provider's ``fulfilment`` client (client credentials grant): the issuer is
+OMS_OIDC_ISSUER, the secret OMS_FULFILMENT_CLIENT_SECRET (the dev realm's ``fulfilment-dev-secret``
+when unset; both read from the dev stack's ``.stack/env`` too)."""
 
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ def main() -> None:
     opts = options()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(ClientConfig.load(agent_id="fulfilment-sim", role="system"), opts))
+        asyncio.run(run(ClientConfig.load(), opts))
 
 
 if __name__ == "__main__":

@@ -9,15 +9,18 @@ import uuid
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 
-from contracts.envelope import Actor, Message, Role
+from contracts.envelope import Message
 from contracts.orders import RecordDeliveryV1, RecordShipmentV1
 from contracts.topics import ORDERS_EVENTS
+from csr.auth import TokenProvider
 from csr.client import ClientError, OmsClient, follow
 from csr.config import ClientConfig
 from fulfilment_sim.planner import Options, Planner, message_id
 
 log = logging.getLogger("fulfilment_sim")
-ACTOR = Actor(agent_id="fulfilment-sim", role=Role.SYSTEM)
+CLIENT_ID = "fulfilment"
+"""The warehouse's own confidential client (role system); its secret is OMS_FULFILMENT_CLIENT_SECRET
+(dev realm default ``fulfilment-dev-secret``)."""
 TICK_S = 0.2
 
 
@@ -26,14 +29,19 @@ def _now() -> datetime:
 
 
 async def run(
-    config: ClientConfig, options: Options, *, stop: asyncio.Event | None = None, actor: Actor = ACTOR
+    config: ClientConfig,
+    options: Options,
+    *,
+    stop: asyncio.Event | None = None,
+    token_provider: TokenProvider | None = None,
 ) -> None:
-    """Ship released orders until ``stop`` is set (forever when None)."""
+    """Ship released orders until ``stop`` is set (forever when None), as ``token_provider`` (by
+    default the ``fulfilment`` client's credentials)."""
     stop = stop or asyncio.Event()
     planner = Planner(options)
     async with OmsClient(
         config.kafka_bootstrap,
-        actor,
+        token_provider or config.client_credentials(CLIENT_ID),
         topic_prefix=config.topic_prefix,
         reply_topic=f"replies.fulfilment-sim.{uuid.uuid4().hex[:8]}",
         timeout=config.timeout,

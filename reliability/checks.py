@@ -47,6 +47,8 @@ async def check_all(cluster: Cluster, ledger: Ledger) -> Findings:
         "events_unexplained",
         "emails_lost",
         "emails_duplicated",
+        "emails_redelivered",
+        "emails_resent",
         "emails_uncertain",
         "emails_failed",
         "order_numbers_reused",
@@ -245,7 +247,7 @@ async def _customers(cluster: Cluster, ledger: Ledger, found: Findings) -> None:
             found.add("lost", f"RegisterCustomer {record.message_id}: customer {customer} missing")
 
 
-# --- e-mails: each expected e-mail in the sink once ------------------------------------------------
+# --- e-mails: each expected e-mail in the sink, once or (at least once) as copies of one ---------
 
 
 async def _emails(cluster: Cluster, ledger: Ledger, found: Findings) -> None:
@@ -253,7 +255,7 @@ async def _emails(cluster: Cluster, ledger: Ledger, found: Findings) -> None:
         cluster,
         "notifications",
         "SELECT email_id::text AS id, customer_id::text AS customer, order_id::text AS order_id, template, status,"
-        " message_id, dedupe_key, last_error FROM emails",
+        " message_id, dedupe_key, last_error, resends FROM emails",
     )
     index: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for row in rows:
@@ -272,21 +274,20 @@ async def _emails(cluster: Cluster, ledger: Ledger, found: Findings) -> None:
         expected.append((f"CSR e-mail {r.message_id}", ("dedupe", f"{r.message_id}:csr")))
     sink = audit.sink_counts(cluster)
     found.numbers["emails_expected"] = len(expected)
+    found.numbers["emails_resent"] = sum(1 for row in rows if row["resends"])
     delivered = uncertain_delivered = 0
     for what, where in expected:
         candidates = index.get(where, [])
         if len(candidates) != 1:
+            # Two e-mails for one cause carry two Message-IDs: a duplicate nobody can fold, a defect.
             name = "emails_lost" if not candidates else "emails_duplicated"
             found.add(name, f"{what}: {len(candidates)} e-mail rows")
             continue
         row = candidates[0]
         copies = sink[row["message_id"].strip().strip("<>")]
-        if copies > 1:
-            found.add("emails_duplicated", f"{what}: {copies} copies in the sink ({row['message_id']})")
+        _count_copies(cluster, found, what, row, copies)
         if row["status"] == "uncertain":
-            # At most once (services/notifications/delivery.py): the service died or lost the
-            # connection while the server had the message, so it is never sent again.
-            found.add("emails_uncertain", f"{what}: uncertain, {copies} in the sink ({row['last_error']})")
+            _count_uncertain(cluster, found, what, row, copies)
             uncertain_delivered += min(copies, 1)
         elif row["status"] == "failed":
             found.add("emails_failed", f"{what}: failed: {row['last_error']}")
@@ -299,3 +300,25 @@ async def _emails(cluster: Cluster, ledger: Ledger, found: Findings) -> None:
             delivered += 1
     found.numbers["emails_delivered"] = delivered
     found.numbers["emails_uncertain_delivered"] = uncertain_delivered
+
+
+def _count_copies(cluster: Cluster, found: Findings, what: str, row: Any, copies: int) -> None:
+    """Copies of one e-mail in the sink. At least once they carry the same Message-ID, so mail
+    systems fold them: counted as redelivered, not duplicated. At most once any copy is a defect."""
+    if copies <= 1:
+        return
+    if cluster.email_delivery == "at-least-once":
+        found.numbers["emails_redelivered"] += copies - 1
+        if len(found.details["emails_redelivered"]) < 20:
+            found.details["emails_redelivered"].append(f"{what}: {copies} copies of {row['message_id']}")
+    else:
+        found.add("emails_duplicated", f"{what}: {copies} copies in the sink ({row['message_id']})")
+
+
+def _count_uncertain(cluster: Cluster, found: Findings, what: str, row: Any, copies: int) -> None:
+    """At most once an uncertain e-mail is by design (delivery.py): the service died or lost the
+    connection while the server had it, and it is never sent again. At least once it is only left
+    uncertain when its attempts ran out; one that never reached the sink is then lost."""
+    found.add("emails_uncertain", f"{what}: uncertain, {copies} in the sink ({row['last_error']})")
+    if cluster.email_delivery == "at-least-once" and copies == 0:
+        found.add("emails_lost", f"{what}: uncertain and not in the sink ({row['last_error']})")

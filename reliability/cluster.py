@@ -14,19 +14,29 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from contracts.envelope import Actor, Role
+from contracts.envelope import Role
 from contracts.sealing import generate_private_key, public_key_of
-from csr.client import OmsClient
+from csr.client import OmsClient, TokenProvider
+from csr.dev_realm import login_for
 from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.paths import StackPaths
 from devstack.service_process import SERVICES, ServiceProcess
 
-__all__ = ["SERVICES", "Cluster"]
+__all__ = ["SERVICES", "AgentClient", "Cluster"]
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class AgentClient(OmsClient):
+    """A client and the name of the agent it logged in as, for the ledger and error messages."""
+
+    def __init__(self, agent_id: str, bootstrap: str, token_provider: TokenProvider, **options: Any) -> None:
+        super().__init__(bootstrap, token_provider, **options)
+        self.agent_id = agent_id
 
 
 @dataclass
@@ -46,6 +56,11 @@ class Cluster:
     def public_key(self) -> str:
         return public_key_of(self.private_key)
 
+    @property
+    def email_delivery(self) -> str:
+        """The services' e-mail delivery rule (OMS_EMAIL_DELIVERY): what counts as a duplicate depends on it."""
+        return os.environ.get("OMS_EMAIL_DELIVERY", "at-least-once")
+
     def database(self, service: str) -> str:
         return f"{service}_f{self.run_id}"
 
@@ -60,6 +75,7 @@ class Cluster:
             "OMS_SEALING_KEY_FILE": str(key_file),
             "OMS_LOG_FORMAT": "json",
             "OMS_RELAY_POLL_INTERVAL_S": "0.2",
+            "OMS_EMAIL_DELIVERY": self.email_delivery,
             # Short backoffs so an outage's backlog drains within the run; many attempts so a
             # minute without SMTP does not exhaust them (the defaults, 2 s doubling to 300 s over
             # 8 attempts, also outlast a minute, but slowly).
@@ -88,10 +104,15 @@ class Cluster:
             service.stop()
         revoke_for_run(self.stack, self.prefix)
 
-    def client(self, agent_id: str, role: Role, timeout: float = 15) -> OmsClient:
-        return OmsClient(
+    def client(self, agent_id: str, role: Role, timeout: float = 15) -> AgentClient:
+        """Logged in at the stack's Keycloak: CSRs and supervisors as realm users named
+        ``agent_id``, channels and systems with their clients' credentials (csr.dev_realm)."""
+        if not self.stack.oidc_issuer or not self.stack.keycloak_url:
+            raise RuntimeError("the stack runs no identity provider (OMS_OIDC_ISSUER, OMS_KEYCLOAK_URL)")
+        return AgentClient(
+            agent_id,
             self.stack.kafka_bootstrap,
-            Actor(agent_id=agent_id, role=role),
+            login_for(self.stack.oidc_issuer, self.stack.keycloak_url, agent_id, role),
             topic_prefix=self.prefix,
             reply_topic=f"replies.{agent_id}",
             sealing_public_key=self.public_key,

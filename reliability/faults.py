@@ -143,6 +143,7 @@ def summary(
         "emails_expected": n["emails_expected"],
         "emails_lost": n["emails_lost"],
         "emails_duplicated": n["emails_duplicated"],
+        "email_delivery": injector.cluster.email_delivery,
         **dict.fromkeys(HOSTILE_FIELDS),
         "max_recovery_s": round(max(recoveries), 1) if recoveries else None,
         # more detail
@@ -153,6 +154,8 @@ def summary(
         "events_redelivered": n["events_redelivered"],
         "events_unexplained": n["events_unexplained"],
         "emails_delivered": n.get("emails_delivered"),
+        "emails_redelivered": n["emails_redelivered"],
+        "emails_resent": n["emails_resent"],
         "emails_uncertain": n["emails_uncertain"],
         "emails_uncertain_delivered": n.get("emails_uncertain_delivered"),
         "emails_failed": n["emails_failed"],
@@ -225,9 +228,12 @@ def render(result: dict[str, Any]) -> str:
         f"events     published {result['events_published']}, missing {result['events_missing']},"
         f" duplicated {result['events_duplicated']} (re-delivered copies of one event, deduplicated"
         f" by consumers: {result['events_redelivered']})",
-        f"e-mails    expected {result['emails_expected']}, delivered once {result['emails_delivered']},"
-        f" lost {result['emails_lost']}, duplicated {result['emails_duplicated']},"
-        f" uncertain {result['emails_uncertain']} ({result['emails_uncertain_delivered']} of them in the sink)",
+        f"e-mails    ({result['email_delivery']}) expected {result['emails_expected']},"
+        f" delivered {result['emails_delivered']}, lost {result['emails_lost']},"
+        f" duplicated {result['emails_duplicated']} (copies with the same Message-ID, folded by mail"
+        f" systems: {result['emails_redelivered']}; e-mails re-sent after an uncertain outcome:"
+        f" {result['emails_resent']}), uncertain {result['emails_uncertain']}"
+        f" ({result['emails_uncertain_delivered']} of them in the sink)",
         f"orders     placed {result['orders_placed']}, numbers reused {result['order_numbers_reused']},"
         f" totals wrong {result['totals_wrong']}, stock inconsistent {result['stock_inconsistent']}",
         f"consumers  lag {result['consumer_lag']}",

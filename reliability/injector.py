@@ -16,10 +16,9 @@ from contracts.customers import GetActivityCodesV1
 from contracts.envelope import Query, Role
 from contracts.notifications import ListEmailTemplatesV1
 from contracts.orders import ListShippingModesV1
-from csr.client import OmsClient
 from csr.errors import ClientError
 from devstack.service_process import ServiceProcess
-from reliability.cluster import SERVICES, Cluster
+from reliability.cluster import SERVICES, AgentClient, Cluster
 
 PROBES: dict[str, Query] = {
     "customers": GetActivityCodesV1(),
@@ -76,7 +75,7 @@ class FaultRecord:
 @dataclass
 class Injector:
     cluster: Cluster
-    probe: OmsClient
+    probe: AgentClient
     pause_s: float  # how long a killed service stays down
     outage_s: float  # how long SMTP stays down or answers 4xx
     faults: list[FaultRecord] = field(default_factory=list)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.envelope import Command
-from csr.client import OmsClient
 from csr.errors import ClientError
+from reliability.cluster import AgentClient
 
 SERVICE_OF_TOPIC = {
     "customers.commands": "customers",
@@ -44,12 +44,12 @@ class Ledger:
         self.give_up_s = give_up_s
         self.resends = 0
 
-    async def send(self, client: OmsClient, command: Command, **meta: Any) -> CommandRecord:
+    async def send(self, client: AgentClient, command: Command, **meta: Any) -> CommandRecord:
         record = CommandRecord(
             message_id=uuid.uuid4(),
             type=command.TYPE,
             service=SERVICE_OF_TOPIC[command.TOPIC],
-            agent=client.actor.agent_id,
+            agent=client.agent_id,
             sent_at=time.monotonic(),
             meta=meta,
         )

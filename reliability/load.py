@@ -30,8 +30,7 @@ from contracts.orders import (
     SubmitOrderV1,
     UpsertProductV1,
 )
-from csr.client import OmsClient
-from reliability.cluster import Cluster
+from reliability.cluster import AgentClient, Cluster
 from reliability.ledger import Ledger
 
 CARD = "4111111111111111"  # a test number: passes the checksum, no account behind it
@@ -78,10 +77,10 @@ class Load:
         self.world = World()
         self.stopping = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
-        self.clients: list[OmsClient] = []
+        self.clients: list[AgentClient] = []
         self.errors: list[str] = []
 
-    async def _client(self, agent_id: str, role: Role) -> OmsClient:
+    async def _client(self, agent_id: str, role: Role) -> AgentClient:
         client = self.cluster.client(agent_id, role)
         await client.start()
         self.clients.append(client)
@@ -125,12 +124,12 @@ class Load:
         for client in self.clients:
             await client.stop()
 
-    async def _run(self, loop: Any, client: OmsClient) -> None:
+    async def _run(self, loop: Any, client: AgentClient) -> None:
         while not self.stopping.is_set():
             try:
                 await loop(client)
             except Exception as exc:  # noqa: BLE001 - an agent's bug must not end the run silently
-                self.errors.append(f"{client.actor.agent_id}: {type(exc).__name__}: {exc}")
+                self.errors.append(f"{client.agent_id}: {type(exc).__name__}: {exc}")
                 await asyncio.sleep(1)
             await asyncio.sleep(random.uniform(0.05, 0.3))
 
@@ -139,12 +138,12 @@ class Load:
     def _lines(self, count: int) -> list[tuple[str, int]]:
         return [(sku, random.randint(1, 3)) for sku in random.sample(self.world.skus, count)]
 
-    def _card(self, client: OmsClient) -> CardPaymentInput:
+    def _card(self, client: AgentClient) -> CardPaymentInput:
         return CardPaymentInput(
             method="card", card_number=client.seal(CARD), expiry_month=12, expiry_year=2035, holder_name="Jane Doe"
         )
 
-    async def _channel(self, client: OmsClient) -> None:
+    async def _channel(self, client: AgentClient) -> None:
         """A web shop: one complete order per command, for a registered customer. (An order for a
         customer id the notifications service never hears of waits for that customer's address:
         'waiting_for_recipient', by design, so it is not part of this load.)"""
@@ -165,7 +164,7 @@ class Load:
         )
         await self.ledger.send(client, command, order_id=str(command.order_id), lines=lines, placed=True)
 
-    async def _csr(self, client: OmsClient) -> None:
+    async def _csr(self, client: AgentClient) -> None:
         """A CSR on the phone: registers the caller, then builds a cart step by step and submits it."""
         tag = uuid.uuid4().hex[:10]
         register = RegisterCustomerV1.model_validate(
@@ -192,7 +191,7 @@ class Load:
             return
         await self._cart(client, customer)
 
-    async def _cart(self, client: OmsClient, customer: Customer) -> None:
+    async def _cart(self, client: AgentClient, customer: Customer) -> None:
         order_id = uuid.uuid4()
         create = CreateCartV1(
             order_id=order_id,
@@ -230,7 +229,7 @@ class Load:
         submit = SubmitOrderV1(order_id=order_id)
         await self.ledger.send(client, submit, order_id=str(order_id), lines=lines, placed=True)
 
-    async def _mailer(self, client: OmsClient) -> None:
+    async def _mailer(self, client: AgentClient) -> None:
         """A CSR writing to a customer (or, before any is registered, to an address)."""
         customer = self.world.some_customer()
         tag = uuid.uuid4().hex[:8]
@@ -242,7 +241,7 @@ class Load:
             )
         await self.ledger.send(client, command)
 
-    async def _stock(self, client: OmsClient) -> None:
+    async def _stock(self, client: AgentClient) -> None:
         """Goods received and counted: small stock deltas, applied exactly once or the count drifts."""
         sku = random.choice(self.world.skus)
         delta = random.choice([5, 10, -3, 7])

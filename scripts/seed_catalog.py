@@ -21,7 +21,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contracts.common import Money
-from contracts.envelope import Actor, Role
 from contracts.orders import UpsertCouponV1, UpsertDiscountRuleV1, UpsertProductV1
 from csr.client import OmsClient, RequestRejected
 
@@ -206,7 +205,7 @@ async def _main() -> int:
     config = ClientConfig.load()
     async with OmsClient(
         config.kafka_bootstrap,
-        Actor(agent_id="catalog-seed", role=Role.SYSTEM),
+        config.client_credentials("fulfilment"),  # a system's own client: the catalog is upstream data
         topic_prefix=config.topic_prefix,
         timeout=max(config.timeout, 60),
     ) as client:

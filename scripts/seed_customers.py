@@ -310,14 +310,18 @@ async def through_database(pool: asyncpg.Pool, queries: list[tuple[str, Criteria
 
 
 async def through_service(settings: CustomersSettings, queries: list[tuple[str, Criteria]]) -> None:
-    from contracts.envelope import Actor, Role
+    from contracts.envelope import Role
     from csr.client import OmsClient
+    from csr.config import ClientConfig
+    from csr.dev_realm import person_login
+    from devstack.api import ensure_stack
 
+    issuer = ClientConfig.load().issuer()  # the service verifies the token the client logs in for
     prefix = f"seed{uuid.uuid4().hex[:6]}."
     port = 18000 + random.randint(0, 999)
     env = {**os.environ, "OMS_PG_DSN": settings.pg_dsn, "OMS_DB_NAME": settings.database,
            "OMS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "OMS_TOPIC_PREFIX": prefix, "OMS_HTTP_PORT": str(port),
-           "OMS_LOG_LEVEL": "WARNING"}  # fmt: skip
+           "OMS_LOG_LEVEL": "WARNING", "OMS_OIDC_ISSUER": issuer}  # fmt: skip
     log = Path(tempfile.gettempdir()) / f"seed-customers-{prefix.rstrip('.')}.log"
     print(f"\nstarting a customers service on {settings.database} (log: {log})")
     with log.open("wb") as out:
@@ -335,10 +339,11 @@ async def through_service(settings: CustomersSettings, queries: list[tuple[str, 
             if time.monotonic() > deadline or service.poll() is not None:
                 raise RuntimeError("the customers service did not become healthy")
             await asyncio.sleep(0.5)
-        actor = Actor(agent_id="seed-benchmark", role=Role.CSR)
-        async with OmsClient(
-            settings.kafka_bootstrap, actor, topic_prefix=prefix, reply_topic="replies.seed"
-        ) as client:
+        stack = ensure_stack()
+        if not stack.keycloak_url:
+            raise RuntimeError("the stack runs no identity provider (OMS_KEYCLOAK_URL)")
+        csr = person_login(issuer, stack.keycloak_url, "seed-benchmark", Role.CSR)
+        async with OmsClient(settings.kafka_bootstrap, csr, topic_prefix=prefix, reply_topic="replies.seed") as client:
 
             async def run(query: FindCustomersV1) -> int:
                 return len((await client.request(query, FoundCustomers)).customers)

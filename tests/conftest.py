@@ -16,7 +16,7 @@ TESTS = Path(__file__).parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "capability(*ids): capability IDs from CAPABILITIES.md this test proves")
+    config.addinivalue_line("markers", "capability(*ids): capability IDs from docs/capabilities.md this test proves")
     config.addinivalue_line("markers", "e2e: the whole system through real Kafka, PostgreSQL and SMTP")
     config.addinivalue_line("markers", "integration: one part against real Kafka and PostgreSQL")
     config.addinivalue_line("markers", "unit: pure code, no I/O")

@@ -162,12 +162,13 @@ def find(
     phone: str | None = typer.Option(None, "--phone", help="Digits are compared, punctuation ignored"),
     email: str | None = typer.Option(None, "--email"),
     postal_code: str | None = typer.Option(None, "--postal-code", help="Any address in the book"),
+    city: str | None = typer.Option(None, "--city", help="Any address in the book"),
     account: str | None = typer.Option(None, "--account", help="Account name or number"),
     no_guests: bool = typer.Option(False, "--no-guests", help="Registered customers only"),
     page: int = PAGE,
     size: int = PAGE_SIZE,
 ) -> None:
-    """Find customers (CUS-03): every criterion given must match a part of the value, ignoring case."""
+    """Find customers (CUS-03): every criterion given must match a part of the value, ignoring case and accents."""
     criteria = given(
         logon_id=logon_id,
         first_name=first_name,
@@ -175,6 +176,7 @@ def find(
         phone=phone,
         email=email,
         postal_code=postal_code,
+        city=city,
         account=account,
     )
     fields = {**criteria, "include_guests": not no_guests, "page": {"number": page, "size": size}}

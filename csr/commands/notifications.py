@@ -1,5 +1,6 @@
-"""``csr email ...``: e-mails to customers (NTF-03 send, NTF-04 resend a confirmation, the e-mail
-history and each e-mail's delivery status, the per-customer format, templates), and ``csr mailbox``:
+"""``csr email ...``: e-mails to customers (NTF-03 send, NTF-04 resend a confirmation, NTF-05 re-send
+an uncertain or failed e-mail and list the uncertain ones, the e-mail history and each e-mail's
+delivery status, the per-customer format, templates), and ``csr mailbox``:
 what the development SMTP sink received (where each e-mail landed)."""
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from contracts.notifications import (
     ListEmailTemplatesV1,
     PreviewEmailV1,
     ResendConfirmationV1,
+    ResendEmailV1,
     SendEmailV1,
     SetEmailFormatV1,
 )
 from csr.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, customer_id, given, order_id, order_ref, pairs
 from csr.errors import ConfigError, UsageError
 from csr.render import table
-from csr.runner import Lookup, session
+from csr.runner import Lookup, Session, session
 
 emails = typer.Typer(
     help="E-mails to customers: send, preview, resend a confirmation, history and status (NTF-*).",
@@ -155,17 +157,45 @@ def preview(
 @emails.command("resend")
 def resend(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., help="Order number, or the order's id"),
+    ref: str | None = typer.Argument(None, help="Order number, or the order's id: its latest confirmation"),
+    email: str | None = typer.Option(
+        None, "--email", "-e", help="Instead: this uncertain or failed e-mail, again (`csr email uncertain`)"
+    ),
     to: str | None = TO,
     message_id: str | None = MESSAGE_ID,
 ) -> None:
-    """Send an order's latest confirmation again, as a new e-mail (NTF-04)."""
+    """Send an order's latest confirmation again, as a new e-mail (NTF-04); or, with --email, send an
+    uncertain or failed e-mail again, the same e-mail with the same Message-ID (NTF-05)."""
+    s = session(ctx)
+    if (ref is None) == (email is None):
+        s.usage("give an order (number or id) or --email <e-mail id>, not both")
+    if email is not None:
+        if to is not None:
+            s.usage("--to is for a confirmation; an e-mail is re-sent to its own address")
+        s.send(ResendEmailV1, {"email_id": _email_id(s, email)}, message_id=message_id)
+        return
+    assert ref is not None
     target = order_ref(ref)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         return given(order_id=await order_id(lookup, target), to=to)
 
-    session(ctx).send(ResendConfirmationV1, fields, message_id=message_id)
+    s.send(ResendConfirmationV1, fields, message_id=message_id)
+
+
+def _email_id(s: Session, text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        s.usage(f"EMAIL {text!r} is not an e-mail id (a UUID; `csr email history` lists them)")
+
+
+@emails.command("uncertain")
+def uncertain(ctx: typer.Context, page: int = PAGE, size: int = PAGE_SIZE) -> None:
+    """E-mails of every customer that may or may not have arrived (the service stopped while the
+    SMTP server had them), newest first: `csr email resend --email <id>` sends one again."""
+    fields = {"status": "uncertain", "page": page, "page_size": size, "include_bodies": False}
+    session(ctx).send(GetEmailHistoryV1, fields)
 
 
 @emails.command("history")
@@ -173,18 +203,22 @@ def history(
     ctx: typer.Context,
     customer: str | None = typer.Option(None, "--customer", "-c", help="Customer id"),
     order: str | None = typer.Option(None, "--order", help="Order number or id"),
+    status: str | None = typer.Option(
+        None, "--status", help="Only e-mails in this status (e.g. uncertain, failed); alone: every customer's"
+    ),
     page: int = PAGE,
     size: int = PAGE_SIZE,
 ) -> None:
     """The e-mails sent to a customer or about an order, with each one's delivery status."""
-    if not customer and not order:
-        session(ctx).usage("give --customer <id> or --order <number or id>")
+    if not customer and not order and not status:
+        session(ctx).usage("give --customer <id>, --order <number or id>, or --status <status>")
     target = order_ref(order) if order else None
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         return given(
             customer_id=customer_id(customer, "--customer") if customer else None,
             order_id=await order_id(lookup, target) if target else None,
+            status=status,
             page=page,
             page_size=size,
             include_bodies=False,
@@ -196,11 +230,8 @@ def history(
 @emails.command("show")
 def show(ctx: typer.Context, email_id: str = typer.Argument(..., help="The e-mail's id (`csr email history`)")) -> None:
     """One e-mail: to whom, status, attempts, last error, and its body (while kept)."""
-    try:
-        wanted = uuid.UUID(email_id.strip())
-    except ValueError:
-        session(ctx).usage(f"EMAIL {email_id!r} is not an e-mail id (a UUID; `csr email history` lists them)")
-    session(ctx).send(GetEmailV1, {"email_id": wanted})
+    s = session(ctx)
+    s.send(GetEmailV1, {"email_id": _email_id(s, email_id)})
 
 
 @emails.command("format")

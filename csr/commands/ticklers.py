@@ -45,7 +45,7 @@ def create(
 
     def fields(_: Lookup) -> dict[str, Any]:
         due_at = when(due, "--due")
-        agent = assigned_to or s.config().actor.agent_id
+        agent = assigned_to or s.agent_id()
         return given(
             customer_id=customer, due_at=due_at, assigned_to=agent, reason=reason, note=note, regarding=regarding
         )
@@ -69,7 +69,7 @@ def list_ticklers(
     s = session(ctx)
 
     def fields(_: Lookup) -> dict[str, Any]:
-        agent = s.config().actor.agent_id if mine else assigned_to
+        agent = s.agent_id() if mine else assigned_to
         due_at = when(due_by, "--due-by") if due_by else None
         return given(
             assigned_to=agent,

@@ -212,7 +212,7 @@ def customer_history(result: dict[str, Any]) -> RenderableType:
 
 @renderer("ListAssets")
 def assets(result: dict[str, Any]) -> RenderableType:
-    rows = result.get("assets") or []
+    rows = result.get("assets") or result.get("items") or []  # v1's list, or v2's common page shape
     if not rows:
         return Text("No assets yet: fulfilled trackable items appear here.", style="dim")
     table = titled("Assets", "sku", "name", "qty", "serial number", "order number", "acquired", "status")

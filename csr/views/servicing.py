@@ -274,11 +274,18 @@ def found_returns(result: dict[str, Any]) -> RenderableType:
 
 # --- e-mails (NTF-03, NTF-04, history) -------------------------------------------------------
 
-_STATUS_STYLE = {"sent": "green", "failed": "bold red", "queued": "yellow", "retrying": "yellow"}
+_STATUS_STYLE = {
+    "sent": "green",
+    "failed": "bold red",
+    "uncertain": "bold yellow",
+    "pending": "yellow",
+    "sending": "yellow",
+}
 
 
 @renderer("SendEmail")
 @renderer("ResendConfirmation")
+@renderer("ResendEmail")
 def email_queued(result: dict[str, Any]) -> RenderableType:
     status = str(result.get("status"))
     rows = [
@@ -299,6 +306,8 @@ def email_history(result: dict[str, Any]) -> RenderableType:
     for e in items:
         status = str(e.get("status"))
         text = Text(status, style=_STATUS_STYLE.get(status, ""))
+        if e.get("resends"):
+            text.append(f" re-sent x{e['resends']}", style="dim")
         if e.get("last_error") and status != "sent":
             text.append(f" ({e['last_error']})", style="dim")
         table.add_row(when(e.get("created_at")), str(e.get("to") or "—"), str(e.get("subject")),
@@ -321,6 +330,12 @@ def email_view(result: dict[str, Any]) -> RenderableType:
         ("template", result.get("template") or "—"),
         ("format", f"{result.get('format')}, {result.get('language')}"),
     ]
+    if result.get("resends"):
+        by = f", last by {result['resent_by']} {when(result.get('resent_at'))}" if result.get("resent_by") else ""
+        rows.append(("re-sent", f"{result['resends']} time(s), same Message-ID{by}"))
+    rows.append(("message id", result.get("message_id")))
+    if result.get("flags"):
+        rows.append(("flags", ", ".join(result["flags"])))
     if result.get("last_error"):
         rows.append(("last error", Text(str(result["last_error"]), style="red")))
     body = result.get("body_text")

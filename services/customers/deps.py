@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from contracts import errors
+from contracts.envelope import FieldError
 from contracts.sealing import SealingError, open_sealed, public_key_of, seal
 from services.customers import store
 from services.customers.domain import Customer, ProfileChange
@@ -24,7 +25,10 @@ class CustomersDeps:
         try:
             return open_sealed(sealed, self.sealing_key)
         except SealingError as exc:
-            raise Rejected.field(errors.INVALID, field_name, str(exc)) from None
+            # the reply's code stays "invalid"; the field error's code says what is wrong (sealed_*)
+            raise Rejected(
+                errors.INVALID, str(exc), [FieldError(field=field_name, code=exc.code, message=str(exc))]
+            ) from None
 
     def seal_for_deployment(self, secret: str) -> str:
         """Seal to the deployment's public key (one key pair shared by the services), so only a

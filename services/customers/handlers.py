@@ -51,6 +51,7 @@ def build_handlers() -> Handlers[CustomersDeps]:
     h.query(c.GetContactHistoryV1)(queries.get_contact_history)
     h.query(c.GetCustomerHistoryV1)(queries.get_customer_history)
     h.query(c.ListAssetsV1)(queries.list_assets)
+    h.query(c.ListAssetsV2)(queries.list_assets_v2)
     h.query(c.ListTicklersV1)(queries.list_ticklers)
     h.query(c.GetTicklerHistoryV1)(queries.get_tickler_history)
     # Other services' events: history (CUS-11), assets (CUS-14), contact history (CUS-10)

@@ -32,6 +32,7 @@ from contracts.customers import (
     GetProfileChangesV1,
     GetTicklerHistoryV1,
     ListAssetsV1,
+    ListAssetsV2,
     ListTicklersV1,
     OrderHistoryEntry,
     Page,
@@ -45,6 +46,7 @@ from contracts.customers import (
     TicklerList,
     TicklerView,
 )
+from contracts.paging import ListPage
 from services.customers import search, store, store_accounts, store_activity, store_history
 from services.customers.deps import Ctx
 from services.runtime.handling import Rejected
@@ -151,14 +153,22 @@ async def get_customer_history(ctx: Ctx, query: GetCustomerHistoryV1) -> Custome
 
 
 async def list_assets(ctx: Ctx, query: ListAssetsV1) -> AssetList:
-    await _existing(ctx, query.customer_id)
-    limit, offset = _window(query.page)
-    rows = await store_history.assets_of(ctx.conn, query.customer_id, limit, offset)
-    return AssetList(
-        customer_id=query.customer_id,
-        assets=[AssetView(**_fields(AssetView, r)) for r in rows[: query.page.size]],
-        has_more=len(rows) > query.page.size,
-    )
+    assets, has_more = await _assets(ctx, query.customer_id, query.page)
+    return AssetList(customer_id=query.customer_id, assets=assets, has_more=has_more)
+
+
+async def list_assets_v2(ctx: Ctx, query: ListAssetsV2) -> ListPage[AssetView]:
+    """The same page as v1, in the common page shape (docs/contract.md)."""
+    page = Page(number=query.page, size=query.page_size)
+    assets, has_more = await _assets(ctx, query.customer_id, page)
+    return ListPage[AssetView](items=assets, page=query.page, page_size=query.page_size, has_more=has_more)
+
+
+async def _assets(ctx: Ctx, customer_id: uuid.UUID, page: Page) -> tuple[list[AssetView], bool]:
+    await _existing(ctx, customer_id)
+    limit, offset = _window(page)
+    rows = await store_history.assets_of(ctx.conn, customer_id, limit, offset)
+    return [AssetView(**_fields(AssetView, r)) for r in rows[: page.size]], len(rows) > page.size
 
 
 def _tickler_view(row: asyncpg.Record, ctx: Ctx) -> TicklerView:

@@ -1,8 +1,10 @@
 """Find customers and accounts (CUS-03, CUS-13): partial, case-insensitive, combined criteria,
 paged.
 
-Every criterion becomes ``column ILIKE '%term%'`` on a column with a trigram GIN index (migration
-002), so PostgreSQL narrows the candidates through the index instead of reading every customer.
+Every criterion becomes ``search_key(column) LIKE search_key('%term%')``: case and accents ignored
+in every script ("lukasz" finds "ŁUKASZ", "orsted" finds "Ørsted"; runtime migration 010), on an
+expression with a trigram GIN index (migration 003), so PostgreSQL narrows the candidates through
+the index instead of reading every customer.
 The SQL text is assembled only from the fixed fragments below; the user's terms are always bind
 parameters, with LIKE's wildcards escaped so that ``%`` and ``_`` match themselves.
 """
@@ -18,14 +20,18 @@ from contracts.customers import FindCustomersV1
 from services.runtime.db import Connection
 
 _FRAGMENTS = {
-    "logon_id": "c.logon_id ILIKE {p}",
-    "first_name": "c.first_name ILIKE {p}",
-    "last_name": "c.last_name ILIKE {p}",
-    "email": "c.email ILIKE {p}",
+    "logon_id": "search_key(c.logon_id) LIKE search_key({p})",
+    "first_name": "search_key(c.first_name) LIKE search_key({p})",
+    "last_name": "search_key(c.last_name) LIKE search_key({p})",
+    "email": "search_key(c.email) LIKE search_key({p})",
     "phone": "c.phone_digits LIKE {p}",
-    "postal_code": "EXISTS (SELECT 1 FROM addresses a WHERE a.customer_id = c.customer_id AND a.postal_code ILIKE {p})",
+    "postal_code": """EXISTS (SELECT 1 FROM addresses a WHERE a.customer_id = c.customer_id
+                      AND search_key(a.postal_code) LIKE search_key({p}))""",
+    "city": """EXISTS (SELECT 1 FROM addresses a WHERE a.customer_id = c.customer_id
+                      AND search_key(a.city) LIKE search_key({p}))""",
     "account": """c.account_id IN (SELECT account_id FROM accounts
-                      WHERE name ILIKE {p} OR account_number ILIKE {p})""",
+                      WHERE search_key(name) LIKE search_key({p})
+                         OR search_key(account_number) LIKE search_key({p}))""",
 }
 
 
@@ -76,7 +82,8 @@ async def find_customers(conn: Connection, query: FindCustomersV1) -> list[async
 async def find_accounts(conn: Connection, text: str, limit: int, offset: int) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT a.*, (SELECT count(*) FROM customers c WHERE c.account_id = a.account_id) AS members
-             FROM accounts a WHERE a.name ILIKE $1 OR a.account_number ILIKE $1
+             FROM accounts a
+            WHERE search_key(a.name) LIKE search_key($1) OR search_key(a.account_number) LIKE search_key($1)
             ORDER BY lower(a.name), a.account_id LIMIT $2 OFFSET $3""",
         contains(text),
         limit,

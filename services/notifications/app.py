@@ -7,6 +7,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.notifications import metrics
 from services.notifications.delivery import delivery_worker
 from services.notifications.deps import NotificationsDeps
 from services.notifications.handlers import build_handlers
@@ -34,6 +35,7 @@ def create_service() -> ServiceDefinition[NotificationsDeps]:
         migrations=Path(__file__).parent / "migrations",
         make_deps=make_deps,
         workers=[delivery_worker, retention_worker],
+        before_scrape=metrics.refresh,
     )
 
 

@@ -1,26 +1,34 @@
 """SMTP delivery with retries, and the guarantee it gives (NTF-05).
 
-Guarantee: at most once. An e-mail is never handed to the SMTP server twice; while delivery fails
-in a way that proves the server did not take it (connection refused, TLS or login failure, timeouts
-before the message was transmitted, 4xx answers), it is retried with exponential backoff.
+Every e-mail carries a Message-ID made from its id when it is created (``<email id@OMS_MESSAGE_ID_DOMAIN>``),
+identical on every attempt, so copies of one e-mail are recognisable as such by mail systems and by
+people. While delivery fails in a way that proves the server did not take the message (connection
+refused, TLS or login failure, timeouts before the message was transmitted, 4xx answers), it is
+retried with exponential backoff. When an attempt may have delivered it (the process died between
+handing the message over and recording it, or no answer came after the message was transmitted),
+the rule ``OMS_EMAIL_DELIVERY`` decides:
+
+- ``at-least-once`` (the default): the e-mail is sent again, same Message-ID, counted as an attempt
+  and flagged ``resent_after_uncertain`` in the history. A customer never misses an e-mail for a
+  crash; at worst they get a copy that mail systems fold away. Only when the attempts run out does
+  it stay ``uncertain``.
+- ``at-most-once``: it becomes ``uncertain``, shown in the history and announced with an
+  EmailFailedV1, and is never sent again unless a CSR re-sends it (ResendEmailV1).
 
 - A message consumed twice creates one e-mail: the inbox claims the message id in the same
   transaction that creates the e-mail row (and the row's dedupe key is unique besides).
-- Before the SMTP conversation the row is committed as 'sending'; after the server accepts the
-  message, as 'sent' (with the rest of its claimed batch, in one transaction). If the process dies
-  in between, nobody can know whether the server kept the message, so at the next start the row
-  becomes 'uncertain' and is shown in the history (with an EmailFailedV1 for the contact history)
-  instead of being sent a second time.
-- The same holds when the connection breaks or times out after the message was transmitted and
-  before the server answered: 'uncertain', never re-sent automatically.
+- Before the SMTP conversation the row is committed as 'sending' (with the instance and the time);
+  after the server accepts the message, as 'sent' (with the rest of its claimed batch, in one
+  transaction). Rows left 'sending' by this instance are settled by the rule at its next start,
+  and rows 'sending' longer than ``OMS_SENDING_LEASE_S`` (whose sender is gone) by any instance.
 - A graceful shutdown in the middle of a conversation puts the e-mail back in the queue when the
-  message had not been transmitted yet, and marks it 'uncertain' when it had.
+  message had not been transmitted yet; when it had, the rule decides.
 - Connections are kept open between e-mails (connections.py). A kept connection the server has
   closed meanwhile fails at MAIL FROM, before anything was transmitted: only then is the e-mail
   tried once more, on a new connection.
 - 5xx answers to the sender, recipient or message, an address or header the message cannot carry,
-  and exhausted retries mark the e-mail 'failed', with the error, visible in the history and
-  announced with EmailFailedV1.
+  and exhausted retries mark the e-mail 'failed' (or 'uncertain' if an earlier attempt may have
+  delivered it), with the error, visible in the history and announced with EmailFailedV1.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -42,7 +51,7 @@ import asyncpg
 from contracts.envelope import SYSTEM_ACTOR
 from contracts.notifications import EmailFailedV1, EmailSentV1
 from contracts.sealing import SealingError
-from services.notifications import mime, store
+from services.notifications import domain, metrics, mime, store
 from services.notifications.connections import SmtpConnections
 from services.notifications.deps import NotificationsDeps
 from services.notifications.rendering import TemplateError
@@ -67,7 +76,7 @@ class PermanentFailure(Exception):
 
 
 class Uncertain(Exception):
-    """The message was transmitted but no answer came: the server may have it. Never retried."""
+    """The message was transmitted but no answer came: the server may have it."""
 
 
 def content_for_sending(deps: NotificationsDeps, row: Row) -> tuple[str, str | None]:
@@ -175,10 +184,14 @@ def backoff(attempts: int, settings: NotificationsSettings) -> timedelta:
 async def delivery_worker(runtime: Runtime[Any]) -> None:
     deps: NotificationsDeps = runtime.deps
     connections = SmtpConnections(lambda: _client(deps.settings), keep=deps.settings.delivery_concurrency)
-    await _recover(runtime)
+    await _settle_abandoned(runtime, deps.settings.instance_id)
+    next_sweep = time.monotonic() + _sweep_interval(deps.settings)
     try:
         while True:
             try:
+                if time.monotonic() >= next_sweep:
+                    await _settle_abandoned(runtime, None)
+                    next_sweep = time.monotonic() + _sweep_interval(deps.settings)
                 async with runtime.pool.acquire() as conn, conn.transaction():
                     batch = await store.claim_due(conn, deps.settings.delivery_concurrency, deps.settings.instance_id)
                 if not batch:
@@ -195,33 +208,56 @@ async def delivery_worker(runtime: Runtime[Any]) -> None:
             await asyncio.wait_for(connections.close(), 5)
 
 
-async def _recover(runtime: Runtime[Any]) -> None:
-    """E-mails this instance was sending when it stopped: 'uncertain', announced, never re-sent."""
+def _sweep_interval(settings: NotificationsSettings) -> float:
+    """How often rows past their lease are looked for: a quarter of the lease, at most 30 s."""
+    return min(settings.sending_lease_s / 4, 30.0)
+
+
+def at_least_once(settings: NotificationsSettings) -> bool:
+    return settings.email_delivery == "at-least-once"
+
+
+async def _settle_abandoned(runtime: Runtime[Any], instance: str | None) -> None:
+    """E-mails whose sender is gone mid-conversation: this instance's at its start (``instance``),
+    any instance's past the lease (None). Sent again or marked uncertain, as the rule says."""
+    settings: NotificationsSettings = runtime.deps.settings
     now = datetime.now(UTC)
+    found: list[asyncpg.Record] = []
 
     async def change(conn: Connection) -> None:
-        rows = await store.mark_uncertain(conn, runtime.deps.settings.instance_id)
-        for row in rows:
+        found.clear()  # (the closure may run again after a lost connection)
+        if at_least_once(settings):
+            found.extend(await store.requeue_abandoned(conn, instance, settings.sending_lease_s))
+            return
+        found.extend(await store.mark_uncertain(conn, instance, settings.sending_lease_s))
+        for row in found:
             await _announce_unsent(runtime, conn, row, "uncertain", row["last_error"], now)
-        if rows:
-            logger.warning("%d e-mails were being sent when the service stopped; marked uncertain", len(rows))
 
     await _record(runtime, change)
+    if not found:
+        return
+    metrics.count("uncertain", len(found))
+    if at_least_once(settings):
+        metrics.count("resent", len(found))
+        runtime.deps.mail_queued.set()
+        logger.warning("%d e-mails were being sent when their sender stopped; sending them again", len(found))
+    else:
+        logger.warning("%d e-mails were being sent when their sender stopped; marked uncertain", len(found))
     runtime.relay.wake()
 
 
 async def _deliver_batch(runtime: Runtime[Any], batch: list[asyncpg.Record], connections: SmtpConnections) -> None:
     """Send a claimed batch side by side, then record every e-mail the server took in one
     transaction (five round trips for the batch instead of five per e-mail). Until then they are
-    'sending': should the process die first they become 'uncertain' at the next start, never
-    re-sent, as for a death between the server's answer and any recording."""
+    'sending': should the process die first they are settled by the delivery rule at the next
+    start, as for a death between the server's answer and any recording."""
     taken: list[asyncpg.Record] = []
     try:
         sends = (_deliver(runtime, row, connections, taken) for row in batch)
         outcomes = await asyncio.gather(*sends, return_exceptions=True)
     except asyncio.CancelledError:
         # A graceful stop: what the server took is recorded as sent if that is quick, else it
-        # stays 'sending' (uncertain at the next start).
+        # stays 'sending' (settled by the delivery rule at the next start).
         with contextlib.suppress(Exception):
             await asyncio.wait_for(_record_sent(runtime, taken), 5)
         raise
@@ -251,13 +287,17 @@ async def _deliver(
         return
     except Uncertain as exc:
         logger.warning("e-mail %s may or may not have been delivered: %s", email_id, exc)
-        await _settle_unsent(runtime, row, "uncertain", str(exc))
+        await _after_uncertain(runtime, row, str(exc))
         return
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         logger.info("e-mail %s not delivered (attempt %d): %s", email_id, row["attempts"], error)
         if row["attempts"] >= settings.max_send_attempts:
-            await _settle_unsent(runtime, row, "failed", f"gave up after {row['attempts']} attempts: {error}")
+            # An earlier attempt that may have delivered it leaves the outcome uncertain, not failed.
+            maybe = domain.RESENT_AFTER_UNCERTAIN in row["flags"]
+            note = "; an earlier attempt may have delivered it" if maybe else ""
+            given_up = f"gave up after {row['attempts']} attempts: {error}{note}"
+            await _settle_unsent(runtime, row, "uncertain" if maybe else "failed", given_up)
         else:
             next_at = datetime.now(UTC) + backoff(row["attempts"], settings)
             await _record(runtime, lambda conn: store.mark_retry(conn, email_id, next_at, error))
@@ -266,18 +306,45 @@ async def _deliver(
     taken.append(row)
 
 
+async def _after_uncertain(runtime: Runtime[Any], row: asyncpg.Record, error: str, *, at_once: bool = False) -> None:
+    """An attempt that may have delivered the e-mail. At least once: queued again (after the
+    backoff, or ``at_once``) with the same Message-ID while attempts remain. At most once, or with
+    no attempt left: 'uncertain'."""
+    settings: NotificationsSettings = runtime.deps.settings
+    if not at_least_once(settings) or row["attempts"] >= settings.max_send_attempts:
+        await _settle_unsent(runtime, row, "uncertain", error)
+        return
+    next_at = datetime.now(UTC) + (timedelta(0) if at_once else backoff(row["attempts"], settings))
+    note = f"re-sent after an uncertain outcome: {error}"
+    changed = False
+
+    async def change(conn: Connection) -> None:
+        nonlocal changed
+        changed = await store.mark_resend(conn, row["email_id"], next_at, note)
+
+    await _record(runtime, change)
+    if changed:
+        metrics.count("uncertain")
+        metrics.count("resent")
+
+
 async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> None:
     if not rows:
         return
     now = datetime.now(UTC)
 
+    recorded = 0
+
     async def sent(conn: Connection) -> None:
+        nonlocal recorded
         # Rows already 'sent' were recorded by an earlier attempt whose COMMIT answer was lost.
         changed = await store.mark_sent_many(conn, [row["email_id"] for row in rows], now)
         events = [(_sent_event(row, now), row["correlation_id"]) for row in rows if row["email_id"] in changed]
         await runtime.dispatcher.emit_standalone_many(conn, events, SYSTEM_ACTOR)
+        recorded = len(events)
 
     await _record(runtime, sent)
+    metrics.count("sent", recorded)
     for row in rows:
         _trace(row)
         logger.info("e-mail sent: %s to customer %s", row["template"], row["customer_id"])
@@ -310,11 +377,12 @@ def _sent_event(row: asyncpg.Record, now: datetime) -> EmailSentV1:
 
 async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Progress) -> None:
     """The service is stopping mid-conversation. Before the message was transmitted nothing was
-    delivered, so the e-mail goes back to the queue; after, it is uncertain (never re-sent). If
-    this cannot be recorded within a few seconds, the row stays 'sending' and becomes 'uncertain'
-    at the next start: still at most once."""
+    delivered, so the e-mail goes back to the queue; after, the delivery rule decides (sent again
+    at the next start, or uncertain). If this cannot be recorded within a few seconds, the row stays
+    'sending' and the rule settles it at the next start."""
     if progress.transmitting:
-        change = _settle_unsent(runtime, row, "uncertain", "the service stopped while the SMTP server had the message")
+        stopped = "the service stopped while the SMTP server had the message"
+        change = _after_uncertain(runtime, row, stopped, at_once=True)
     else:
         now = datetime.now(UTC)
         change = _record(
@@ -328,12 +396,17 @@ async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Pro
 
 async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str, error: str) -> None:
     now = datetime.now(UTC)
+    changed = False
 
     async def change(conn: Connection) -> None:
-        if await store.mark_settled_unsent(conn, row["email_id"], status, error):
+        nonlocal changed
+        changed = await store.mark_settled_unsent(conn, row["email_id"], status, error)
+        if changed:
             await _announce_unsent(runtime, conn, row, status, error, now)
 
     await _record(runtime, change)
+    if changed:
+        metrics.count(status)
     runtime.relay.wake()
 
 

@@ -20,6 +20,12 @@ TEMPLATE_COPY = "template_copy"
 RESEND = "resend"
 FORMAT_OVERRIDE = "format_override"
 REDACTED = "redacted"
+RESENT_AFTER_UNCERTAIN = "resent_after_uncertain"  # queued again, same Message-ID, after an uncertain attempt
+RESENT_BY_CSR = "resent_by_csr"  # a CSR queued it again (ResendEmailV1)
+
+# Statuses whose e-mails a CSR may list for every customer at once (GetEmailHistoryV1 with no id):
+# the ones needing a decision (migration 003 indexes them).
+LISTED_ACROSS_CUSTOMERS = ("uncertain", "failed")
 
 # What the stored copy of an e-mail shows instead of a secret it carried.
 SECRET_PLACEHOLDER = "[removed from the stored copy]"  # noqa: S105 - a placeholder, not a password

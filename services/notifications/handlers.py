@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from contracts import errors
 from contracts.customers import CustomerRegisteredV1, CustomerUpdatedV1, PasswordResetV1
 from contracts.notifications import (
+    BODY_PURGED,
+    NO_RECIPIENT_ADDRESS,
     EmailBodiesPurgedV1,
     EmailFormatResult,
     EmailFormatSetV1,
@@ -26,6 +28,7 @@ from contracts.notifications import (
     PurgeEmailBodiesV1,
     PurgeResult,
     ResendConfirmationV1,
+    ResendEmailV1,
     SendEmailV1,
     SetEmailFormatV1,
     TemplateInfo,
@@ -39,7 +42,7 @@ from contracts.orders import (
     OrderShippedV1,
     QuoteEmailRequestedV1,
 )
-from services.notifications import domain, drafts, emails, store
+from services.notifications import domain, drafts, emails, metrics, store
 from services.notifications.deps import NotificationsDeps
 from services.notifications.emails import EmailRequest
 from services.notifications.views import email_view
@@ -63,6 +66,7 @@ def build_handlers() -> Handlers[NotificationsDeps]:
     handlers.event(QuoteEmailRequestedV1)(on_quote_requested)
     handlers.command(SendEmailV1)(send_email)
     handlers.command(ResendConfirmationV1)(resend_confirmation)
+    handlers.command(ResendEmailV1)(resend_email)
     handlers.command(SetEmailFormatV1)(set_email_format)
     handlers.command(PurgeEmailBodiesV1)(purge_email_bodies)
     handlers.query(PreviewEmailV1)(preview_email)
@@ -266,6 +270,63 @@ async def resend_confirmation(ctx: Ctx, cmd: ResendConfirmationV1) -> EmailQueue
     )
 
 
+async def resend_email(ctx: Ctx, cmd: ResendEmailV1) -> EmailQueuedResult:
+    """The same e-mail, same Message-ID, queued again by a CSR. Idempotent by the command's message
+    id (the inbox answers a repeat with the first reply)."""
+    row = await store.email(ctx.conn, cmd.email_id, for_update=True)
+    if row is None:
+        raise Rejected.field(errors.NOT_FOUND, "payload.email_id", "no such e-mail")
+    _check_resendable(row)
+    wanted = [domain.RESENT_BY_CSR] + ([domain.RESENT_AFTER_UNCERTAIN] if row["status"] == "uncertain" else [])
+    flags = list(row["flags"]) + [flag for flag in wanted if flag not in row["flags"]]
+    note = f"re-sent by {ctx.actor.agent_id} after: {row['last_error'] or row['status']}"
+    resent = await store.resend_by_csr(ctx.conn, cmd.email_id, flags, note, ctx.actor.agent_id, ctx.now)
+    assert resent is not None  # the row is locked and was uncertain or failed
+    ctx.emit(
+        EmailQueuedV1(
+            email_id=cmd.email_id,
+            customer_id=row["customer_id"],
+            order_id=row["order_id"],
+            template=row["template"],
+            regarding=row["regarding"],
+            status="pending",
+            requested_by=ctx.actor.agent_id,
+            queued_at=ctx.now,
+        )
+    )
+    ctx.deps.mail_queued.set()
+    metrics.count("resent")
+    return EmailQueuedResult(email_id=cmd.email_id, status="pending", to=row["to_addr"])
+
+
+def _check_resendable(row: Any) -> None:
+    """Only an e-mail that was rendered, may not have arrived, and can be rendered again is re-sent."""
+    if row["body_deleted_at"] is not None:
+        raise Rejected.field(
+            BODY_PURGED,
+            "payload.email_id",
+            f"the e-mail's content was deleted by retention on {row['body_deleted_at']:%Y-%m-%d}; it cannot be re-sent",
+        )
+    if row["status"] not in ("uncertain", "failed"):
+        raise Rejected.field(
+            errors.INVALID_STATE,
+            "payload.email_id",
+            f"only an uncertain or failed e-mail can be re-sent; this one is {row['status']}",
+        )
+    if row["to_addr"] is None:
+        raise Rejected.field(NO_RECIPIENT_ADDRESS, "payload.email_id", "the e-mail has no recipient address")
+    if row["attempts"] == 0:
+        raise Rejected.field(
+            errors.INVALID_STATE, "payload.email_id", f"the e-mail could never be sent: {row['last_error']}"
+        )
+    if domain.REDACTED in row["flags"] and row["sealed"] is None:
+        raise Rejected.field(
+            errors.INVALID_STATE,
+            "payload.email_id",
+            "the e-mail carried a temporary password that is no longer kept; ask for a new password reset",
+        )
+
+
 async def set_email_format(ctx: Ctx, cmd: SetEmailFormatV1) -> EmailFormatResult:
     await store.set_format_override(ctx.conn, cmd.customer_id, cmd.format, ctx.actor.agent_id, ctx.now)
     ctx.emit(
@@ -299,12 +360,26 @@ async def preview_email(ctx: Ctx, query: PreviewEmailV1) -> EmailPreview:
 
 
 async def email_history(ctx: Ctx, query: GetEmailHistoryV1) -> EmailHistoryPage:
-    if (query.customer_id is None) == (query.order_id is None):
-        raise Rejected.field(errors.INVALID, "payload.customer_id", "give exactly one of customer_id and order_id")
-    by, key = ("customer", query.customer_id) if query.customer_id else ("order", query.order_id)
-    assert key is not None
+    if query.customer_id is not None and query.order_id is not None:
+        raise Rejected.field(errors.INVALID, "payload.customer_id", "give customer_id or order_id, not both")
+    if query.customer_id is None and query.order_id is None:
+        if query.status is None:
+            missing = "give customer_id or order_id, or a status to list every customer's"
+            raise Rejected.field(errors.INVALID, "payload.customer_id", missing)
+        if query.status not in domain.LISTED_ACROSS_CUSTOMERS:
+            # Those few are indexed; every customer's sent e-mails would be a scan of the whole history.
+            raise Rejected.field(
+                errors.INVALID,
+                "payload.status",
+                f"every customer's e-mails are listed only for status {' or '.join(domain.LISTED_ACROSS_CUSTOMERS)}",
+            )
     rows, total = await store.history(
-        ctx.conn, by, key, limit=query.page_size, offset=domain.offset(query.page, query.page_size)
+        ctx.conn,
+        customer_id=query.customer_id,
+        order_id=query.order_id,
+        status=query.status,
+        limit=query.page_size,
+        offset=domain.offset(query.page, query.page_size),
     )
     return EmailHistoryPage(
         items=[email_view(r, include_bodies=query.include_bodies) for r in rows],

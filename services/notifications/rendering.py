@@ -87,8 +87,23 @@ def formatting_locale(requested: str | None, template_language: str) -> str:
     return template_language
 
 
+# Languages that write the family name first ("Sato Haruki", "Kovács János"); the others write
+# the given name first. CLDR has no person-name data in the Babel release we use.
+_FAMILY_NAME_FIRST = frozenset({"ja", "zh", "ko", "hu", "vi", "mn"})
+
+
+def full_name(locale: Locale, first: str | None, last: str | None) -> str:
+    """The customer's name as the language writes it: family name first in Japanese, Chinese,
+    Korean, Hungarian, Vietnamese and Mongolian, given name first elsewhere."""
+    parts = [last, first] if locale.language in _FAMILY_NAME_FIRST else [first, last]
+    return " ".join(p for p in parts if p)
+
+
 def _helpers(locale: Locale, tag: str) -> dict[str, Any]:
     return {
+        "full_name": lambda first, last: full_name(locale, first, last),
+        # Arabic, Hebrew, Persian, Urdu...: the HTML variant is laid out right to left.
+        "direction": "rtl" if locale.character_order == "right-to-left" else "ltr",
         "money": lambda amount, currency: format_currency(Decimal(str(amount)), currency, locale=locale),
         "date": lambda value: format_date(_as_datetime(value), format="long", locale=locale),
         "datetime": lambda value: format_datetime(_as_datetime(value), format="medium", locale=locale),

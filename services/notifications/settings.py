@@ -26,6 +26,13 @@ class NotificationsSettings(ServiceSettings):
     retry_base_s: float = 2.0
     retry_max_s: float = 300.0
     delivery_concurrency: int = 8  # also the SMTP connections kept open between e-mails
+    # What happens to an e-mail whose SMTP conversation may have delivered it (the service died, or
+    # no answer came after the message was transmitted): sent again with the same Message-ID
+    # (at-least-once; mail systems fold the copies), or marked 'uncertain' for a CSR (at-most-once).
+    email_delivery: Literal["at-least-once", "at-most-once"] = "at-least-once"
+    # A row 'sending' for longer than this has lost its sender (a crash of another instance, or of
+    # this one while it could not record): it is settled as the rule above says.
+    sending_lease_s: float = Field(default=120.0, gt=0)
     # Content (NTF-02, NTF-03, NTF-07)
     default_email_format: Literal["text", "html"] = "html"
     default_language: str = "en"

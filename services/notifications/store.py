@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from services.notifications import domain
 from services.runtime.db import Connection
 
 # --- what the service knows about customers and orders, from their events ---------------------
@@ -243,7 +244,7 @@ async def claim_due(conn: Connection, limit: int, instance: str) -> list[asyncpg
     """Take due e-mails for sending. Committed before the SMTP conversation starts, so a crash
     mid-send leaves them visibly 'sending' rather than silently pending again."""
     return await conn.fetch(
-        """UPDATE emails SET status = 'sending', attempts = attempts + 1, claimed_by = $2
+        """UPDATE emails SET status = 'sending', attempts = attempts + 1, claimed_by = $2, claimed_at = now()
            WHERE email_id IN (SELECT email_id FROM emails WHERE status = 'pending' AND next_attempt_at <= now()
                               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
            RETURNING *""",
@@ -279,8 +280,24 @@ async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, e
     )
 
 
+async def mark_resend(conn: Connection, email_id: uuid.UUID, next_at: datetime, note: str) -> bool:
+    """At least once: an e-mail whose last attempt may have delivered it is queued again, with the
+    same Message-ID, so that a lost e-mail is impossible and a copy is one mail systems fold.
+    Only over 'sending' (see above). True when this changed the row."""
+    done = await conn.execute(
+        "UPDATE emails SET status = 'pending', next_attempt_at = $2, last_error = $3, resends = resends + 1,"
+        " flags = array_append(array_remove(flags, $4), $4) WHERE email_id = $1 AND status = 'sending'",
+        email_id,
+        next_at,
+        note[:500],
+        domain.RESENT_AFTER_UNCERTAIN,
+    )
+    return done != "UPDATE 0"
+
+
 async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str, error: str) -> bool:
-    """'failed' (refused for good) or 'uncertain' (the server may have it): never sent again.
+    """'failed' (refused for good) or 'uncertain' (the server may have it, and the rule is at most
+    once, or the attempts ran out): not sent again unless a CSR says so.
     True when this changed the row (False: already recorded)."""
     done = await conn.execute(
         "UPDATE emails SET status = $2, last_error = $3, sealed = NULL WHERE email_id = $1 AND status = 'sending'",
@@ -291,42 +308,93 @@ async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str
     return done != "UPDATE 0"
 
 
-async def mark_uncertain(conn: Connection, instance: str) -> list[asyncpg.Record]:
-    """After a crash: e-mails this instance was sending may or may not have left. They are never
-    re-sent automatically (that could send twice); they are marked for a person to decide."""
+# Rows 'sending' whose sender is gone: this instance's at its start (it crashed mid-send), and any
+# instance's whose attempt began longer than the lease ago (an instance that died and has not come
+# back, or this one when recording failed). The next issue makes the lease instance-aware.
+ABANDONED_NOTE = "the service stopped during the SMTP conversation; it may or may not have been delivered"
+
+
+async def mark_uncertain(conn: Connection, instance: str | None, lease_s: float) -> list[asyncpg.Record]:
+    """At most once: e-mails whose sender is gone may or may not have left. They are never re-sent
+    automatically (that could send twice); they are marked for a person to decide.
+    ``instance`` None: only rows past the lease."""
     return await conn.fetch(
-        "UPDATE emails SET status = 'uncertain', sealed = NULL,"
-        " last_error = 'the service stopped during the SMTP conversation; it may or may not have been delivered'"
-        " WHERE status = 'sending' AND claimed_by = $1 RETURNING *",
+        "UPDATE emails SET status = 'uncertain', sealed = NULL, last_error = $3"
+        " WHERE status = 'sending' AND (claimed_by = $1 OR claimed_at < now() - make_interval(secs => $2))"
+        " RETURNING *",
         instance,
+        lease_s,
+        ABANDONED_NOTE,
     )
+
+
+async def requeue_abandoned(conn: Connection, instance: str | None, lease_s: float) -> list[asyncpg.Record]:
+    """At least once: e-mails whose sender is gone are sent again (same Message-ID), at once; the
+    attempt is counted as a retry and the history flags it (resent_after_uncertain)."""
+    return await conn.fetch(
+        "UPDATE emails SET status = 'pending', next_attempt_at = now(), resends = resends + 1, last_error = $3,"
+        " flags = array_append(array_remove(flags, $4), $4)"
+        " WHERE status = 'sending' AND (claimed_by = $1 OR claimed_at < now() - make_interval(secs => $2))"
+        " RETURNING *",
+        instance,
+        lease_s,
+        f"re-sent after an uncertain outcome: {ABANDONED_NOTE}",
+        domain.RESENT_AFTER_UNCERTAIN,
+    )
+
+
+async def resend_by_csr(
+    conn: Connection, email_id: uuid.UUID, flags: list[str], note: str, by: str, now: datetime
+) -> asyncpg.Record | None:
+    """A CSR sends an uncertain or failed e-mail again: the same row, the same Message-ID. None when
+    the e-mail is no longer in such a state (another resend won the race)."""
+    return await conn.fetchrow(
+        "UPDATE emails SET status = 'pending', next_attempt_at = $5, resends = resends + 1, flags = $2,"
+        " last_error = $3, resent_by = $4, resent_at = $5"
+        " WHERE email_id = $1 AND status IN ('uncertain', 'failed') RETURNING *",
+        email_id,
+        flags,
+        note[:500],
+        by,
+        now,
+    )
+
+
+async def retries_waiting(conn: Connection) -> int:
+    """E-mails queued again after an attempt that did not deliver them (or may have), not yet due."""
+    count: int = await conn.fetchval("SELECT count(*) FROM emails WHERE status = 'pending' AND attempts > 0")
+    return count
 
 
 # --- history and retention --------------------------------------------------------------------
 
 
-_HISTORY = {
-    "customer": (
-        "SELECT count(*) FROM emails WHERE customer_id = $1",
-        "SELECT * FROM emails WHERE customer_id = $1 ORDER BY created_at DESC, email_id LIMIT $2 OFFSET $3",
-    ),
-    "order": (
-        "SELECT count(*) FROM emails WHERE order_id = $1",
-        "SELECT * FROM emails WHERE order_id = $1 ORDER BY created_at DESC, email_id LIMIT $2 OFFSET $3",
-    ),
-}
-
-
 async def history(
-    conn: Connection, by: str, key: uuid.UUID, *, limit: int, offset: int
+    conn: Connection,
+    *,
+    customer_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+    status: str | None = None,
+    limit: int,
+    offset: int,
 ) -> tuple[list[asyncpg.Record], int]:
-    """E-mails of a customer (``by="customer"``) or of an order (``by="order"``), newest first."""
-    count_sql, page_sql = _HISTORY[by]
-    total: int = await conn.fetchval(count_sql, key)
-    return await conn.fetch(page_sql, key, limit, offset), total
+    """E-mails of a customer or of an order, or of every customer in one status (e.g. 'uncertain'),
+    newest first. Only the given filters apply."""
+    # Only the given filters make the WHERE clause (not "$1 IS NULL OR ..."), so each combination
+    # gets a plan that uses its index. Column names come from this function, values are parameters.
+    wanted = {"customer_id": customer_id, "order_id": order_id, "status": status}
+    given = {column: value for column, value in wanted.items() if value is not None}
+    where = " AND ".join(f"{column} = ${n}" for n, column in enumerate(given, start=1)) or "true"
+    values = list(given.values())
+    total: int = await conn.fetchval(f"SELECT count(*) FROM emails WHERE {where}", *values)  # noqa: S608
+    n = len(values)
+    page_sql = f"SELECT * FROM emails WHERE {where} ORDER BY created_at DESC, email_id LIMIT ${n + 1} OFFSET ${n + 2}"  # noqa: S608
+    return await conn.fetch(page_sql, *values, limit, offset), total
 
 
-async def email(conn: Connection, email_id: uuid.UUID) -> asyncpg.Record | None:
+async def email(conn: Connection, email_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+    if for_update:
+        return await conn.fetchrow("SELECT * FROM emails WHERE email_id = $1 FOR UPDATE", email_id)
     return await conn.fetchrow("SELECT * FROM emails WHERE email_id = $1", email_id)
 
 

@@ -29,4 +29,7 @@ def email_view(row: asyncpg.Record, *, include_bodies: bool = True) -> EmailView
         body_text=row["body_text"] if include_bodies else None,
         body_html=row["body_html"] if include_bodies else None,
         body_deleted_at=row["body_deleted_at"],
+        resends=row["resends"],
+        resent_by=row["resent_by"],
+        resent_at=row["resent_at"],
     )

@@ -65,9 +65,26 @@ def require_version(order: OrderView, expected: int | None) -> None:
         )
 
 
+def require_offered(currency: str, offered: frozenset[str]) -> None:
+    """A cart in a currency the shop cannot ship is refused when it is started, not at submit,
+    after it was quoted with a price guarantee (cart, quote and submit check the same rules)."""
+    if currency not in offered:
+        raise Rejected.field(
+            OrderErrors.CURRENCY_NOT_OFFERED,
+            "payload.currency",
+            f"orders are not taken in {currency}; offered: {', '.join(sorted(offered))}",
+        )
+
+
 def new_cart(
-    cmd: CreateCartV1 | PlaceOrderV2, customer_id: uuid.UUID, known: CustomerName | None, now: datetime, actor: Actor
+    cmd: CreateCartV1 | PlaceOrderV2,
+    customer_id: uuid.UUID,
+    known: CustomerName | None,
+    now: datetime,
+    actor: Actor,
+    offered: frozenset[str],
 ) -> OrderView:
+    require_offered(cmd.currency, offered)
     return OrderView(
         order_id=cmd.order_id,
         status="cart",
@@ -131,10 +148,10 @@ def add_line(
         sku=product.sku,
         name=product.name,
         quantity=quantity,
-        unit_price=money(price),
-        subtotal=money(price) * quantity,
-        net=money(price) * quantity,
-        total=money(price) * quantity,
+        unit_price=money(price, order.currency),
+        subtotal=money(price, order.currency) * quantity,
+        net=money(price, order.currency) * quantity,
+        total=money(price, order.currency) * quantity,
         ship_to=ship_to,
         trackable=product.trackable,
         available=product.available,
@@ -203,7 +220,7 @@ def refresh_from_catalog(order: OrderView, products: Mapping[str, Product]) -> O
         price = product.price_in(order.currency) if product else None
         update: dict[str, object] = {"available": product.available if product else None}
         if product is not None and product.active and price is not None:
-            update |= {"unit_price": money(price), "name": product.name, "trackable": product.trackable}
+            update |= {"unit_price": money(price, order.currency), "name": product.name, "trackable": product.trackable}
             if line.guaranteed_price is not None:
                 update["unit_price"] = line.guaranteed_price
         lines.append(line.model_copy(update=update))
@@ -300,7 +317,7 @@ def _in_order_currency(order: OrderView, amount: Money, field: str) -> Decimal:
         )
     if amount.amount < 0:
         raise Rejected.field(errors.INVALID, field, "the amount must not be negative")
-    return money(amount.amount)
+    return money(amount.amount, order.currency)
 
 
 def override_charge(
@@ -317,8 +334,8 @@ def override_charge(
             raise Rejected.field(
                 errors.LIMIT_EXCEEDED,
                 "payload.amount",
-                f"{actor.role.value} may reduce the {kind} charge by at most {money(limits.charge_reduction)}"
-                f" (asked {reduction}); a supervisor can do more",
+                f"{actor.role.value} may reduce the {kind} charge by at most"
+                f" {money(limits.charge_reduction, order.currency)} (asked {reduction}); a supervisor can do more",
             )
         detail = ChargeDetail(
             kind=kind,
@@ -340,13 +357,17 @@ def adjust_subtotal(
     if value == 0:
         return order.model_copy(update={"adjustment": None})
     subtotal = order.totals.subtotal
-    limit = min(money(limits.subtotal_amount), percent_of(subtotal, limits.subtotal_percent), subtotal)
+    limit = min(
+        money(limits.subtotal_amount, order.currency),
+        percent_of(subtotal, limits.subtotal_percent, order.currency),
+        subtotal,
+    )
     if value > limit:
         raise Rejected.field(
             errors.LIMIT_EXCEEDED,
             "payload.amount",
             f"{actor.role.value} may subtract at most {limit} from this subtotal of {subtotal}"
-            f" ({money(limits.subtotal_amount)} or {limits.subtotal_percent}%, whichever is less)",
+            f" ({money(limits.subtotal_amount, order.currency)} or {limits.subtotal_percent}%, whichever is less)",
         )
     adjustment = SubtotalAdjustment(amount=value, reason=reason, adjusted_by=actor.agent_id, adjusted_at=now)
     return order.model_copy(update={"adjustment": adjustment})

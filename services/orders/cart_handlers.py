@@ -39,7 +39,8 @@ from services.orders.pricing import money
 async def create_cart(ctx: Ctx, cmd: CreateCartV1) -> OrderChangeResult:
     await ensure_new(ctx, cmd.order_id)
     customer_id = cmd.customer_id or uuid.uuid4()
-    order = cart.new_cart(cmd, customer_id, await known_customer(ctx, cmd), ctx.now, ctx.actor)
+    known = await known_customer(ctx, cmd)
+    order = cart.new_cart(cmd, customer_id, known, ctx.now, ctx.actor, ctx.deps.settings.offered_currencies)
     await locks.claim(ctx, order)  # the agent who starts a cart is working it (SRV-06)
     who = "guest" if order.guest else "customer"
     return await commit(ctx, order, "created", f"cart created for {who} {customer_id}", new=True)
@@ -110,7 +111,7 @@ async def override_charge(ctx: Ctx, cmd: OverrideChargeV1) -> OrderChangeResult:
     order = await editable(ctx, cmd.order_id, cmd.expected_version)
     limits = cart.Limits.of(ctx.actor.role, ctx.deps.settings)
     order = cart.override_charge(order, cmd.charge, cmd.amount, cmd.reason, ctx.actor, ctx.now, limits)
-    what = f"set to {money(cmd.amount.amount)}" if cmd.amount else "back to the calculated charge"
+    what = f"set to {money(cmd.amount.amount, cmd.amount.currency)}" if cmd.amount else "back to the calculated charge"
     return await commit(ctx, order, "charge_overridden", f"{cmd.charge} charge {what}: {cmd.reason}")
 
 
@@ -118,7 +119,7 @@ async def adjust_subtotal(ctx: Ctx, cmd: AdjustSubtotalV1) -> OrderChangeResult:
     order = await editable(ctx, cmd.order_id, cmd.expected_version)
     limits = cart.Limits.of(ctx.actor.role, ctx.deps.settings)
     order = cart.adjust_subtotal(order, cmd.amount, cmd.reason, ctx.actor, ctx.now, limits)
-    reason = f"{money(cmd.amount.amount)} taken off the subtotal: {cmd.reason}"
+    reason = f"{money(cmd.amount.amount, cmd.amount.currency)} taken off the subtotal: {cmd.reason}"
     return await commit(ctx, order, "subtotal_adjusted", reason)
 
 
@@ -196,13 +197,13 @@ async def clone_order(ctx: Ctx, cmd: CloneOrderV1) -> CloneResult:
             old.model_copy(
                 update={
                     "line_no": line_no,
-                    "unit_price": money(price),
+                    "unit_price": money(price, source.currency),
                     "reserved_quantity": 0,
                     "backordered_quantity": 0,
                 }
             )
         )
-        changes += _line_changes(line_no, old, money(price), product.available)
+        changes += _line_changes(line_no, old, money(price, source.currency), product.available)
     order = _cloned(source, cmd.order_id, lines, ctx)
     await locks.claim(ctx, order)
     number = source.order_number or str(source.order_id)

@@ -151,7 +151,7 @@ async def search(conn: Connection, q: SearchCatalogV1) -> tuple[list[ProductView
         conditions.append(condition.replace("$?", f"${len(args)}"))
 
     for pattern in like_words(q.text or ""):
-        add("search_text LIKE $?", pattern)
+        add("search_text LIKE search_key($?)", pattern)
     if q.category:
         add("lower(category) = lower($?)", q.category)
     if q.currency:

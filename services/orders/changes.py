@@ -229,4 +229,6 @@ def changed_event(order: OrderView) -> OrderChangedV1:
         changed_at=change.changed_at,
         email=order.email,
         language=order.language,
+        totals=order.totals,
+        discounts=order.discounts,
     )

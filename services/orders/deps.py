@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from contracts import errors
+from contracts.envelope import FieldError
 from contracts.sealing import SealingError, open_sealed
 from services.orders.pricing import PricingPolicy
 from services.orders.settings import OrdersSettings
@@ -25,7 +26,10 @@ class OrdersDeps:
         try:
             return open_sealed(sealed, self.sealing_key)
         except SealingError as exc:
-            raise Rejected.field(errors.INVALID, field_name, str(exc)) from None
+            # the reply's code stays "invalid"; the field error's code says what is wrong (sealed_*)
+            raise Rejected(
+                errors.INVALID, str(exc), [FieldError(field=field_name, code=exc.code, message=str(exc))]
+            ) from None
 
     @property
     def pricing(self) -> PricingPolicy:

@@ -22,9 +22,9 @@ from contracts.orders import (
     PlaceOrderV1,
     TotalsView,
 )
-from services.orders.pricing import CENT, money
+from services.orders.pricing import money
 
-__all__ = ["CENT", "money", "order_number"]
+__all__ = ["money", "order_number"]
 
 
 def order_number(sequence: int) -> str:
@@ -120,8 +120,8 @@ def place(cmd: PlaceOrderV1, order_id: uuid.UUID, number: str, now: datetime) ->
             sku=line.sku,
             description=line.description,
             quantity=line.quantity,
-            unit_price=money(line.unit_price),
-            line_total=money(line.unit_price) * line.quantity,
+            unit_price=money(line.unit_price, cmd.currency),
+            line_total=money(line.unit_price, cmd.currency) * line.quantity,
         )
         for i, line in enumerate(cmd.lines, start=1)
     ]
@@ -131,7 +131,7 @@ def place(cmd: PlaceOrderV1, order_id: uuid.UUID, number: str, now: datetime) ->
         customer_id=cmd.customer_id,
         currency=cmd.currency,
         lines=lines,
-        total=money(sum((ln.line_total for ln in lines), Decimal(0))),
+        total=money(sum((ln.line_total for ln in lines), Decimal(0)), cmd.currency),
         email=str(cmd.email) if cmd.email else None,
         language=cmd.language,
         placed_at=now,

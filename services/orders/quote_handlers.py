@@ -25,7 +25,9 @@ async def save_as_quote(ctx: Ctx, cmd: SaveAsQuoteV1) -> QuoteResult:
     expires_at = quotes.expiry(ctx.now, cmd.expires_at, cmd.valid_days, ctx.deps.settings)
     products = await catalog_store.products(ctx.conn, (ln.sku for ln in order.lines))
     number = domain.order_number(await servicing_store.next_quote_sequence(ctx.conn))
-    quote = quotes.save_as_quote(await priced(ctx, order), products, number, expires_at, ctx.now, ctx.actor.agent_id)
+    quote = quotes.save_as_quote(
+        await priced(ctx, order), products, ctx.deps.pricing, number, expires_at, ctx.now, ctx.actor.agent_id
+    )
     saved = await save(
         ctx, quote, "quote_saved", f"saved as quote {number}, prices guaranteed until {expires_at:%Y-%m-%d}"
     )
@@ -90,6 +92,7 @@ async def convert_quote(ctx: Ctx, cmd: ConvertQuoteToOrderV1) -> ConvertQuoteRes
         total=created.total,
         prices_honoured=honoured,
         changes=changes,
+        payments=[domain.payment_summary(p) for p in (await load(ctx, order.order_id, for_update=False)).payments],
     )
 
 

@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Literal
 
 from contracts import errors
-from contracts.envelope import FieldError
 from contracts.orders import (
     OrderErrors,
     OrderLineDetail,
     OrderView,
+    PaymentView,
     QuoteChange,
     QuoteEmailRequestedV1,
     QuoteSavedV1,
@@ -22,9 +22,9 @@ from contracts.orders import (
 )
 from services.orders.catalog import Product
 from services.orders.domain import line_views
-from services.orders.pricing import money
+from services.orders.pricing import PricingPolicy, money
 from services.orders.settings import OrdersSettings
-from services.orders.submission import rejection
+from services.orders.submission import line_problems, mode_problems, rejection
 from services.runtime.handling import Rejected
 
 
@@ -46,20 +46,22 @@ def expiry(now: datetime, expires_at: datetime | None, valid_days: int | None, s
 
 
 def save_as_quote(
-    order: OrderView, products: Mapping[str, Product], number: str, expires_at: datetime, now: datetime, agent: str
+    order: OrderView,
+    products: Mapping[str, Product],
+    policy: PricingPolicy,
+    number: str,
+    expires_at: datetime,
+    now: datetime,
+    agent: str,
 ) -> OrderView:
-    """The priced cart becomes a quote: its unit prices are what is guaranteed."""
-    found = []
-    if not order.lines:
-        found.append(FieldError(field="lines", code="no_lines", message="the cart has no lines to quote"))
-    for line in order.lines:
-        product = products.get(line.sku)
-        path = f"lines[{line.line_no}].sku"
-        if product is None or not product.active or product.price_in(order.currency) is None:
-            message = f"{line.sku} is not sold in {order.currency}"
-            found.append(FieldError(field=path, code=OrderErrors.PRODUCT_INACTIVE, message=message))
+    """The priced cart becomes a quote: its unit prices are what is guaranteed. It is checked as
+    submit checks it (lines sold in its currency, every shipment in a mode offered in that
+    currency), except for what may still change before it is converted (stock, addresses, billing,
+    payment): a quote whose prices submit could not honour is never saved, let alone e-mailed. A
+    quote without an address has no shipping or tax yet; its e-mail says so."""
+    found = [*line_problems(order, products), *mode_problems(order, policy)]
     if found:
-        raise rejection(found)
+        raise rejection(found, "saved as a quote")
     return order.model_copy(
         update={
             "status": "quote",
@@ -136,8 +138,8 @@ def convert(
             )
             continue
         line_no = len(lines) + 1
-        lines.append(_line(old, line_no, money(price), honour))
-        changes += _changes(line_no, old, product, money(price), honour)
+        lines.append(_line(old, line_no, money(price, quote.currency), honour))
+        changes += _changes(line_no, old, product, money(price, quote.currency), honour)
     cart = _cart(quote, order_id, lines, changes, now, agent)
     return cart, changes, honour
 
@@ -223,6 +225,7 @@ def _cart(
         charges=[c for c in quote.charges if c.overridden],
         adjustment=quote.adjustment,
         attributes=quote.attributes,
+        payments=_carried_payments(quote, order_id),
         quote_id=quote.order_id,
         quote_number=None,
         quote_changes=changes,
@@ -233,6 +236,18 @@ def _cart(
         updated_at=now,
         updated_by=agent,
     )
+
+
+def _carried_payments(quote: OrderView, order_id: uuid.UUID) -> list[PaymentView]:
+    """The quote's payment instructions go with it to the cart (they were silently dropped): a
+    caller who gave a card for the quote is not asked for it again. A declined one stays behind.
+    Each gets an id of its own in the new cart, derived from the old one so that converting is
+    deterministic (the same command handled again makes the same cart)."""
+    return [
+        p.model_copy(update={"payment_id": uuid.uuid5(order_id, str(p.payment_id)), "status": "pending"})
+        for p in quote.payments
+        if p.status != "declined"
+    ]
 
 
 def converted(quote: OrderView, order_id: uuid.UUID) -> OrderView:

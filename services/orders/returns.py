@@ -39,12 +39,12 @@ from services.runtime.handling import Rejected
 RETURNABLE = ("partially_shipped", "shipped", "complete")
 
 
-def refund_of(line: OrderLineDetail, before: int, after: int) -> Decimal:
+def refund_of(line: OrderLineDetail, before: int, after: int, currency: str) -> Decimal:
     """What units ``before+1 .. after`` of ``line`` cost the customer."""
     if line.quantity == 0:
         return ZERO
     paid = line.total
-    return money(paid * after / line.quantity) - money(paid * before / line.quantity)
+    return money(paid * after / line.quantity, currency) - money(paid * before / line.quantity, currency)
 
 
 def create(
@@ -94,7 +94,7 @@ def create(
                 quantity=item.quantity,
                 reason=item.reason,
                 unit_price=line.unit_price,
-                refund_amount=refund_of(line, before, before + item.quantity),
+                refund_amount=refund_of(line, before, before + item.quantity, order.currency),
             )
         )
     document = ReturnOrderView(

@@ -135,7 +135,7 @@ async def find_quotes(conn: Connection, q: FindQuotesV1, now: datetime) -> tuple
     if q.customer_id:
         where.add("customer_id = $?", q.customer_id)
     for pattern in like_words(q.customer_name or ""):
-        where.add("lower(customer_name) LIKE $?", pattern)
+        where.add("search_key(customer_name) LIKE search_key($?)", pattern)
     if q.status:
         where.add(_QUOTE_STATUS[q.status], now)
     return await _page(conn, "orders", where, q.page, q.page_size, OrderView)

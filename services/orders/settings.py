@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.runtime.settings import ServiceSettings
 
@@ -36,20 +36,40 @@ def _modes() -> dict[str, ShippingMode]:
             base=Decimal(base), per_item=Decimal(per_item), free_over=Decimal(free_over) if free_over else None
         )
 
+    # Every currency the shop prices in (products, alert thresholds) has the default mode, so a
+    # cart in it can be shipped; the validator of OrdersSettings refuses a configuration that
+    # does not. Amounts are in each currency's own minor unit (yen have none, dinars three).
     return {
         "standard": ShippingMode(
             name="Standard (5-7 business days)",
-            charges={"USD": charge("6.95", "0.50", "150"), "EUR": charge("5.95", "0.50", "120"), "CHF": charge("9")},
+            charges={
+                "USD": charge("6.95", "0.50", "150"),
+                "EUR": charge("5.95", "0.50", "120"),
+                "CHF": charge("9"),
+                "GBP": charge("4.95", "0.50", "100"),
+                "CAD": charge("9.95", "0.75", "200"),
+                "JPY": charge("800", "100", "15000"),
+                "KWD": charge("2.250", "0.150", "45.000"),
+            },
         ),
         "express": ShippingMode(
             name="Express (2 business days)",
-            charges={"USD": charge("14.95", "1.00"), "EUR": charge("12.95", "1.00"), "CHF": charge("19")},
+            charges={
+                "USD": charge("14.95", "1.00"),
+                "EUR": charge("12.95", "1.00"),
+                "CHF": charge("19"),
+                "GBP": charge("11.95", "1.00"),
+                "CAD": charge("19.95", "1.50"),
+                "JPY": charge("1800", "150"),
+                "KWD": charge("4.500", "0.300"),
+            },
         ),
         "overnight": ShippingMode(
             name="Overnight", charges={"USD": charge("29.95", "2.00"), "EUR": charge("24.95", "2.00")}
         ),
         "pickup": ShippingMode(
-            name="Pick up in store", charges={"USD": charge("0"), "EUR": charge("0"), "CHF": charge("0")}
+            name="Pick up in store",
+            charges={c: charge("0") for c in ("USD", "EUR", "CHF", "GBP", "CAD", "JPY", "KWD")},
         ),
     }
 
@@ -82,6 +102,8 @@ def _alert_thresholds() -> dict[str, Decimal]:
         "CHF": Decimal(5000),
         "GBP": Decimal(4000),
         "CAD": Decimal(6500),
+        "JPY": Decimal(750000),
+        "KWD": Decimal(1500),
     }
 
 
@@ -118,6 +140,27 @@ class OrdersSettings(ServiceSettings):
     alert_address_mismatch: bool = True
     alert_max_orders: int = 5  # 0: no velocity rule
     alert_orders_window_minutes: int = 60
+
+    @property
+    def offered_currencies(self) -> frozenset[str]:
+        """The currencies a cart may be in: those the default shipping mode is offered in, so every
+        cart can be shipped (a cart without a mode gets the default) and priced the same way at
+        cart, quote and submit."""
+        return frozenset(self.shipping_modes[self.default_shipping_mode].charges)
+
+    @model_validator(mode="after")
+    def _every_priced_currency_can_be_shipped(self) -> OrdersSettings:
+        """A configuration that prices in a currency it cannot ship let a cart be quoted (and the
+        quote e-mailed with a price guarantee) that submit then refused; refused at start instead."""
+        if self.default_shipping_mode not in self.shipping_modes:
+            raise ValueError(f"default_shipping_mode {self.default_shipping_mode!r} is not one of shipping_modes")
+        unshippable = sorted(set(self.alert_total_over) - self.offered_currencies)
+        if unshippable:
+            raise ValueError(
+                f"alert_total_over has thresholds in {', '.join(unshippable)}, in which the default shipping mode"
+                f" {self.default_shipping_mode!r} is not offered: add its charges or remove the thresholds"
+            )
+        return self
 
     # SRV-06: an edit lock lasts this long after the agent's last edit.
     lock_timeout_s: float = 900

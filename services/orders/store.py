@@ -251,8 +251,11 @@ async def comments(conn: Connection, order_id: uuid.UUID) -> list[CommentView]:
 
 
 def like_words(text: str) -> list[str]:
-    """``%word%`` patterns, one per word, with LIKE's wildcards in the input taken literally."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """``%word%`` patterns, one per word, with LIKE's wildcards in the input taken literally. The
+    SQL compares them as ``search_key(column) LIKE search_key($n)`` (runtime migration 010: case
+    and accents ignored in every script), so no folding happens here: Python's and PostgreSQL's
+    rules must not be mixed."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return [f"%{word}%" for word in escaped.split()]
 
 
@@ -282,9 +285,9 @@ async def find_orders(conn: Connection, q: FindOrdersV1) -> tuple[list[OrderSumm
     if q.customer_id:
         where.add("customer_id = $?", q.customer_id)
     for pattern in like_words(q.customer_name or ""):
-        where.add("lower(customer_name) LIKE $?", pattern)
+        where.add("search_key(customer_name) LIKE search_key($?)", pattern)
     for pattern in like_words(q.ship_to_name or ""):
-        where.add("lower(ship_to_names) LIKE $?", pattern)
+        where.add("search_key(ship_to_names) LIKE search_key($?)", pattern)
     where.args += [q.page_size, (q.page - 1) * q.page_size]
     n = len(where.args)
     conditions = " AND ".join(where.conditions)  # fixed fragments; every value is a parameter

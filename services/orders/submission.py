@@ -84,7 +84,7 @@ def problems(
     policy: PricingPolicy,
 ) -> list[FieldError]:
     """Everything that keeps a priced cart from being submitted (empty: it may be)."""
-    found = [*_line_problems(order, products), *_shipping_problems(order, policy)]
+    found = [*line_problems(order, products), *unshipped_lines(order), *mode_problems(order, policy)]
     if order.billing_address is None:
         found.append(_err("billing_address", "missing_billing_address", "no billing address"))
     found += payment_problems(order, now)
@@ -95,7 +95,8 @@ def problems(
     return found
 
 
-def _line_problems(order: OrderView, products: Mapping[str, Product]) -> list[FieldError]:
+def line_problems(order: OrderView, products: Mapping[str, Product]) -> list[FieldError]:
+    """Lines that cannot be sold as they are (also checked when a cart is saved as a quote)."""
     if not order.lines:
         return [_err("lines", "no_lines", "the cart has no lines")]
     found = []
@@ -111,11 +112,16 @@ def _line_problems(order: OrderView, products: Mapping[str, Product]) -> list[Fi
     return found
 
 
-def _shipping_problems(order: OrderView, policy: PricingPolicy) -> list[FieldError]:
-    found = []
+def unshipped_lines(order: OrderView) -> list[FieldError]:
     unshipped = [ln.line_no for ln in order.lines if ln.ship_to is None and order.ship_to is None]
-    if unshipped:
-        found.append(_err("ship_to", "missing_ship_to", f"no shipping address for line(s) {unshipped}"))
+    return [_err("ship_to", "missing_ship_to", f"no shipping address for line(s) {unshipped}")] if unshipped else []
+
+
+def mode_problems(order: OrderView, policy: PricingPolicy) -> list[FieldError]:
+    """Shipments in a mode not offered in the order's currency (also checked when a cart is saved
+    as a quote: a shipment priced 0.00 because its mode has no charge in the currency is a total
+    submit would refuse)."""
+    found = []
     for group in shipments(order, order.lines, policy):
         mode = policy.shipping_modes.get(group.ship_to.shipping_mode or "")
         if mode is None or order.currency not in mode.charges:
@@ -170,12 +176,12 @@ def require_no_alerts(order: OrderView) -> None:
     )
 
 
-def rejection(found: list[FieldError]) -> Rejected:
+def rejection(found: list[FieldError], what: str = "submitted") -> Rejected:
     """One specific code when every problem shares it (e.g. insufficient_stock), else incomplete_order."""
     codes = {p.code for p in found}
     code = codes.pop() if len(codes) == 1 else OrderErrors.INCOMPLETE_ORDER
     summary = "; ".join(p.message for p in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
-    return Rejected(code, f"the order cannot be submitted: {summary}", found)
+    return Rejected(code, f"the order cannot be {what}: {summary}", found)
 
 
 def submitted(order: OrderView, allocation: Allocation, number: str, now: datetime, agent: str) -> OrderView:
@@ -214,15 +220,15 @@ def resubmitted(order: OrderView, now: datetime) -> OrderView:
 # --- moving backorders to a separate order (ORD-04) -----------------------------------------------
 
 
-def _part(line: OrderLineDetail, quantity: int) -> OrderLineDetail:
+def _part(line: OrderLineDetail, quantity: int, currency: str) -> OrderLineDetail:
     """``quantity`` of ``line`` with its share of every amount; totals stay sums of their parts."""
     if quantity == line.quantity:
         return line
     share = Decimal(quantity) / Decimal(line.quantity)
-    subtotal = money(line.unit_price) * quantity
-    discount = money(line.discount * share)
-    order_discount = money(line.order_discount * share)
-    tax = money(line.tax * share)
+    subtotal = money(line.unit_price, currency) * quantity
+    discount = money(line.discount * share, currency)
+    order_discount = money(line.order_discount * share, currency)
+    tax = money(line.tax * share, currency)
     net = subtotal - discount
     return line.model_copy(
         update={
@@ -306,7 +312,9 @@ def split_backorders(
         if short == 0:
             kept.append(line)
             continue
-        part = _part(line, short).model_copy(update={"reserved_quantity": 0, "backordered_quantity": short})
+        part = _part(line, short, order.currency).model_copy(
+            update={"reserved_quantity": 0, "backordered_quantity": short}
+        )
         moved.append(part)
         if short < line.quantity:
             kept.append(_rest(line, part))

@@ -152,6 +152,7 @@ async def record_payment_result(ctx: Ctx, cmd: RecordPaymentResultV1) -> OrderCh
 
 async def place_order(ctx: Ctx, cmd: PlaceOrderV1) -> OrderPlacedResult:
     """The minimal path: the channel's prices, no stock, shipping or payment."""
+    cart.require_offered(cmd.currency, ctx.deps.settings.offered_currencies)
     number = domain.order_number(await ctx.deps.order_numbers.next(ctx.conn))
     placed = domain.place(cmd, uuid.uuid4(), number, ctx.now)
     view, notices = holds.notices(placed.view(ctx.actor.agent_id), "placed")
@@ -165,7 +166,7 @@ async def place_order_v2(ctx: Ctx, cmd: PlaceOrderV2) -> SubmitResult:
     """A complete order in one command: built as a cart in memory, then submitted like one."""
     customer_id = cmd.customer_id or uuid.uuid4()
     known = await known_customer(ctx, cmd)
-    order = cart.new_cart(cmd, customer_id, known, ctx.now, ctx.actor)
+    order = cart.new_cart(cmd, customer_id, known, ctx.now, ctx.actor, ctx.deps.settings.offered_currencies)
     products = await catalog_store.products(ctx.conn, (ln.sku for ln in cmd.lines), for_update=True)
     settings = ctx.deps.settings
     for i, line in enumerate(cmd.lines):

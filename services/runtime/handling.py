@@ -21,6 +21,14 @@ Q = TypeVar("Q", bound=Query)
 E = TypeVar("E", bound=Event)
 
 
+def actor_of(envelope: Envelope) -> Actor:
+    """The actor of a message being handled. Commands and queries get their verified actor at the
+    dispatcher's gate and events must name one, so a missing actor here is a bug, not bad input."""
+    if envelope.actor is None:
+        raise RuntimeError(f"{envelope.type} {envelope.message_id} reached a handler without a verified actor")
+    return envelope.actor
+
+
 class Rejected(Exception):
     """A command or query refused: nothing it did is kept, and the sender is told why."""
 
@@ -52,7 +60,7 @@ class Context(Generic[D]):
 
     @property
     def actor(self) -> Actor:
-        return self.envelope.actor
+        return actor_of(self.envelope)
 
     def emit(self, event: Event) -> None:
         """Publish ``event`` after this transaction commits (via the outbox), keyed by its aggregate."""

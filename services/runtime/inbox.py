@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from contracts.envelope import Envelope
 from services.runtime.db import Connection
+from services.runtime.handling import actor_of
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    """A handled message's reply as the inbox keeps it, and the agent who sent the message."""
+
+    actor_id: str
+    reply: dict[str, Any]
 
 
 async def claim_many(conn: Connection, envelopes: list[Envelope]) -> set[uuid.UUID]:
@@ -22,8 +32,8 @@ async def claim_many(conn: Connection, envelopes: list[Envelope]) -> set[uuid.UU
         [e.message_id for e in envelopes],
         [f"{e.type}V{e.version}" for e in envelopes],
         [e.kind.value for e in envelopes],
-        [e.actor.agent_id for e in envelopes],
-        [e.actor.role.value for e in envelopes],
+        [actor_of(e).agent_id for e in envelopes],
+        [actor_of(e).role.value for e in envelopes],
         [e.correlation_id for e in envelopes],
     )
     return {r["message_id"] for r in rows}
@@ -41,6 +51,6 @@ async def complete_many(conn: Connection, outcomes: list[tuple[uuid.UUID, str, d
         )
 
 
-async def stored_replies(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    rows = await conn.fetch("SELECT message_id, reply FROM inbox WHERE message_id = ANY($1::uuid[])", ids)
-    return {r["message_id"]: json.loads(r["reply"]) for r in rows if r["reply"]}
+async def stored_replies(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, StoredReply]:
+    rows = await conn.fetch("SELECT message_id, actor_id, reply FROM inbox WHERE message_id = ANY($1::uuid[])", ids)
+    return {r["message_id"]: StoredReply(r["actor_id"], json.loads(r["reply"])) for r in rows if r["reply"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,13 @@ from services.runtime.settings import ServiceSettings
 
 
 def run(definition: Callable[[], ServiceDefinition[Any]], settings: ServiceSettings) -> None:
+    if not settings.oidc_issuer:
+        # Every command and query is checked against this issuer's signing keys; without one the
+        # service could trust nobody, and would answer every message `unauthenticated`.
+        sys.exit(
+            f"{settings.service_name}: OMS_OIDC_ISSUER is required: the URL of the OIDC issuer whose access"
+            " tokens the service trusts, e.g. http://127.0.0.1:8080/realms/csr-oms (devstack writes it to .stack/env)"
+        )
     logs.configure(settings.service_name, settings.log_level, settings.log_format)
     app = build_app(definition(), settings)
     level = logging.getLevelName(settings.log_level.upper())

@@ -22,5 +22,10 @@ CONTENTION_RETRIES = Counter(
 SAVEPOINT_RERUNS = Counter(
     "oms_savepoint_reruns_total", "Batches handled again with a savepoint per message after a refusal", ["service"]
 )
+ACCESS_REFUSED = Counter(
+    "oms_access_refused_total",
+    "Commands and queries refused for their access token (unauthenticated) or role (forbidden), by reason",
+    ["service", "code", "reason"],
+)
 OUTBOX_PUBLISHED = Counter("oms_outbox_published_total", "Outbox rows published to Kafka", ["service"])
 OUTBOX_BACKLOG = Gauge("oms_outbox_backlog", "Outbox rows waiting to be published", ["service"])

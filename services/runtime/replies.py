@@ -10,7 +10,7 @@ from aiokafka import ConsumerRecord
 
 from contracts.envelope import Actor, DeadLetterV1, Envelope, Event, ReplyV1, Role
 from services.runtime.codec import DecodeFailure, OutgoingRecord, encode, redact
-from services.runtime.handling import Rejected
+from services.runtime.handling import Rejected, actor_of
 
 
 class Letters:
@@ -49,7 +49,7 @@ class Letters:
 
     def event_record(self, cause: Envelope, event: Event) -> OutgoingRecord:
         envelope = Envelope.wrap(
-            event, actor=cause.actor, correlation_id=cause.correlation_id, causation_id=cause.message_id
+            event, actor=actor_of(cause), correlation_id=cause.correlation_id, causation_id=cause.message_id
         )
         return encode(envelope, self.prefix + event.TOPIC, event.partition_key())
 
@@ -80,6 +80,8 @@ class Letters:
         return encode(reply, reply_to, None)
 
     def dead_letter(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> OutgoingRecord:
+        """The record's redacted key and value, where it came from and why. Its headers are not
+        copied: the ``authorization`` header is an access token, and no other header is needed."""
         letter = DeadLetterV1(
             reason=failure.code,
             message=failure.message,

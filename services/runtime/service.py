@@ -28,6 +28,7 @@ from contracts.envelope import Message, ReplyV1, typed_envelope
 from services.runtime import db, fetching, metrics, outbox
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
+from services.runtime.identity import TokenVerifier
 from services.runtime.kafka import Producer, broker_options, ensure_topics
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -48,6 +49,7 @@ class Runtime(Generic[D]):
 
 
 Worker = Callable[["Runtime[Any]"], Coroutine[Any, Any, None]]
+ScrapeHook = Callable[["Runtime[Any]"], Awaitable[None]]
 
 
 @dataclass
@@ -58,6 +60,8 @@ class ServiceDefinition(Generic[D]):
     migrations: Path
     make_deps: Callable[[ServiceSettings, asyncpg.Pool], Awaitable[D]]
     workers: list[Worker] = field(default_factory=list)
+    # Run before each /metrics scrape (gauges read from the database); a failure is logged, not served.
+    before_scrape: ScrapeHook | None = None
 
 
 async def _raw_records(message: Any) -> tuple[ConsumerRecord[Any, Any], ...]:
@@ -106,7 +110,9 @@ class ServiceHost(Generic[D]):
         await producer.start()
         relay = OutboxRelay(settings, pool, producer)
         deps = await self.definition.make_deps(settings, pool)
-        dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps)
+        verifier = TokenVerifier(settings)
+        await verifier.keys.warm_up()  # the issuer may still be starting: then fetched at first use
+        dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps, verifier=verifier)
         self.runtime = Runtime(settings, pool, producer, relay, dispatcher, deps)
         self._tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         self._tasks += [asyncio.create_task(w(self.runtime), name=w.__name__) for w in self.definition.workers]
@@ -132,6 +138,15 @@ class ServiceHost(Generic[D]):
         if self.runtime is None:
             raise RuntimeError("service not started")
         return self.runtime.dispatcher
+
+    async def refresh_metrics(self) -> None:
+        hook = self.definition.before_scrape
+        if hook is None or self.runtime is None:
+            return
+        try:
+            await asyncio.wait_for(hook(self.runtime), 3)
+        except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
+            logger.warning("could not refresh the %s metrics before a scrape", self.settings.service_name)
 
     async def health(self) -> dict[str, Any]:
         checks: dict[str, Any] = {"started": self.runtime is not None}
@@ -173,9 +188,15 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
             json.dumps(checks).encode(), 200 if ok else 503, headers={"content-type": "application/json"}
         )
 
+    exposition = make_asgi_app()
+
+    async def scrape(scope: Any, receive: Any, send: Any) -> None:
+        await host.refresh_metrics()
+        await exposition(scope, receive, send)
+
     return AsgiFastStream(
         broker,
-        asgi_routes=[("/health", health), ("/ready", health), ("/metrics", make_asgi_app())],
+        asgi_routes=[("/health", health), ("/ready", health), ("/metrics", scrape)],
         logger=logging.getLogger("oms.app"),
         on_startup=[host.start],
         after_shutdown=[host.stop],
@@ -244,9 +265,15 @@ def _subscribe(
         broker.subscriber(
             settings.topic(topic),
             title=f"{topic} -> {name}",
-            description=f"Events the {name} service follows.",
+            description=f"Events the {name} service follows. {TOLERANT_READERS}",
             **common,
         )(on_event)
+
+
+TOLERANT_READERS = (
+    "Readers ignore fields they do not know, at any depth (a producer may add an optional field without a "
+    "new version; docs/contract.md). Commands and queries refuse unknown fields."
+)
 
 
 def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], settings: ServiceSettings) -> None:
@@ -261,11 +288,11 @@ def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], 
             settings.topic(own),
             title=own,
             schema=_union(events),
-            description=f"Events of the {definition.name} service, keyed by aggregate id.",
+            description=f"Events of the {definition.name} service, keyed by aggregate id. {TOLERANT_READERS}",
         )
     broker.publisher(
         "<reply_to>",
         title="replies",
         schema=typed_envelope(ReplyV1),
-        description="The reply to every command and query, on the topic the request named.",
+        description=f"The reply to every command and query, on the topic the request named. {TOLERANT_READERS}",
     )

@@ -9,8 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -28,11 +32,6 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_cafile: Path | None = None
     kafka_ssl_certfile: Path | None = None  # client certificate, for clusters that want mutual TLS
     kafka_ssl_keyfile: Path | None = None
-    # OAUTHBEARER: the service's own client credentials; the token endpoint is discovered from the
-    # issuer. The broker takes the principal (for its ACLs) from the token's client id.
-    oidc_issuer: str | None = None
-    oidc_client_id: str | None = None
-    oidc_client_secret: SecretStr | None = None
     # Durability of the topics the services create: on a multi-broker cluster use 3 and 2, so an
     # acks=all write survives the loss of one broker (see docs/security.md).
     kafka_replication_factor: int = Field(default=1, ge=1)
@@ -62,6 +61,20 @@ class ServiceSettings(BaseSettings):
     # Secrets sealed by channels (contracts.sealing) are opened with this key.
     sealing_key_file: Path | None = None
 
+    # Access tokens (OIDC): every command and query carries one; the service verifies it against
+    # the issuer's signing keys and takes the actor from it (services/runtime/identity.py).
+    oidc_issuer: str | None = None  # required to run a service; checked at startup (main.py)
+    oidc_audience: str = "csr-oms"
+    oidc_algorithms: str = "RS256,PS256,ES256"  # comma separated; asymmetric only
+    oidc_jwks_url: str | None = None  # default: jwks_uri of <issuer>/.well-known/openid-configuration
+    oidc_leeway_s: float = Field(default=30.0, ge=0, le=300)
+    oidc_roles_claim: str = "realm_access.roles"  # dotted path to a list of role names
+    oidc_agent_claim: str = "preferred_username"  # dotted path to the agent id
+    # The service's own client credentials (Kafka OAUTHBEARER); the token endpoint is discovered.
+    # The broker takes the principal (for its ACLs) from the token's client id.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
     # Runtime behaviour
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
@@ -74,6 +87,22 @@ class ServiceSettings(BaseSettings):
     # every other session "overflow" to the slow pg_subtrans lookup: stay below that.
     consume_batch_size: int = Field(default=60, ge=1, le=64)
     faults: str = ""  # test-only fault injection points, comma separated (see runtime.faults)
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: str) -> str:
+        """A public JWKS can only vouch for asymmetric signatures: ``none`` proves nothing, and an
+        HS* algorithm would let anyone who read the public key (it is public) sign tokens with it."""
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        refused = [name for name in names if name not in ASYMMETRIC_ALGORITHMS]
+        if refused or not names:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise ValueError(f"OMS_OIDC_ALGORITHMS may list only {allowed}; refused: {', '.join(refused) or 'empty'}")
+        return ",".join(names)
+
+    @property
+    def oidc_algorithm_list(self) -> list[str]:
+        return self.oidc_algorithms.split(",")
 
     @property
     def database(self) -> str:

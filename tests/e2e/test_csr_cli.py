@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from contracts.envelope import Actor, Role
+from contracts.envelope import Role
 from contracts.orders import PlaceOrderV1
 from csr.client import OmsClient
 from devstack.acls import grant_for_run, revoke_for_run
@@ -46,9 +46,14 @@ async def test_customer_register_seals_the_password_and_answers_with_the_custome
     assert rows[0]["password_hash"].startswith("$argon2id$")
     # On the command topic the password is ciphertext only.
     sent = await first_event(system, "customers.commands", lambda e: e.payload.get("logon_id") == f"cli.{tag}")
-    assert sent.payload["password"].startswith("sealed:v1:")
+    assert sent.payload["password"].startswith("sealed:v2:")
     assert PLAIN_PASSWORD not in json.dumps(sent.model_dump(mode="json"))
-    assert sent.actor.agent_id == "csr-terminal" and sent.actor.role == "csr"
+    assert sent.actor is None  # who sent it is for the login's token to say, not for the client
+    registered = await first_event(
+        system, "customers.events", lambda e: e.type == "CustomerRegistered" and e.payload["logon_id"] == f"cli.{tag}"
+    )
+    assert registered.actor is not None
+    assert (registered.actor.agent_id, registered.actor.role) == ("csr-terminal", "csr")  # from the token
 
 
 @pytest.mark.capability("PLT-01", "PLT-02", "CUS-01", "ORD-09")
@@ -140,7 +145,9 @@ async def test_a_rejection_shows_its_code_and_field_and_exits_1(system: System) 
 async def test_a_role_the_command_does_not_allow_is_refused_by_the_service(system: System) -> None:
     tag = unique()
 
-    refused = await run_csr("--role", "system", "customer", "register", *register_args(tag), env=csr_env(system))
+    system_user = csr_env(system, agent="cli-system", role=Role.SYSTEM)  # logged in with the role system
+
+    refused = await run_csr("customer", "register", *register_args(tag), env=system_user)
 
     assert refused.code == 1, refused
     assert "forbidden" in refused.stderr
@@ -167,7 +174,7 @@ async def test_a_role_the_command_does_not_allow_is_refused_by_the_service(syste
             "email: value is not a valid email",
         ),
         (["customer", "register", *register_args("x", **{"--password": ""})], "--password is required"),
-        (["--role", "boss", "send", "PlaceOrder"], "role 'boss' is not one of csr, supervisor, channel, system"),
+        (["--role", "supervisor", "send", "PlaceOrder"], "No such option: --role"),  # who acts is the login
         (["send", "PlaceOrder", "--message-id", "abc"], "--message-id 'abc' is not a UUID"),
     ],
 )
@@ -220,12 +227,7 @@ async def test_no_reply_exits_3_after_resending_the_same_message(system: System)
     assert f"no reply to RegisterCustomer on {nobody}customers.commands (sent 2 times over 4s)" in done.stderr
     message_id = done.stderr.split("--message-id ")[1].split()[0]
     # Both sends carried the same message id: a service would have applied the command once.
-    client = OmsClient(
-        system.stack.kafka_bootstrap,
-        Actor(agent_id="t", role=Role.CSR),
-        topic_prefix=nobody,
-        kafka_options=system.stack.kafka_admin_auth(),
-    )
+    client = OmsClient(system.stack.kafka_bootstrap, topic_prefix=nobody, kafka_options=system.stack.kafka_admin_auth())
     async with client.events("customers.commands", from_beginning=True) as stream:
         sent = [r.envelope.message_id async for r in stream.existing()]
     assert sent == [uuid.UUID(message_id)] * 2

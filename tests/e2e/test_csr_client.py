@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from contracts import errors
 from contracts.customers import CustomerIdResult, CustomerRegisteredV1
-from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, ReplyV1, Role
+from contracts.envelope import SYSTEM_ACTOR, Envelope, ReplyV1, Role
 from csr.client import OmsClient, ReplyTimeout, RequestRejected
 from tests.support.builders import register_customer
 from tests.support.system import System
@@ -31,10 +31,9 @@ async def _create_topic(options: dict[str, Any], name: str) -> None:
 async def test_a_resend_reuses_the_message_id_and_a_late_reply_still_ends_the_wait(system: System) -> None:
     prefix = f"alone{uuid.uuid4().hex[:8]}."  # no service listens here: the test answers itself
     await _create_topic(system.stack.kafka_admin_options(), prefix + "customers.commands")
-    actor = Actor(agent_id="csr-retry", role=Role.CSR)
     client = OmsClient(
         system.stack.kafka_bootstrap,
-        actor,
+        system.identities.user("csr-retry", Role.CSR),
         topic_prefix=prefix,
         sealing_public_key=system.public_key,
         timeout=60,
@@ -73,7 +72,7 @@ async def test_a_reply_timeout_names_the_topic_and_the_attempts(system: System) 
     await _create_topic(system.stack.kafka_admin_options(), prefix + "customers.commands")
     client = OmsClient(
         system.stack.kafka_bootstrap,
-        Actor(agent_id="csr-wait", role=Role.CSR),
+        system.identities.user("csr-wait", Role.CSR),
         topic_prefix=prefix,
         sealing_public_key=system.public_key,
         timeout=3,

@@ -34,8 +34,9 @@ async def _products(system: System, tag: str, **prices: str) -> dict[str, str]:
         return {name: await add_product(feed, sku=f"{name}-{tag}".upper(), usd=usd) for name, usd in prices.items()}
 
 
-def _supervisor(env: dict[str, str]) -> dict[str, str]:
-    return {**env, "OMS_ROLE": "supervisor", "OMS_AGENT_ID": "sup-sam"}
+def _supervisor(system: System) -> dict[str, str]:
+    """The terminal of sam, the dev realm's supervisor, logged in (csr login --password)."""
+    return csr_env(system, agent="sam", role=Role.SUPERVISOR)
 
 
 async def _holds(ref: str, env: dict[str, str]) -> list[str]:
@@ -95,9 +96,11 @@ async def test_a_fraud_block_is_lifted_only_by_a_supervisor(system: System) -> N
     refused_json = await csr_fails("--json", "order", "unblock", number, "--note", "looks fine", env=env, code=1)
     still = await _holds(number, env)
     # The CSR's block took the edit lock: the supervisor takes the order over to lift the block.
-    locked = await csr_fails("order", "unblock", number, "--note", "called the customer", env=_supervisor(env), code=1)
-    await csr_ok("order", "take-over", number, "--note", "fraud review", env=_supervisor(env))
-    lifted = await csr_ok("order", "unblock", number, "--note", "called the customer", env=_supervisor(env))
+    locked = await csr_fails(
+        "order", "unblock", number, "--note", "called the customer", env=_supervisor(system), code=1
+    )
+    await csr_ok("order", "take-over", number, "--note", "fraud review", env=_supervisor(system))
+    lifted = await csr_ok("order", "unblock", number, "--note", "called the customer", env=_supervisor(system))
 
     assert "Order blocked" in blocked.stdout and "blocked" in words(blocked.stdout)
     assert "blocked fraud: card used in two states" in words(shown.stdout)
@@ -183,15 +186,14 @@ async def test_an_order_is_cancelled_with_its_refund_and_not_twice(system: Syste
 @pytest.mark.capability("SRV-06")
 async def test_a_locked_order_refuses_another_agent_until_a_supervisor_takes_it_over(system: System) -> None:
     tag = unique()
-    env = csr_env(system)
     skus = await _products(system, tag, TENT="249.00")
     number = (await cli_order(system, await registered(system, tag), skus["TENT"]))["order_number"]
-    alice, bob = {**env, "OMS_AGENT_ID": f"alice-{tag[:6]}"}, {**env, "OMS_AGENT_ID": f"bob-{tag[:6]}"}
+    alice, bob = csr_env(system, agent=f"alice-{tag[:6]}"), csr_env(system, agent=f"bob-{tag[:6]}")
 
     locked = await csr_ok("order", "lock", number, env=alice)
     refused = await csr_fails("order", "flag", number, "check this", env=bob, code=1)
-    taken = await csr_ok("order", "take-over", number, "--note", "Alice is away", env=_supervisor(env))
-    await csr_ok("order", "unlock", number, env=_supervisor(env))
+    taken = await csr_ok("order", "take-over", number, "--note", "Alice is away", env=_supervisor(system))
+    await csr_ok("order", "unlock", number, env=_supervisor(system))
     flagged = await csr_ok("order", "flag", number, "check this", env=bob)
 
     assert f"worked by alice-{tag[:6]}" in words(locked.stdout)
@@ -203,10 +205,9 @@ async def test_a_locked_order_refuses_another_agent_until_a_supervisor_takes_it_
 @pytest.mark.capability("SRV-07", "SRV-08")
 async def test_parked_and_transferred_calls_are_on_the_pending_grid_and_voided_from_it(system: System) -> None:
     tag = unique()
-    env = csr_env(system)
     skus = await _products(system, tag, TENT="249.00")
     customer_id = await registered(system, tag)
-    alice, bob = {**env, "OMS_AGENT_ID": f"alice-{tag[:6]}"}, {**env, "OMS_AGENT_ID": f"bob-{tag[:6]}"}
+    alice, bob = csr_env(system, agent=f"alice-{tag[:6]}"), csr_env(system, agent=f"bob-{tag[:6]}")
     parked_cart = (await csr_json("cart", "create", "-c", customer_id, env=alice))["order_id"]
     moved_cart = (await csr_json("cart", "create", "-c", customer_id, env=alice))["order_id"]
     dropped_cart = (await csr_json("cart", "create", "-c", customer_id, env=alice))["order_id"]
@@ -237,8 +238,9 @@ async def test_a_return_is_created_for_shipped_lines_found_and_shown(system: Sys
     order = await cli_order(system, await registered(system, tag), skus["TENT"], f"{skus['PAD']}:2")
     number = order["order_number"]
     shipment = json.dumps([{"line_no": 1, "quantity": 1}, {"line_no": 2, "quantity": 2}])
-    await csr_ok("--role", "system", "send", "RecordShipment", "--set", f"order_id={order['order_id']}",
-                 "--set", f"shipment_id=SHP-{tag}", "--set", f"lines:={shipment}", env=env)  # fmt: skip
+    warehouse = csr_env(system, agent="cli-warehouse", role=Role.SYSTEM)
+    await csr_ok("send", "RecordShipment", "--set", f"order_id={order['order_id']}",
+                 "--set", f"shipment_id=SHP-{tag}", "--set", f"lines:={shipment}", env=warehouse)  # fmt: skip
 
     too_early = await csr_fails("return", "create", number, "--line", "2:3:defective", env=env, code=1)
     bad_reason = await csr_fails("return", "create", number, "--line", "2:1:ugly", env=env, code=1)

@@ -82,6 +82,45 @@ async def test_each_criterion_finds_by_any_part_ignoring_case(system: System, cs
 
 
 @pytest.mark.capability("CUS-03")
+async def test_names_cities_and_postal_codes_are_found_without_case_or_accents(system: System, csr: OmsClient) -> None:
+    """Real callers: Polish, Danish, German, Greek, Russian and Turkish names, typed by a CSR in
+    lower case and without accents (or the other way round)."""
+    word = tag()
+    people = {  # key: first name, last name, city, postal code, country
+        "pl": ("ŁUKASZ", f"Żółć{word}", "Łódź", "90-001", "PL"),
+        "dk": ("Søren", f"Ørsted{word}", "Århus", "8000", "DK"),
+        "de": ("Jürgen", f"Großmann{word}", "München", "80331", "DE"),
+        "gr": ("Σωκράτης", f"Παπαδόπουλος{word}", "Αθήνα", "105 57", "GR"),
+        "ru": ("Иван", f"Петров{word}", "Москва", "101000", "RU"),
+        "tr": ("İlkay", f"Işık{word}", "İstanbul", "34000", "TR"),
+    }
+    ids_of: dict[str, uuid.UUID] = {}
+    for key, (first, last, city, postal_code, country) in people.items():
+        address = {**ADDRESS, "city": city, "postal_code": postal_code, "country": country}
+        email = f"{key}.{word}@example.com"
+        ids_of[key], _ = await register(csr, first_name=first, last_name=last, email=email, address=address)
+
+    async def only(key: str, **criteria: Any) -> None:
+        found = ids(await find(csr, **{"last_name": word, **criteria}))
+        assert found == {ids_of[key]}, (key, criteria)
+
+    await only("pl", first_name="lukasz")
+    await only("pl", last_name=f"zolc{word}")
+    await only("pl", city="lodz")
+    await only("dk", first_name="SOREN")
+    await only("dk", last_name=f"orsted{word}", city="arhus")
+    await only("de", last_name=f"grossmann{word}")
+    await only("de", last_name=f"GROSSMANN{word.upper()}")
+    await only("de", city="munchen")
+    await only("gr", first_name="ΣΩΚΡΑΤΗΣ")
+    await only("gr", first_name="σωκρατης", city="αθηνα")
+    await only("ru", first_name="иван", last_name=f"ПЕТРОВ{word}")
+    await only("ru", city="москва")
+    await only("tr", first_name="ilkay", city="istanbul")
+    await only("pl", postal_code="90-00")
+
+
+@pytest.mark.capability("CUS-03")
 async def test_results_are_sorted_and_paged(system: System, csr: OmsClient, channel: OmsClient) -> None:
     word = tag()
     for first in ("Eve", "Bob", "Dan", "Amy", "Cid"):

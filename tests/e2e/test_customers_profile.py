@@ -62,6 +62,7 @@ async def test_profile_changes_are_versioned_published_and_logged_with_who_and_w
         "attributes",
         "demographics",
     }
+    assert event.actor is not None
     assert event.actor.agent_id == "sup-sam"
     changes = await ok(csr, GetProfileChangesV1(customer_id=customer_id), ProfileChanges)
     latest, registered = changes.changes

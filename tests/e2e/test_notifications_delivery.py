@@ -1,6 +1,7 @@
-"""NTF-05: SMTP delivery with retries and backoff, failures visible, and the at-most-once guarantee
-(one event or command, one e-mail) when the SMTP server is down, answers 4xx or 5xx, never answers,
-or when the service is killed mid-send.
+"""NTF-05: SMTP delivery with retries and backoff, failures visible, one event or command one
+e-mail, and the delivery rule (OMS_EMAIL_DELIVERY) when the SMTP server is down, answers 4xx or
+5xx, never answers, or when the service is killed mid-send: at least once (the default) the e-mail
+is sent again with the same Message-ID; at most once it is uncertain, and a CSR may re-send it.
 
 Faults on the shared SMTP sink are per recipient (unique addresses), so other tests are undisturbed;
 stopping the SMTP server and killing the service use a private notifications process with its own
@@ -14,8 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from contracts.notifications import EmailQueuedResult, EmailView, GetEmailV1, SendEmailV1
+from contracts import errors
+from contracts.customers import CustomerRegisteredV1
+from contracts.notifications import (
+    BODY_PURGED,
+    EmailHistoryPage,
+    EmailQueuedResult,
+    EmailView,
+    GetEmailHistoryV1,
+    GetEmailV1,
+    ResendEmailV1,
+    SendEmailV1,
+)
+from contracts.orders import OrderPlacedV1
 from csr.client import OmsClient
+from devstack.mailbox import ReceivedMail
 from tests.support.notifications import (
     HangingSmtpServer,
     PrivateNotifications,
@@ -31,6 +45,8 @@ from tests.support.notifications import (
     wait_mail,
 )
 from tests.support.system import System, eventually, first_event
+
+AT_MOST_ONCE = {"OMS_EMAIL_DELIVERY": "at-most-once"}
 
 
 async def _send(csr: OmsClient, to: str, subject: str) -> uuid.UUID:
@@ -128,6 +144,8 @@ async def test_smtp_server_down_then_back_delivers_each_email_exactly_once(
             return len(rows) == len(customers) and all(r["last_error"] for r in rows)
 
         await eventually(retrying, 60)  # the server is down: every e-mail tried, refused, waiting again
+        # The gauge is read from the table at each scrape: the five wait for their next attempt.
+        assert private.metrics()["oms_email_retries_waiting"] >= len(customers)
     finally:
         private.start_sink()
 
@@ -144,28 +162,66 @@ async def test_smtp_server_down_then_back_delivers_each_email_exactly_once(
     message_ids = {m.message_id for c in customers for m in mails_to(box, c.email or "")}
     assert message_ids == {r["message_id"] for r in rows}
     assert len(message_ids) == len(customers)
+    assert private.metrics()['oms_emails_total{outcome="sent"}'] >= len(customers)
 
 
-@pytest.mark.capability("NTF-05", "NTF-06")
-async def test_killed_after_the_smtp_server_took_the_email_it_is_never_sent_twice(
-    private: PrivateNotifications, private_csr: OmsClient
-) -> None:
-    private.as_configured()
+async def _crash_after_smtp(
+    private: PrivateNotifications, client: OmsClient, rule: dict[str, str]
+) -> tuple[CustomerRegisteredV1, OrderPlacedV1]:
+    """The service killed (kill -9) right after the SMTP server took an order comment, before it
+    recorded it; then started again under ``rule``."""
     customer = customer_registered()
-    await publish(private_csr, customer)
+    await publish(client, customer)
     await wait_mail(private.mailbox(), customer.email or "", subject_has("Welcome"))
-    private.restart_service({"OMS_FAULTS": "crash_after_smtp:order_comment"})
+    private.restart_service({"OMS_FAULTS": "crash_after_smtp:order_comment", **rule})
     placed = order_placed(customer)
 
-    await publish(private_csr, order_comment(placed, "Your parcel left our warehouse."))
+    await publish(client, order_comment(placed, "Your parcel left our warehouse."))
 
     assert private.service is not None and private.service.wait_exit(60) == 137  # kill -9 after SMTP
     await wait_mail(private.mailbox(), customer.email or "", subject_has("message about your order"))
     rows = await private.rows("order_id = $1", placed.order_id)
     assert [r["status"] for r in rows] == ["sending"]  # the crash left it mid-send
 
-    private.service.start()  # without the fault
+    private.service.start(rule)  # without the fault
     private.service.wait_healthy()
+    return customer, placed
+
+
+def _comments(private: PrivateNotifications, customer: CustomerRegisteredV1) -> list[ReceivedMail]:
+    return [m for m in mails_to(private.mailbox(), customer.email or "") if "order" in (m.subject or "")]
+
+
+@pytest.mark.capability("NTF-05", "NTF-06")
+async def test_killed_after_the_smtp_server_took_the_email_at_least_once_it_is_sent_again_with_the_same_message_id(
+    private: PrivateNotifications, private_csr: OmsClient
+) -> None:
+    customer, placed = await _crash_after_smtp(private, private_csr, {})
+
+    sent = await eventually(lambda: private.rows("order_id = $1 AND status = 'sent'", placed.order_id), 60)
+
+    async def two_copies() -> list[ReceivedMail]:
+        copies = _comments(private, customer)
+        return copies if len(copies) == 2 else []
+
+    copies = await eventually(two_copies, 60)
+    # Two copies of ONE e-mail: the customer's mail system folds them by their Message-ID.
+    assert [m.message_id for m in copies] == [sent[0]["message_id"]] * 2
+    assert sent[0]["attempts"] == 2 and sent[0]["resends"] == 1
+    assert "resent_after_uncertain" in sent[0]["flags"]
+    view = await private_csr.request(GetEmailV1(email_id=sent[0]["email_id"]), EmailView)
+    assert view.status == "sent" and view.resends == 1 and "resent_after_uncertain" in view.flags
+    assert view.message_id == sent[0]["message_id"]
+    metrics = private.metrics()
+    assert metrics['oms_emails_total{outcome="uncertain"}'] >= 1
+    assert metrics['oms_emails_total{outcome="resent"}'] >= 1
+
+
+@pytest.mark.capability("NTF-05", "NTF-06")
+async def test_killed_after_the_smtp_server_took_the_email_at_most_once_it_is_uncertain_and_never_sent_twice(
+    private: PrivateNotifications, private_csr: OmsClient
+) -> None:
+    customer, placed = await _crash_after_smtp(private, private_csr, AT_MOST_ONCE)
 
     uncertain = await eventually(lambda: private.rows("order_id = $1 AND status = 'uncertain'", placed.order_id), 60)
     assert "may or may not" in uncertain[0]["last_error"]
@@ -180,18 +236,20 @@ async def test_killed_after_the_smtp_server_took_the_email_it_is_never_sent_twic
         EmailQueuedResult,
     )
     await wait_mail(private.mailbox(), customer.email or "", subject_has("After the restart"))
-    comments = [m for m in mails_to(private.mailbox(), customer.email or "") if "order" in (m.subject or "")]
-    assert len(comments) == 1
+    assert len(_comments(private, customer)) == 1
     view = await private_csr.request(GetEmailV1(email_id=uncertain[0]["email_id"]), EmailView)
     assert view.status == "uncertain"
+    listed = await private_csr.request(GetEmailHistoryV1(status="uncertain", page_size=100), EmailHistoryPage)
+    assert uncertain[0]["email_id"] in {e.email_id for e in listed.items}
+    assert {e.status for e in listed.items} == {"uncertain"}
 
 
 @pytest.mark.capability("NTF-05")
-async def test_no_answer_after_the_message_is_uncertain_and_not_resent(
+async def test_no_answer_after_the_message_at_most_once_is_uncertain_and_not_resent(
     private: PrivateNotifications, private_csr: OmsClient
 ) -> None:
     async with HangingSmtpServer() as hanging:
-        private.restart_service({"OMS_SMTP_PORT": str(hanging.port), "OMS_SMTP_TIMEOUT_S": "3"})
+        private.restart_service({"OMS_SMTP_PORT": str(hanging.port), "OMS_SMTP_TIMEOUT_S": "3", **AT_MOST_ONCE})
         result = await private_csr.request(
             SendEmailV1(to=address("hang."), subject="Into the void", body_text="Anyone there?"),
             EmailQueuedResult,
@@ -199,7 +257,71 @@ async def test_no_answer_after_the_message_is_uncertain_and_not_resent(
         rows = await eventually(lambda: private.rows("email_id = $1 AND status = 'uncertain'", result.email_id), 60)
 
     assert rows[0]["attempts"] == 1 and "no answer" in rows[0]["last_error"]
-    assert hanging.messages_received == 1
+    assert hanging.message_ids == [rows[0]["message_id"]]
+
+
+@pytest.mark.capability("NTF-05")
+async def test_no_answer_after_the_message_at_least_once_is_sent_again_with_the_same_message_id(
+    private: PrivateNotifications, private_csr: OmsClient
+) -> None:
+    settings = {"OMS_SMTP_TIMEOUT_S": "3", "OMS_MAX_SEND_ATTEMPTS": "2"}
+    async with HangingSmtpServer() as hanging:
+        private.restart_service({"OMS_SMTP_PORT": str(hanging.port), **settings})
+        result = await private_csr.request(
+            SendEmailV1(to=address("hang-again."), subject="Into the void twice", body_text="Anyone?"),
+            EmailQueuedResult,
+        )
+        # Two attempts, both unanswered after the message: left uncertain when the attempts ran out.
+        rows = await eventually(lambda: private.rows("email_id = $1 AND status = 'uncertain'", result.email_id), 60)
+
+    row = rows[0]
+    assert row["attempts"] == 2 and row["resends"] == 1 and "resent_after_uncertain" in row["flags"]
+    assert hanging.message_ids == [row["message_id"]] * 2
+    assert row["message_id"] == f"<{result.email_id}@csr-oms.example.com>"
+
+
+@pytest.mark.capability("NTF-05", "NTF-06")
+async def test_a_csr_resends_an_uncertain_email_with_the_same_message_id(
+    private: PrivateNotifications, private_csr: OmsClient
+) -> None:
+    recipient, purged_to = address("resend."), address("resend-purged.")
+    async with HangingSmtpServer() as hanging:
+        private.restart_service({"OMS_SMTP_PORT": str(hanging.port), "OMS_SMTP_TIMEOUT_S": "3", **AT_MOST_ONCE})
+        ids = [
+            (await private_csr.request(SendEmailV1(to=to, subject=f"To {to}", body_text="x"), EmailQueuedResult))
+            for to in (recipient, purged_to)
+        ]
+        for queued in ids:
+            await eventually(lambda q=queued: private.rows("email_id = $1 AND status = 'uncertain'", q.email_id), 60)
+    private.restart_service(AT_MOST_ONCE)  # a server that answers, the rule unchanged
+    email_id, purged_id = ids[0].email_id, ids[1].email_id
+    command_id = uuid.uuid4()
+
+    reply = await private_csr.request(ResendEmailV1(email_id=email_id), EmailQueuedResult, message_id=command_id)
+
+    assert reply.status == "pending" and reply.email_id == email_id and reply.to == recipient
+    received = await wait_mail(private.mailbox(), recipient)
+    assert received.message_id == hanging.message_ids[0] == f"<{email_id}@csr-oms.example.com>"
+    row = (await eventually(lambda: private.rows("email_id = $1 AND status = 'sent'", email_id), 60))[0]
+    assert row["resends"] == 1 and row["resent_by"] == "csr-alice" and row["attempts"] == 2
+    assert {"resent_by_csr", "resent_after_uncertain"} <= set(row["flags"])
+    # The same command again (a retry by the client): the first answer, nothing sent again.
+    again = await private_csr.send(ResendEmailV1(email_id=email_id), message_id=command_id)
+    assert again.accepted and again["status"] == "pending"
+    # A new command for an e-mail that was delivered: refused, nothing sent.
+    refused = await private_csr.send(ResendEmailV1(email_id=email_id))
+    assert refused.code == errors.INVALID_STATE and "sent" in str(refused.message)
+    # Retention deleted the other one's content (as the worker would after OMS_BODY_RETENTION_DAYS).
+    await private.execute(
+        "UPDATE emails SET body_text = NULL, body_html = NULL, body_deleted_at = now() WHERE email_id = $1", purged_id
+    )
+    purged = await private_csr.send(ResendEmailV1(email_id=purged_id))
+    assert purged.code == BODY_PURGED and "retention" in str(purged.message)
+    unknown = await private_csr.send(ResendEmailV1(email_id=uuid.uuid4()))
+    assert unknown.code == errors.NOT_FOUND
+    assert len(mails_to(private.mailbox(), recipient)) == 1 and mails_to(private.mailbox(), purged_to) == []
+    assert (await private.rows("email_id = $1", purged_id))[0]["status"] == "uncertain"
+    assert private.metrics()['oms_emails_total{outcome="resent"}'] == 1
 
 
 @pytest.mark.capability("NTF-05")

@@ -86,10 +86,14 @@ async def test_one_email_by_id_and_unknown_ids(system: System, csr: OmsClient) -
     view = await csr.request(GetEmailV1(email_id=email_id), EmailView)
     missing = await csr.send(GetEmailV1(email_id=uuid.uuid4()))
     neither = await csr.send(GetEmailHistoryV1())
+    both = await csr.send(GetEmailHistoryV1(customer_id=customer.customer_id, order_id=uuid.uuid4()))
+    everyones_sent = await csr.send(GetEmailHistoryV1(status="sent"))
 
     assert view.subject == "Just one" and view.body_text == "Body of Just one"
     assert missing.code == errors.NOT_FOUND
     assert neither.code == errors.INVALID and neither.field_errors[0].field == "payload.customer_id"
+    assert both.code == errors.INVALID and "not both" in str(both.field_errors[0].message)
+    assert everyones_sent.code == errors.INVALID and everyones_sent.field_errors[0].field == "payload.status"
 
 
 @pytest.mark.capability("NTF-06", "NTF-04")

@@ -80,6 +80,7 @@ async def test_a_csr_builds_a_cart_line_by_line_at_catalog_prices(
     event = await first_event(
         system, "orders.events", lambda e: e.type == "OrderUpdated" and e.payload["order_id"] == str(order_id)
     )
+    assert event.actor is not None
     assert event.payload["change"] == "created" and event.actor.agent_id == "csr-alice"
 
 

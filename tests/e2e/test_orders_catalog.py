@@ -55,6 +55,7 @@ async def test_upstream_upserts_a_product_and_the_csr_sees_prices_and_stock(
     event = await first_event(
         system, "orders.events", lambda e: e.type == "ProductUpserted" and e.payload["sku"] == command.sku
     )
+    assert event.actor is not None
     assert event.payload["version"] == 1 and event.actor.role == "system"
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from contracts import errors
 from contracts.customers import AssetList, ListAssetsV1
-from contracts.envelope import Actor, Role
+from contracts.envelope import Role
 from contracts.orders import (
     BlockOrderV1,
     OrderErrors,
@@ -199,14 +199,16 @@ async def test_the_fulfilment_simulator_ships_and_delivers_released_orders_and_l
         topic_prefix=system.prefix,
         sealing_public_key=None,
         mail_dir=None,
-        actor=Actor(agent_id="fulfilment-sim", role=Role.SYSTEM),
         timeout=20,
+        oidc_issuer=system.identities.issuer,
         # As the warehouse's own Kafka client: the broker lets it read orders.events, send orders commands.
         kafka_options=system.stack.kafka_client_auth("fulfilment"),
     )
     options = Options(ship_delay=timedelta(seconds=1), deliver_delay=timedelta(seconds=0.5), warehouse=warehouse)
     stop = asyncio.Event()
-    simulator = asyncio.create_task(run(config, options, stop=stop))
+    # a warehouse system of its own name, so what it records is told apart from other tests' shipments
+    warehouse_login = system.identities.user("fulfilment-sim", Role.SYSTEM)
+    simulator = asyncio.create_task(run(config, options, stop=stop, token_provider=warehouse_login))
     try:
 
         async def complete() -> bool:

@@ -199,6 +199,7 @@ async def test_converting_a_valid_quote_shows_every_change_and_honours_the_quote
     for sku, price in ((up, "20.00"), (down, "30.00"), (gone, "5.00"), (same, "8.00")):
         await reprice(feed, sku, price, name=f"Item {sku[:6]}", on_hand=50)
     quote_id = await quote_cart(csr, [(up, 1), (down, 2), (gone, 1), (same, 1)])
+    await pay_by_card(csr, quote_id)  # the caller gives a card with the quote
     quote = await save_quote(csr, quote_id)
 
     # Since the quote: one price up, one down, one product withdrawn, one renamed.
@@ -246,9 +247,11 @@ async def test_converting_a_valid_quote_shows_every_change_and_honours_the_quote
         4,
     )
 
-    # The cart keeps the quoted prices through completion and submit.
+    # The cart keeps the quoted prices through completion and submit; the card the caller gave for
+    # the quote came with it (brand and last four in the reply), so it is not asked for again.
+    quoted_card = (await view(csr, quote_id)).order.payments
+    assert [(p.method, p.last4) for p in converted.payments] == [(p.method, p.last4) for p in quoted_card] != []
     await ship_and_bill(csr, new_id)
-    await pay_by_card(csr, new_id)
     placed = await submit(csr, new_id)
     order = (await view(csr, new_id)).order
     assert [ln.unit_price for ln in order.lines] == [D("20.00"), D("30.00"), D("8.00")]

@@ -6,12 +6,15 @@ letters) and every service log are scanned for
 - every password, challenge answer and card number the tests sealed (the registry in
   tests/support/secrets.py) and every secret the services sealed themselves, such as temporary
   passwords: every sealed value found on the topics is opened with the run's key and its clear
-  text searched for.
+  text searched for;
+- every access and refresh token the session's clients were issued (tests/support/identity.py,
+  and the ``csr login`` files of tests/support/csr_cli.py), and the passwords of the Keycloak
+  users the tests logged in as.
 
 The command and query topics hold what clients wrote, not what the system wrote: some tests put a
 card number or a password there in clear on purpose, to prove it goes no further. They are searched
 for the secrets that clients sealed (which must never appear there in clear), not for card-shaped
-numbers. The test also runs a registration, a password reset and a card payment itself, so it proves
+numbers; their ``authorization`` header is where each token belongs, so it is left out of them. The test also runs a registration, a password reset and a card payment itself, so it proves
 something when run alone.
 """
 
@@ -31,11 +34,12 @@ from contracts.sealing import SealingError, open_sealed
 from csr.client import OmsClient
 from tests.support.customers import register
 from tests.support.orders import CARDS, add_product, ready_cart
-from tests.support.secrets import card_numbers_in, occurrences, recorded, scannable, token_pattern
+from tests.support.secrets import card_numbers_in, occurrences, recorded, recorded_tokens, scannable, token_pattern
 from tests.support.system import System, eventually
 
 REPORTS = Path(__file__).resolve().parents[2] / "build"
-SEALED = re.compile(r"sealed:v1:[A-Za-z0-9_=-]{80,2000}")
+SEALED = re.compile(r"sealed:v[12]:[A-Za-z0-9_=-]{80,2000}")  # contracts.sealing.FIND_PATTERN
+JWT = re.compile(r"[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
 INPUT_TOPICS = (".commands", ".queries")
 
 
@@ -62,7 +66,11 @@ async def _topic_records(system: System) -> list[tuple[str, int, str]]:
             batches = await consumer.getmany(*remaining, timeout_ms=2000, max_records=5000)
             for tp, records in batches.items():
                 for record in records:
-                    headers = " ".join(f"{k}={v.decode(errors='replace')}" for k, v in record.headers or ())
+                    headers = " ".join(
+                        f"{k}={v.decode(errors='replace')}"
+                        for k, v in record.headers or ()
+                        if not (k == "authorization" and tp.topic.endswith(INPUT_TOPICS))  # where it belongs
+                    )
                     key = (record.key or b"").decode(errors="replace")
                     text = (record.value or b"").decode(errors="replace")
                     found.append((tp.topic, record.offset, f"{key} {headers} {text}"))
@@ -130,6 +138,7 @@ async def test_no_card_number_password_or_answer_in_clear_in_any_table_topic_or_
     system: System, csr: OmsClient, feed: OmsClient
 ) -> None:
     await _own_flows(system, csr, feed)
+    tokens = recorded_tokens()
     records = await _topic_records(system)
     rows = await _table_rows(system)
     logs = {name: s.log_path.read_text(errors="replace") for name, s in system.services.items()}
@@ -142,9 +151,12 @@ async def test_no_card_number_password_or_answer_in_clear_in_any_table_topic_or_
     inputs = [(f"{t}@{o}", text) for t, o, text in records if t.endswith(INPUT_TOPICS)]
     found = [f"{where}: card {n[:4]}..." for where, text in outputs for n in card_numbers_in(text)]
     found += [f"{where}: {s[:3]}..." for where, text in outputs + inputs for s in occurrences(text, pattern)]
+    # Tokens are long and many: find the JWT-shaped strings, then ask whether they are ours.
+    found += [f"{where}: token {t[:6]}..." for where, text in outputs + inputs for t in set(JWT.findall(text)) & tokens]
 
     REPORTS.mkdir(exist_ok=True)
-    summary = {"secrets_found": len(found), "secrets_searched": len(secrets), "skipped": len(skipped), "found": found}
+    summary = {"secrets_found": len(found), "secrets_searched": len(secrets), "tokens_searched": len(tokens),
+               "skipped": len(skipped), "found": found}  # fmt: skip
     (REPORTS / "security-secrets.json").write_text(json.dumps(summary, indent=2))
     assert found == [], f"{len(found)} secrets in clear ({len(secrets)} searched, {len(skipped)} too short)"
-    assert len(rows) > 10 and len(outputs) > 10 and all(logs.values())
+    assert len(rows) > 10 and len(outputs) > 10 and all(logs.values()) and tokens

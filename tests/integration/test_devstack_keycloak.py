@@ -1,4 +1,4 @@
-"""The stack's Keycloak really issues the tokens PLAN.md promises: realm, users, clients, keys."""
+"""The stack's Keycloak really issues the tokens devstack/README.md describes: realm, users, clients, keys."""
 
 from __future__ import annotations
 
@@ -58,6 +58,16 @@ def test_realm_discovery_names_the_issuer_and_its_endpoints(issuer: str, stack: 
     assert stack.oidc_audience == "csr-oms"
 
 
+def test_the_cli_client_alone_may_start_a_device_login(issuer: str) -> None:
+    started = kc.device_authorization(issuer)
+
+    assert started["device_code"] and started["user_code"]
+    assert started["verification_uri"] == f"{issuer}/device"
+    with pytest.raises(kc.KeycloakError) as refused:
+        kc.device_authorization(issuer, client_id="csr-cli-short")
+    assert refused.value.error == "unauthorized_client"
+
+
 def test_a_csr_logs_in_with_the_cli_client_and_gets_role_and_audiences(issuer: str) -> None:
     response = kc.password_grant(issuer, "alice", "alice-dev")
     token = claims(response["access_token"])
@@ -66,7 +76,9 @@ def test_a_csr_logs_in_with_the_cli_client_and_gets_role_and_audiences(issuer: s
     assert token["preferred_username"] == "alice"
     assert "csr" in token["realm_access"]["roles"]
     assert {"csr-oms", "kafka"} <= set(token["aud"])
-    assert response["expires_in"] == 600
+    assert token["exp"] - token["iat"] == 600
+    # expires_in counts from when the response was written: a loaded machine may lose a second.
+    assert 598 <= response["expires_in"] <= 600
 
 
 def test_a_supervisor_carries_the_supervisor_role(issuer: str) -> None:
@@ -118,12 +130,13 @@ def test_a_wrong_client_secret_is_refused(issuer: str) -> None:
     assert refused.value.error == "unauthorized_client"
 
 
-def test_the_short_lived_client_issues_tokens_of_a_second(issuer: str) -> None:
+def test_the_short_lived_client_issues_tokens_of_five_seconds(issuer: str) -> None:
     response = kc.password_grant(issuer, "bob", "bob-dev", client_id="csr-cli-short")
     token = claims(response["access_token"])
 
-    assert response["expires_in"] == 1
-    assert token["exp"] - token["iat"] == 1
+    # expires_in counts from when the response was written: a loaded machine may lose a second.
+    assert 3 <= response["expires_in"] <= 5
+    assert token["exp"] - token["iat"] == 5
     assert "csr" in token["realm_access"]["roles"]
 
 
@@ -173,3 +186,20 @@ def test_rotating_the_signing_key_signs_new_tokens_with_a_published_new_key(base
     published = jwks_kids(issuer)
     # The old key stays published: tokens it signed keep verifying until it is removed.
     assert {new_kid, before} <= published
+
+
+def test_a_removed_key_leaves_the_jwks_and_signing_goes_on(base_url: str, issuer: str) -> None:
+    # A key below the active one's priority never signs, so removing it disturbs no other test
+    # sharing this Keycloak (removing the active key would invalidate their tokens).
+    lowest = min(int(k["providerPriority"]) for k in kc.signing_keys(base_url))
+    spare = kc.add_signing_key(base_url, priority=lowest - 1)
+    assert spare in jwks_kids(issuer)
+
+    kc.remove_key(base_url, spare)
+
+    assert spare not in jwks_kids(issuer)
+    signer = key_id(kc.password_grant(issuer, "alice", "alice-dev")["access_token"])
+    assert signer in jwks_kids(issuer)
+    with pytest.raises(kc.KeycloakError) as missing:
+        kc.remove_key(base_url, spare)
+    assert missing.value.error == "key_not_found"

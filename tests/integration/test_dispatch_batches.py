@@ -21,6 +21,7 @@ from services.runtime.codec import OutgoingRecord, encode
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import Context, Handlers, Rejected
 from services.runtime.settings import ServiceSettings
+from tests.support.fake_identity import FakeVerifier, authorization, fake_token
 
 CHANNEL = Actor(agent_id="web-shop", role=Role.CHANNEL)
 
@@ -52,7 +53,17 @@ def _records(commands: list[PlaceOrderV1]) -> tuple[list[Envelope], list[Consume
     envelopes = [Envelope.wrap(c, actor=CHANNEL, reply_to="probe.replies") for c in commands]
     records = [
         ConsumerRecord(
-            "orders.commands", 0, offset, 0, 0, None, encode(e, "orders.commands", None).value, None, 0, 0, []
+            "orders.commands",
+            0,
+            offset,
+            0,
+            0,
+            None,
+            encode(e, "orders.commands", None).value,
+            None,
+            0,
+            0,
+            authorization(fake_token(CHANNEL)),
         )
         for offset, e in enumerate(envelopes)
     ]
@@ -69,7 +80,7 @@ async def _dispatcher(pool: asyncpg.Pool, sent: Sent) -> Dispatcher[None]:
     handlers: Handlers[None] = Handlers()
     handlers.command(PlaceOrderV1)(place)
     settings = ServiceSettings(service_name="dispatch_probe")
-    return Dispatcher(settings, pool, sent, sent, handlers, None)  # type: ignore[arg-type]
+    return Dispatcher(settings, pool, sent, sent, handlers, None, verifier=FakeVerifier())  # type: ignore[arg-type]
 
 
 async def test_a_refusal_in_a_batch_undoes_its_own_writes_only(pool: asyncpg.Pool) -> None:

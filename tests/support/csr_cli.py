@@ -1,5 +1,6 @@
 """Running the ``csr`` command line as a user would, configured only through environment
-variables, pointed at the test system: ``run_csr`` starts the installed entry point in a
+variables, pointed at the test system and logged in (``csr login --password``, once per session
+and user, each user's login in an ``XDG_CONFIG_HOME`` of its own): ``run_csr`` starts the installed entry point in a
 subprocess; ``csr_ok``, ``csr_json``, ``csr_fails`` and the helpers built on them run each command
 in a process forked from one that has already imported ``csr`` (tests/support/csr_forkserver.py),
 which spares the seconds of imports a start costs."""
@@ -11,11 +12,14 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contracts.envelope import Role
+from tests.support.secrets import record_token_file
 from tests.support.system import ROOT, System
 
 CSR = Path(sys.executable).parent / "csr"
@@ -35,9 +39,10 @@ class CliResult:
         return f"csr {' '.join(self.args)} -> {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
-def csr_env(system: System, **extra: str) -> dict[str, str]:
-    """The environment of a CSR's terminal: the system's Kafka and prefix, its public key, the
-    SMTP sink's directory; no ``.stack/env`` fallback and no variable of the test process."""
+def csr_env(system: System, agent: str = "csr-terminal", role: Role = Role.CSR, **extra: str) -> dict[str, str]:
+    """The environment of the terminal of ``agent`` (a realm user holding ``role``), logged in:
+    the system's Kafka and prefix, its public key and identity provider, the SMTP sink's
+    directory; no ``.stack/env`` fallback and no variable of the test process."""
     key_file = system.workdir / "sealing.pub"
     key_file.write_text(system.public_key)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMS_")}
@@ -46,18 +51,39 @@ def csr_env(system: System, **extra: str) -> dict[str, str]:
         OMS_TOPIC_PREFIX=system.prefix,
         OMS_SEALING_PUBLIC_KEY_FILE=str(key_file),
         OMS_STACK_DIR=str(system.workdir / "no-stack"),
-        OMS_AGENT_ID="csr-terminal",
+        OMS_OIDC_ISSUER=system.identities.issuer,
         COLUMNS="200",
         NO_COLOR="1",
     )
     if system.stack.mail_dir is not None:
         env["OMS_MAIL_DIR"] = str(system.stack.mail_dir)
+    env["XDG_CONFIG_HOME"] = str(logged_in(system, env, agent, role))
     if system.stack.kafka_requires_auth:
-        # Kafka authenticates the terminal too: as a CSR logged in with csr-cli (dev realm user).
+        # Kafka authenticates the terminal too, with the same saved login (principal csr-cli).
         env.update(system.stack.kafka_env())
-        env.update(OMS_OIDC_USERNAME="alice", OMS_OIDC_PASSWORD="alice-dev")
     env.update(extra)
     return env
+
+
+_LOGINS: dict[tuple[str, str], Path] = {}
+
+
+def logged_in(system: System, env: dict[str, str], agent: str, role: Role) -> Path:
+    """The ``XDG_CONFIG_HOME`` where ``agent`` ran ``csr login --password`` (once per session)."""
+    key = (str(system.workdir), agent)
+    if key not in _LOGINS:
+        password = system.identities.password(agent, role)
+        home = system.workdir / "terminals" / agent
+        login_env = {**env, "XDG_CONFIG_HOME": str(home), "OMS_PASSWORD": password}
+        done = subprocess.run(
+            [str(CSR), "login", "--password", "--username", agent],
+            env=login_env, capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert done.returncode == 0, f"csr login as {agent} failed: {done.stdout}{done.stderr}"
+        assert password not in done.stdout + done.stderr
+        record_token_file(home / "csr-oms" / "login.json")
+        _LOGINS[key] = home
+    return _LOGINS[key]
 
 
 async def run_csr(

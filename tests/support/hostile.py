@@ -291,10 +291,15 @@ def mishandled(probe: Probe, outcome: Outcome) -> str | None:
 
 
 class Rig:
-    """A raw producer and a listener for the replies and dead letters of one batch of probes."""
+    """A raw producer and a listener for the replies and dead letters of one batch of probes.
+
+    Each probe goes out with a valid access token of the user its envelope names
+    (``hostile-<role>``, see :func:`actor_for`), so that it gets past authentication to the
+    validation it targets; a probe that brings its own ``authorization`` header keeps it."""
 
     def __init__(self, system: System) -> None:
         self.system = system
+        self.logins = {role: system.identities.user(f"hostile-{role.value}", role) for role in Role}
         self.reply_topic = f"{system.prefix}replies.hostile-{uuid.uuid4().hex[:8]}"
         self.producer = AIOKafkaProducer(
             **system.stack.kafka_admin_options(),
@@ -324,7 +329,7 @@ class Rig:
             chunk = probes[start : start + 500]
             futures = [
                 await self.producer.send(
-                    self.system.prefix + p.topic, value=p.value, key=p.key, headers=p.headers or []
+                    self.system.prefix + p.topic, value=p.value, key=p.key, headers=await self._headers(p)
                 )
                 for p in chunk
             ]
@@ -366,6 +371,13 @@ class Rig:
             await consumer.stop()
         return outcomes
 
+    async def _headers(self, probe: Probe) -> list[tuple[str, bytes]]:
+        headers = list(probe.headers or [])
+        if any(name.lower() == "authorization" for name, _ in headers):
+            return headers
+        token = await self.logins[_claimed_role(probe.value)].access_token()
+        return [*headers, ("authorization", f"Bearer {token}".encode())]
+
     @staticmethod
     def _note(
         value: bytes | None,
@@ -381,6 +393,15 @@ class Rig:
                 outcomes[index].letters.append(letter)
         elif envelope.type == "Reply" and envelope.causation_id in by_id:
             outcomes[by_id[envelope.causation_id]].replies.append(ReplyV1.model_validate(envelope.payload))
+
+
+def _claimed_role(value: bytes | None) -> Role:
+    """The role the probe's envelope claims, when it names one; else csr."""
+    try:
+        raw = json.loads(value or b"{}")
+        return Role(raw["actor"]["role"])
+    except (ValueError, TypeError, KeyError, RecursionError):  # hostile JSON may be nested deep
+        return Role.CSR
 
 
 def _complete(probe: Probe, outcome: Outcome) -> bool:

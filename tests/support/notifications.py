@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -366,7 +367,7 @@ class PrivateNotifications:
     def client(self, agent_id: str = "csr-alice", role: Role = Role.CSR) -> OmsClient:
         return OmsClient(
             self.system.stack.kafka_bootstrap,
-            Actor(agent_id=agent_id, role=role),
+            self.system.identities.user(agent_id, role),
             topic_prefix=self.prefix,
             reply_topic=f"replies.{uuid.uuid4().hex[:8]}",
             sealing_public_key=self.system.public_key,
@@ -376,6 +377,22 @@ class PrivateNotifications:
 
     async def rows(self, sql_where: str, *args: object) -> list[Any]:
         return await email_rows(self.system, sql_where, *args, db=self.database)
+
+    async def execute(self, sql: str, *args: object) -> None:
+        conn = await _connect(self.system, self.database)
+        try:
+            await conn.execute(sql, *args)
+        finally:
+            await conn.close()
+
+    def metrics(self) -> dict[str, float]:
+        """The service's /metrics, as {'name{labels}': value} (comment lines left out)."""
+        assert self.service is not None
+        url = f"http://127.0.0.1:{self.service.port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            text = answer.read().decode()
+        samples = (line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+        return {name: float(value) for name, value in samples}
 
     async def first_event(self, topic: str, predicate: Callable[[Envelope], bool], timeout: float = 60) -> Envelope:
         """The first message on this instance's ``topic`` (from the beginning) matching ``predicate``."""
@@ -404,6 +421,7 @@ class HangingSmtpServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages_received = 0
+        self.message_ids: list[str] = []  # the Message-ID header of each message it was sent
         self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> HangingSmtpServer:
@@ -422,8 +440,9 @@ class HangingSmtpServer:
                 if verb == b"DATA":
                     writer.write(b"354 go ahead\r\n")
                     await writer.drain()
-                    while (await reader.readline()) not in (b".\r\n", b""):
-                        pass
+                    while (data := await reader.readline()) not in (b".\r\n", b""):
+                        if data.lower().startswith(b"message-id:"):
+                            self.message_ids.append(data.split(b":", 1)[1].strip().decode())
                     self.messages_received += 1
                     continue  # ... and never answer
                 if verb == b"QUIT":

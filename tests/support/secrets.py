@@ -1,20 +1,25 @@
 """Every secret the tests hand to the system, and how to look for them where they must not be.
 
 Test clients record each secret they seal (:class:`RecordingClient`, which ``System.client``
-returns), so the session's registry holds every password, challenge answer and card number sent.
+returns), so the session's registry holds every password, challenge answer and card number sent;
+their token providers (tests/support/identity.py) record every access and refresh token they
+were issued, and the password of every Keycloak user the tests logged in as.
 The final scan (tests/e2e/test_zz_secrets_scan.py) adds what the services sealed themselves, such
 as temporary passwords, by opening the sealed values it finds on the topics.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from contracts.registry import all_messages
 from csr.client import OmsClient
 
 _RECORDED: set[str] = set()
+_TOKENS: set[str] = set()
 
 
 def record(secret: str) -> None:
@@ -23,6 +28,32 @@ def record(secret: str) -> None:
 
 def recorded() -> frozenset[str]:
     return frozenset(_RECORDED)
+
+
+def record_tokens(*tokens: str | None) -> None:
+    """Access and refresh tokens a test client was issued: bearer credentials, which must never be
+    copied anywhere the system writes (the services read them from the record's header only)."""
+    _TOKENS.update(t for t in tokens if t)
+
+
+_TOKEN_FILES: set[Path] = set()
+
+
+def record_token_file(path: Path) -> None:
+    """A ``csr login`` file: the tokens in it when the scan runs (the command line renews them in
+    processes of its own) are recorded too."""
+    _TOKEN_FILES.add(path)
+
+
+def recorded_tokens() -> frozenset[str]:
+    found = set(_TOKENS)
+    for path in _TOKEN_FILES:
+        try:
+            tokens = json.loads(path.read_text())["tokens"]
+        except (OSError, ValueError, KeyError):
+            continue
+        found.update(t for t in (tokens.get("access_token"), tokens.get("refresh_token")) if t)
+    return frozenset(found)
 
 
 class RecordingClient(OmsClient):

@@ -15,13 +15,15 @@ from typing import Any
 
 import asyncpg
 
-from contracts.envelope import Actor, Envelope, Role
+from contracts.envelope import Envelope, Role
 from contracts.sealing import generate_private_key, public_key_of
+from csr.auth import TokenProvider
 from csr.client import OmsClient, follow
 from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.service_process import SERVICES, ServiceProcess
+from tests.support.identity import Identities
 from tests.support.secrets import RecordingClient
 from tests.support.timing import QUICK_REBALANCE
 
@@ -88,11 +90,25 @@ class System:
         service.start(extra_env)
         service.wait_healthy()
 
+    @property
+    def identities(self) -> Identities:
+        return Identities.of(self.stack)
+
     def client(self, agent_id: str = "csr-alice", role: Role = Role.CSR, timeout: float = 20) -> OmsClient:
+        """A client logged in as the realm user ``agent_id`` holding ``role`` (made to exist; see
+        tests/support/identity.py): the services record what it does under that name."""
+        return self._client(self.identities.user(agent_id, role), timeout)
+
+    def channel_client(self, client_id: str = "web-shop", timeout: float = 20) -> OmsClient:
+        """A client logged in with a channel's own client credentials (agent
+        ``service-account-web-shop``, role channel), as a real web shop would."""
+        return self._client(self.identities.service(client_id), timeout)
+
+    def _client(self, token_provider: TokenProvider, timeout: float) -> OmsClient:
         # Every secret a test seals is remembered for the final scan (tests/e2e/test_zz_secrets_scan.py).
         return RecordingClient(
             self.stack.kafka_bootstrap,
-            Actor(agent_id=agent_id, role=role),
+            token_provider,
             topic_prefix=self.prefix,
             reply_topic=f"replies.{uuid.uuid4().hex[:8]}",
             sealing_public_key=self.public_key,

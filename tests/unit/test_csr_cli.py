@@ -4,25 +4,32 @@ exit codes, and how results and rejections read."""
 from __future__ import annotations
 
 import json
+import stat
 import uuid
 
+import httpx
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
 from contracts.sealing import generate_private_key, open_sealed, public_key_of
+from csr import auth
 from csr.cli import app, hoist_global_options
 from csr.config import ClientConfig
 from csr.errors import ConfigError, ReplyTimeout
 from csr.render import fmt, record
+from tests.unit.test_csr_auth import FakeIdP
 
 PRIVATE = generate_private_key()
+ISSUER = "http://idp.test/realms/csr-oms"
 
 
 @pytest.fixture
 def terminal(tmp_path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for name in ("OMS_AGENT_ID", "OMS_ROLE", "OMS_REPLY_TIMEOUT_S", "OMS_REPLY_ATTEMPTS", "OMS_MAIL_DIR"):
+    for name in ("OMS_REPLY_TIMEOUT_S", "OMS_REPLY_ATTEMPTS", "OMS_MAIL_DIR", "OMS_PASSWORD", "OMS_USERNAME"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("OMS_OIDC_ISSUER", ISSUER)
     key = tmp_path / "sealing.pub"
     key.write_text(public_key_of(PRIVATE))
     monkeypatch.setenv("OMS_STACK_DIR", str(tmp_path / "none"))
@@ -33,18 +40,18 @@ def terminal(tmp_path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_global_options_may_follow_the_command() -> None:
-    argv = ["send", "X", "--set", "a=b", "--json", "--agent", "csr-1", "--timeout=5", "--", "--role", "x"]
+    argv = ["send", "X", "--set", "a=b", "--json", "--attempts", "2", "--timeout=5", "--", "--json", "x"]
     assert hoist_global_options(argv) == [
         "--json",
-        "--agent",
-        "csr-1",
+        "--attempts",
+        "2",
         "--timeout=5",
         "send",
         "X",
         "--set",
         "a=b",
         "--",
-        "--role",
+        "--json",
         "x",
     ]
 
@@ -52,14 +59,14 @@ def test_global_options_may_follow_the_command() -> None:
 def test_a_dry_run_shows_the_envelope_with_the_secret_sealed(terminal: CliRunner) -> None:
     done = terminal.invoke(
         app,
-        ["--agent", "csr-7", "--role", "supervisor", "send", "RegisterCustomer", "--dry-run", "--set", "logon_id=jdoe",
+        ["send", "RegisterCustomer", "--dry-run", "--set", "logon_id=jdoe",
          "--set", "password=Sunshine42", "--set", "first_name=J", "--set", "last_name=D", "--set", "email=j@example.com"],
     )  # fmt: skip
 
     assert done.exit_code == 0, done.output
     envelope = json.loads(done.stdout)
     assert envelope["topic"] == "p1.customers.commands" and envelope["reply_to"] == "p1.replies"
-    assert envelope["actor"] == {"agent_id": "csr-7", "role": "supervisor"}
+    assert envelope["actor"] is None  # who sends is the login's token, not a field the client fills in
     assert open_sealed(envelope["payload"]["password"], PRIVATE) == "Sunshine42"
     assert "Sunshine42" not in done.stdout
 
@@ -101,14 +108,18 @@ def test_configuration_is_checked(monkeypatch: pytest.MonkeyPatch, tmp_path) -> 
     monkeypatch.delenv("OMS_SEALING_PUBLIC_KEY_FILE", raising=False)
     monkeypatch.setenv("OMS_REPLY_ATTEMPTS", "2")
 
-    config = ClientConfig.load(agent_id="csr-9", role="SUPERVISOR", timeout=4)
+    monkeypatch.delenv("OMS_OIDC_ISSUER", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+    config = ClientConfig.load(timeout=4)
 
     assert (config.kafka_bootstrap, config.topic_prefix) == ("10.0.0.1:9092", "dev.")
-    assert (config.actor.agent_id, config.actor.role, config.timeout, config.attempts) == ("csr-9", "supervisor", 4, 2)
-    with pytest.raises(ConfigError, match="role 'boss' is not one of"):
-        ClientConfig.load(role="boss")
-    with pytest.raises(ConfigError, match="agent id 'a b'"):
-        ClientConfig.load(agent_id="a b")
+    assert (config.timeout, config.attempts) == (4, 2)
+    assert config.login_file == tmp_path / "xdg" / "csr-oms" / "login.json"
+    with pytest.raises(ConfigError, match="set OMS_OIDC_ISSUER"):
+        config.issuer()
+    (tmp_path / "env").write_text(f"OMS_OIDC_ISSUER={ISSUER}\n")
+    assert ClientConfig.load().issuer() == ISSUER
     monkeypatch.setenv("OMS_REPLY_TIMEOUT_S", "soon")
     with pytest.raises(ConfigError, match="OMS_REPLY_TIMEOUT_S must be a number"):
         ClientConfig.load()
@@ -151,3 +162,80 @@ def test_a_result_is_a_panel_with_a_table_per_list_of_records() -> None:
     assert "ship to › city Paris" in lines and "ship to › country FR" in lines
     text = "\n".join(lines)
     assert "CABLE[5M]" in text  # brackets are text, not rich markup
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["email", "resend"], "give an order"),
+        (["email", "resend", "1000017", "--email", str(uuid.uuid4())], "not both"),
+        (["email", "resend", "--email", "nope"], "is not an e-mail id"),
+        (["email", "resend", "--email", str(uuid.uuid4()), "--to", "x@example.com"], "--to is for a confirmation"),
+        (["email", "history"], "--status"),
+    ],
+)
+def test_resending_an_email_or_listing_by_status_checks_what_was_typed(
+    terminal: CliRunner, args: list[str], says: str
+) -> None:
+    done = terminal.invoke(app, ["--json", *args])
+
+    assert done.exit_code == 2, done.output
+    assert says in json.loads(done.stdout)["message"]
+
+
+# --- logging in ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def idp(monkeypatch: pytest.MonkeyPatch) -> FakeIdP:
+    fake = FakeIdP()
+    monkeypatch.setattr(auth, "_DISCOVERED", {})
+    monkeypatch.setattr(auth.IdentityProvider, "_http", lambda self: httpx.AsyncClient(transport=fake.transport()))
+    return fake
+
+
+def test_login_whoami_logout(terminal: CliRunner, idp: FakeIdP, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMS_PASSWORD", "alice-dev")
+
+    logged_in = terminal.invoke(app, ["--json", "login", "--password", "--username", "alice"])
+
+    assert logged_in.exit_code == 0, logged_in.output
+    assert json.loads(logged_in.stdout)["agent_id"] == "alice"
+    assert idp.grants[0] == {"client_id": "csr-cli", "grant_type": "password", "username": "alice",
+                                  "password": "alice-dev"}  # fmt: skip
+    saved = tmp_path / "config" / "csr-oms" / "login.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert "alice-dev" not in saved.read_text() + logged_in.output
+    me = json.loads(terminal.invoke(app, ["--json", "whoami"]).stdout)
+    assert (me["agent_id"], me["role"], me["issuer"]) == ("alice", "csr", ISSUER)
+    assert terminal.invoke(app, ["logout"]).exit_code == 0 and not saved.exists()
+    gone = terminal.invoke(app, ["--json", "whoami"])
+    assert gone.exit_code == 2
+    assert json.loads(gone.stdout) == {"status": "error", "error": "not_logged_in",
+                                       "message": "not logged in: run csr login"}  # fmt: skip
+
+
+def test_a_command_without_a_login_says_so_before_connecting(terminal: CliRunner) -> None:
+    done = terminal.invoke(app, ["customer", "show", str(uuid.uuid4())])
+
+    assert done.exit_code == 2
+    assert "not logged in: run csr login" in done.stderr
+
+
+def test_who_acts_is_no_longer_an_option(terminal: CliRunner) -> None:
+    for option in ("--role", "--agent"):
+        done = terminal.invoke(app, [option, "supervisor", "send", "PlaceOrder", "--dry-run"])
+        assert done.exit_code == 2 and "No such option" in done.output, done.output
+
+
+def test_a_refused_password_login_exits_1_and_saves_nothing(
+    terminal: CliRunner, idp: FakeIdP, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idp.refusals.add("password")
+    monkeypatch.setenv("OMS_PASSWORD", "Wrong-Secret-9")
+
+    done = terminal.invoke(app, ["--json", "login", "--password", "-u", "alice"])
+
+    assert done.exit_code == 1
+    assert json.loads(done.stdout)["error"] == "login_refused" and "Wrong-Secret-9" not in done.output
+    assert not (tmp_path / "config" / "csr-oms" / "login.json").exists()

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from contracts.envelope import Actor, Role
 from contracts.orders import AddPaymentInstructionV1, PlaceOrderV1
 from csr.config import ClientConfig
 from csr.demo import Call, DemoFailed, answer, describe, run_demo
@@ -20,7 +19,6 @@ CONFIG = ClientConfig(
     topic_prefix="",
     sealing_public_key=None,
     mail_dir=None,
-    actor=Actor(agent_id="csr-unit", role=Role.CSR),
     timeout=1,
 )
 

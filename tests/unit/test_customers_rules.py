@@ -131,7 +131,11 @@ def test_find_terms_are_parameters_with_wildcards_escaped() -> None:
 
     assert args == ["%50\\%\\_off\\\\%", "%55501012%", 21, 0]
     assert "50%" not in sql and "NOT c.guest" in sql
-    assert "c.last_name ILIKE $1" in sql and "c.phone_digits LIKE $2" in sql and "LIMIT $3 OFFSET $4" in sql
+    assert (
+        "search_key(c.last_name) LIKE search_key($1)" in sql
+        and "c.phone_digits LIKE $2" in sql
+        and "LIMIT $3 OFFSET $4" in sql
+    )
 
 
 def test_a_phone_criterion_without_digits_is_no_criterion() -> None:

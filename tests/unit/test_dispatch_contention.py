@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.runtime.dispatch import CONTENTION_ATTEMPTS, Dispatcher
-from services.runtime.handling import Handlers
-from services.runtime.settings import ServiceSettings
+from services.runtime.pipeline.failures import FailurePolicy, RetryPolicy
+
+CONTENTION_ATTEMPTS = RetryPolicy().contention_attempts
 
 
 class Step:
@@ -26,21 +26,23 @@ class Step:
             raise asyncpg.DeadlockDetectedError("deadlock detected")
 
 
-def dispatcher() -> Dispatcher[None]:
-    settings = ServiceSettings(service_name="test")
-    return Dispatcher(settings, None, None, None, Handlers(), None)  # type: ignore[arg-type]
+def failures() -> FailurePolicy:
+    async def never(record: Any, failure: Any) -> None:
+        raise AssertionError("nothing is dead-lettered here")
+
+    return FailurePolicy("test", RetryPolicy(), never)
 
 
 async def test_a_lost_lock_race_is_retried_in_place() -> None:
     step = Step(losses=2)
-    await dispatcher()._despite_contention(step, ["record"])
+    await failures().despite_contention(step, ["record"])
     assert step.runs == 3
 
 
 async def test_a_batch_that_keeps_losing_is_raised_for_redelivery() -> None:
     step = Step(losses=CONTENTION_ATTEMPTS)
     with pytest.raises(asyncpg.DeadlockDetectedError):
-        await dispatcher()._despite_contention(step, ["record"])
+        await failures().despite_contention(step, ["record"])
     assert step.runs == CONTENTION_ATTEMPTS
 
 
@@ -49,4 +51,4 @@ async def test_other_failures_are_not_retried_here() -> None:
         raise ValueError("a bug")
 
     with pytest.raises(ValueError):
-        await dispatcher()._despite_contention(broken, ["record"])
+        await failures().despite_contention(broken, ["record"])

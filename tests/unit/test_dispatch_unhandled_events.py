@@ -12,9 +12,8 @@ from aiokafka import ConsumerRecord
 from contracts.envelope import SYSTEM_ACTOR, Envelope, Kind
 from contracts.orders import OrderPlacedV1, OrderReleasedV1
 from services.runtime.codec import DecodeFailure, encode
-from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import Handlers
-from services.runtime.settings import ServiceSettings
+from services.runtime.pipeline.decoding import Decoder
 
 GOLDEN = Path(__file__).resolve().parents[1] / "contracts" / "golden"
 
@@ -30,17 +29,17 @@ def encoded(cls: type[OrderPlacedV1] | type[OrderReleasedV1]) -> tuple[bytes, di
     return out.value, out.headers
 
 
-class Refusals(Dispatcher[None]):
+class Refusals(Decoder):
     def __init__(self) -> None:
-        handlers: Handlers[None] = Handlers()
-        handlers.event(OrderPlacedV1)(self.on_placed)
-        super().__init__(ServiceSettings(service_name="test"), None, None, None, handlers, None)  # type: ignore[arg-type]
+        self.handlers: Handlers[None] = Handlers()
+        self.handlers.event(OrderPlacedV1)(self.on_placed)
+        super().__init__("test", self.dead_letter)
         self.refused: list[str] = []
 
     async def on_placed(self, ctx: Any, event: OrderPlacedV1) -> None:
         raise AssertionError("not called by decoding")
 
-    async def _refuse(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> None:
+    async def dead_letter(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> None:
         self.refused.append(failure.code)
 
 
@@ -48,7 +47,7 @@ async def test_an_unhandled_event_is_skipped_by_its_headers_without_being_parsed
     d = Refusals()
     _, headers = encoded(OrderReleasedV1)
 
-    items = await d._decode_all([record(b"not even JSON", headers)], Kind.EVENT, d.handlers.events, quiet_unknown=True)
+    items = await d.decode_all([record(b"not even JSON", headers)], Kind.EVENT, d.handlers.events, quiet_unknown=True)
 
     assert (items, d.refused) == ([], [])
 
@@ -66,7 +65,7 @@ async def test_a_handled_event_is_decoded_and_a_bad_one_without_headers_dead_let
         record(b"not even JSON", {"type": "OrderReleased", "version": "x"}),
     ]
 
-    items = await d._decode_all(records, Kind.EVENT, d.handlers.events, quiet_unknown=True)
+    items = await d.decode_all(records, Kind.EVENT, d.handlers.events, quiet_unknown=True)
 
-    assert [type(message) for _, message, _ in items] == [OrderPlacedV1]
+    assert [type(item.message) for item in items] == [OrderPlacedV1]
     assert d.refused == ["undecodable"] * 4

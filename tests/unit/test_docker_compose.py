@@ -40,7 +40,7 @@ def test_keycloak_is_the_version_devstack_runs_with_the_realm_imported() -> None
         assert service["depends_on"]["keycloak"] == {"condition": "service_healthy"}
 
 
-# The token settings of issue 13 (PLAN.md: OMS_OIDC_*), known here until the runtime's settings read them.
+# The token settings (OMS_OIDC_*), known here until the runtime's settings read them.
 OIDC_SETTINGS = {"OMS_OIDC_ISSUER", "OMS_OIDC_AUDIENCE"}
 
 

@@ -66,7 +66,7 @@ def test_every_kind_renders_in_every_language_with_the_same_variables(name: str,
     assert rendered.language == language
     assert rendered.subject and "\n" not in rendered.subject
     assert "Jane" in rendered.text
-    assert rendered.html.startswith("<!doctype html>") and f'<html lang="{language}">' in rendered.html
+    assert rendered.html.startswith("<!doctype html>") and f'<html lang="{language}" dir="ltr">' in rendered.html
 
 
 def test_every_built_in_template_is_in_three_languages_at_least() -> None:
@@ -119,3 +119,71 @@ def test_unknown_template_and_missing_variable_are_told_apart() -> None:
 def test_variables_a_template_needs() -> None:
     assert Renderer().variables("csr_message") == ["first_name", "message"]
     assert Renderer().variables("welcome") == ["first_name", "last_name", "logon_id"]
+
+
+ORDER = {
+    "order_number": "1000017",
+    "placed_at": "2026-03-01T10:00:00+00:00",
+    "currency": "USD",
+    "lines": [
+        {
+            "line_no": 1,
+            "sku": "TENT",
+            "description": "Tent",
+            "quantity": 2,
+            "unit_price": "150.00",
+            "line_total": "300.00",
+            "backordered_quantity": 1,
+        },
+        {
+            "line_no": 2,
+            "sku": "STOVE",
+            "description": "Stove",
+            "quantity": 1,
+            "unit_price": "35.50",
+            "line_total": "35.50",
+        },
+    ],
+    "total": "338.46",
+    "totals": {
+        "merchandise": "335.50",
+        "line_discounts": "0",
+        "subtotal": "335.50",
+        "discount_total": "20.00",
+        "shipping": "8.45",
+        "handling": "0",
+        "tax": "14.51",
+        "total": "338.46",
+    },
+    "discounts": [{"kind": "coupon", "code": "SPRING", "description": "Spring coupon", "amount": "20.00"}],
+    "backorder_policy": "ship_complete",
+}
+
+
+def test_the_order_summary_shows_every_part_of_the_total_and_the_backorder_choice() -> None:
+    text = Renderer().render("order_confirmation", "en", {**NAMES, **ORDER}).text
+
+    for line in ("Subtotal: $335.50", "Spring coupon: -$20.00", "Shipping: $8.45", "Tax: $14.51", "Total: $338.46"):
+        assert line in text
+    assert "Handling" not in text  # nothing charged, nothing shown
+    assert "(1 of these are backordered)" in text
+    assert "Your order ships complete, as soon as the backordered items are in stock." in text
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "direction"),
+    [
+        ("ja", "Doe Jane 様", "ltr"),
+        ("ar", "Jane Doe", "rtl"),
+        ("hu", "Dear Jane Doe,", "ltr"),
+        ("en", "Dear Jane Doe,", "ltr"),
+    ],
+)
+def test_the_name_is_written_as_the_language_writes_it_and_the_page_runs_its_way(
+    language: str, greeting: str, direction: str
+) -> None:
+    for name in ("order_confirmation", "order_changed"):
+        context = {**NAMES, **ORDER, "changed_at": ORDER["placed_at"], "reason": "r", "amount_due": "0"}
+        rendered = Renderer().render(name, language, context)
+        assert greeting in rendered.text.splitlines()[0]
+        assert f'dir="{direction}"' in rendered.html

@@ -31,8 +31,20 @@ def test_a_misheard_digit_is_caught() -> None:
 
 
 @pytest.mark.parametrize(
-    ("amount", "expected"),
-    [("0.125", "0.12"), ("0.135", "0.14"), ("149.995", "150.00"), ("10", "10.00")],
+    ("amount", "currency", "expected"),
+    [
+        ("0.125", "USD", "0.12"),
+        ("0.135", "USD", "0.14"),
+        ("149.995", "EUR", "150.00"),
+        ("10", "USD", "10.00"),
+        ("1000.5", "JPY", "1000"),  # no minor unit: half-even to the yen
+        ("1001.5", "JPY", "1002"),
+        ("2.0005", "KWD", "2.000"),  # three decimals: the fils
+        ("2.0015", "BHD", "2.002"),
+        ("7.45", "CLF", "7.4500"),
+    ],
 )
-def test_money_rounds_half_even_to_the_cent(amount: str, expected: str) -> None:
-    assert money(Decimal(amount)) == Decimal(expected)
+def test_money_rounds_half_even_to_the_currencys_minor_unit(amount: str, currency: str, expected: str) -> None:
+    rounded = money(Decimal(amount), currency)
+    assert rounded == Decimal(expected)
+    assert str(rounded) == expected  # the exponent too: "1000" yen, not "1000.00"

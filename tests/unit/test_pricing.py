@@ -141,7 +141,12 @@ def test_open_payment_takes_what_the_fixed_ones_leave() -> None:
     ],
 )
 def test_allocation_adds_up_to_the_cent(total: str, weights: list[str], shares: list[str]) -> None:
-    assert allocate(D(total), [D(w) for w in weights]) == [D(s) for s in shares]
+    assert allocate(D(total), [D(w) for w in weights], "USD") == [D(s) for s in shares]
+
+
+def test_allocation_shares_whole_yen_and_whole_fils() -> None:
+    assert [str(s) for s in allocate(D(10), [D(1), D(1), D(1)], "JPY")] == ["4", "3", "3"]
+    assert [str(s) for s in allocate(D("0.010"), [D(1), D(1), D(1)], "KWD")] == ["0.004", "0.003", "0.003"]
 
 
 def test_tax_rate_prefers_the_region() -> None:
@@ -149,3 +154,16 @@ def test_tax_rate_prefers_the_region() -> None:
     assert tax_rate(IL.model_copy(update={"region": "OR"}), POLICY.tax_rates) == D(0)
     assert tax_rate(DE, POLICY.tax_rates) == D(19)
     assert tax_rate(None, POLICY.tax_rates) == D(0)
+
+
+def test_a_configuration_that_prices_in_a_currency_it_cannot_ship_is_refused_at_start() -> None:
+    from pydantic import ValidationError
+
+    from services.orders.settings import OrdersSettings
+
+    settings = OrdersSettings()
+    assert set(settings.alert_total_over) <= settings.offered_currencies  # the defaults cover what they price
+    with pytest.raises(ValidationError, match="SEK"):
+        OrdersSettings(alert_total_over={"SEK": D(50000)})
+    with pytest.raises(ValidationError, match="default_shipping_mode"):
+        OrdersSettings(default_shipping_mode="teleport")

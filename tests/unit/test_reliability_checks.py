@@ -4,9 +4,10 @@ with hand-made orders that add up and ones that do not."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from reliability.checks import _total_problems
+from reliability.checks import Findings, _count_copies, _count_uncertain, _total_problems
+from reliability.cluster import Cluster
 from reliability.faults import MUST_BE_ZERO, violations
 
 
@@ -74,3 +75,33 @@ def test_a_clean_run_has_no_violation_and_each_kind_of_loss_is_one() -> None:
     assert violations({**clean(), "emails_duplicated": 2}) == ["emails_duplicated=2"]
     assert violations({**clean(), "consumer_lag": {"orders": 3}}) == ["consumer_lag={'orders': 3}"]
     assert violations({**clean(), "settled": False}) == ["not settled"]
+
+
+class _Delivery:
+    """The one thing the e-mail checks ask of the cluster: its delivery rule."""
+
+    def __init__(self, rule: str) -> None:
+        self.email_delivery = rule
+
+
+def _copies(rule: str, copies: int) -> Findings:
+    found = Findings()
+    found.zero("emails_duplicated", "emails_redelivered")
+    _count_copies(cast(Cluster, _Delivery(rule)), found, "welcome", {"message_id": "<x@oms>"}, copies)
+    return found
+
+
+def test_copies_with_one_message_id_are_redelivered_at_least_once_and_duplicated_at_most_once() -> None:
+    folded = _copies("at-least-once", 3)
+    assert folded.numbers == {"emails_duplicated": 0, "emails_redelivered": 2}
+    assert _copies("at-most-once", 2).numbers == {"emails_duplicated": 1, "emails_redelivered": 0}
+    assert _copies("at-least-once", 1).numbers == {"emails_duplicated": 0, "emails_redelivered": 0}
+
+
+def test_an_uncertain_email_not_in_the_sink_is_lost_only_at_least_once() -> None:
+    row = {"last_error": "gave up"}
+    for rule, lost in (("at-least-once", 1), ("at-most-once", 0)):
+        found = Findings()
+        found.zero("emails_lost", "emails_uncertain")
+        _count_uncertain(cast(Cluster, _Delivery(rule)), found, "welcome", row, 0)
+        assert found.numbers == {"emails_lost": lost, "emails_uncertain": 1}, rule

@@ -3,6 +3,7 @@ conversion, cancel, shipments, calls, holds, and the fulfilment simulator's plan
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -25,7 +26,7 @@ from fulfilment_sim.planner import Options, Planner
 from services.orders import calls, changes, fulfilment, holds, quotes, returns
 from services.orders.catalog import Product
 from services.runtime.handling import Rejected
-from tests.support.orders import NOW, line, order
+from tests.support.orders import NOW, POLICY, line, order
 
 D = Decimal
 REASONS = ["damaged", "no_longer_needed"]
@@ -50,15 +51,46 @@ def code_of(call: object) -> str:
     return call.code
 
 
+# --- quotes (SRV-01) -----------------------------------------------------------------------------
+
+
+def test_a_quote_is_refused_for_what_submit_would_refuse_in_its_lines_and_modes() -> None:
+    """The configuration changed since the cart was shipped: its mode has no charge in EUR any
+    more. Pricing gives that shipment 0.00, which submit would refuse; so is the quote."""
+    eur_cart = order([line(1, "TENT", 1, "80.00")], currency="EUR")
+    no_eur = {
+        name: m.model_copy(update={"charges": {"USD": m.charges["USD"]}}) for name, m in POLICY.shipping_modes.items()
+    }
+    policy = dataclasses.replace(POLICY, shipping_modes=no_eur)
+    products = {"TENT": Product("TENT", "Tent", {"EUR": D("80.00")}, False, True, True, True, 10, 0)}
+    expires = NOW + timedelta(days=7)
+
+    with pytest.raises(Rejected) as refused:
+        quotes.save_as_quote(eur_cart, products, policy, "7", expires, NOW, "csr")
+    with pytest.raises(Rejected) as unsold:
+        quotes.save_as_quote(eur_cart, {}, POLICY, "7", expires, NOW, "csr")
+
+    assert refused.value.code == "unknown_shipping_mode" and "cannot be saved as a quote" in refused.value.message
+    assert unsold.value.code == "unknown_sku"
+    saved = quotes.save_as_quote(
+        eur_cart.model_copy(update={"ship_to": None}), products, POLICY, "7", expires, NOW, "csr"
+    )
+    assert saved.status == "quote"  # no address yet: no shipping or tax yet, nothing submit could not honour
+
+
 # --- returns (SRV-12) -------------------------------------------------------------------------------
 
 
 def test_the_refund_of_a_line_returned_in_parts_adds_up_to_what_was_paid_for_it() -> None:
     # 3 units, line total 10.00 (tax and discounts in it): 3.33, 3.34, 3.33 -> 10.00 exactly.
     pads = priced(1, "PAD", 3, "3.00", "10.00", shipped_quantity=3)
-    parts = [returns.refund_of(pads, 0, 1), returns.refund_of(pads, 1, 2), returns.refund_of(pads, 2, 3)]
+    parts = [
+        returns.refund_of(pads, 0, 1, "USD"),
+        returns.refund_of(pads, 1, 2, "USD"),
+        returns.refund_of(pads, 2, 3, "USD"),
+    ]
     assert parts == [D("3.33"), D("3.34"), D("3.33")] and sum(parts) == D("10.00")
-    assert returns.refund_of(pads, 0, 3) == D("10.00")
+    assert returns.refund_of(pads, 0, 3, "USD") == D("10.00")
 
 
 def test_a_return_counts_on_the_order_and_more_than_shipped_or_an_unknown_reason_is_refused() -> None:
