@@ -116,7 +116,8 @@ def _security_settings(security: BrokerSecurity) -> dict[str, str]:
         # would drop every client connection at each token's expiry. A token is checked when a
         # connection opens; revoking a client is done with the ACLs, which apply at once.
         # The broker itself, on loopback-only listeners: SASL/PLAIN with a per-stack secret
-        # (the controller cannot use OAUTHBEARER or SCRAM before the metadata log is loaded).
+        # (SCRAM credentials live in the metadata log the controller serves; OAUTHBEARER would make
+        # the broker's own connections depend on Keycloak).
         "listener.name.broker.sasl.enabled.mechanisms": "PLAIN",
         "listener.name.broker.plain.sasl.jaas.config": internal,
         "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
