@@ -241,6 +241,21 @@ def _refusal(answer: Mapping[str, Any], status: int) -> LoginRefused:
 # --- providers -----------------------------------------------------------------------------
 
 
+class _LoopLock:
+    """One renewal at a time per provider, so concurrent sends share one new token; a new lock
+    for each event loop, since a provider may outlive an ``asyncio.run``."""
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+
 class _GrantProvider:
     """Caches the tokens of one grant; renews them with the refresh token, else a new grant."""
 
@@ -260,8 +275,7 @@ class _GrantProvider:
         self._client_secret = client_secret
         self._on_tokens = on_tokens
         self._tokens: Tokens | None = None
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._guard = _LoopLock()
 
     @property
     def issuer(self) -> str:
@@ -278,7 +292,7 @@ class _GrantProvider:
 
     async def tokens(self) -> Tokens:
         """The current tokens, renewed first when they are about to expire."""
-        async with self._guard():
+        async with self._guard.lock():
             now = time.time()
             if self._tokens is not None and self._tokens.usable(now):
                 return self._tokens
@@ -299,14 +313,6 @@ class _GrantProvider:
             with contextlib.suppress(LoginRefused):
                 return await self.provider.grant(form)
         return await self.provider.grant({**self._client_form(), **self._grant_form()})
-
-    def _guard(self) -> asyncio.Lock:
-        # One renewal at a time per provider, so concurrent sends share one new token; a new lock
-        # for each event loop, since a provider may outlive an asyncio.run.
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        return self._lock
 
 
 class ClientCredentials(_GrantProvider):
@@ -448,8 +454,14 @@ class CachedLogin:
         self._verify = verify
         self._transport = transport
         self._on_tokens = on_tokens
+        self._guard = _LoopLock()
 
     async def access_token(self) -> str:
+        # one renewal at a time: concurrent sends of one process share the renewed token
+        async with self._guard.lock():
+            return await self._access_token()
+
+    async def _access_token(self) -> str:
         login = load_login(self.path)
         now = time.time()
         if login.tokens.usable(now):

@@ -250,6 +250,9 @@ class OmsClient:
             future.cancel()
 
     async def _publish_within(self, envelope: Envelope, topic: str, key: str | None, budget: float) -> None:
+        # The token first, outside the Kafka budget: an identity provider that is slow or away is
+        # reported as such (csr.auth.IdentityProviderUnavailable), not as Kafka's silence.
+        await self.authorization()
         try:
             async with asyncio.timeout(budget):
                 await self.publish(envelope, topic, key)

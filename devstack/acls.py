@@ -119,6 +119,10 @@ def _service_acls(grant: ServiceGrant, prefix: str) -> Iterable[Acl]:
         yield topic(name, Operation.READ)
         yield topic(dlq(name), Operation.WRITE)  # dead letters of what it consumes
     yield topic(f"{grant.service}.events", Operation.WRITE)
+    # The relay's dead letters of outbox rows Kafka refused (services/runtime/relay.py), a topic
+    # each service creates for itself at start.
+    for operation in (Operation.WRITE, Operation.CREATE, Operation.DESCRIBE):
+        yield topic(f"{grant.service}.outbox.dlq", operation)
     yield topic(REPLIES, Operation.WRITE, Pattern.PREFIXED)
     # Services create the system's topics at start (runtime.kafka.ensure_topics), so they may
     # create (and see) each of those, and no other.

@@ -116,10 +116,12 @@ async def consumer_lag(cluster: Cluster) -> dict[str, int]:
 
 
 async def backlog(cluster: Cluster) -> dict[str, int]:
-    """Outbox rows not published yet, per service, and e-mails not settled yet."""
+    """Outbox rows not published (nor parked) yet, per service, and e-mails not settled yet."""
     found = {}
     for service in SERVICES:
-        rows = await fetch(cluster, service, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")
+        # Parked rows (ones no broker takes) are not waiting: checks.py accounts for each of them.
+        sql = "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND parked_at IS NULL"
+        rows = await fetch(cluster, service, sql)
         found[f"outbox.{service}"] = int(rows[0]["n"])
     sql = "SELECT count(*) AS n FROM emails WHERE status = ANY($1::text[])"
     rows = await fetch(cluster, "notifications", sql, list(UNSETTLED_EMAILS))

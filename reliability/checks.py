@@ -36,7 +36,8 @@ class Findings:
             self.numbers.setdefault(name, 0)
 
 
-async def check_all(cluster: Cluster, ledger: Ledger) -> Findings:
+async def check_all(cluster: Cluster, ledger: Ledger, unpublishable: frozenset[str] = frozenset()) -> Findings:
+    """``unpublishable``: message ids of the outbox rows the injector put there to be parked."""
     found = Findings()
     found.zero(
         "lost",
@@ -55,6 +56,9 @@ async def check_all(cluster: Cluster, ledger: Ledger) -> Findings:
         "stock_inconsistent",
         "totals_wrong",
         "commands_unanswered",
+        "outbox_parked",
+        "outbox_parked_unexpected",
+        "outbox_injected_not_parked",
     )
     inbox = await _commands(cluster, ledger, found)
     events = await _events(cluster, found)
@@ -62,6 +66,7 @@ async def check_all(cluster: Cluster, ledger: Ledger) -> Findings:
     await _stock(cluster, ledger, found)
     await _customers(cluster, ledger, found)
     await _emails(cluster, ledger, found)
+    await _parked(cluster, unpublishable, found)
     lags = await audit.consumer_lag(cluster)
     found.numbers["consumer_lag"] = lags
     found.numbers["inbox_rows"] = inbox
@@ -89,6 +94,24 @@ async def _commands(cluster: Cluster, ledger: Ledger, found: Findings) -> int:
             if stored is not None:
                 record.outcome = stored
     return len(outcomes)
+
+
+# --- parked outbox rows: exactly the unpublishable ones injected --------------------------------
+
+
+async def _parked(cluster: Cluster, unpublishable: frozenset[str], found: Findings) -> None:
+    """A parked row is a message that never left: only the rows injected to be unpublishable may
+    be parked (a reply or event parked during a broker restart would be lost to its reader)."""
+    parked: set[str] = set()
+    for service in SERVICES:
+        sql = "SELECT message_id::text AS id, topic, park_reason FROM outbox WHERE parked_at IS NOT NULL"
+        for row in await audit.fetch(cluster, service, sql):
+            parked.add(row["id"])
+            found.numbers["outbox_parked"] += 1
+            if row["id"] not in unpublishable:
+                found.add("outbox_parked_unexpected", f"{service} {row['id']} to {row['topic']}: {row['park_reason']}")
+    for message_id in unpublishable - parked:
+        found.add("outbox_injected_not_parked", f"{message_id} still waiting or published")
 
 
 # --- events: every outbox event on its topic, each state change once -----------------------------

@@ -106,7 +106,7 @@ async def run(size: Size, duration: float, settle_s: float, workdir: Path) -> di
         load_s = time.monotonic() - began
         settled, left = await audit_settle(cluster, settle_s)
         say("settled" if settled else f"NOT settled after {settle_s:.0f}s: {left}")
-        findings = await check_all(cluster, ledger)
+        findings = await check_all(cluster, ledger, frozenset(injector.unpublishable))
         return summary(ledger, injector, findings, load, load_s, settled, left, began)
     finally:
         await asyncio.to_thread(cluster.stop)
@@ -164,6 +164,9 @@ def summary(
         "stock_inconsistent": n["stock_inconsistent"],
         "totals_wrong": n["totals_wrong"],
         "commands_unanswered": n["commands_unanswered"],
+        "outbox_parked": n["outbox_parked"],
+        "outbox_parked_unexpected": n["outbox_parked_unexpected"],
+        "outbox_injected_not_parked": n["outbox_injected_not_parked"],
         "consumer_lag": n["consumer_lag"],
         "commands_by_type": {t: dict(c) for t, c in sorted(ledger.counts().items())},
         "rejection_codes": _rejection_codes(ledger),
@@ -208,6 +211,9 @@ def violations(result: dict[str, Any]) -> list[str]:
     for k in ("order_numbers_reused", "stock_inconsistent", "totals_wrong", "events_unexplained"):
         if result[k]:
             bad.append(f"{k}={result[k]}")
+    for k in ("outbox_parked_unexpected", "outbox_injected_not_parked"):  # absent from older reports
+        if result.get(k):
+            bad.append(f"{k}={result[k]}")
     if any(v != 0 for v in result["consumer_lag"].values()):
         bad.append(f"consumer_lag={result['consumer_lag']}")
     if not result["settled"]:
@@ -237,6 +243,9 @@ def render(result: dict[str, Any]) -> str:
         f"orders     placed {result['orders_placed']}, numbers reused {result['order_numbers_reused']},"
         f" totals wrong {result['totals_wrong']}, stock inconsistent {result['stock_inconsistent']}",
         f"consumers  lag {result['consumer_lag']}",
+        f"outbox     parked {result['outbox_parked']} (only the injected unpublishable rows may be),"
+        f" parked unexpectedly {result['outbox_parked_unexpected']},"
+        f" injected but not parked {result['outbox_injected_not_parked']}",
         "hostile    "
         + ", ".join(f"{k} {result[k]}" for k in HOSTILE_FIELDS)
         + ("" if result["hostile_inputs"] is not None else " (no hostile-suite report found)"),

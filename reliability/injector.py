@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,7 @@ from contracts.notifications import ListEmailTemplatesV1
 from contracts.orders import ListShippingModesV1
 from csr.errors import ClientError
 from devstack.service_process import ServiceProcess
+from reliability import audit
 from reliability.cluster import SERVICES, AgentClient, Cluster
 
 PROBES: dict[str, Query] = {
@@ -79,6 +82,7 @@ class Injector:
     pause_s: float  # how long a killed service stays down
     outage_s: float  # how long SMTP stays down or answers 4xx
     faults: list[FaultRecord] = field(default_factory=list)
+    unpublishable: set[str] = field(default_factory=set)  # message ids of the outbox rows put there to park
 
     @classmethod
     async def create(cls, cluster: Cluster, pause_s: float, outage_s: float) -> Injector:
@@ -163,13 +167,37 @@ class Injector:
             await asyncio.sleep(self.outage_s)
         await self._recovered(record, ("notifications",))
 
+    async def unpublishable_rows(self) -> None:
+        """Outbox rows no broker takes, put into every service's outbox under load: a reply to a
+        topic name Kafka refuses, and one to a valid name the broker will not create (it collides
+        with the probe's reply topic). However they got there (the decoder refuses such a
+        reply_to), the relay must park them while everything else flows: the recovery measured is
+        how soon every service answers after they were committed."""
+        record = self._start("unpublishable_rows", "2 rows per service: invalid topic, uncreatable topic")
+        topics = ("no such topic!", self.cluster.prefix + "replies_probe")  # vs <prefix>replies.probe
+        for name in SERVICES:
+            for topic in topics:
+                message_id = uuid.uuid4()
+                await audit.fetch(
+                    self.cluster,
+                    name,
+                    "INSERT INTO outbox (topic, key, headers, value, message_id)"
+                    " VALUES ($1, NULL, $2::jsonb, $3, $4) RETURNING id",
+                    topic,
+                    json.dumps({"message_id": str(message_id)}),
+                    b'{"note": "an unpublishable row injected by the faults harness"}',
+                    message_id,
+                )
+                self.unpublishable.add(str(message_id))
+        await self._recovered(record)
+
     # --- the plan -------------------------------------------------------------------------------
 
     def single_faults(self, crash_points: list[tuple[str, str]]) -> list[Any]:
         """Every kind once: each service killed once, each given crash point tried once."""
         plan: list[Any] = [lambda s=s: self.kill9(s) for s in SERVICES]
         plan += [lambda s=s, p=p: self.crash_point(s, p) for s, p in crash_points]
-        plan += [self.restart_kafka, self.restart_postgres, self.smtp_down, self.smtp_4xx]
+        plan += [self.restart_kafka, self.restart_postgres, self.smtp_down, self.smtp_4xx, self.unpublishable_rows]
         return plan
 
     def mixed_round(self, heavy: bool) -> list[Any]:

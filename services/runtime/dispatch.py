@@ -29,7 +29,7 @@ another instance) is retried at once, in place, a few times: the transaction rol
 running the same records again is safe, and it spares a redelivery of the whole fetch. Any other
 failure sends the batch through one message at a time, so a message that keeps failing is found,
 retried a few times and then dead-lettered: one poisonous message cannot stop a partition
-(pipeline/failures.py; every wait comes from one RetryPolicy).
+(pipeline/failures.py; every wait comes from one HandlerRetry).
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ from services.runtime.pipeline.authentication import Gate, Verifier
 from services.runtime.pipeline.dead_letters import DeadLetters
 from services.runtime.pipeline.decoding import Decoder
 from services.runtime.pipeline.duplicates import Duplicates
-from services.runtime.pipeline.failures import FailurePolicy, RetryPolicy
+from services.runtime.pipeline.failures import FailurePolicy, HandlerRetry
 from services.runtime.pipeline.items import Records
+from services.runtime.pipeline.replying import deliver
 from services.runtime.pipeline.tracing import traced
 from services.runtime.pipeline.transaction import Transactions
 from services.runtime.relay import OutboxRelay
@@ -99,7 +100,7 @@ class Dispatcher(Generic[D]):
         deps: D,
         clock: Clock = _utcnow,
         verifier: Verifier | None = None,
-        retry: RetryPolicy | None = None,
+        retry: HandlerRetry | None = None,
     ) -> None:
         service = settings.service_name
         self.settings = settings
@@ -114,7 +115,7 @@ class Dispatcher(Generic[D]):
         self.transactions = Transactions(settings, pool, self.letters, self.faults, deps, clock)
         self.answers = Answers(settings, pool, self.letters, deps, clock)
         self.duplicates = Duplicates(service, self.letters, producer)
-        retry = retry or RetryPolicy(max_handler_attempts=settings.max_handler_attempts)
+        retry = retry or HandlerRetry(max_handler_attempts=settings.max_handler_attempts)
         self.failures = FailurePolicy(service, retry, self.dead_letters.refuse)
 
     # --- entry points, one per kind of topic ---------------------------------------------
@@ -164,7 +165,7 @@ class Dispatcher(Generic[D]):
                 reply = await self.answers.answer(item)
             self._count(item.envelope, outcome_of(reply))
             if item.envelope.reply_to:
-                await self.producer.send(encode(reply, item.envelope.reply_to, None))
+                await deliver(self.producer, self.settings.service_name, [encode(reply, item.envelope.reply_to, None)])
             metrics.HANDLE_SECONDS.labels(self.settings.service_name, "query").observe(time.perf_counter() - started)
         await self.gate.answer(turned_away)
 

@@ -12,7 +12,14 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
 from faststream.security import BaseSecurity, SASLOAuthBearer, SASLPlaintext, SASLScram256, SASLScram512
 
 from contracts.topics import ALL_TOPICS
@@ -21,6 +28,8 @@ from services.runtime.codec import OutgoingRecord
 from services.runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+# Failures to queue a record that concern its topic only: the other topics of a batch still go.
+_TOPIC_REFUSALS = (UnknownTopicOrPartitionError, InvalidTopicError, TopicAuthorizationFailedError)
 
 
 def client_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -127,9 +136,10 @@ class Producer:
     delivered again), so a replaced producer loses nothing.
     """
 
-    def __init__(self, settings: ServiceSettings, linger_ms: int = 2) -> None:
+    def __init__(self, settings: ServiceSettings, linger_ms: int = 2, metadata_wait_s: float = 5.0) -> None:
         self._settings = settings
         self._linger_ms = linger_ms
+        self._metadata_wait_s = metadata_wait_s
         self._producer = self._new()
         self._started = False
         self._starting = asyncio.Lock()
@@ -183,26 +193,95 @@ class Producer:
                 raise outcome
 
     async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
-        """Send all; what became of each (None: acknowledged). Raises when one cannot even be queued."""
+        """Send all; what became of each (None: acknowledged). Raises only when the producer cannot
+        start. A record that cannot even be queued (a topic Kafka refuses or does not know, a
+        record too large) gets its own failure and the others are still sent: one such record
+        used to fail every batch it was in, for ever."""
         producer = await self._ready()
-        try:
-            futures = [
-                await producer.send(
+        queued: dict[int, asyncio.Future[Any] | BaseException] = {}
+        known = _known_topics(producer, {r.topic for r in records})
+        # Records to topics the producer knows go first, and are on their way while the metadata
+        # of the others is fetched: once per topic, all at once, for at most metadata_wait_s
+        # (aiokafka would wait its request timeout, 15 s, per record and one after the other, and
+        # a reply to a topic that does not exist held every other row of the batch that long).
+        # The order within a topic, hence within a key, is kept.
+        first = [i for i, r in enumerate(records) if r.topic in known]
+        later = [i for i, r in enumerate(records) if r.topic not in known]
+        refused_topics: dict[str, BaseException] = {}
+        if await self._queue(producer, records, first, refused_topics, queued):
+            refused_topics.update(await self._look_up(producer, {records[i].topic for i in later}))
+            await self._queue(producer, records, later, refused_topics, queued)
+        else:
+            queued.update(dict.fromkeys(later, queued[first[-1]]))
+        pending = {i: q for i, q in queued.items() if not isinstance(q, BaseException)}
+        results = dict(zip(pending, await asyncio.gather(*pending.values(), return_exceptions=True), strict=True))
+        outcomes = [_failure(results[i]) if i in results else _failure(queued[i]) for i in range(len(records))]
+        if any(outcomes):
+            await self._replace(producer)
+        return outcomes
+
+    @staticmethod
+    async def _queue(
+        producer: AIOKafkaProducer,
+        records: list[OutgoingRecord],
+        indices: list[int],
+        refused_topics: dict[str, BaseException],
+        queued: dict[int, asyncio.Future[Any] | BaseException],
+    ) -> bool:
+        """Queue those records; False when the producer itself failed (the rest get its failure)."""
+        for position, i in enumerate(indices):
+            r = records[i]
+            if r.topic in refused_topics:
+                queued[i] = refused_topics[r.topic]
+                continue
+            try:
+                queued[i] = await producer.send(
                     r.topic,
                     value=r.value,
                     key=r.key.encode() if r.key is not None else None,
                     headers=[(k, v.encode()) for k, v in r.headers.items()],
                 )
-                for r in records
-            ]
-        except Exception:
-            await self._replace(producer)
-            raise
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        outcomes = [r if isinstance(r, BaseException) else None for r in results]  # success: RecordMetadata
-        if any(outcomes):
-            await self._replace(producer)
-        return outcomes
+            except Exception as refused:  # noqa: BLE001 - this record's outcome, decided by the caller
+                queued[i] = refused
+                if isinstance(refused, _TOPIC_REFUSALS):
+                    refused_topics[r.topic] = refused
+                elif isinstance(refused, KafkaError) and not isinstance(refused, MessageSizeTooLargeError):
+                    # Not about this record (a full buffer, a closed producer): the rest would
+                    # fail alike. Anything else (too large, a header that is not text) is its own.
+                    queued.update(dict.fromkeys(indices[position + 1 :], refused))
+                    return False
+        return True
 
     async def send(self, record: OutgoingRecord) -> None:
         await self.send_batch([record])
+
+    async def _look_up(self, producer: AIOKafkaProducer, topics: set[str]) -> dict[str, BaseException]:
+        """Fetch the metadata of topics the producer does not know yet; those that failed, and why."""
+
+        async def look_up(topic: str) -> BaseException | None:
+            try:
+                await asyncio.wait_for(producer.partitions_for(topic), self._metadata_wait_s)
+                return None
+            except TimeoutError:
+                missing: BaseException = UnknownTopicOrPartitionError(
+                    f"no metadata for {topic[:300]!r} within {self._metadata_wait_s}s"
+                )
+                return missing
+            except Exception as failed:  # noqa: BLE001 - the topic's outcome, for its records
+                return failed
+
+        ordered = sorted(topics)
+        found = await asyncio.gather(*(look_up(t) for t in ordered))
+        return {t: failure for t, failure in zip(ordered, found, strict=True) if failure is not None}
+
+
+def _known_topics(producer: AIOKafkaProducer, topics: set[str]) -> set[str]:
+    cluster = getattr(getattr(producer, "client", None), "cluster", None)
+    if cluster is None:  # a stand-in producer in unit tests
+        return topics
+    return {t for t in topics if cluster.partitions_for_topic(t)}
+
+
+def _failure(result: object) -> BaseException | None:
+    """A delivery's outcome: its exception, or None for aiokafka's RecordMetadata (acknowledged)."""
+    return result if isinstance(result, BaseException) else None

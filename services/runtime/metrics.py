@@ -28,4 +28,20 @@ ACCESS_REFUSED = Counter(
     ["service", "code", "reason"],
 )
 OUTBOX_PUBLISHED = Counter("oms_outbox_published_total", "Outbox rows published to Kafka", ["service"])
-OUTBOX_BACKLOG = Gauge("oms_outbox_backlog", "Outbox rows waiting to be published", ["service"])
+OUTBOX_BACKLOG = Gauge(
+    "oms_outbox_backlog", "Outbox rows waiting to be published (parked rows not counted)", ["service"]
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "oms_outbox_oldest_age_seconds", "Age of the oldest outbox row waiting to be published (0: none)", ["service"]
+)
+OUTBOX_PARKED = Counter(
+    "oms_outbox_parked_total",
+    "Outbox rows parked because they could not be published, by reason",
+    ["service", "reason"],
+)
+OUTBOX_PARKED_ROWS = Gauge("oms_outbox_parked_rows", "Outbox rows parked and not re-queued yet", ["service"])
+REPLIES_UNDELIVERABLE = Counter(
+    "oms_replies_undeliverable_total",
+    "Replies sent straight to a requester's topic that Kafka would not take (no such topic, not allowed...)",
+    ["service", "reason"],
+)

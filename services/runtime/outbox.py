@@ -1,15 +1,21 @@
 """The transactional outbox: messages written in the same transaction as the state change that
 caused them, published later by the relay. Nothing is published for a transaction that rolls back,
-and nothing committed is lost if the process dies before publishing."""
+and nothing committed is lost if the process dies before publishing.
+
+A row the relay cannot publish is parked (``parked_at``, ``park_reason``) rather than retried for
+ever; see services/runtime/parking.py for the rules and docs/security.md for re-queuing."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
 from services.runtime.codec import OutgoingRecord
 from services.runtime.db import Connection
+from services.runtime.parking import Parking, Retry
 
 
 async def add(conn: Connection, record: OutgoingRecord) -> None:
@@ -39,15 +45,70 @@ async def add_many(conn: Connection, records: list[OutgoingRecord]) -> None:
 
 async def next_batch(conn: Connection, limit: int) -> list[asyncpg.Record]:
     # Ordered by id = commit order within one aggregate, because one aggregate's commands are
-    # consumed from one partition, one at a time.
+    # consumed from one partition, one at a time. Rows waiting for a retry come too: they hold
+    # the later rows of their key (parking.plan). ``parked_before``: the first parked row of the
+    # row's (topic, key), if any (an index probe on the few parked rows).
     return await conn.fetch(
-        "SELECT id, topic, key, headers, value FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+        "SELECT id, topic, key, headers, value, attempts, coalesce(retry_at > now(), false) AS waiting,"
+        " octet_length(value) + coalesce(octet_length(key), 0) + octet_length(headers::text) AS size,"
+        " CASE WHEN key IS NOT NULL THEN (SELECT min(p.id) FROM outbox p WHERE p.parked_at IS NOT NULL"
+        "   AND p.published_at IS NULL AND p.topic = o.topic AND p.key = o.key) END AS parked_before"
+        " FROM outbox o WHERE published_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1",
         limit,
     )
 
 
 async def mark_published(conn: Connection, ids: list[int]) -> None:
-    await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
+    if ids:
+        await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
+
+
+async def settle(conn: Connection, published: list[int], retries: Sequence[Retry], parked: Sequence[Parking]) -> None:
+    """Record a batch's outcomes; one statement, no transaction, when all went through."""
+    if not retries and not parked:
+        await mark_published(conn, published)
+        return
+    async with conn.transaction():
+        await mark_published(conn, published)
+        await schedule_retries(conn, retries)
+        await park(conn, parked)
+
+
+async def schedule_retries(conn: Connection, retries: Sequence[Retry]) -> None:
+    if retries:
+        await conn.execute(
+            "UPDATE outbox o SET attempts = r.attempts, last_error = r.error,"
+            " retry_at = now() + make_interval(secs => r.delay)"
+            " FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::text[]) AS r(id, attempts, delay, error)"
+            " WHERE o.id = r.id",
+            [r.row_id for r in retries],
+            [r.attempts for r in retries],
+            [r.delay_s for r in retries],
+            [r.error for r in retries],
+        )
+
+
+async def park(conn: Connection, parkings: Sequence[Parking]) -> None:
+    if parkings:
+        await conn.execute(
+            "UPDATE outbox o SET parked_at = now(), park_reason = p.reason, last_error = p.detail,"
+            " attempts = o.attempts + CASE WHEN p.reason = 'behind_parked' THEN 0 ELSE 1 END"
+            " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS p(id, reason, detail) WHERE o.id = p.id",
+            [p.row_id for p in parkings],
+            [p.reason for p in parkings],
+            [p.detail for p in parkings],
+        )
+
+
+async def requeue_parked(conn: Connection, ids: Sequence[int] | None = None) -> int:
+    """Give parked rows (all, or those ids) back to the relay once their cause is fixed (a topic
+    created, an ACL granted). Rows parked behind another are re-queued with it, in id order."""
+    status = await conn.execute(
+        "UPDATE outbox SET parked_at = NULL, park_reason = NULL, attempts = 0, retry_at = NULL"
+        " WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))",
+        list(ids) if ids is not None else None,
+    )
+    return int(status.split()[-1])
 
 
 async def purge_published(conn: Connection, older_than_hours: int) -> str:
@@ -57,4 +118,22 @@ async def purge_published(conn: Connection, older_than_hours: int) -> str:
 
 
 async def backlog(conn: Connection) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+    return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL"))
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    backlog: int  # rows waiting to be published (not parked)
+    oldest_age_s: float  # age of the oldest of them, 0 when none
+    parked: int  # rows parked, waiting for an operator
+
+
+async def stats(conn: Connection) -> OutboxStats:
+    row = await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL) AS backlog,"
+        " (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM outbox"
+        "   WHERE id = (SELECT min(id) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL)) AS oldest,"
+        " (SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL) AS parked"
+    )
+    assert row is not None
+    return OutboxStats(int(row["backlog"]), float(row["oldest"]), int(row["parked"]))

@@ -6,6 +6,11 @@ wakes when this process commits (an in-process signal) and otherwise polls brief
 up rows written by other instances. Publishing is at-least-once: a crash between Kafka's
 acknowledgement and the marking re-publishes those rows, and every consumer deduplicates by message
 id.
+
+Each row has its own outcome (services/runtime/parking.py): what Kafka acknowledged is marked
+published, a row that failed for a reason of its own is retried later or parked, with its reason, in
+the table and on ``<service>.outbox.dlq``, and the other rows flow. Only a failure of the
+infrastructure (the broker away) stops the relay, which then retries everything with backoff.
 """
 
 from __future__ import annotations
@@ -15,12 +20,17 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Iterable
 
 import asyncpg
 
-from services.runtime import metrics, outbox
-from services.runtime.codec import OutgoingRecord
+from contracts.envelope import DeadLetterV1, Envelope
+from services.runtime import metrics, outbox, parking
+from services.runtime.codec import OutgoingRecord, encode, redact
 from services.runtime.kafka import Producer
+from services.runtime.logs import log
+from services.runtime.replies import Letters
+from services.runtime.retry import OUTAGE
 from services.runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +42,11 @@ class OutboxRelay:
         self._settings = settings
         self._pool = pool
         self._producer = producer
+        self._policy = settings.relay_retry_policy()  # for rows that fail on their own account
+        # For the relay as a whole while the infrastructure is away: back soon after it returns.
+        self._outage = OUTAGE
+        self._failures = 0  # consecutive failed batches, reset by a batch that went through
+        self._letters = Letters(settings.service_name, settings.topic_prefix)
         self._wake = asyncio.Event()
         self._stopping = False
         self.last_published_at = 0.0
@@ -43,18 +58,21 @@ class OutboxRelay:
         self._stopping = True
         self._wake.set()
 
+    @property
+    def dead_letter_topic(self) -> str:
+        return self._settings.topic(f"{self._settings.service_name}.outbox.dlq")
+
     async def run(self) -> None:
-        backoff = 0.2
         while not self._stopping:
             try:
                 await self._lead()
-                backoff = 0.2
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self._failures += 1
+                backoff = self._outage.delay(self._failures)
                 logger.exception("outbox relay failed; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
 
     async def _lead(self) -> None:
         async with self._pool.acquire() as lock_conn:
@@ -71,6 +89,7 @@ class OutboxRelay:
         last_purge = 0.0
         while not self._stopping:
             published = await self.publish_once()
+            self._failures = 0
             if time.monotonic() - last_purge > 600:
                 async with self._pool.acquire() as conn:
                     await outbox.purge_published(conn, self._settings.outbox_retention_hours)
@@ -79,34 +98,100 @@ class OutboxRelay:
                 await self._sleep(self._settings.relay_poll_interval_s)
 
     async def publish_once(self) -> int:
+        """Publish one batch; how many rows it settled (published or parked)."""
         async with self._pool.acquire() as conn:
-            rows = await outbox.next_batch(conn, self._settings.relay_batch_size)
+            rows = {r["id"]: r for r in await outbox.next_batch(conn, self._settings.relay_batch_size)}
             if not rows:
                 return 0
-            records = [
-                OutgoingRecord(
-                    topic=r["topic"],
-                    key=r["key"],
-                    value=bytes(r["value"]),
-                    headers=json.loads(r["headers"]),
-                    message_id=json.loads(r["headers"]).get("message_id", ""),
-                )
-                for r in rows
-            ]
-            outcomes = await self._producer.send_each(records)
-            # What Kafka acknowledged is marked even when the rest failed (a broker restart): a
-            # row re-published is harmless to consumers, who drop the copy by message id, but
-            # re-publishing a whole batch after every failure flooded the topics with copies.
-            acknowledged = [r["id"] for r, outcome in zip(rows, outcomes, strict=True) if outcome is None]
-            await outbox.mark_published(conn, acknowledged)
-        metrics.OUTBOX_PUBLISHED.labels(self._settings.service_name).inc(len(acknowledged))
-        self.last_published_at = time.time()
-        failed = next((outcome for outcome in outcomes if outcome is not None), None)
-        if failed is not None:
-            raise failed  # the rest is published at the next attempt, after the relay's backoff
-        return len(rows)
+            pending = [_pending(r) for r in rows.values()]
+            decided = parking.plan(pending, _parked_before(pending, rows.values()))
+            outcomes = (
+                await self._producer.send_each([_record(rows[p.id]) for p in decided.send]) if decided.send else []
+            )
+            settled = parking.settle(decided.send, outcomes, self._policy)
+            parked = decided.park + settled.park
+            await outbox.settle(conn, settled.published, settled.retry, parked)
+        metrics.OUTBOX_PUBLISHED.labels(self._settings.service_name).inc(len(settled.published))
+        if settled.published:
+            self.last_published_at = time.time()
+        for retry in settled.retry:
+            log(
+                logger,
+                logging.WARNING,
+                "outbox row failed; will retry",
+                outbox_id=retry.row_id,
+                attempts=retry.attempts,
+                retry_in_s=retry.delay_s,
+                error=retry.error,
+            )
+        if parked:
+            await self._report_parked(parked, rows)
+        if settled.infrastructure is not None:
+            raise settled.infrastructure  # the rest is published at the next attempt, after the relay's backoff
+        return len(settled.published) + len(parked)
+
+    async def _report_parked(self, parked: list[parking.Parking], rows: dict[int, asyncpg.Record]) -> None:
+        """Make a parked row seen: an error log, the metric, and a dead letter with its reason and its
+        content (outbox rows are replies and events: no tokens, secrets sealed or masked)."""
+        letters = []
+        for park in parked:
+            row = rows[park.row_id]
+            message_id = json.loads(row["headers"]).get("message_id", "")
+            log(
+                logger,
+                logging.ERROR,
+                "outbox row parked: it cannot be published",
+                outbox_id=park.row_id,
+                reason=park.reason,
+                detail=park.detail,
+                topic=row["topic"][:300],
+                message_id=message_id,
+            )
+            metrics.OUTBOX_PARKED.labels(self._settings.service_name, park.reason).inc()
+            letters.append(self._dead_letter(park, row))
+        try:
+            await self._producer.send_batch(letters)
+        except Exception:  # the row stays parked in the table, which is what counts
+            logger.warning("dead letters of parked outbox rows not published", exc_info=True)
+
+    def _dead_letter(self, park: parking.Parking, row: asyncpg.Record) -> OutgoingRecord:
+        letter = DeadLetterV1(
+            reason=park.reason,
+            message=park.detail,
+            topic=row["topic"][:300],
+            partition=-1,  # not consumed from a partition: offset is the outbox row's id
+            offset=park.row_id,
+            key=row["key"],
+            original=redact(bytes(row["value"])),
+            service=self._settings.service_name,
+        )
+        return encode(Envelope.wrap(letter, actor=self._letters.actor), self.dead_letter_topic, row["key"])
 
     async def _sleep(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
         self._wake.clear()
+
+
+def _pending(row: asyncpg.Record) -> parking.PendingRow:
+    return parking.PendingRow(row["id"], row["topic"], row["key"], row["size"], row["attempts"], row["waiting"])
+
+
+def _parked_before(pending: list[parking.PendingRow], rows: Iterable[asyncpg.Record]) -> dict[parking.Key, int]:
+    """The first parked row of each key in the batch that has one (read with the batch)."""
+    found: dict[parking.Key, int] = {}
+    for row, record in zip(pending, rows, strict=True):
+        if row.ordered_key is not None and record["parked_before"] is not None:
+            found[row.ordered_key] = record["parked_before"]
+    return found
+
+
+def _record(row: asyncpg.Record) -> OutgoingRecord:
+    headers = json.loads(row["headers"])
+    return OutgoingRecord(
+        topic=row["topic"],
+        key=row["key"],
+        value=bytes(row["value"]),
+        headers=headers,
+        message_id=headers.get("message_id", ""),
+    )

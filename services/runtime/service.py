@@ -102,7 +102,8 @@ class ServiceHost(Generic[D]):
 
     async def start(self) -> None:
         settings = self.settings
-        await ensure_topics(settings)
+        # The relay's dead letters: outbox rows it parked, with their reason (services/runtime/relay.py).
+        await ensure_topics(settings, extra=[(settings.topic(f"{settings.service_name}.outbox.dlq"), 1)])
         await db.ensure_database(settings)
         pool = await db.create_pool(settings)
         await db.migrate(pool, self.definition.migrations)
@@ -140,25 +141,50 @@ class ServiceHost(Generic[D]):
         return self.runtime.dispatcher
 
     async def refresh_metrics(self) -> None:
-        hook = self.definition.before_scrape
-        if hook is None or self.runtime is None:
+        """Before each /metrics scrape: the outbox's gauges (every service), then the service's own hook."""
+        if self.runtime is None:
             return
-        try:
-            await asyncio.wait_for(hook(self.runtime), 3)
-        except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
-            logger.warning("could not refresh the %s metrics before a scrape", self.settings.service_name)
+        runtime, hook = self.runtime, self.definition.before_scrape
+        refreshes = [self.refresh_outbox_metrics()] + ([hook(runtime)] if hook is not None else [])
+        for refresh in refreshes:  # one failing does not keep the other from running
+            try:
+                await asyncio.wait_for(refresh, 3)
+            except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
+                logger.warning("could not refresh the %s metrics before a scrape", self.settings.service_name)
 
     async def health(self) -> dict[str, Any]:
+        """Liveness and detail: started, database reachable, and the outbox's numbers (refreshing
+        the outbox metrics). Parked rows are reported here and in the metrics, not failed on: they
+        need an operator, and restarting the process would not help."""
         checks: dict[str, Any] = {"started": self.runtime is not None}
         if self.runtime is not None:
             try:
-                async with self.runtime.pool.acquire(timeout=2) as conn:
-                    checks["outbox_backlog"] = await outbox.backlog(conn)
+                stats = await self.refresh_outbox_metrics()
+                checks["outbox_backlog"] = stats.backlog
+                checks["outbox_oldest_age_s"] = round(stats.oldest_age_s, 3)
+                checks["outbox_parked"] = stats.parked
                 checks["database"] = True
-                metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(checks["outbox_backlog"])
             except Exception:  # noqa: BLE001 - reported, not raised
                 checks["database"] = False
         return checks
+
+    async def refresh_outbox_metrics(self) -> outbox.OutboxStats:
+        if self.runtime is None:
+            raise RuntimeError("service not started")
+        async with self.runtime.pool.acquire(timeout=2) as conn:
+            stats = await outbox.stats(conn)
+        service = self.settings.service_name
+        metrics.OUTBOX_BACKLOG.labels(service).set(stats.backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(service).set(stats.oldest_age_s)
+        metrics.OUTBOX_PARKED_ROWS.labels(service).set(stats.parked)
+        return stats
+
+
+def outbox_flowing(checks: dict[str, Any], max_age_s: float) -> bool:
+    """Readiness of the outbox: what was committed leaves within ``max_age_s``. A relay that cannot
+    publish (a broker refusing the service, a stuck row) makes the service not ready although it is
+    alive; parked rows do not, since the rest flows past them."""
+    return bool(checks.get("database")) and float(checks.get("outbox_oldest_age_s", 0.0)) <= max_age_s
 
 
 def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> AsgiFastStream:
@@ -179,14 +205,21 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
     _subscribe(broker, host, definition, settings)
     _document_publishers(broker, definition, settings)
 
+    async def checks() -> tuple[dict[str, Any], bool]:
+        found = await host.health()
+        found["kafka"] = await broker.ping(timeout=2)
+        return found, bool(found["started"] and found.get("database") and found["kafka"])
+
     @get(include_in_schema=False)
     async def health(scope: Any) -> AsgiResponse:
-        checks = await host.health()
-        checks["kafka"] = await broker.ping(timeout=2)
-        ok = bool(checks["started"] and checks.get("database") and checks["kafka"])
-        return AsgiResponse(
-            json.dumps(checks).encode(), 200 if ok else 503, headers={"content-type": "application/json"}
-        )
+        found, alive = await checks()
+        return _json_response(found, alive)
+
+    @get(include_in_schema=False)
+    async def ready(scope: Any) -> AsgiResponse:
+        found, alive = await checks()
+        found["outbox_flowing"] = outbox_flowing(found, settings.ready_outbox_max_age_s)
+        return _json_response(found, alive and found["outbox_flowing"])
 
     exposition = make_asgi_app()
 
@@ -196,7 +229,7 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
 
     return AsgiFastStream(
         broker,
-        asgi_routes=[("/health", health), ("/ready", health), ("/metrics", scrape)],
+        asgi_routes=[("/health", health), ("/ready", ready), ("/metrics", scrape)],
         logger=logging.getLogger("oms.app"),
         on_startup=[host.start],
         after_shutdown=[host.stop],
@@ -205,6 +238,10 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
         ),
         asyncapi_path="/docs/asyncapi",
     )
+
+
+def _json_response(body: dict[str, Any], ok: bool) -> AsgiResponse:
+    return AsgiResponse(json.dumps(body).encode(), 200 if ok else 503, headers={"content-type": "application/json"})
 
 
 def _subscribe(

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.runtime.retry import RetryPolicy
+
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
@@ -80,6 +82,14 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
+    # A row that keeps failing for a reason of its own (its topic does not exist) is parked after
+    # this many attempts, waiting base, 2x base, ... up to max seconds in between; a row Kafka
+    # can never take (invalid topic, too large, not authorized) is parked at once.
+    relay_max_attempts: int = Field(default=5, ge=1)
+    relay_retry_base_s: float = Field(default=0.5, gt=0)
+    relay_retry_max_s: float = Field(default=30.0, gt=0)
+    # /ready answers 503 while the oldest row waiting in the outbox is older than this.
+    ready_outbox_max_age_s: float = Field(default=60.0, gt=0)
     outbox_retention_hours: int = 24
     max_handler_attempts: int = 5
     # Records handled in one transaction (one commit per fetch). Each message's savepoint that writes
@@ -111,6 +121,9 @@ class ServiceSettings(BaseSettings):
     @property
     def group_id(self) -> str:
         return self.consumer_group or f"{self.topic_prefix}{self.service_name}"
+
+    def relay_retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.relay_retry_base_s, self.relay_retry_max_s, self.relay_max_attempts)
 
     def topic(self, name: str) -> str:
         return self.topic_prefix + name

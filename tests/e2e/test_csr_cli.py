@@ -4,6 +4,7 @@ subprocess against the real system, configured by environment variables only."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -15,11 +16,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from contracts.envelope import Role
 from contracts.orders import PlaceOrderV1
+from csr.auth import IdentityProvider, LoginRefused
 from csr.client import OmsClient
 from devstack.acls import grant_for_run, revoke_for_run
 from tests.support.builders import unique
-from tests.support.csr_cli import CSR, csr_env, register_args, run_csr
+from tests.support.csr_cli import CSR, csr_env, csr_fails, csr_json, register_args, run_csr
+from tests.support.identity import confirm_device_code
 from tests.support.orders import add_product
+from tests.support.secrets import record_token_file, record_tokens
 from tests.support.system import System, first_event
 
 PLAIN_PASSWORD = "Plain-Text-Pass-42"
@@ -286,3 +290,78 @@ async def test_a_command_can_be_retried_with_its_message_id_and_applies_once(sys
     assert first.json() == again.json()
     rows = await system.fetch("customers", "SELECT 1 FROM customers WHERE logon_id = $1", f"cli.{tag}")
     assert len(rows) == 1
+
+
+@pytest.mark.capability("PLT-09")
+async def test_the_saved_login_is_renewed_shown_and_ended_at_the_identity_provider(system: System) -> None:
+    agent = f"cli-login-{unique()[:8]}"  # used by this test alone: it logs out
+    env = csr_env(system, agent=agent, role=Role.SUPERVISOR)  # `csr login --password` as that user
+    saved = Path(env["XDG_CONFIG_HOME"]) / "csr-oms" / "login.json"
+    me = await csr_json("whoami", env=env)
+    # An access token about to expire is renewed with the refresh token before the command goes out.
+    document = json.loads(saved.read_text())
+    first = document["tokens"]
+    record_tokens(first["access_token"], first["refresh_token"])
+    document["tokens"]["expires_at"] = time.time() - 1
+    saved.write_text(json.dumps(document))
+
+    modes = await csr_json("catalog", "shipping-modes", env=env)
+    renewed = json.loads(saved.read_text())["tokens"]
+    mode = saved.stat().st_mode & 0o777
+    logged_out = await csr_json("logout", env=env)
+    after = await csr_fails("--json", "whoami", env=env, code=2)
+    refused = await csr_fails("--json", "catalog", "shipping-modes", env=env, code=2)
+
+    assert (me["agent_id"], me["role"], me["issuer"]) == (agent, "supervisor", system.identities.issuer)
+    assert modes and renewed["access_token"] != first["access_token"] and mode == 0o600
+    assert logged_out == {"status": "logged_out", "session_ended": True, "login_removed": True}
+    assert not saved.exists()
+    assert after.json()["error"] == "not_logged_in" and refused.json()["message"] == "not logged in: run csr login"
+    # The session ended at the provider: its refresh token no longer buys a token.
+    with pytest.raises(LoginRefused):
+        await IdentityProvider(system.identities.issuer).grant(
+            {"client_id": "csr-cli", "grant_type": "refresh_token", "refresh_token": renewed["refresh_token"]}
+        )
+
+
+@pytest.mark.capability("PLT-09")
+async def test_a_disabled_user_or_a_wrong_password_cannot_log_in(system: System, tmp_path: Path) -> None:
+    env = {**csr_env(system), "XDG_CONFIG_HOME": str(tmp_path)}
+
+    disabled = await csr_fails("--json", "login", "--password", "-u", "dora", env={**env, "OMS_PASSWORD": "dora-dev"},
+                               code=1)  # fmt: skip
+    wrong = await csr_fails("login", "--password", "-u", "alice", env={**env, "OMS_PASSWORD": "Not-Her-Pass-7"}, code=1)
+
+    assert disabled.json()["error"] == "login_refused" and "disabled" in disabled.json()["message"].lower()
+    assert "invalid_grant" in wrong.stderr and "Not-Her-Pass-7" not in wrong.stdout + wrong.stderr
+    assert not (tmp_path / "csr-oms" / "login.json").exists()
+
+
+@pytest.mark.capability("PLT-09")
+async def test_csr_login_by_default_is_confirmed_in_the_browser(system: System, tmp_path: Path) -> None:
+    agent = f"cli-device-{unique()[:8]}"
+    password = system.identities.password(agent, Role.CSR)
+    env = {**csr_env(system), "XDG_CONFIG_HOME": str(tmp_path)}
+    login = await asyncio.create_subprocess_exec(
+        str(CSR), "login", env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert login.stderr is not None and login.stdout is not None
+    try:
+        shown = (await asyncio.wait_for(login.stderr.readline(), 60)).decode()
+        url = shown.split("Open ", 1)[1].split()[0]
+
+        await confirm_device_code(url, agent, password)
+        said = (await asyncio.wait_for(login.stdout.read(), 60)).decode()
+    finally:
+        if login.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                login.kill()
+        await login.wait()
+    saved = tmp_path / "csr-oms" / "login.json"
+    record_token_file(saved)
+
+    assert login.returncode == 0 and f"logged in as {agent} (csr)" in said
+    assert "confirm the code" in shown and (saved.stat().st_mode & 0o777) == 0o600
+    assert (await csr_json("whoami", env=env))["agent_id"] == agent
+    assert password not in said + shown

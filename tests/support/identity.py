@@ -13,7 +13,11 @@ proves none of them reached a topic, a dead letter, a table or a log.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
+
+import httpx
 
 from contracts.envelope import Role
 from csr.auth import ClientCredentials, PasswordLogin, Tokens
@@ -66,3 +70,41 @@ class Identities:
     def service(self, client_id: str, secret: str | None = None) -> ClientCredentials:
         """A login as the confidential client ``client_id`` (dev secret ``<client>-dev-secret``)."""
         return ClientCredentials(self.issuer, client_id, secret or f"{client_id}-dev-secret", on_tokens=_record)
+
+
+async def confirm_device_code(url: str, username: str, password: str) -> None:
+    """What the person does in the browser for ``csr login``: open the verification URL, sign in,
+    grant the access asked for (the device authorization grant, RFC 8628, on Keycloak's pages)."""
+    jar: dict[str, str] = {}
+    async with httpx.AsyncClient(timeout=20) as http:
+        page = await _browse(http, jar, "GET", url)
+        action, fields = _form(page)
+        page = await _browse(http, jar, "POST", action, {**fields, "username": username, "password": password})
+        if "login-actions/consent" in page.text:
+            action, fields = _form(page)
+            page = await _browse(http, jar, "POST", action, {**fields, "accept": "Yes"})
+        assert page.status_code == 200 and "kc-form-login" not in page.text, f"sign-in refused: {page.status_code}"
+
+
+async def _browse(
+    http: httpx.AsyncClient, jar: dict[str, str], method: str, url: str, form: dict[str, str] | None = None
+) -> httpx.Response:
+    # Cookies by hand: Keycloak marks its session cookies Secure, which a client keeps away from
+    # http://127.0.0.1 while a browser treats localhost as a secure origin.
+    for _ in range(10):
+        cookie = "; ".join(f"{name}={value}" for name, value in jar.items())
+        response = await http.request(method, url, headers={"cookie": cookie}, data=form)
+        for value in response.headers.get_list("set-cookie"):
+            name, _, rest = value.partition("=")
+            jar[name.strip()] = rest.split(";")[0]
+        if response.status_code not in (301, 302, 303) or "location" not in response.headers:
+            return response
+        url, method, form = str(response.url.join(response.headers["location"])), "GET", None
+    raise AssertionError(f"too many redirects from {url}")
+
+
+def _form(page: httpx.Response) -> tuple[str, dict[str, str]]:
+    found = re.search(r'<form[^>]*action="([^"]+)"', page.text)
+    assert found is not None, f"no form on {page.url}"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    return str(page.url.join(html.unescape(found[1]))), fields

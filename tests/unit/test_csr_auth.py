@@ -3,18 +3,21 @@ renewal before expiry, the saved login's file and its refresh, the device grant,
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import stat
 import time
 import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from contracts.envelope import Role
+from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, Role
+from contracts.orders import GetCatalogProductV1, StockAdjustedV1
 from csr import auth
 from csr.auth import (
     CachedLogin,
@@ -31,6 +34,7 @@ from csr.auth import (
     load_login,
     save_login,
 )
+from csr.client import OmsClient
 
 ISSUER = "http://idp.test/realms/csr-oms"
 TOKEN_URL = "http://idp.test/realms/csr-oms/protocol/openid-connect/token"
@@ -229,3 +233,35 @@ def test_a_token_names_its_agent_and_its_most_privileged_role() -> None:
     assert identity({"sub": "1", "groups": ["system"]}, roles_claim="groups", agent_claim="sub") == ("1", Role.SYSTEM)
     with pytest.raises(NotLoggedIn):
         claims("not-a-jwt")
+
+
+async def test_concurrent_sends_share_one_grant() -> None:
+    idp = FakeIdP()
+    provider = PasswordLogin(ISSUER, "bob", "bob-dev", transport=idp.transport())
+
+    tokens = await asyncio.gather(*(provider.access_token() for _ in range(5)))
+
+    assert len(set(tokens)) == 1 and len(idp.grants) == 1
+
+
+async def test_commands_and_queries_carry_the_token_and_events_do_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = OmsClient("127.0.0.1:1", StaticToken("h.p.s"), topic_prefix="t.")
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    async def capture(topic: str, value: bytes | None, key: str | None = None, headers: Any = None) -> None:
+        sent.append((topic, dict(headers or {})))
+
+    monkeypatch.setattr(client, "publish_raw", capture)
+    command = client.envelope(GetCatalogProductV1(sku="TENT-2P"))
+    stock = {"sku": "TENT-2P", "delta": 1, "on_hand": 2, "reserved": 0, "available": 2, "reason": "count"}
+    event = Envelope.wrap(
+        StockAdjustedV1(**stock, adjusted_by="feed", adjusted_at=datetime.now(UTC)), actor=SYSTEM_ACTOR
+    )
+
+    await client.publish(command, "orders.queries")
+    await client.publish(event, "orders.events")
+
+    assert command.actor is None
+    assert sent[0][1]["authorization"] == "Bearer h.p.s" and "authorization" not in sent[1][1]
+    with pytest.raises(TypeError, match="token_provider must have an async access_token"):
+        OmsClient("127.0.0.1:1", Actor(agent_id="csr-1", role=Role.CSR))  # type: ignore[arg-type]

@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.runtime.pipeline.failures import FailurePolicy, RetryPolicy
+from services.runtime.pipeline.failures import FailurePolicy, HandlerRetry
 
-CONTENTION_ATTEMPTS = RetryPolicy().contention_attempts
+CONTENTION_ATTEMPTS = HandlerRetry().contention_attempts
 
 
 class Step:
@@ -30,7 +30,7 @@ def failures() -> FailurePolicy:
     async def never(record: Any, failure: Any) -> None:
         raise AssertionError("nothing is dead-lettered here")
 
-    return FailurePolicy("test", RetryPolicy(), never)
+    return FailurePolicy("test", HandlerRetry(), never)
 
 
 async def test_a_lost_lock_race_is_retried_in_place() -> None:

@@ -22,7 +22,7 @@ from services.runtime.handling import Context, Handlers
 from services.runtime.identity import Identity, Refused
 from services.runtime.pipeline.authorization import ACTOR_MISMATCH
 from services.runtime.pipeline.decoding import Decoder
-from services.runtime.pipeline.failures import RetryPolicy
+from services.runtime.pipeline.failures import HandlerRetry
 from services.runtime.replies import Letters
 from services.runtime.settings import ServiceSettings
 
@@ -58,6 +58,10 @@ class Sent:
 
     async def send(self, record: OutgoingRecord) -> None:
         self.records.append(record)
+
+    async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
+        self.records += records
+        return [None for _ in records]
 
     def replies(self) -> list[dict[str, Any]]:
         return [json.loads(r.value)["payload"] for r in self.records if not r.topic.endswith(".dlq")]
@@ -101,7 +105,7 @@ def dispatcher(handlers: Handlers[None] | None = None, sent: Sent | None = None)
         handlers or handling_everything(),
         None,
         verifier=FakeVerifier(),
-        retry=RetryPolicy(max_handler_attempts=1),
+        retry=HandlerRetry(max_handler_attempts=1),
     )
 
 
@@ -225,7 +229,7 @@ def test_a_dead_letter_never_copies_the_records_headers() -> None:
 
 
 def test_the_retry_policy_backs_off_within_bounds() -> None:
-    policy = RetryPolicy(max_handler_attempts=3)
+    policy = HandlerRetry(max_handler_attempts=3)
     assert [policy.after_transient(a) for a in (1, 2, 5, 50)] == [0.4, 0.8, 5.0, 5.0]
     assert [policy.gives_up(a) for a in (1, 2, 3)] == [False, False, True]
     assert all(0 <= policy.after_lost_race(a) <= 0.02 * a for a in range(1, 6))

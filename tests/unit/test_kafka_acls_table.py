@@ -54,6 +54,7 @@ def test_a_prefix_applies_to_every_resource_name() -> None:
 
 
 def test_services_may_create_exactly_the_system_topics() -> None:
-    for service in OWN_EVENTS:
-        assert _topics(service, Operation.CREATE) == {t.name for t in ALL_TOPICS}
+    for service, own in OWN_EVENTS.items():
+        outbox_dlq = own.replace(".events", ".outbox.dlq")  # the relay's parked rows
+        assert _topics(service, Operation.CREATE) == {t.name for t in ALL_TOPICS} | {outbox_dlq}
     assert _topics("web-shop", Operation.CREATE) == {"replies"}

@@ -6,7 +6,12 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiokafka.errors import KafkaConnectionError, OutOfOrderSequenceNumber
+from aiokafka.errors import (
+    KafkaConnectionError,
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    UnknownTopicOrPartitionError,
+)
 
 from services.runtime.codec import OutgoingRecord
 from services.runtime.kafka import Producer
@@ -87,3 +92,92 @@ async def test_a_stopped_producer_does_not_start_again() -> None:
 
     with pytest.raises(Exception, match="stopped"):
         await p.send_batch([RECORD])
+
+
+class Refusing(Fake):
+    """Refuses to queue records for some topics, as aiokafka does for a topic it cannot get
+    metadata for (an invalid name, a topic that does not exist) or a record too large."""
+
+    def __init__(self, refuse: dict[str, BaseException]) -> None:
+        super().__init__()
+        self.refuse = refuse
+        self.asked: list[str] = []
+
+    async def send(self, topic: str, *args: Any, **kwargs: Any) -> asyncio.Future[object]:
+        self.asked.append(topic)
+        if topic in self.refuse:
+            raise self.refuse[topic]
+        return await super().send(topic, *args, **kwargs)
+
+
+def to(topic: str) -> OutgoingRecord:
+    return OutgoingRecord(topic=topic, key=None, value=b"v", headers={}, message_id="m")
+
+
+async def test_a_record_that_cannot_be_queued_fails_alone_and_its_topic_is_asked_once() -> None:
+    unknown = UnknownTopicOrPartitionError()
+    fake = Refusing({".": unknown, "big": MessageSizeTooLargeError()})
+    p = producer(fake, Fake())
+
+    outcomes = await p.send_each([to("ok"), to("."), to("ok"), to("."), to("big"), to("ok")])
+
+    assert outcomes[0] is None and outcomes[2] is None and outcomes[5] is None
+    assert outcomes[1] is unknown and outcomes[3] is unknown
+    assert isinstance(outcomes[4], MessageSizeTooLargeError)
+    assert fake.asked.count(".") == 1  # one metadata wait per unknown topic, not one per record
+    assert fake.sent == 3
+
+
+async def test_a_producer_that_fails_to_queue_fails_the_rest_of_the_batch_without_trying() -> None:
+    gone = KafkaConnectionError("broker away")
+    fake = Refusing({"b": gone})
+    p = producer(fake, Fake())
+
+    outcomes = await p.send_each([to("a"), to("b"), to("c")])
+
+    assert outcomes == [None, gone, gone]
+    assert fake.asked == ["a", "b"]
+
+
+async def test_a_record_the_client_cannot_encode_fails_alone() -> None:
+    broken = TypeError("header value is not text")
+    fake = Refusing({"b": broken})
+    p = producer(fake, Fake())
+
+    assert await p.send_each([to("a"), to("b"), to("c")]) == [None, broken, None]
+
+
+class Metadata(Fake):
+    """Knows the topic "known"; finds "new" on asking; never hears of "missing"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+        self.client = type("Client", (), {"cluster": self})()
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        return {0} if topic == "known" else None
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        if topic == "missing":
+            await asyncio.sleep(60)
+        return {0}
+
+    async def send(self, topic: str, *args: Any, **kwargs: Any) -> asyncio.Future[object]:
+        self.asked.append(topic)
+        return await super().send(topic, *args, **kwargs)
+
+
+async def test_unknown_topics_are_looked_up_once_each_briefly_after_the_known_ones_are_queued() -> None:
+    fake = Metadata()
+    p = Producer.__new__(Producer)
+    p._new = lambda: fake  # type: ignore[method-assign]
+    Producer.__init__(p, ServiceSettings(), metadata_wait_s=0.05)
+
+    outcomes = await asyncio.wait_for(
+        p.send_each([to("missing"), to("new"), to("known"), to("missing"), to("known")]), 5
+    )
+
+    assert isinstance(outcomes[0], UnknownTopicOrPartitionError) and outcomes[3] is outcomes[0]
+    assert outcomes[1:3] == [None, None] and outcomes[4] is None
+    assert fake.asked == ["known", "known", "new"]  # "missing" never reached the producer

@@ -11,5 +11,5 @@ puts them together):
    the outbox, first without savepoints and again with one per message when one is refused.
 4. ``duplicates``: a repeated message gets its stored reply again, on the reply topic its copy names.
 5. ``failures``: what happens when a stage raises (retry in place, back off, one by one, dead
-   letter), with the waits of one ``RetryPolicy``.
+   letter), with the waits of one ``HandlerRetry``.
 """

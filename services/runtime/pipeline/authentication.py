@@ -26,6 +26,7 @@ from services.runtime.identity import Identity, Refused, bearer_token
 from services.runtime.kafka import Producer
 from services.runtime.pipeline.authorization import ACTOR_MISMATCH, authorize
 from services.runtime.pipeline.items import Item
+from services.runtime.pipeline.replying import deliver
 from services.runtime.pipeline.tracing import traced
 from services.runtime.replies import Letters
 
@@ -78,8 +79,7 @@ class Gate:
             self._count_refusal(away.refused.code, away.refused.reason)
             reply = self.letters.rejected(envelope, Rejected(away.refused.code, away.refused.message))
             records += self.letters.reply_records(envelope, reply)
-        if records:
-            await self.producer.send_batch(records)
+        await deliver(self.producer, self.service, records)
 
     def _count_refusal(self, code: str, reason: str) -> None:
         metrics.ACCESS_REFUSED.labels(self.service, code, reason).inc()

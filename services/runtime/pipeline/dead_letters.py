@@ -10,6 +10,7 @@ from aiokafka import ConsumerRecord
 from services.runtime import metrics
 from services.runtime.codec import DecodeFailure
 from services.runtime.kafka import Producer
+from services.runtime.pipeline.replying import deliver
 from services.runtime.replies import Letters
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,6 @@ class DeadLetters:
         the ``authorization`` header (an access token) must not be copied anywhere."""
         metrics.DEAD_LETTERS.labels(self.service, failure.code).inc()
         logger.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, failure.code)
-        letters = [self.letters.dead_letter(record, failure)]
+        await self.producer.send_batch([self.letters.dead_letter(record, failure)])
         reply = self.letters.failure_reply(record, failure)
-        await self.producer.send_batch(letters + ([reply] if reply else []))
+        await deliver(self.producer, self.service, [reply] if reply else [])

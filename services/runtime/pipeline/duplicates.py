@@ -16,6 +16,7 @@ from services.runtime.codec import encode
 from services.runtime.handling import Rejected, actor_of
 from services.runtime.inbox import StoredReply
 from services.runtime.kafka import Producer
+from services.runtime.pipeline.replying import deliver
 from services.runtime.replies import Letters
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class Duplicates:
             return
         if stored.actor_id != actor_of(copy).agent_id:
             refusal = self.letters.rejected(copy, Rejected(errors.FORBIDDEN, NOT_YOURS))
-            await self.producer.send(encode(refusal, copy.reply_to, None))
+            await deliver(self.producer, self.service, [encode(refusal, copy.reply_to, None)])
             return
         reply = Envelope.model_validate(stored.reply["envelope"])
-        await self.producer.send(encode(reply, copy.reply_to, None))
+        await deliver(self.producer, self.service, [encode(reply, copy.reply_to, None)])

@@ -1,5 +1,5 @@
 """What happens when a stage raises: the failure policy of the dispatcher (see its docstring),
-with every wait taken from one :class:`RetryPolicy`.
+with every wait taken from one :class:`HandlerRetry`.
 
 Returning normally means the batch may be acknowledged (offsets committed). Raising means it must
 be delivered again: the subscriber's NACK_ON_ERROR policy seeks back to it, and the inbox makes
@@ -23,6 +23,8 @@ from services.runtime import metrics
 from services.runtime.codec import DecodeFailure
 from services.runtime.pipeline.decoding import Refuse
 from services.runtime.pipeline.items import Records
+from services.runtime.retry import OUTAGE
+from services.runtime.retry import RetryPolicy as Backoff
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +50,19 @@ Step = Callable[[Records], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """How often a failing message is tried again, and how long to wait before each try."""
+class HandlerRetry:
+    """How often a failing message is tried again, and how long to wait before each try. The wait
+    while the infrastructure is away is the runtime's one backoff (services.runtime.retry), the same
+    the outbox relay uses."""
 
     max_handler_attempts: int = 5  # a handler failing this often: the message is dead-lettered
     contention_attempts: int = 5  # lost lock races retried in place before the fetch is redelivered
     batch_transient_pause_s: float = 1.0
+    outage: Backoff = OUTAGE
 
     def after_transient(self, attempt: int) -> float:
         """Exponential, capped: the infrastructure may be away for a while."""
-        return float(min(0.2 * 2 ** min(attempt, 5), 5.0))
+        return self.outage.delay(attempt + 1)
 
     def after_failure(self, attempt: int) -> float:
         return 0.1 * attempt
@@ -73,7 +78,7 @@ class FailurePolicy:
     def __init__(
         self,
         service: str,
-        policy: RetryPolicy,
+        policy: HandlerRetry,
         dead_letter: Refuse,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
