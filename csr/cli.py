@@ -14,8 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from importlib import metadata
 
 import typer
+from typer._click import exceptions as click  # typer vendors its own click: its exceptions are these
+from typer.exceptions import Abort
 
 from csr import views  # noqa: F401  (registers how each result reads)
 from csr.commands import (
@@ -33,7 +36,7 @@ from csr.commands import (
     system,
     ticklers,
 )
-from csr.errors import ClientError
+from csr.errors import ClientError, Unexpected, UsageError
 from csr.render import Output
 from csr.runner import Session
 
@@ -41,9 +44,22 @@ app = typer.Typer(
     help="Customer service front end for the csr-oms order-management system.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # a traceback with locals could show a password
-    add_completion=False,
+    add_completion=True,  # csr --install-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode="markdown",
 )
+
+
+def version() -> str:
+    try:
+        return metadata.version("csr-oms")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"csr {version()}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -59,6 +75,9 @@ def options(
         help="Sends of one message within the timeout (env OMS_REPLY_ATTEMPTS, default 3)",
     ),
     json_mode: bool = typer.Option(False, "--json", help="Print results as JSON for scripts"),
+    _version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit"
+    ),
 ) -> None:
     ctx.obj = Session(timeout=timeout, attempts=attempts, json_mode=json_mode)
 
@@ -108,8 +127,27 @@ def main(argv: list[str] | None = None) -> None:
         # aiokafka logs every refused connection; the command says it once, in words.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL + 1)
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    json_mode = "--json" in (args[: args.index("--")] if "--" in args else args)
     try:
-        app(args=args, prog_name="csr")
+        # Not click's standalone mode: it prints usage errors as text whatever --json says, and a
+        # failure nobody foresaw would end in a traceback. Here every way out is an answer.
+        code = typer.main.get_command(app).main(args=args, prog_name="csr", standalone_mode=False)
     except ClientError as exc:  # a mistake found while reading the options, before anything ran
-        Output("--json" in args[: args.index("--")] if "--" in args else "--json" in args).failed(exc)
+        Output(json_mode).failed(exc)
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        usage = exc.ctx.get_usage() if exc.ctx is not None else ""
+        Output(json_mode).failed(UsageError(exc.format_message(), usage=usage))
+        sys.exit(UsageError.exit_code)
+    except Abort:
+        Output(json_mode).failed(UsageError("stopped before anything was sent"))
+        sys.exit(1)
+    except click.ClickException as exc:
+        Output(json_mode).failed(UsageError(exc.format_message()))
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        Output(json_mode).failed(Unexpected(f"unexpected {type(exc).__name__}; rerun with OMS_CSR_DEBUG=1 for details"))
+        if os.environ.get("OMS_CSR_DEBUG"):
+            raise
+        sys.exit(Unexpected.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,7 +1,11 @@
 """Where the csr client finds the system and the identity provider, and where the login is kept.
 
-From ``OMS_*`` environment variables; when they are absent, from the local development stack's
-``.stack/env`` file (written by ``python -m devstack up``), so ``make demo`` needs no setup.
+From ``OMS_*`` environment variables; when they are absent, from a stack's ``env`` file (written by
+``python -m devstack up``): the one in ``OMS_STACK_DIR``, else the nearest ``.stack/env`` in the
+current directory or one above it (so ``csr`` works anywhere inside a checkout), else the user's
+``$XDG_CONFIG_HOME/csr-oms/env`` (a deployment's endpoints, written once per workstation), so
+``make demo`` needs no setup. :func:`settings_source` says which was used, and the error when Kafka
+cannot be reached repeats it.
 Command-line options (``--timeout``, ``--attempts``) win over both. Who the agent is and which
 role they have are not settings: they come from the login (``csr login``), as the identity
 provider issued it.
@@ -30,10 +34,29 @@ from csr.auth import (
 from csr.errors import ConfigError
 
 
+def env_files() -> list[Path]:
+    """Where the settings file is looked for, in order (the first that exists is read)."""
+    if os.environ.get("OMS_STACK_DIR"):
+        candidates = [Path(os.environ["OMS_STACK_DIR"]) / "env"]
+    else:
+        here = Path.cwd()
+        candidates = [folder / ".stack" / "env" for folder in (here, *here.parents)]
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return [*candidates, Path(base) / "csr-oms" / "env"]
+
+
+def settings_source() -> str:
+    """In words, where the endpoints came from: for the message when they do not work."""
+    found = next((f for f in env_files() if f.is_file()), None)
+    if found is not None:
+        return f"settings from {found} (and OMS_* variables)"
+    looked = ", ".join(str(f) for f in env_files()[:2]) + ", ..., " + str(env_files()[-1])
+    return f"no settings file found (looked in {looked}); OMS_* variables and defaults used"
+
+
 def _stack_env() -> dict[str, str]:
-    stack_dir = Path(os.environ.get("OMS_STACK_DIR", Path.cwd() / ".stack"))
-    env_file = stack_dir / "env"
-    if not env_file.exists():
+    env_file = next((f for f in env_files() if f.is_file()), None)
+    if env_file is None:
         return {}
     pairs = (line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
     return {k.strip(): v.strip() for k, v in pairs}

@@ -27,9 +27,21 @@ class ClientError(Exception):
 
 
 class UsageError(ClientError):
-    """Something the user typed or configured cannot work; nothing was sent."""
+    """Something the user typed or configured cannot work; nothing was sent. ``usage`` is the
+    command's usage line when the mistake was in how it was called."""
 
     kind = "usage"
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class Unexpected(ClientError):
+    """A failure nobody foresaw: said in one line, never as a traceback."""
+
+    exit_code = 4
+    kind = "unexpected"
 
 
 class ConfigError(UsageError):

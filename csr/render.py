@@ -7,6 +7,7 @@ command can register a renderer of its own for one message type with :func:`rend
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -14,8 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -23,7 +25,8 @@ from rich.text import Text
 from contracts.envelope import ReplyV1
 from contracts.errors import DESCRIPTIONS, NOT_FOUND, STALE_VERSION
 from contracts.orders import ORDER_ERROR_DESCRIPTIONS
-from csr.errors import ClientError, InvalidInput, ReplyTimeout, RequestRejected
+from csr.config import settings_source
+from csr.errors import BrokerUnavailable, ClientError, InvalidInput, ReplyTimeout, RequestRejected, UsageError
 from csr.events import Received
 
 Renderer = Callable[[dict[str, Any]], RenderableType]
@@ -112,13 +115,73 @@ def _flatten(prefix: str, value: Mapping[str, Any], out: dict[str, Any]) -> None
 # --- records ---------------------------------------------------------------------------------
 
 
+ID_WIDTH = 9  # "1b2c3d4e…": enough to tell rows apart; --json and a record's own view show it whole
+SHORT = 14  # a column whose values are never longer (numbers, statuses, amounts) is never wrapped
+TEXT_MIN = 8  # a text column (names, addresses) wraps, but is never crushed below this
+
+
+def id_column(grid: Table, header: str) -> None:
+    """An identifier column that takes ``ID_WIDTH`` characters, not 36: at 80 columns a whole UUID
+    squeezed an order number to one digit per line. People name orders, quotes and customers by
+    number, logon id or e-mail instead; scripts read ``--json``."""
+    grid.add_column(header, no_wrap=True, overflow="ellipsis", max_width=ID_WIDTH)
+
+
+# Least needed first: what a narrow terminal drops before it crushes what the caller reads out.
+DROPPABLE = ("v", "by", "ship to", "last updated", "updated", "agent", "locked", "account", "phone", "e-mail")
+
+
+class FittedTable(Table):
+    """A table that drops its least needed columns, identifiers first, then ``DROPPABLE`` ones,
+    while it cannot fit the terminal without breaking words; what it drops is said under it.
+    ``--json`` always has everything."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        self._keep_unbroken_whole(console, options)
+        fitted, dropped = self, []
+        for name in self._drop_order():
+            if fitted.__rich_measure__(console, options).minimum <= options.max_width:
+                break
+            fitted = fitted._without(name)
+            dropped.append(name)
+        if fitted is self:
+            yield from super().__rich_console__(console, options)
+            return
+        yield from Table.__rich_console__(fitted, console, options)
+        yield Text(f"(not shown at this width: {', '.join(dropped)}; --json has them)", style="dim")
+
+    def _keep_unbroken_whole(self, console: Console, options: ConsoleOptions) -> None:
+        """Amounts and numbers (no-wrap columns, ids aside) are given their whole width: squeezing a
+        narrow table cut "1234.50 EUR" to "1234.50 E…"."""
+        for column in self.columns:
+            if column.no_wrap and column.max_width is None:
+                widths = [Measurement.get(console, options, cell).maximum for cell in column.cells]
+                column.min_width = max([*widths, len(str(column.header))]) + 2  # Rich counts the padding in
+
+    def _drop_order(self) -> list[str]:
+        headers = [str(c.header) for c in self.columns]
+        ids = [h for h in headers if h.endswith(" id") or h == "id"]
+        return ids + [h for h in DROPPABLE if h in headers]
+
+    def _without(self, header: str) -> FittedTable:
+        narrower = copy.copy(self)
+        narrower.columns = [c for c in self.columns if str(c.header) != header]
+        return narrower
+
+
 def table(rows: Sequence[Mapping[str, Any]], title: str | None = None) -> Table:
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
-    grid = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
+    grid = FittedTable(title=title, title_justify="left", show_lines=False, header_style="bold")
     for column in columns:
-        grid.add_column(label(column), overflow="fold")
+        cells = [fmt(row.get(column)) for row in rows]
+        if column.endswith("_id") or column == "id":
+            id_column(grid, label(column))
+        elif max(map(len, cells), default=0) <= SHORT:
+            grid.add_column(label(column), no_wrap=True)
+        else:
+            grid.add_column(label(column), overflow="fold", min_width=TEXT_MIN)
     for row in rows:
         grid.add_row(*(Text(fmt(row.get(c))) for c in columns))
     return grid
@@ -208,9 +271,15 @@ class Output:
                 data["field_errors"] = [{"field": f, "message": m} for f, m in exc.field_errors]
             if isinstance(exc, ReplyTimeout) and exc.message_id:
                 data["message_id"] = str(exc.message_id)
+            if isinstance(exc, BrokerUnavailable):
+                data["settings"] = settings_source()
             self.json(data)
             return
+        if isinstance(exc, UsageError) and exc.usage:
+            self.err.print(exc.usage, markup=False, highlight=False)
         self.err.print(f"[bold red]error[/]: {escape(str(exc))}", soft_wrap=True)
+        if isinstance(exc, BrokerUnavailable):
+            self.info(settings_source())
         if isinstance(exc, ReplyTimeout) and exc.message_id:
             self.info(
                 f"The command may still be applied. To retry it without applying it twice, repeat it with "

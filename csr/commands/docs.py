@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from csr.docs_site import build_site, default_out, default_source
+from csr.errors import UsageError
 from csr.runner import session
 
 
@@ -40,7 +41,11 @@ def docs(
         if done.exit_code or not serve:
             raise
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(target))
-    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
+    with server:
         typer.echo(f"serving the AsyncAPI pages on http://{host}:{server.server_port}/ (Ctrl-C stops)")
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -17,7 +18,7 @@ from rich.text import Text
 from contracts.envelope import Command
 from contracts.orders import OrderChangeResult
 from contracts.registry import all_messages
-from csr.render import address_text, fmt, money, renderer, when
+from csr.render import TEXT_MIN, FittedTable, address_text, fmt, id_column, money, renderer, when
 
 # --- small pieces ----------------------------------------------------------------------------
 
@@ -33,18 +34,23 @@ def grid(rows: Iterable[tuple[str, Any]]) -> Table:
 
 
 def titled(title: str, *rows: str, **columns: Any) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", header_style="bold", **columns)
+    """A table that fits the terminal: identifiers short (``id_column``), numbers and amounts never
+    wrapped, the text columns (names, addresses) wrapped to share what is left."""
+    options: dict[str, Any] = {"box": box.SIMPLE_HEAD, "pad_edge": False, **columns}
+    table = FittedTable(title=title, title_justify="left", title_style="bold", header_style="bold", **options)
     for column in rows:
-        table.add_column(
-            column,
-            overflow="fold",
-            no_wrap=column.endswith(" id"),  # ids are copied whole into the next command
-            justify="right" if column in _NUMERIC else "left",
-        )
+        if column.endswith(" id"):
+            id_column(table, column)
+        elif column in _NUMERIC or column in _UNBROKEN:
+            table.add_column(column, no_wrap=True, justify="right" if column in _NUMERIC else "left")
+        else:
+            table.add_column(column, overflow="fold", min_width=TEXT_MIN)
     return table
 
 
 _NUMERIC = {"qty", "unit", "discount", "line total", "amount", "calculated", "charged", "total", "lines", "v"}
+# Read to the caller as they are: never broken over lines.
+_UNBROKEN = {"order number", "quote number", "return number", "sku", "postal code", "phone"}
 
 
 def status_text(status: str, holds: list[str] | None) -> Text:
@@ -453,9 +459,7 @@ def version_diff(result: dict[str, Any]) -> RenderableType:
 
 @renderer("FindOrders")
 def found_orders(result: dict[str, Any]) -> RenderableType:
-    table = titled(
-        "Orders", "order number", "status", "customer", "ship to", "lines", "total", "v", "updated", "by", "order id"
-    )
+    table = titled("Orders", "order number", "status", "customer", "ship to", "lines", "total", "updated", "order id")
     for o in result.get("items") or []:
         table.add_row(
             str(o.get("order_number") or "(cart)"),
@@ -464,9 +468,7 @@ def found_orders(result: dict[str, Any]) -> RenderableType:
             Text(str(o.get("ship_to_name") or "")),
             str(o.get("line_count")),
             money(o.get("total"), o.get("currency")),
-            str(o.get("version")),
-            when(o.get("updated_at")),
-            str(o.get("updated_by")),
+            Text(f"{when(o.get('updated_at'))} by {o.get('updated_by')} (v{o.get('version')})"),
             str(o.get("order_id")),
         )
     return Group(table, page_note(result, len(result.get("items") or [])))

@@ -62,12 +62,22 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     and the two session-level advisory locks (migrations, relay leader) are released explicitly."""
 
 
+def session_settings(settings: ServiceSettings) -> dict[str, str]:
+    """Set on every pooled connection when it opens (no round trip per transaction)."""
+    return {
+        "idle_in_transaction_session_timeout": str(settings.pg_idle_in_transaction_timeout_ms),
+        "lock_timeout": str(settings.pg_lock_timeout_ms),
+        "application_name": f"{settings.service_name}-{settings.instance_id}"[:63],
+    }
+
+
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         settings.database_dsn(),
         min_size=settings.pg_pool_min,
         max_size=settings.pg_pool_max,
         reset=_keep_session,
+        server_settings=session_settings(settings),
         **_connect_kwargs(settings),
     )
     assert pool is not None
@@ -84,6 +94,9 @@ async def migrate(pool: asyncpg.Pool, service_migrations: Path) -> list[str]:
     pending = _migration_files(RUNTIME_MIGRATIONS, "runtime") + _migration_files(service_migrations, "service")
     applied: list[str] = []
     async with pool.acquire() as conn:
+        # Another instance may be migrating (a big index takes minutes): wait for it however long,
+        # not lock_timeout; RESET below gives the connection its own setting back.
+        await conn.execute("SET lock_timeout = 0")
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         try:
             await conn.execute(
@@ -101,4 +114,5 @@ async def migrate(pool: asyncpg.Pool, service_migrations: Path) -> list[str]:
                 logger.info("applied migration %s", name)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+            await conn.execute("RESET lock_timeout")
     return applied

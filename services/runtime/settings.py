@@ -6,6 +6,7 @@ README's configuration table.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +24,11 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
 
     service_name: str = "service"
-    instance_id: str = "1"
+    # Who this process is among the instances of its service: in-flight work (an e-mail being sent)
+    # is recorded under it. The host name by default: unique per container or machine, and the same
+    # when a container restarts, so a restarted instance takes back its own work at once (another
+    # instance takes it after a lease). Several instances on one host need OMS_INSTANCE_ID each.
+    instance_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
 
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -55,6 +60,12 @@ class ServiceSettings(BaseSettings):
     pg_sslrootcert: Path | None = None  # CA that signed the server's certificate (verify-ca, verify-full)
     pg_pool_min: int = 2
     pg_pool_max: int = 10
+    # Bounded waiting: a transaction left open by a frozen or stopped instance (SIGSTOP, a long GC
+    # pause, a hung network) is ended by PostgreSQL after this long, releasing its row locks; and
+    # no statement waits longer than pg_lock_timeout_ms for a lock (it is retried like a lost lock
+    # race instead). 0 turns either off.
+    pg_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=0)
+    pg_lock_timeout_ms: int = Field(default=10_000, ge=0)
 
     # HTTP: /health, /ready, /metrics
     http_host: str = "127.0.0.1"

@@ -39,12 +39,20 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
+    asyncpg.LockNotAvailableError,
+    asyncpg.IdleInTransactionSessionTimeoutError,  # this instance was frozen past the timeout
     asyncpg.AdminShutdownError,
 )
 
 # Two transactions touching the same rows (a product's stock, a customer's lock) in opposite
 # order deadlock; PostgreSQL aborts one. Retrying that one at once usually wins.
-CONTENTION: tuple[type[BaseException], ...] = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+# A lock not granted within lock_timeout (held by a frozen instance, say) is the same: the
+# transaction rolled back whole, and trying again later wins once PostgreSQL ended the holder's.
+CONTENTION: tuple[type[BaseException], ...] = (
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.LockNotAvailableError,
+)
 
 Step = Callable[[Records], Awaitable[None]]
 
