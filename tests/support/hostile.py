@@ -302,7 +302,7 @@ class Rig:
         self.logins = {role: system.identities.user(f"hostile-{role.value}", role) for role in Role}
         self.reply_topic = f"{system.prefix}replies.hostile-{uuid.uuid4().hex[:8]}"
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=system.stack.kafka_bootstrap,
+            **system.stack.kafka_admin_options(),
             acks="all",
             enable_idempotence=True,
             max_request_size=2 * 1024 * 1024,
@@ -310,7 +310,7 @@ class Rig:
         )
 
     async def __aenter__(self) -> Rig:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.system.stack.kafka_bootstrap)
+        admin = AIOKafkaAdminClient(**self.system.stack.kafka_admin_options())
         await admin.start()
         try:
             await admin.create_topics([NewTopic(self.reply_topic, 3, 1)])
@@ -347,9 +347,7 @@ class Rig:
     ) -> dict[int, Outcome]:
         outcomes = {i: Outcome() for i in range(len(probes))}
         topics = [self.reply_topic] + [self.system.prefix + dlq(t) for t in REQUEST_TOPICS]
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.system.stack.kafka_bootstrap, group_id=None, enable_auto_commit=False
-        )
+        consumer = AIOKafkaConsumer(**self.system.stack.kafka_admin_options(), group_id=None, enable_auto_commit=False)
         await consumer.start()
         try:
             await consumer._client.set_topics(topics)  # load their partitions into the metadata
