@@ -8,6 +8,7 @@ COPY contracts contracts
 COPY services services
 COPY csr csr
 COPY devstack devstack
+COPY oidc oidc
 RUN uv sync --frozen --no-dev
 RUN useradd --system --uid 10001 oms
 USER oms

@@ -6,7 +6,8 @@ setup:            ## install everything the project needs (idempotent)
 
 demo: setup       ## start Keycloak, Kafka, PostgreSQL, the SMTP sink and the three services, then run the demo call
 	uv run python -m devstack up --services
-	uv run csr demo
+	# Kafka authenticates the terminal: as the dev realm's CSR alice (docs/security.md).
+	OMS_OIDC_USERNAME=alice OMS_OIDC_PASSWORD=alice-dev uv run csr demo
 
 up: setup         ## start the stack and the services in the background
 	uv run python -m devstack up --services

@@ -22,6 +22,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -66,8 +67,8 @@ async def _database(pg_dsn: str) -> str:
     return dsn
 
 
-async def _topics(bootstrap: str, names: list[str], partitions: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _topics(options: dict[str, Any], names: list[str], partitions: int) -> None:
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
@@ -75,8 +76,8 @@ async def _topics(bootstrap: str, names: list[str], partitions: int) -> None:
         await admin.close()
 
 
-async def _delete_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _delete_topics(options: dict[str, Any], names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     try:
         with contextlib.suppress(Exception):  # leftovers of a benchmark topic harm nobody
@@ -85,8 +86,8 @@ async def _delete_topics(bootstrap: str, names: list[str]) -> None:
         await admin.close()
 
 
-async def _fill(bootstrap: str, topic: str, body: bytes, messages: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=512 * 1024)
+async def _fill(options: dict[str, Any], topic: str, body: bytes, messages: int) -> None:
+    producer = AIOKafkaProducer(**options, linger_ms=20, max_batch_size=512 * 1024)
     await producer.start()
     try:
         pending = []
@@ -102,28 +103,28 @@ async def _fill(bootstrap: str, topic: str, body: bytes, messages: int) -> None:
 
 
 async def measure_ceiling(
-    bootstrap: str, pg_dsn: str, body: bytes, messages: int, partitions: int = 6
+    options: dict[str, Any], pg_dsn: str, body: bytes, messages: int, partitions: int = 6
 ) -> CeilingResult:
     run = uuid.uuid4().hex[:8]
     source, sink = f"bench.ceiling.{run}.in", f"bench.ceiling.{run}.out"
     dsn = await _database(pg_dsn)
-    await _topics(bootstrap, [source, sink], partitions)
+    await _topics(options, [source, sink], partitions)
     try:
-        await _fill(bootstrap, source, body, messages)
-        seconds = await _drain(bootstrap, dsn, source, sink, messages, partitions)
+        await _fill(options, source, body, messages)
+        seconds = await _drain(options, dsn, source, sink, messages, partitions)
     finally:
-        await _delete_topics(bootstrap, [source, sink])
+        await _delete_topics(options, [source, sink])
     return CeilingResult(messages, seconds, len(body), partitions)
 
 
-async def _drain(bootstrap: str, dsn: str, source: str, sink: str, messages: int, partitions: int) -> float:
+async def _drain(options: dict[str, Any], dsn: str, source: str, sink: str, messages: int, partitions: int) -> float:
     pool = await asyncpg.create_pool(dsn, min_size=partitions, max_size=partitions)
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=LINGER_MS, max_batch_size=256 * 1024
+        **options, enable_idempotence=True, acks="all", linger_ms=LINGER_MS, max_batch_size=256 * 1024
     )
     consumer = AIOKafkaConsumer(
         source,
-        bootstrap_servers=bootstrap,
+        **options,
         group_id=f"{source}.group",
         enable_auto_commit=False,
         auto_offset_reset="earliest",

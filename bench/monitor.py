@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import psutil
@@ -146,17 +147,17 @@ class LagSample:
 class LagMonitor:
     """Consumer lag of the services' groups on the topics the load goes through."""
 
-    def __init__(self, bootstrap: str, watched: dict[str, str]) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, options: dict[str, Any], watched: dict[str, str]) -> None:
+        self.options = options  # raw-client options (devstack's admin principal)
         self.watched = watched  # group -> topic
         self.samples: list[LagSample] = []
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        self._admin = AIOKafkaAdminClient(**self.options)
         await self._admin.start()
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(**self.options, enable_auto_commit=False)
         await self._consumer.start()
 
     async def stop(self) -> None:

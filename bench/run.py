@@ -102,6 +102,7 @@ def _client(system: BenchSystem, agent: str, role: Role, producer: dict[str, Any
         timeout=60,
         attempts=1,
         producer_options=producer,
+        kafka_options=system.stack.kafka_admin_auth(),
     )
 
 
@@ -145,7 +146,7 @@ async def _run(system: BenchSystem, config: Config, data: RunData) -> None:
 
         say(f"ceiling: {config.ceiling_messages:,} messages of {data.message_bytes} bytes")
         data.ceiling = await measure_ceiling(
-            system.stack.kafka_bootstrap,
+            system.stack.kafka_admin_options(),
             system.stack.pg_dsn,
             _ceiling_body(channels[0].envelope(template)),
             config.ceiling_messages,
@@ -232,7 +233,7 @@ async def _phase(
     if mail:
         mail.skip_existing()
     lag = LagMonitor(
-        system.stack.kafka_bootstrap,
+        system.stack.kafka_admin_options(),
         {f"{PREFIX}orders": f"{PREFIX}orders.commands", f"{PREFIX}notifications": f"{PREFIX}orders.events"},
     )
     await lag.start()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack import ensure_stack
+from devstack.acls import grant_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.keys import ensure_sealing_keys
 from devstack.paths import StackPaths
@@ -49,6 +50,7 @@ class BenchSystem:
         }
 
     def start(self) -> None:
+        grant_for_run(self.stack, PREFIX)  # the broker's ACLs for the benchmark's topic prefix
         env = self.env()
         for name in SERVICES:
             log_path = self.logs / f"{name}.log"

@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from csr.auth import CSR_CLIENT_ID, CachedLogin, ClientCredentials, NotLoggedIn, PasswordLogin, load_login
+from aiokafka.abc import AbstractTokenProvider
+
+from csr.auth import (
+    CSR_CLIENT_ID,
+    CachedLogin,
+    ClientCredentials,
+    NotLoggedIn,
+    PasswordLogin,
+    TokenProvider,
+    load_login,
+)
 from csr.errors import ConfigError
 
 
@@ -139,13 +149,51 @@ def _public_key(env: dict[str, str]) -> str | None:
         raise ConfigError(f"cannot read the sealing public key {key_file}: {exc.strerror}") from None
 
 
+class KafkaTokenProvider(AbstractTokenProvider):  # type: ignore[misc]
+    """Any token provider (``async def access_token() -> str``, csr/auth.py) as aiokafka's
+    OAUTHBEARER one; built on first use, so commands that never reach Kafka need no login."""
+
+    def __init__(self, make: Callable[[], TokenProvider]) -> None:
+        self._make = make
+        self._provider: TokenProvider | None = None
+
+    @property
+    def provider(self) -> TokenProvider:
+        if self._provider is None:
+            self._provider = self._make()
+        return self._provider
+
+    async def token(self) -> str:
+        return await self.provider.access_token()
+
+
+def _kafka_login(env: dict[str, str]) -> Callable[[], TokenProvider]:
+    """Whose token Kafka gets (the broker's principal is the token's client): a channel's or
+    system's client credentials, a script's user name and password (csr-cli), else the person's
+    saved ``csr login``."""
+    issuer = env.get("OMS_OIDC_ISSUER")
+    client_id, secret = env.get("OMS_OIDC_CLIENT_ID"), env.get("OMS_OIDC_CLIENT_SECRET")
+    username, password = env.get("OMS_OIDC_USERNAME"), env.get("OMS_OIDC_PASSWORD")
+    verify = env.get("OMS_OIDC_CA_FILE") or True
+    if issuer and username and password:
+        return lambda: PasswordLogin(issuer, username, password, client_id or CSR_CLIENT_ID, verify=verify)
+    if issuer and client_id and secret:
+        return lambda: ClientCredentials(issuer, client_id, secret, verify=verify)
+    path = login_file(env)
+    return lambda: CachedLogin(path, verify=verify)
+
+
 def _kafka_options(env: dict[str, str]) -> dict[str, Any]:
-    """The same Kafka security settings the services read (README, Configuration)."""
+    """The same Kafka security settings the services read (README, Configuration); with
+    OAUTHBEARER (the dev stack's) the token of :func:`_kafka_login`."""
     options: dict[str, Any] = {}
     protocol = env.get("OMS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
     if protocol != "PLAINTEXT":
         options["security_protocol"] = protocol
-    if env.get("OMS_KAFKA_SASL_MECHANISM"):
+    if env.get("OMS_KAFKA_SASL_MECHANISM") == "OAUTHBEARER":
+        options["sasl_mechanism"] = "OAUTHBEARER"
+        options["sasl_oauth_token_provider"] = KafkaTokenProvider(_kafka_login(env))
+    elif env.get("OMS_KAFKA_SASL_MECHANISM"):
         options["sasl_mechanism"] = env["OMS_KAFKA_SASL_MECHANISM"]
         options["sasl_plain_username"] = env.get("OMS_KAFKA_SASL_USERNAME")
         options["sasl_plain_password"] = env.get("OMS_KAFKA_SASL_PASSWORD")

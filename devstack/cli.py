@@ -9,6 +9,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
+from devstack.acls import add_arguments as add_acl_arguments
+from devstack.acls import render_table, revoke_acls
+from devstack.aio import run_blocking
 from devstack.paths import StackPaths
 from devstack.services import SERVICES, available_services
 from devstack.stack import Stack, StackError, locked
@@ -50,6 +53,20 @@ def _env(stack: Stack, args: argparse.Namespace) -> None:
     print(render_env(stack.state.env), end="")
 
 
+def _acls(stack: Stack, args: argparse.Namespace) -> None:
+    if args.print:
+        print(render_table(args.prefix))
+        return
+    if args.revoke:
+        count = run_blocking(lambda: revoke_acls(stack.kafka.admin_options(), args.prefix))
+        print(f"{count} ACLs deleted for prefix {args.prefix!r}", file=sys.stderr)
+        return
+    created = stack.apply_acls(args.prefix)
+    for acl in created:
+        print(f"created {acl.describe()}", file=sys.stderr)
+    print(f"ACLs for prefix {args.prefix!r}: {len(created)} created, the others existed", file=sys.stderr)
+
+
 def _single(action: Callable[[Stack, argparse.Namespace], None]) -> Callable[[Stack, argparse.Namespace], None]:
     """Wrap a one-component change so the new pids and ports are saved."""
     return lambda stack, args: stack.run(lambda: action(stack, args))
@@ -60,6 +77,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Stack, argparse.Namespace], None]]] = {
     "down": ("stop everything; --wipe also deletes Kafka, PostgreSQL, Keycloak and mail data", _down),
     "status": ("show each component; exit 1 unless all are healthy", _status),
     "env": ("print the KEY=value endpoint lines of the running stack", _env),
+    "acls": ("apply the broker's ACLs (devstack/acls.py); --print shows them, --revoke deletes", _acls),
     "restart-kafka": ("stop and start Kafka on the same port", _single(lambda s, a: s.kafka.restart())),
     "restart-keycloak": ("stop and start Keycloak on the same port", _single(lambda s, a: s.keycloak.restart())),
     "restart-postgres": ("stop and start PostgreSQL on the same port", _single(lambda s, a: s.postgres.restart())),
@@ -83,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--wipe", action="store_true")
         if name == "status":
             command.add_argument("--json", action="store_true")
+        if name == "acls":
+            add_acl_arguments(command)
         if name.endswith("-service"):
             command.add_argument("name")
     return parser
@@ -94,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     _, action = COMMANDS[args.command]
     # Read-only commands need no lock; every other one waits for its turn.
     try:
-        if args.command in ("status", "env"):
+        if args.command in ("status", "env") or (args.command == "acls" and args.print):
             action(Stack(paths), args)
             return
         with locked(paths):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devstack.kafka_auth import service_kafka_env
 from devstack.paths import project_root
 from devstack.ports import HOST, free_port
 from devstack.procs import log_tail, start_logged
@@ -60,7 +61,8 @@ class ServiceProcess:
     ) -> ServiceProcess:
         """``name`` on a free HTTP port against ``database``: one run's copy of the service."""
         port = free_port()
-        env = {**env, "OMS_DB_NAME": database, "OMS_HTTP_PORT": str(port)}
+        # Each service talks to Kafka as its own client (the broker's ACLs name it).
+        env = {**env, **service_kafka_env(name, env), "OMS_DB_NAME": database, "OMS_HTTP_PORT": str(port)}
         return cls(name, env, log_path, port, **options)
 
     def start(self, extra_env: dict[str, str] | None = None) -> None:

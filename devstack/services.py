@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from devstack.component import Component
+from devstack.kafka_auth import service_kafka_env
 from devstack.paths import StackPaths
 from devstack.ports import HOST, reuse_or_pick
 from devstack.procs import ProcessInfo, spawn, terminate
@@ -81,6 +82,7 @@ class Service(Component):
         env = {
             **os.environ,
             **self.stack_env,
+            **service_kafka_env(self.name, self.stack_env),
             "OMS_HTTP_PORT": str(record.http_port),
             "OMS_SERVICE_NAME": self.name,
             "PYTHONUNBUFFERED": "1",

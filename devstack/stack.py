@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from devstack.acls import Acl, apply_acls
+from devstack.aio import run_blocking
 from devstack.component import Component
 from devstack.endpoints import StackEndpoints
 from devstack.kafka import Kafka
@@ -58,7 +60,8 @@ class Stack:
         self.paths = paths or StackPaths.from_env()
         self.state: StackState = load_state(self.paths.state_file)
         self.keycloak = Keycloak(self.paths, self.state)
-        self.kafka = Kafka(self.paths, self.state)
+        # The broker accepts the tokens of the stack's Keycloak realm (its JWKS, its issuer).
+        self.kafka = Kafka(self.paths, self.state, issuer=lambda: self.keycloak.env().get("OMS_OIDC_ISSUER"))
         self.postgres = Postgres(self.paths, self.state)
         self.smtp = SmtpSink(self.paths, self.state)
 
@@ -112,6 +115,7 @@ class Stack:
     def up(self, with_services: bool = False) -> list[StartReport]:
         try:
             reports = [report for phase in self.start_phases for report in self._ensure_all(phase)]
+            self.apply_acls()
             if with_services:
                 services = [self.service(name) for name in available_services()]
                 # Services start one by one: on two cores parallel Python imports only compete.
@@ -120,6 +124,10 @@ class Stack:
             return reports
         finally:
             self.save()
+
+    def apply_acls(self, prefix: str = "") -> list[Acl]:
+        """The broker refuses everyone but its super users until these exist (devstack/acls.py)."""
+        return run_blocking(lambda: apply_acls(self.kafka.admin_options(), prefix))
 
     def down(self, wipe: bool = False) -> None:
         try:

@@ -20,6 +20,7 @@ class KafkaState(BaseModel):
     version: str | None = None
     port: int | None = None
     controller_port: int | None = None
+    broker_port: int | None = None  # the brokers' own listener (inter-broker), never for clients
     cluster_id: str | None = None
     process: ProcessInfo | None = None
 

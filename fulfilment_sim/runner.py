@@ -45,10 +45,16 @@ async def run(
         topic_prefix=config.topic_prefix,
         reply_topic=f"replies.fulfilment-sim-{uuid.uuid4().hex[:8]}",
         timeout=config.timeout,
+        kafka_options=config.kafka_options,
     ) as client:
         # From the beginning: the log is the simulator's memory, so a restart ships what was
         # released and not shipped, and nothing twice.
-        events = follow(config.kafka_bootstrap, [config.topic_prefix + ORDERS_EVENTS], from_beginning=True)
+        events = follow(
+            config.kafka_bootstrap,
+            [config.topic_prefix + ORDERS_EVENTS],
+            from_beginning=True,
+            options=config.kafka_options,
+        )
         reader = asyncio.create_task(_read(events, planner))
         log.info("following %s%s (warehouse %s)", config.topic_prefix, ORDERS_EVENTS, options.warehouse or "any")
         try:

@@ -38,7 +38,7 @@ async def fetch(cluster: Cluster, service: str, sql: str, *args: object) -> list
 
 async def read_topic(cluster: Cluster, topic: str) -> list[TopicEvent]:
     """Every record of ``topic`` from the beginning to the end it has now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=cluster.stack.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**cluster.stack.kafka_admin_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         name = cluster.prefix + topic
@@ -83,8 +83,8 @@ class LagUnknown(RuntimeError):
 
 async def consumer_lag(cluster: Cluster) -> dict[str, int]:
     """Records each service's consumer group has not committed yet, over every partition it reads."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=cluster.stack.kafka_bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=cluster.stack.kafka_bootstrap, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**cluster.stack.kafka_admin_options())
+    consumer = AIOKafkaConsumer(**cluster.stack.kafka_admin_options(), enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:

@@ -20,6 +20,7 @@ from contracts.envelope import Role
 from contracts.sealing import generate_private_key, public_key_of
 from csr.client import OmsClient, TokenProvider
 from csr.dev_realm import login_for
+from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.paths import StackPaths
@@ -88,6 +89,7 @@ class Cluster:
         }
 
     def start(self) -> None:
+        grant_for_run(self.stack, self.prefix)  # the broker's ACLs for this run's topic prefix
         env = self.base_env()
         for name in SERVICES:
             log_path = self.workdir / f"{name}.log"
@@ -100,6 +102,7 @@ class Cluster:
     def stop(self) -> None:
         for service in self.services.values():
             service.stop()
+        revoke_for_run(self.stack, self.prefix)
 
     def client(self, agent_id: str, role: Role, timeout: float = 15) -> AgentClient:
         """Logged in at the stack's Keycloak: CSRs and supervisors as realm users named
@@ -115,6 +118,7 @@ class Cluster:
             sealing_public_key=self.public_key,
             timeout=timeout,
             connect_timeout=60,
+            kafka_options=self.stack.kafka_admin_auth(),
         )
 
     def mailbox(self) -> Mailbox:

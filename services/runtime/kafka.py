@@ -20,8 +20,10 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
     UnknownTopicOrPartitionError,
 )
+from faststream.security import BaseSecurity, SASLOAuthBearer, SASLPlaintext, SASLScram256, SASLScram512
 
 from contracts.topics import ALL_TOPICS
+from oidc.client_credentials import ClientCredentialsTokenProvider, client_credentials
 from services.runtime.codec import OutgoingRecord
 from services.runtime.settings import ServiceSettings
 
@@ -46,13 +48,57 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
                 str(settings.kafka_ssl_keyfile) if settings.kafka_ssl_keyfile else None,
             )
         options["ssl_context"] = context
-    if settings.kafka_sasl_mechanism:
+    if settings.kafka_sasl_mechanism == "OAUTHBEARER":
+        options["sasl_mechanism"] = "OAUTHBEARER"
+        options["sasl_oauth_token_provider"] = _token_provider(settings)
+    elif settings.kafka_sasl_mechanism:
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username
         options["sasl_plain_password"] = (
             settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
         )
     return options
+
+
+def broker_options(settings: ServiceSettings) -> dict[str, Any]:
+    """The same connection options in FastStream's shape: it takes TLS and SASL as one ``security``
+    object (and the OAUTHBEARER token provider beside it), not as aiokafka's keyword arguments."""
+    options = client_options(settings)
+    protocol = options.pop("security_protocol")
+    ssl_context = options.pop("ssl_context", None)
+    mechanism = options.pop("sasl_mechanism", None)
+    username = options.pop("sasl_plain_username", None) or ""
+    password = options.pop("sasl_plain_password", None) or ""
+    use_ssl = protocol in ("SSL", "SASL_SSL")
+    security: BaseSecurity | None = None
+    if mechanism == "OAUTHBEARER":
+        security = SASLOAuthBearer(ssl_context=ssl_context, use_ssl=use_ssl)
+    elif mechanism in _SASL_PASSWORD:
+        security = _SASL_PASSWORD[mechanism](username, password, ssl_context=ssl_context, use_ssl=use_ssl)
+    elif use_ssl:
+        security = BaseSecurity(ssl_context=ssl_context, use_ssl=True)
+    return {**options, "security": security}
+
+
+_SASL_PASSWORD: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
+    "PLAIN": SASLPlaintext,
+    "SCRAM-SHA-256": SASLScram256,
+    "SCRAM-SHA-512": SASLScram512,
+}
+
+
+def _token_provider(settings: ServiceSettings) -> ClientCredentialsTokenProvider:
+    missing = [
+        f"OMS_{name.upper()}"
+        for name in ("oidc_issuer", "oidc_client_id", "oidc_client_secret")
+        if not getattr(settings, name)
+    ]
+    if missing:
+        raise ValueError(f"OMS_KAFKA_SASL_MECHANISM=OAUTHBEARER needs {', '.join(missing)}")
+    assert settings.oidc_issuer and settings.oidc_client_id and settings.oidc_client_secret  # for mypy
+    return client_credentials(
+        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret.get_secret_value()
+    )
 
 
 async def ensure_topics(settings: ServiceSettings, extra: Iterable[tuple[str, int]] = ()) -> None:

@@ -29,7 +29,7 @@ from services.runtime import db, fetching, metrics, outbox
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
 from services.runtime.identity import TokenVerifier
-from services.runtime.kafka import Producer, client_options, ensure_topics
+from services.runtime.kafka import Producer, broker_options, ensure_topics
 from services.runtime.relay import OutboxRelay
 from services.runtime.settings import ServiceSettings
 
@@ -189,7 +189,7 @@ def outbox_flowing(checks: dict[str, Any], max_age_s: float) -> bool:
 
 def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> AsgiFastStream:
     host: ServiceHost[D] = ServiceHost(definition, settings)
-    options = client_options(settings)
+    options = broker_options(settings)
     broker = KafkaBroker(
         options.pop("bootstrap_servers"),
         client_id=f"{settings.service_name}-{settings.instance_id}",
@@ -200,7 +200,7 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
         # at a thousand messages a second they cost more than they tell.
         logger=logging.getLogger("oms.broker"),
         log_level=logging.DEBUG,
-        **{k: v for k, v in options.items() if k != "security_protocol" or v != "PLAINTEXT"},
+        **options,
     )
     _subscribe(broker, host, definition, settings)
     _document_publishers(broker, definition, settings)

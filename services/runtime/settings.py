@@ -33,7 +33,7 @@ class ServiceSettings(BaseSettings):
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: Path | None = None
@@ -84,6 +84,7 @@ class ServiceSettings(BaseSettings):
     oidc_roles_claim: str = "realm_access.roles"  # dotted path to a list of role names
     oidc_agent_claim: str = "preferred_username"  # dotted path to the agent id
     # The service's own client credentials (Kafka OAUTHBEARER); the token endpoint is discovered.
+    # The broker takes the principal (for its ACLs) from the token's client id.
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
 

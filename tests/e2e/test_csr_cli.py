@@ -12,11 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from contracts.envelope import Role
 from contracts.orders import PlaceOrderV1
 from csr.auth import IdentityProvider, LoginRefused
 from csr.client import OmsClient
+from devstack.acls import grant_for_run, revoke_for_run
 from tests.support.builders import unique
 from tests.support.csr_cli import CSR, csr_env, csr_fails, csr_json, register_args, run_csr
 from tests.support.identity import confirm_device_code
@@ -212,14 +214,27 @@ async def test_an_unreachable_broker_exits_3_quickly_without_a_traceback(system:
 async def test_no_reply_exits_3_after_resending_the_same_message(system: System) -> None:
     nobody = f"nobody{uuid.uuid4().hex[:8]}."
     env = csr_env(system, OMS_TOPIC_PREFIX=nobody)
+    # The topic exists (Kafka creates none by itself) and the terminal may write it; nobody reads it.
+    await asyncio.to_thread(grant_for_run, system.stack, nobody)
+    admin = AIOKafkaAdminClient(**system.stack.kafka_admin_options())
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(nobody + "customers.commands", 1, 1)])
+    finally:
+        await admin.close()
 
-    done = await run_csr("--timeout", "4", "--attempts", "2", "customer", "register", *register_args(unique()), env=env)
+    try:
+        done = await run_csr(
+            "--timeout", "4", "--attempts", "2", "customer", "register", *register_args(unique()), env=env
+        )
+    finally:
+        await asyncio.to_thread(revoke_for_run, system.stack, nobody)
 
     assert done.code == 3, done
     assert f"no reply to RegisterCustomer on {nobody}customers.commands (sent 2 times over 4s)" in done.stderr
     message_id = done.stderr.split("--message-id ")[1].split()[0]
     # Both sends carried the same message id: a service would have applied the command once.
-    client = OmsClient(system.stack.kafka_bootstrap, topic_prefix=nobody)
+    client = OmsClient(system.stack.kafka_bootstrap, topic_prefix=nobody, kafka_options=system.stack.kafka_admin_auth())
     async with client.events("customers.commands", from_beginning=True) as stream:
         sent = [r.envelope.message_id async for r in stream.existing()]
     assert sent == [uuid.UUID(message_id)] * 2

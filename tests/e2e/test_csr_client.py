@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -17,8 +18,8 @@ from tests.support.builders import register_customer
 from tests.support.system import System
 
 
-async def _create_topic(bootstrap: str, name: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _create_topic(options: dict[str, Any], name: str) -> None:
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, 1, 1)])
@@ -29,7 +30,7 @@ async def _create_topic(bootstrap: str, name: str) -> None:
 @pytest.mark.capability("PLT-03")
 async def test_a_resend_reuses_the_message_id_and_a_late_reply_still_ends_the_wait(system: System) -> None:
     prefix = f"alone{uuid.uuid4().hex[:8]}."  # no service listens here: the test answers itself
-    await _create_topic(system.stack.kafka_bootstrap, prefix + "customers.commands")
+    await _create_topic(system.stack.kafka_admin_options(), prefix + "customers.commands")
     client = OmsClient(
         system.stack.kafka_bootstrap,
         system.identities.user("csr-retry", Role.CSR),
@@ -37,6 +38,7 @@ async def test_a_resend_reuses_the_message_id_and_a_late_reply_still_ends_the_wa
         sealing_public_key=system.public_key,
         timeout=60,
         attempts=4,
+        kafka_options=system.stack.kafka_admin_auth(),
     )
     async with client, client.events("customers.commands") as commands:
         sending = asyncio.create_task(client.send(register_customer(client)))
@@ -66,13 +68,16 @@ async def test_a_resend_reuses_the_message_id_and_a_late_reply_still_ends_the_wa
 
 @pytest.mark.capability("PLT-02")
 async def test_a_reply_timeout_names_the_topic_and_the_attempts(system: System) -> None:
+    prefix = f"alone{uuid.uuid4().hex[:8]}."  # the topic exists (Kafka creates none), nobody reads it
+    await _create_topic(system.stack.kafka_admin_options(), prefix + "customers.commands")
     client = OmsClient(
         system.stack.kafka_bootstrap,
         system.identities.user("csr-wait", Role.CSR),
-        topic_prefix=f"alone{uuid.uuid4().hex[:8]}.",
+        topic_prefix=prefix,
         sealing_public_key=system.public_key,
         timeout=3,
         attempts=3,
+        kafka_options=system.stack.kafka_admin_auth(),
     )
     async with client:
         with pytest.raises(ReplyTimeout) as raised:

@@ -220,8 +220,8 @@ async def test_a_guest_has_no_password_to_reset(system: System, csr: OmsClient, 
 
 async def _all_records(system: System) -> list[bytes]:
     """Every record's value on every topic of this run (commands, events, replies, dead letters)."""
-    bootstrap = system.stack.kafka_bootstrap
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    options = system.stack.kafka_admin_options()
+    admin = AIOKafkaAdminClient(**options)
     await admin.start()
     try:
         topics = [t for t in await admin.list_topics() if t.startswith(system.prefix)]
@@ -229,7 +229,7 @@ async def _all_records(system: System) -> list[bytes]:
     finally:
         await admin.close()
     partitions = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**options, group_id=None, enable_auto_commit=False)
     await consumer.start()
     values: list[bytes] = []
     try:

@@ -96,7 +96,7 @@ async def _tables_holding(system: System, numbers: list[str]) -> list[str]:
 
 
 async def _topics_holding(system: System, numbers: list[str]) -> list[str]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=system.stack.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**system.stack.kafka_admin_options(), group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
         topics = sorted(

@@ -120,7 +120,7 @@ async def _logged(system: System, service: str, correlation_id: uuid.UUID, text:
 async def test_topics_are_created_with_explicit_partitions_and_events_keyed_by_aggregate(
     system: System, csr: OmsClient
 ) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=system.stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**system.stack.kafka_admin_options())
     await admin.start()
     try:
         names = [system.prefix + t.name for t in ALL_TOPICS]
@@ -134,7 +134,7 @@ async def test_topics_are_created_with_explicit_partitions_and_events_keyed_by_a
 
     consumer = AIOKafkaConsumer(
         system.prefix + "customers.events",
-        bootstrap_servers=system.stack.kafka_bootstrap,
+        **system.stack.kafka_admin_options(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )

@@ -110,7 +110,7 @@ async def test_a_change_after_submit_is_a_new_repriced_version_with_the_amount_t
         lambda m: email in m.rcpt_tos and m.subject == f"Your order {placed.order_number} was changed", timeout=60
     )
     body = mail.body(("plain",))
-    assert "New total: $92.95" in body and "To be refunded to you: $21.25" in body and "Camp stove" in body
+    assert "Total: $92.95" in body and "To be refunded to you: $21.25" in body and "Camp stove" in body
 
     # Three lamps, shipped to New York: 150.00 + 30.00 = 180.00 ships free; 4% tax 7.20 = 187.20.
     ny = address(city="New York", region="NY", postal_code="10001")

@@ -201,6 +201,8 @@ async def test_the_fulfilment_simulator_ships_and_delivers_released_orders_and_l
         mail_dir=None,
         timeout=20,
         oidc_issuer=system.identities.issuer,
+        # As the warehouse's own Kafka client: the broker lets it read orders.events, send orders commands.
+        kafka_options=system.stack.kafka_client_auth("fulfilment"),
     )
     options = Options(ship_delay=timedelta(seconds=1), deliver_delay=timedelta(seconds=0.5), warehouse=warehouse)
     stop = asyncio.Event()

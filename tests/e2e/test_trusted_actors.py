@@ -123,6 +123,7 @@ async def send_with(trusted: System, token: str | None, message: Any, message_id
         topic_prefix=trusted.prefix,
         reply_topic=f"replies.{uuid.uuid4().hex[:8]}",
         timeout=30,
+        kafka_options=trusted.stack.kafka_admin_auth(),
     )
     async with client:
         return await client.send(message, message_id=message_id)

@@ -78,14 +78,14 @@ async def test_ensure_stack_works_inside_a_running_event_loop(stack: StackEndpoi
 @pytest.mark.asyncio
 async def test_kafka_topic_with_three_partitions_round_trip(stack: StackEndpoints) -> None:
     topic = unique("devstack-test")
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**stack.kafka_admin_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
     finally:
         await admin.close()
 
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(**stack.kafka_admin_options(), acks="all")
     await producer.start()
     try:
         assert await producer.partitions_for(topic) == {0, 1, 2}
@@ -95,7 +95,7 @@ async def test_kafka_topic_with_three_partitions_round_trip(stack: StackEndpoint
 
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=stack.kafka_bootstrap,
+        **stack.kafka_admin_options(),
         group_id=unique("group"),
         auto_offset_reset="earliest",
         enable_auto_commit=False,

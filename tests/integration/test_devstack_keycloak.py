@@ -134,8 +134,9 @@ def test_the_short_lived_client_issues_tokens_of_five_seconds(issuer: str) -> No
     response = kc.password_grant(issuer, "bob", "bob-dev", client_id="csr-cli-short")
     token = claims(response["access_token"])
 
-    # expires_in counts from when the response was written: a loaded machine may lose a second.
-    assert 3 <= response["expires_in"] <= 5
+    # expires_in counts down from when Keycloak issued the token, so a loaded machine may see less
+    # (1 was seen); the token's own claims say its lifespan.
+    assert 0 <= response["expires_in"] <= 5
     assert token["exp"] - token["iat"] == 5
     assert "csr" in token["realm_access"]["roles"]
 

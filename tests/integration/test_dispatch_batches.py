@@ -38,6 +38,10 @@ class Sent:
     async def send(self, record: OutgoingRecord) -> None:
         self.records.append(record)
 
+    async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
+        self.records += records
+        return [None for _ in records]
+
     def wake(self) -> None:
         pass
 

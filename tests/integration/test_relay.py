@@ -43,7 +43,7 @@ def _records(
 
 
 async def _read(stack: StackEndpoints, topic: str, n: int, rounds: int = 20) -> list[bytes]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(topic, **stack.kafka_admin_options(), auto_offset_reset="earliest")
     await consumer.start()
     try:
         got: list[bytes] = []
@@ -60,12 +60,12 @@ async def _read(stack: StackEndpoints, topic: str, n: int, rounds: int = 20) -> 
 def _probe_settings(stack: StackEndpoints, **kw: Any) -> ServiceSettings:
     """A service of its own per test: its own prefix, hence its own dead-letter topic and metric labels."""
     prefix = f"relay{uuid.uuid4().hex[:8]}."
-    return ServiceSettings(kafka_bootstrap=stack.kafka_bootstrap, service_name="probe", topic_prefix=prefix, **kw)
+    return ServiceSettings(**stack.kafka_admin_settings(), service_name="probe", topic_prefix=prefix, **kw)
 
 
 async def _create(stack: StackEndpoints, *topics: str) -> None:
     # Created explicitly, as the services do: the broker may not create topics on first use.
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**stack.kafka_admin_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(t, 3, 1) for t in topics])
@@ -79,9 +79,10 @@ def _parked_count(settings: ServiceSettings, reason: str) -> float:
 
 
 async def test_acknowledged_records_come_back_as_none_and_a_batch_does_not_raise(stack: StackEndpoints) -> None:
-    producer = Producer(ServiceSettings(kafka_bootstrap=stack.kafka_bootstrap))
+    producer = Producer(ServiceSettings(**stack.kafka_admin_settings()))
     await producer.start()
     topic = f"relay.probe.{uuid.uuid4().hex[:8]}"
+    await _create(stack, topic)  # the broker creates no topic by itself
     try:
         assert await producer.send_each(_records(topic, 3)) == [None, None, None]
         await producer.send_batch(_records(topic, 2))
@@ -93,10 +94,11 @@ async def test_acknowledged_records_come_back_as_none_and_a_batch_does_not_raise
 async def test_the_relay_publishes_in_order_and_marks_what_it_published(
     stack: StackEndpoints, pool: asyncpg.Pool
 ) -> None:
-    settings = ServiceSettings(kafka_bootstrap=stack.kafka_bootstrap)
+    settings = ServiceSettings(**stack.kafka_admin_settings())
     producer = Producer(settings)
     await producer.start()
     topic = f"relay.probe.{uuid.uuid4().hex[:8]}"
+    await _create(stack, topic)  # the broker creates no topic by itself
     try:
         async with pool.acquire() as conn:
             await outbox.add_many(conn, _records(topic, 4, key="one-aggregate"))  # one partition: ordered

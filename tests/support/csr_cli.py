@@ -58,6 +58,9 @@ def csr_env(system: System, agent: str = "csr-terminal", role: Role = Role.CSR, 
     if system.stack.mail_dir is not None:
         env["OMS_MAIL_DIR"] = str(system.stack.mail_dir)
     env["XDG_CONFIG_HOME"] = str(logged_in(system, env, agent, role))
+    if system.stack.kafka_requires_auth:
+        # Kafka authenticates the terminal too, with the same saved login (principal csr-cli).
+        env.update(system.stack.kafka_env())
     env.update(extra)
     return env
 

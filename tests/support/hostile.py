@@ -330,7 +330,7 @@ class Rig:
         self.logins = {role: system.identities.user(f"hostile-{role.value}", role) for role in Role}
         self.reply_topic = f"{system.prefix}replies.hostile-{uuid.uuid4().hex[:8]}"
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=system.stack.kafka_bootstrap,
+            **system.stack.kafka_admin_options(),
             acks="all",
             enable_idempotence=True,
             max_request_size=2 * 1024 * 1024,
@@ -338,7 +338,7 @@ class Rig:
         )
 
     async def __aenter__(self) -> Rig:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.system.stack.kafka_bootstrap)
+        admin = AIOKafkaAdminClient(**self.system.stack.kafka_admin_options())
         await admin.start()
         try:
             await admin.create_topics([NewTopic(self.reply_topic, 3, 1)])
@@ -377,9 +377,7 @@ class Rig:
         # The event topics too: a reply_to naming one of them must not get a reply there.
         topics = [self.reply_topic] + [self.system.prefix + dlq(t) for t in REQUEST_TOPICS]
         topics += [self.system.prefix + t for t in MISDIRECTION_TARGETS]
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.system.stack.kafka_bootstrap, group_id=None, enable_auto_commit=False
-        )
+        consumer = AIOKafkaConsumer(**self.system.stack.kafka_admin_options(), group_id=None, enable_auto_commit=False)
         await consumer.start()
         try:
             await consumer._client.set_topics(topics)  # load their partitions into the metadata

@@ -43,6 +43,7 @@ from contracts.orders import (
     ShippedLine,
 )
 from csr.client import OmsClient, follow
+from devstack.acls import grant_for_run, revoke_for_run
 from devstack.mailbox import Mailbox, ReceivedMail
 from devstack.ports import free_port, is_listening
 from devstack.service_process import ServiceProcess
@@ -309,6 +310,7 @@ class PrivateNotifications:
             **self.env,
         }
         log_path = self.workdir / f"notifications-{self.tag}.log"
+        grant_for_run(self.system.stack, self.prefix)
         self.service = ServiceProcess.with_database("notifications", env, self.database, log_path)
         self.service.start()
         self.service.wait_healthy()
@@ -317,6 +319,7 @@ class PrivateNotifications:
         if self.service is not None:
             self.service.stop()
         self.stop_sink()
+        revoke_for_run(self.system.stack, self.prefix)
 
     def restart_service(self, extra_env: dict[str, str] | None = None) -> None:
         """Restart the service with ``extra_env`` over its own settings (none: as configured)."""
@@ -369,6 +372,7 @@ class PrivateNotifications:
             reply_topic=f"replies.{uuid.uuid4().hex[:8]}",
             sealing_public_key=self.system.public_key,
             timeout=30,
+            kafka_options=self.system.stack.kafka_admin_auth(),
         )
 
     async def rows(self, sql_where: str, *args: object) -> list[Any]:
@@ -392,7 +396,12 @@ class PrivateNotifications:
 
     async def first_event(self, topic: str, predicate: Callable[[Envelope], bool], timeout: float = 60) -> Envelope:
         """The first message on this instance's ``topic`` (from the beginning) matching ``predicate``."""
-        events = follow(self.system.stack.kafka_bootstrap, [self.prefix + topic], from_beginning=True)
+        events = follow(
+            self.system.stack.kafka_bootstrap,
+            [self.prefix + topic],
+            from_beginning=True,
+            options=self.system.stack.kafka_admin_auth(),
+        )
         try:
             async with asyncio.timeout(timeout):
                 async for envelope, _ in events:

@@ -227,7 +227,12 @@ async def order_events(
 ) -> list[Envelope]:
     """Every orders.events message about ``order_id``, from the first up to the one ``until`` accepts."""
     found: list[Envelope] = []
-    stream = follow(system.stack.kafka_bootstrap, [system.prefix + "orders.events"], from_beginning=True)
+    stream = follow(
+        system.stack.kafka_bootstrap,
+        [system.prefix + "orders.events"],
+        from_beginning=True,
+        options=system.stack.kafka_admin_auth(),
+    )
     try:
         async with asyncio.timeout(timeout):
             async for envelope, _ in stream:

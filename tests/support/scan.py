@@ -14,7 +14,7 @@ INPUT_TOPICS = (".commands", ".queries")
 
 async def topic_records(system: System) -> list[tuple[str, int, str]]:
     """(topic, offset, text) of every record on every topic of the run."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=system.stack.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**system.stack.kafka_admin_options(), group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
         topics = sorted(t for t in await consumer.topics() if t.startswith(system.prefix))

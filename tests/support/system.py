@@ -19,6 +19,7 @@ from contracts.envelope import Envelope, Role
 from contracts.sealing import generate_private_key, public_key_of
 from csr.auth import TokenProvider
 from csr.client import OmsClient, follow
+from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.service_process import SERVICES, ServiceProcess
@@ -65,6 +66,7 @@ class System:
         }
 
     def start(self) -> None:
+        grant_for_run(self.stack, self.prefix)  # the broker's ACLs for this run's topic prefix
         env = self.base_env()
         for name in SERVICES:
             log_path = self.workdir / f"{name}.log"
@@ -80,6 +82,7 @@ class System:
     def stop(self) -> None:
         for service in self.services.values():
             service.stop()
+        revoke_for_run(self.stack, self.prefix)
 
     def restart(self, name: str, extra_env: dict[str, str] | None = None) -> None:
         service = self.services[name]
@@ -110,6 +113,7 @@ class System:
             reply_topic=f"replies.{uuid.uuid4().hex[:8]}",
             sealing_public_key=self.public_key,
             timeout=timeout,
+            kafka_options=self.stack.kafka_admin_auth(),
         )
 
     def mailbox(self) -> Mailbox:
@@ -131,7 +135,12 @@ async def first_event(
     system: System, topic: str, predicate: Callable[[Envelope], bool], timeout: float = 20.0
 ) -> Envelope:
     """The first message on ``topic`` (read from the beginning) that satisfies ``predicate``."""
-    events = follow(system.stack.kafka_bootstrap, [system.prefix + topic], from_beginning=True)
+    events = follow(
+        system.stack.kafka_bootstrap,
+        [system.prefix + topic],
+        from_beginning=True,
+        options=system.stack.kafka_admin_auth(),
+    )
     try:
         async with asyncio.timeout(timeout):
             async for envelope, _ in events:

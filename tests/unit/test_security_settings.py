@@ -12,9 +12,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from faststream.security import SASLOAuthBearer, SASLScram512
 
 from services.runtime.db import _connect_kwargs
-from services.runtime.kafka import client_options, new_topic
+from services.runtime.kafka import broker_options, client_options, new_topic
 from services.runtime.settings import ServiceSettings
 
 
@@ -126,3 +127,41 @@ def test_postgres_verification_uses_the_root_certificate(
     assert isinstance(context, ssl.SSLContext)
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname is checks_hostname
     assert "oms-test-pg-ca" in _ca_names(context)
+
+
+def test_oauthbearer_gives_every_client_the_service_s_own_token_provider() -> None:
+    settings = ServiceSettings(
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="OAUTHBEARER",
+        oidc_issuer="http://127.0.0.1:1/realms/csr-oms",
+        oidc_client_id="orders-service",
+        oidc_client_secret="orders-service-dev-secret",
+    )
+    options = client_options(settings)
+    provider = options["sasl_oauth_token_provider"]
+    assert options["sasl_mechanism"] == "OAUTHBEARER"
+    assert provider.client_id == "orders-service"
+    assert client_options(settings)["sasl_oauth_token_provider"] is provider  # one cached token per client
+    assert "dev-secret" not in repr(provider)
+    broker = broker_options(settings)  # FastStream: a security object and the provider beside it
+    assert isinstance(broker["security"], SASLOAuthBearer) and not broker["security"].use_ssl
+    assert broker["sasl_oauth_token_provider"] is provider
+    assert "security_protocol" not in broker and "sasl_mechanism" not in broker
+
+
+def test_oauthbearer_without_client_credentials_names_what_is_missing() -> None:
+    settings = ServiceSettings(kafka_sasl_mechanism="OAUTHBEARER", oidc_client_id="orders-service")
+    with pytest.raises(ValueError, match="OMS_OIDC_ISSUER, OMS_OIDC_CLIENT_SECRET"):
+        client_options(settings)
+
+
+def test_scram_reaches_faststream_as_its_security_object() -> None:
+    settings = ServiceSettings(
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="orders",
+        kafka_sasl_password="pw",
+    )
+    security = broker_options(settings)["security"]
+    assert isinstance(security, SASLScram512)
+    assert (security.username, security.password, security.use_ssl) == ("orders", "pw", False)
