@@ -97,7 +97,7 @@ def _client(system: BenchSystem, agent: str, role: Role, producer: dict[str, Any
         system.stack.kafka_bootstrap,
         login_for(issuer, keycloak_url, agent, role),
         topic_prefix=PREFIX,
-        reply_topic=f"replies.{agent}.{uuid.uuid4().hex[:6]}",
+        reply_topic=f"replies.{agent}-{uuid.uuid4().hex[:6]}",
         sealing_public_key=system.public_key,
         timeout=60,
         attempts=1,

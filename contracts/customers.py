@@ -18,15 +18,18 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from contracts.common import (
+    MAX_INT,
     Address,
     AttributeName,
     AttributeValue,
     CurrencyCode,
     Email,
+    FreeText,
     LocaleTag,
     LongText,
     Name,
     Phone,
+    SingleLine,
     Text,
 )
 from contracts.envelope import STAFF, STAFF_AND_CHANNELS, Command, Event, Query, Role
@@ -36,10 +39,10 @@ from contracts.topics import CUSTOMERS_COMMANDS, CUSTOMERS_EVENTS, CUSTOMERS_QUE
 
 EmailFormat = Literal["text", "html"]
 CustomerStatus = Literal["enabled", "locked"]
-LogonId = Annotated[str, StringConstraints(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9._@+-]+$")]
-AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@:-]+$")]
-SearchTerm = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
+LogonId = Annotated[FreeText, StringConstraints(min_length=3, max_length=80, pattern=r"^[A-Za-z0-9._@+-]+$")]
+AgentId = Annotated[FreeText, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@:-]+$")]
+SearchTerm = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Code = Annotated[FreeText, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
 Attributes = Annotated[dict[AttributeName, AttributeValue], Field(max_length=50)]
 CHANNELS_ONLY = frozenset({Role.CHANNEL})
 
@@ -178,7 +181,7 @@ class UpdateCustomerProfileV1(_CustomerChange):
 
     RESULT = CustomerIdResult
 
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=MAX_INT)
     first_name: Name | None = None
     last_name: Name | None = None
     email: Email | None = None
@@ -293,7 +296,7 @@ class AddressResult(_Result):
 class AddAddressV1(_CustomerChange):
     RESULT = AddressResult
 
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=MAX_INT)
     address: Address
     default_billing: bool = False
     default_shipping: bool = False
@@ -306,7 +309,7 @@ class ModifyAddressV1(_CustomerChange):
     RESULT = AddressResult
 
     address_id: uuid.UUID
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=MAX_INT)
     address: Address | None = None
     default_billing: bool | None = None
     default_shipping: bool | None = None
@@ -316,7 +319,7 @@ class DeleteAddressV1(_CustomerChange):
     RESULT = AddressResult
 
     address_id: uuid.UUID
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=MAX_INT)
 
 
 # --- logon, lock-out and passwords (CUS-07, CUS-08) ----------------------------------------------
@@ -365,7 +368,7 @@ class EnableCustomerV1(_CustomerChange):
     RESULT = CustomerIdResult
 
     reason: Text | None = None
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class PasswordResetResult(_Result):
@@ -381,7 +384,7 @@ class ResetPasswordV1(_CustomerChange):
 
     RESULT = PasswordResetResult
 
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class ChangePasswordV1(_CustomerCommand):
@@ -495,7 +498,7 @@ class ReassignTicklerV1(_CustomerChange):
     tickler_id: uuid.UUID
     assigned_to: AgentId | None = None
     due_at: AwareDatetime | None = None
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class CloseTicklerV1(_CustomerChange):
@@ -503,7 +506,7 @@ class CloseTicklerV1(_CustomerChange):
 
     tickler_id: uuid.UUID
     resolution: Text = Field(min_length=1)
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class TicklerAction(_Result):
@@ -586,7 +589,7 @@ class CreateAccountV1(_CustomerCommand):
 
     name: Name
     account_number: (
-        Annotated[str, StringConstraints(min_length=2, max_length=30, pattern=r"^[A-Za-z0-9-]+$")] | None
+        Annotated[FreeText, StringConstraints(min_length=2, max_length=30, pattern=r"^[A-Za-z0-9-]+$")] | None
     ) = None
     email: Email | None = None
     phone: Phone | None = None

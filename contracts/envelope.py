@@ -13,13 +13,20 @@ import functools
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, create_model, field_validator
+from pydantic_core import PydanticCustomError
+
+from contracts.topics import REPLY_TOPIC_PATTERN
 
 _NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z0-9]*)V(?P<version>[1-9][0-9]*)$")
+TYPE_PATTERN = r"^[A-Za-z][A-Za-z0-9]{0,99}$"
+"""What a message type looks like on the wire (``RegisterCustomer``)."""
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # clocks disagree; a day is far more than any honest skew
 
 
 class Role(StrEnum):
@@ -168,9 +175,11 @@ class Envelope(_EnvelopeReading):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    message_id: uuid.UUID = Field(default_factory=new_id)
-    type: str = Field(min_length=1, max_length=100)
-    version: int = Field(ge=1, le=1000)
+    # Required on the wire: the inbox deduplicates by it, so a default would make every
+    # redelivery of an id-less message a new message. ``wrap`` gives one to every sender.
+    message_id: uuid.UUID
+    type: str = Field(min_length=1, max_length=100, pattern=TYPE_PATTERN)
+    version: StrictInt = Field(ge=1, le=1000)
     kind: Kind
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     correlation_id: uuid.UUID = Field(default_factory=new_id)
@@ -179,8 +188,29 @@ class Envelope(_EnvelopeReading):
     # record's ``authorization`` header; when present it must agree with the token. Events and
     # replies carry the actor the service verified.
     actor: Actor | None = None
-    reply_to: str | None = Field(default=None, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")
+    reply_to: str | None = Field(default=None, max_length=249, pattern=REPLY_TOPIC_PATTERN)
     payload: dict[str, Any]
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _timestamp_as_text(cls, value: Any) -> Any:
+        # Lax validation would read a number as seconds since 1970: a timestamp is ISO 8601 text.
+        if isinstance(value, bool | int | float):
+            raise PydanticCustomError("datetime_type", "must be an ISO 8601 date and time with a UTC offset")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _sane_timestamp(cls, value: datetime) -> datetime:
+        """Between 2000 and a day from now, in UTC. 9999-12-31T23:59:59-01:00 parses, but is past
+        the last datetime Python has once converted to UTC: it failed later, in a handler."""
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError:
+            utc = None
+        if utc is None or utc < EARLIEST or utc > utcnow() + FUTURE_SLACK:
+            raise PydanticCustomError("datetime_out_of_range", "must be between 2000-01-01 and one day from now (UTC)")
+        return value
 
     @classmethod
     def wrap(

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from contracts.common import AttributeName, Email, LocaleTag, Text
+from contracts.common import AttributeName, Email, FreeText, LocaleTag, Text
 from contracts.envelope import STAFF, Command, Event, Query, Role
 from contracts.topics import NOTIFICATIONS_COMMANDS, NOTIFICATIONS_EVENTS, NOTIFICATIONS_QUERIES
 
@@ -30,12 +30,12 @@ BODY_PURGED = "body_purged"
 
 EmailStatus = Literal["pending", "sending", "sent", "failed", "uncertain", "waiting_for_recipient"]
 EmailFormat = Literal["text", "html"]
-TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+TemplateName = Annotated[FreeText, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Subject = Annotated[Text, StringConstraints(min_length=1)]
 # The contract allows generous bodies; the service enforces its own, configurable limit
 # (OMS_MAX_BODY_CHARS) with a clear ``limit_exceeded``.
-Body = Annotated[str, StringConstraints(max_length=200_000)]
-VariableValue = Annotated[str, StringConstraints(max_length=4000)]
+Body = Annotated[FreeText, StringConstraints(max_length=200_000)]
+VariableValue = Annotated[FreeText, StringConstraints(max_length=4000)]
 
 SUPERVISOR_AND_SYSTEM = frozenset({Role.SUPERVISOR, Role.SYSTEM})
 
@@ -62,7 +62,7 @@ class Regarding(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     kind: Literal["order", "invoice", "payment", "quote"]
-    number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")
+    number: Annotated[FreeText, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._/-]+$")]
 
     def label(self) -> str:
         return f"{self.kind} {self.number}"

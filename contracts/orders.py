@@ -18,17 +18,20 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 
 from contracts.common import (
+    MAX_INT,
     Address,
     Amount,
     AttributeName,
     AttributeValue,
     CurrencyCode,
     Email,
+    FreeText,
     LocaleTag,
     LongText,
     Money,
     Name,
     Phone,
+    Reference,
     Text,
 )
 from contracts.envelope import ANY_ROLE, STAFF, STAFF_AND_CHANNELS, SUPERVISOR_ONLY, Command, Event, Query, Role
@@ -37,6 +40,7 @@ from contracts.topics import ORDERS_COMMANDS, ORDERS_EVENTS, ORDERS_QUERIES
 
 Sku = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Quantity = Annotated[int, Field(ge=1, le=100_000)]
+LineNo = Annotated[int, Field(ge=1, le=MAX_INT)]
 """Contract bounds of a line quantity; the service applies its own, lower limit (``max_line_quantity``)."""
 
 
@@ -45,11 +49,11 @@ def _upper(value: str) -> str:
 
 
 Code = Annotated[
-    str, StringConstraints(min_length=2, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"), AfterValidator(_upper)
+    FreeText, StringConstraints(min_length=2, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"), AfterValidator(_upper)
 ]
 """A coupon or discount-rule code: letters, digits, ``_`` and ``-``; case-insensitive (kept upper-case)."""
 Reason = Annotated[Text, StringConstraints(min_length=1)]
-AccountId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@:-]+$")]
+AccountId = Annotated[FreeText, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@:-]+$")]
 
 UPSTREAM = frozenset({Role.SYSTEM, Role.CHANNEL, Role.SUPERVISOR})
 """Catalog and stock are kept current by upstream systems (or a supervisor by hand)."""
@@ -58,9 +62,9 @@ PAYMENT_SYSTEMS = frozenset({Role.SYSTEM, Role.CHANNEL})
 FULFILMENT_SYSTEMS = frozenset({Role.SYSTEM, Role.CHANNEL})
 """Downstream fulfilment reports shipments and deliveries (SRV-11)."""
 REFUNDERS = frozenset({Role.SYSTEM, Role.CHANNEL, Role.SUPERVISOR})
-AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@:-]+$")]
+AgentId = Annotated[FreeText, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@:-]+$")]
 ShipmentId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-ReasonCode = Annotated[str, StringConstraints(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+ReasonCode = Annotated[FreeText, StringConstraints(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
 
 OrderStatus = Literal[
     "cart", "quote", "converted", "voided", "submitted", "partially_shipped", "shipped", "complete", "cancelled"
@@ -160,7 +164,7 @@ class ShipTo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     address: Address
-    shipping_mode: str | None = None
+    shipping_mode: Text | None = None
     source_address_id: uuid.UUID | None = None
 
 
@@ -314,7 +318,7 @@ class UpsertCouponV1(_OrderCommand):
     min_subtotal: Amount | None = Field(default=None, ge=0)
     valid_from: datetime
     valid_to: datetime
-    max_uses: int | None = Field(default=None, ge=1)
+    max_uses: int | None = Field(default=None, ge=1, le=MAX_INT)
     once_per_customer: bool = False
     active: bool = True
 
@@ -394,7 +398,7 @@ class _OrderEdit(_OrderCommand):
     RESULT: ClassVar[type[BaseModel] | None] = OrderChangeResult
 
     order_id: uuid.UUID
-    expected_version: int | None = Field(default=None, ge=1)
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
 
     def partition_key(self) -> str:
         return str(self.order_id)
@@ -412,14 +416,14 @@ class AddCartLineV1(_OrderEdit):
 class ChangeCartLineV1(_OrderEdit):
     """Change a line's quantity or its own shipping address (``clear_ship_to``: back to the order's)."""
 
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_INT)
     quantity: Quantity | None = None
     ship_to: ShipTo | None = None
     clear_ship_to: bool = False
 
 
 class RemoveCartLineV1(_OrderEdit):
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_INT)
 
 
 class SetShippingV1(_OrderEdit):
@@ -427,7 +431,7 @@ class SetShippingV1(_OrderEdit):
     Without a mode, the order keeps its mode (or gets the default one)."""
 
     ship_to: ShipTo
-    line_nos: list[int] | None = Field(default=None, min_length=1, max_length=200)
+    line_nos: list[LineNo] | None = Field(default=None, min_length=1, max_length=200)
 
 
 class SetBillingAddressV1(_OrderEdit):
@@ -1118,7 +1122,7 @@ class GetOrderV1(_OrderQuery):
     RESULT = OrderDetails
 
     order_id: uuid.UUID | None = None
-    order_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,20}$")] | None = None
+    order_number: Annotated[FreeText, StringConstraints(pattern=r"^[0-9]{2,20}$")] | None = None
 
     @model_validator(mode="after")
     def _one_key(self) -> GetOrderV1:
@@ -1133,7 +1137,7 @@ class GetOrderVersionV1(_OrderQuery):
     RESULT = OrderVersionView
 
     order_id: uuid.UUID
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT)
 
 
 class DiffOrderVersionsV1(_OrderQuery):
@@ -1143,8 +1147,8 @@ class DiffOrderVersionsV1(_OrderQuery):
     RESULT = VersionDiff
 
     order_id: uuid.UUID
-    from_version: int = Field(ge=1)
-    to_version: int = Field(ge=1)
+    from_version: int = Field(ge=1, le=MAX_INT)
+    to_version: int = Field(ge=1, le=MAX_INT)
 
 
 class FindOrdersV1(_OrderQuery):
@@ -1153,7 +1157,7 @@ class FindOrdersV1(_OrderQuery):
 
     RESULT = OrderPage
 
-    order_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
+    order_number: Annotated[FreeText, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
     status: Text | None = None
     hold: Text | None = None
     customer_name: Text | None = None
@@ -1699,7 +1703,7 @@ class FindQuotesV1(_OrderQuery):
 
     RESULT = QuotePage
 
-    quote_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
+    quote_number: Annotated[FreeText, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
     customer_id: uuid.UUID | None = None
     customer_name: Text | None = None
     status: Literal["open", "expired", "converted"] | None = None
@@ -1961,7 +1965,7 @@ class CancelOrderV1(_OrderEdit):
 class LineQuantityChange(BaseModel):
     model_config = _model()
 
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_INT)
     quantity: Quantity
 
 
@@ -1993,7 +1997,7 @@ class ChangeOrderV1(_OrderEdit):
 
     add_lines: list[OrderLineInput] = Field(default_factory=list, max_length=200)
     change_lines: list[LineQuantityChange] = Field(default_factory=list, max_length=200)
-    remove_lines: list[int] = Field(default_factory=list, max_length=200)
+    remove_lines: list[LineNo] = Field(default_factory=list, max_length=200)
     ship_to: ShipTo | None = None
     billing_address: Address | None = None
     reason: Reason
@@ -2013,9 +2017,9 @@ class ChangeOrderV1(_OrderEdit):
 class ShipmentLineInput(BaseModel):
     model_config = _model()
 
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_INT)
     quantity: Quantity
-    serial_numbers: list[Text] = Field(default_factory=list, max_length=1000)
+    serial_numbers: list[Reference] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _serials_match(self) -> ShipmentLineInput:
@@ -2045,7 +2049,7 @@ class RecordShipmentV1(_OrderEdit):
     shipment_id: ShipmentId
     lines: list[ShipmentLineInput] = Field(min_length=1, max_length=200)
     carrier: Text | None = None
-    tracking_number: Text | None = None
+    tracking_number: Reference | None = None
     shipped_at: datetime | None = None
 
 
@@ -2078,7 +2082,7 @@ class ShipmentDeliveredV1(_OrderEvent):
 class ReturnLineInput(BaseModel):
     model_config = _model()
 
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_INT)
     quantity: Quantity
     reason: ReasonCode
 
@@ -2195,9 +2199,9 @@ class FindReturnsV1(_OrderQuery):
 
     RESULT = ReturnPage
 
-    return_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
+    return_number: Annotated[FreeText, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
     order_id: uuid.UUID | None = None
-    order_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
+    order_number: Annotated[FreeText, StringConstraints(pattern=r"^[0-9]{1,20}$")] | None = None
     customer_id: uuid.UUID | None = None
     status: Literal["requested", "received", "refunded"] | None = None
     page: Page = 1
@@ -2210,7 +2214,7 @@ class GetReturnOrderV1(_OrderQuery):
     RESULT = ReturnOrderView
 
     return_id: uuid.UUID | None = None
-    return_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,20}$")] | None = None
+    return_number: Annotated[FreeText, StringConstraints(pattern=r"^[0-9]{2,20}$")] | None = None
 
     @model_validator(mode="after")
     def _one_key(self) -> GetReturnOrderV1:

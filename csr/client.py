@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from contracts.envelope import Command, Envelope, Kind, Message, Query, ReplyV1
 from contracts.registry import all_messages
 from contracts.sealing import seal
+from contracts.topics import REPLY_TOPIC_RULE, is_reply_topic
 from csr.auth import TokenProvider
 from csr.errors import (
     BrokerUnavailable,
@@ -75,7 +76,7 @@ class OmsClient:
         token_provider: TokenProvider | None = None,
         *,
         topic_prefix: str = "",
-        reply_topic: str = "replies",
+        reply_topic: str = "replies.csr",
         sealing_public_key: str | None = None,
         timeout: float = 15.0,
         attempts: int = 3,
@@ -85,12 +86,16 @@ class OmsClient:
     ) -> None:
         """``token_provider`` gives the access token each command and query carries (without
         one, the services refuse them ``unauthenticated``); ``kafka_options`` go to every Kafka
-        client (TLS, SASL); ``producer_options`` to the producer only (``linger_ms``, say)."""
+        client (TLS, SASL); ``producer_options`` to the producer only (``linger_ms``, say).
+        ``reply_topic`` is ``replies.<client>`` (under the topic prefix): the services answer no
+        other topic."""
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
         if token_provider is not None and not callable(getattr(token_provider, "access_token", None)):
             # the second argument used to be the actor: say so rather than fail at the first send
             raise TypeError(f"token_provider must have an async access_token(), not {type(token_provider).__name__}")
+        if not is_reply_topic(topic_prefix + reply_topic, topic_prefix):
+            raise ConfigError(f"reply topic {reply_topic!r}: {REPLY_TOPIC_RULE}")
         self.bootstrap = bootstrap
         self.token_provider = token_provider
         self.prefix = topic_prefix

@@ -52,7 +52,7 @@ class Operation(IntEnum):
 ALLOW = 3
 ANY_PERMISSION = 1
 ANY_HOST = "*"
-REPLIES = "replies"  # OmsClient's reply topics: replies, replies.<client>.<id>, ...
+REPLIES = "replies"  # reply topics, replies.<client> (the services answer no other: contracts.topics)
 
 
 @dataclass(frozen=True, order=True)

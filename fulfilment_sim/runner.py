@@ -43,7 +43,7 @@ async def run(
         config.kafka_bootstrap,
         token_provider or config.client_credentials(CLIENT_ID),
         topic_prefix=config.topic_prefix,
-        reply_topic=f"replies.fulfilment-sim.{uuid.uuid4().hex[:8]}",
+        reply_topic=f"replies.fulfilment-sim-{uuid.uuid4().hex[:8]}",
         timeout=config.timeout,
         kafka_options=config.kafka_options,
     ) as client:

@@ -7,9 +7,10 @@ headers and a text body, or text and HTML alternatives, so they are written out 
 bodies as they are (8bit) or, with a line too long for that, in base64; non-ASCII subjects as RFC
 2047 encoded words.
 
-Header values are checked here, not trusted: CR, LF or NUL in one would let it add headers of its
-own (header injection), so such a value is refused. Messages with non-ASCII addresses, which need
-more care than this writer takes, are built with the standard library instead.
+Header values are checked here, not trusted: CR, LF (or any other line break) or NUL in one would
+let it add headers of its own (header injection), so such a value is refused. Messages with
+non-ASCII addresses, which need more care than this writer takes, are built with the standard
+library instead.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from email.message import EmailMessage
 
 _CRLF = "\r\n"
 _LONGEST = 990  # bytes in a body line sent as it is (RFC 5322 allows 998 before CRLF)
-_FORBIDDEN = ("\r", "\n", "\x00")
+# NUL and every character str.splitlines() ends a line at: CR and LF, and also VT, FF, the
+# separators \x1c-\x1e, NEL (U+0085), LINE and PARAGRAPH SEPARATOR (U+2028, U+2029), which some
+# readers of a stored or forwarded message treat as line breaks too.
+_FORBIDDEN = ("\r", "\n", "\x00", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
 class UnsafeHeader(ValueError):

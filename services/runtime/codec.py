@@ -3,6 +3,7 @@ applied before anything received is copied to a dead-letter topic."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass, field
@@ -11,8 +12,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts import errors
-from contracts.envelope import Envelope, FieldError, Kind, Message
+from contracts.common import mask_card_numbers
+from contracts.envelope import TYPE_PATTERN, Envelope, FieldError, Kind, Message
 from contracts.registry import all_messages
+from contracts.topics import REPLY_TOPIC_RULE, is_reply_topic
 
 MAX_MESSAGE_BYTES = 512 * 1024
 TYPE_HEADER, VERSION_HEADER = "type", "version"  # on every record we write, read before decoding
@@ -41,7 +44,14 @@ class OutgoingRecord:
     message_id: str
 
 
+class NotAReplyTopic(ValueError):
+    """A reply addressed to a topic that is not a reply topic: never written anywhere."""
+
+
 def encode(envelope: Envelope, topic: str, key: str | None) -> OutgoingRecord:
+    # The decoder refuses such a reply_to already; this is the last line, where every record is built.
+    if envelope.kind == Kind.REPLY and not is_reply_topic(topic):
+        raise NotAReplyTopic("a reply may only be written to a reply topic (<prefix>replies.<client>)")
     headers = {
         "content-type": "application/json",
         "message_id": str(envelope.message_id),
@@ -71,38 +81,86 @@ class DecodeFailure(Exception):
 
 
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    """Where and why, never what: pydantic's messages are used without the input, and any card
+    number a message might still quote (a custom validator's, say) is masked."""
     found = []
     for err in exc.errors(include_url=False, include_input=False):
-        loc = ".".join(str(p) for p in err["loc"])
+        loc = mask_card_numbers(".".join(str(p) for p in err["loc"]))  # a dict key is part of loc
         found.append(
-            FieldError(field=f"{prefix}{loc}" if loc else prefix.rstrip("."), code=err["type"], message=err["msg"])
+            FieldError(
+                field=f"{prefix}{loc}" if loc else prefix.rstrip("."),
+                code=err["type"],
+                message=mask_card_numbers(err["msg"])[:500],
+            )
         )
     return found
 
 
-def _best_effort_reply_to(raw: Any) -> str | None:
-    if isinstance(raw, dict):
-        value = raw.get("reply_to")
-        if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9._-]{1,249}", value):
-            return value
-    return None
+def safe_type(type_: str) -> str:
+    """A request's type as it may be echoed (replies' request_type, dead letters' messages): a
+    well-formed type without anything shaped like a card number, else ``unknown``."""
+    if re.fullmatch(TYPE_PATTERN, type_) and mask_card_numbers(type_) == type_:
+        return type_
+    return "unknown"
 
 
-def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]:
-    """Decode and validate a record into its envelope and typed payload, or raise DecodeFailure."""
-    if not value:
-        raise DecodeFailure(errors.UNDECODABLE, "empty message")
-    if len(value) > MAX_MESSAGE_BYTES:
-        raise DecodeFailure(errors.UNDECODABLE, f"message larger than {MAX_MESSAGE_BYTES} bytes")
+def _reply_to(raw: Any, topic_prefix: str | None) -> str | None:
+    """The record's reply topic. One that is not a reply topic of this deployment is refused:
+    no reply can be sent, so the record is dead-lettered with the reason, and nothing is written
+    to the topic it named."""
+    value = raw.get("reply_to") if isinstance(raw, dict) else None
+    if value is None or (isinstance(value, str) and is_reply_topic(value, topic_prefix)):
+        return value
+    raise DecodeFailure(
+        errors.INVALID,
+        "reply_to is not a reply topic; no reply can be sent",
+        [FieldError(field="reply_to", code="invalid_reply_topic", message=REPLY_TOPIC_RULE)],
+    )
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two "role" keys in one actor: which one counts depends on the parser. Refused, not guessed.
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _DuplicateKey("an object has the same key twice")
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse(value: bytes) -> Any:
+    """Strict JSON: UTF-8 without a byte order mark, no duplicate keys, no NaN or Infinity."""
+    if value.startswith(codecs.BOM_UTF8) or json.detect_encoding(value) != "utf-8":
+        raise DecodeFailure(errors.UNDECODABLE, "not JSON: must be UTF-8 without a byte order mark")
     try:
-        raw = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(value.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise DecodeFailure(errors.UNDECODABLE, "not JSON: invalid UTF-8") from None
+    except ValueError as exc:  # the parser's message says where it stopped, quoting no input; ours name the rule
         raise DecodeFailure(errors.UNDECODABLE, f"not JSON: {exc}") from None
     except RecursionError:
         # A few hundred kilobytes of "[[[[..." nest deeper than the parser's recursion limit; left
         # uncaught it looked like a handler crash: retried, then dead-lettered as internal_error.
         raise DecodeFailure(errors.UNDECODABLE, "not JSON: nested too deeply") from None
-    reply_to = _best_effort_reply_to(raw)
+
+
+def decode(value: bytes | None, expected: set[Kind], topic_prefix: str | None = None) -> tuple[Envelope, Message]:
+    """Decode and validate a record into its envelope and typed payload, or raise DecodeFailure.
+
+    ``topic_prefix`` is the deployment's: a reply_to must be ``<topic_prefix>replies.<client>``
+    (None accepts any deployment's reply topic)."""
+    if not value:
+        raise DecodeFailure(errors.UNDECODABLE, "empty message")
+    if len(value) > MAX_MESSAGE_BYTES:
+        raise DecodeFailure(errors.UNDECODABLE, f"message larger than {MAX_MESSAGE_BYTES} bytes")
+    raw = _parse(value)
+    reply_to = _reply_to(raw, topic_prefix)
     try:
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:
@@ -111,11 +169,15 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
     if cls is None or cls.KIND not in expected or envelope.kind != cls.KIND:
         raise DecodeFailure(
             errors.UNKNOWN_MESSAGE_TYPE,
-            f"{envelope.type} v{envelope.version} ({envelope.kind}) is not handled here",
+            f"{safe_type(envelope.type)} v{envelope.version} ({envelope.kind}) is not handled here",
             envelope=envelope,
             reply_to=envelope.reply_to,
         )
-    suspect = json.detect_encoding(value) != "utf-8" or _MAYBE_UNSTORABLE.search(value) is not None
+    return envelope, _payload(cls, envelope, value)
+
+
+def _payload(cls: type[Message], envelope: Envelope, value: bytes) -> Message:
+    suspect = _MAYBE_UNSTORABLE.search(value) is not None
     unsafe = [
         FieldError(field=f"payload.{where}" if where else "payload", code="invalid_character", message=why)
         for where, why in (_unstorable_text(envelope.payload) if suspect else [])
@@ -129,7 +191,9 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
             reply_to=envelope.reply_to,
         )
     try:
-        payload = cls.model_validate(envelope.payload)
+        # Strict, as JSON: no "1" or true for a number, no "true" or 1 for a boolean. Decimal money
+        # as a JSON string, UUIDs and timestamps as text are what JSON has, and stay accepted.
+        payload = cls.model_validate_json(json.dumps(envelope.payload), strict=True)
     except ValidationError as exc:
         raise DecodeFailure(
             errors.INVALID,
@@ -138,13 +202,13 @@ def decode(value: bytes | None, expected: set[Kind]) -> tuple[Envelope, Message]
             envelope=envelope,
             reply_to=envelope.reply_to,
         ) from None
-    return envelope, payload
+    return payload
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Valid JSON can carry NUL or a lone surrogate only as a \u escape: where none is in the UTF-8
 # bytes, the walk below cannot find anything and is skipped (it was ~40 % of decoding an event).
-# (json.loads also takes UTF-16 and UTF-32, whose escapes this pattern cannot see: always walked.)
+# (Only UTF-8 gets this far: _parse refuses UTF-16 and UTF-32, whose escapes this could not see.)
 _MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
@@ -173,41 +237,16 @@ def _unstorable_text(node: Any, where: str = "") -> list[tuple[str, str]]:
 _SECRET_KEYS = re.compile(
     r"password|passwd|secret|challenge_answer|card_?number|cvv|cvc|token|authorization|^pan$", re.I
 )
-_DIGIT_RUN = re.compile(r"(?:\d[ -]?){12,}\d")
 
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _holds_pan(digits: str) -> bool:
-    # A card number may sit inside a longer run of digits ("order 3 4111 1111 ..."), so every
-    # 13-19 digit window is checked, not only the whole run.
-    return any(
-        _luhn_ok(digits[start : start + size]) for size in range(13, 20) for start in range(len(digits) - size + 1)
-    )
-
-
-def redact_text(text: str) -> str:
-    """Mask every run of digits that contains something shaped like a card number (13-19 digits
-    passing Luhn). Over-masking a dead letter is cheap; leaking a card number is not."""
-
-    def mask(match: re.Match[str]) -> str:
-        return "[REDACTED-PAN]" if _holds_pan(re.sub(r"\D", "", match.group())) else match.group()
-
-    return _DIGIT_RUN.sub(mask, text)
+redact_text = mask_card_numbers
+"""Mask every run of digits that contains something shaped like a card number (13-19 digits
+passing Luhn). Over-masking a dead letter is cheap; leaking a card number is not."""
 
 
 def _redact_json(node: Any) -> Any:
     if isinstance(node, dict):
         return {
-            k: ("[REDACTED]" if _SECRET_KEYS.search(str(k)) and v is not None else _redact_json(v))
+            redact_text(str(k)): ("[REDACTED]" if _SECRET_KEYS.search(str(k)) and v is not None else _redact_json(v))
             for k, v in node.items()
         }
     if isinstance(node, list):
@@ -218,10 +257,13 @@ def _redact_json(node: Any) -> Any:
 
 
 def redact(value: bytes | None, limit: int = 64 * 1024) -> str:
-    """What of a bad message may be kept in a dead-letter topic: secrets and card numbers masked."""
+    """What of a bad message may be kept in a dead-letter topic: secrets and card numbers masked,
+    in strings, object keys and numbers alike (a card number sent as a JSON number is one too)."""
     if not value:
         return ""
     try:
-        return json.dumps(_redact_json(json.loads(value)))[:limit]
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return redact_text(value[:limit].decode("utf-8", errors="replace"))
+        text = json.dumps(_redact_json(json.loads(value)))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = value.decode("utf-8", errors="replace")
+    # Masked whole, then cut: a cut through a card number must not leave a shorter one behind.
+    return redact_text(text)[:limit]

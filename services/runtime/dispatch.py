@@ -110,7 +110,7 @@ class Dispatcher(Generic[D]):
         self.faults = Faults(settings.faults)
         self.letters = Letters(service, settings.topic_prefix)
         self.dead_letters = DeadLetters(service, self.letters, producer)
-        self.decoder = Decoder(service, self.dead_letters.refuse)
+        self.decoder = Decoder(service, self.dead_letters.refuse, settings.topic_prefix)
         self.gate = Gate(service, verifier or verifier_for(settings), self.letters, producer)
         self.transactions = Transactions(settings, pool, self.letters, self.faults, deps, clock)
         self.answers = Answers(settings, pool, self.letters, deps, clock)

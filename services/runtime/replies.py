@@ -3,14 +3,18 @@ letters (with the original text redacted)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
 from aiokafka import ConsumerRecord
 
-from contracts.envelope import Actor, DeadLetterV1, Envelope, Event, ReplyV1, Role
-from services.runtime.codec import DecodeFailure, OutgoingRecord, encode, redact
+from contracts.envelope import Actor, DeadLetterV1, Envelope, Event, FieldError, ReplyV1, Role
+from contracts.topics import is_reply_topic
+from services.runtime.codec import DecodeFailure, OutgoingRecord, encode, redact, redact_text, safe_type
 from services.runtime.handling import Rejected, actor_of
+
+logger = logging.getLogger(__name__)
 
 
 class Letters:
@@ -39,13 +43,24 @@ class Letters:
                 request_type=request.type,
                 status="rejected",
                 code=rejection.code,
-                message=rejection.message,
-                field_errors=rejection.field_errors,
+                # A handler's words may quote what it was sent ("no product 4111..."): masked here,
+                # once, for every rejection of every service.
+                message=redact_text(rejection.message),
+                field_errors=[_masked(e) for e in rejection.field_errors],
             ),
         )
 
     def reply_records(self, request: Envelope, reply: Envelope) -> list[OutgoingRecord]:
-        return [encode(reply, request.reply_to, None)] if request.reply_to else []
+        address = self._reply_address(request.reply_to)
+        return [encode(reply, address, None)] if address else []
+
+    def _reply_address(self, reply_to: str | None) -> str | None:
+        """``reply_to`` if it is one of this deployment's reply topics. The decoder refuses any
+        other; this is the second lock, where every reply is addressed."""
+        if reply_to and not is_reply_topic(reply_to, self.prefix):
+            logger.error("refusing to write a reply to a topic that is not a reply topic of prefix %r", self.prefix)
+            return None
+        return reply_to
 
     def event_record(self, cause: Envelope, event: Event) -> OutgoingRecord:
         envelope = Envelope.wrap(
@@ -60,14 +75,14 @@ class Letters:
     def failure_reply(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> OutgoingRecord | None:
         """The rejection for a message that could not be handled, if it named a reply topic."""
         env = failure.envelope
-        reply_to = failure.reply_to or (env.reply_to if env else None)
+        reply_to = self._reply_address(failure.reply_to or (env.reply_to if env else None))
         if not reply_to:
             return None
         request_id = env.message_id if env else header_uuid(record, "message_id")
         reply = Envelope.wrap(
             ReplyV1(
                 request_id=request_id,
-                request_type=env.type if env else "unknown",
+                request_type=safe_type(env.type) if env else "unknown",
                 status="rejected",
                 code=failure.code,
                 message=failure.message,
@@ -81,11 +96,12 @@ class Letters:
 
     def dead_letter(self, record: ConsumerRecord[Any, Any], failure: DecodeFailure) -> OutgoingRecord:
         """The record's redacted key and value, where it came from and why. Its headers are not
-        copied: the ``authorization`` header is an access token, and no other header is needed."""
+        copied: the ``authorization`` header is an access token, and no other header is needed.
+        Everything copied from the record is masked: its text, its key, and what the reason quotes."""
         letter = DeadLetterV1(
             reason=failure.code,
-            message=failure.message,
-            field_errors=failure.field_errors,
+            message=redact_text(failure.message),
+            field_errors=[_masked(e) for e in failure.field_errors],
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,
@@ -93,8 +109,12 @@ class Letters:
             original=redact(record.value),
             service=self.service,
         )
-        key = record.key.decode(errors="replace") if record.key else None
+        key = redact_text(record.key.decode(errors="replace")) if record.key else None
         return encode(Envelope.wrap(letter, actor=self.actor), record.topic + ".dlq", key)
+
+
+def _masked(error: FieldError) -> FieldError:
+    return FieldError(field=redact_text(error.field), code=error.code, message=redact_text(error.message))
 
 
 def outcome_of(reply: Envelope) -> str:

@@ -328,7 +328,7 @@ def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], 
             description=f"Events of the {definition.name} service, keyed by aggregate id. {TOLERANT_READERS}",
         )
     broker.publisher(
-        "<reply_to>",
+        "<prefix>replies.<client>",
         title="replies",
         schema=typed_envelope(ReplyV1),
         description=f"The reply to every command and query, on the topic the request named. {TOLERANT_READERS}",

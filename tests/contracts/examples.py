@@ -38,7 +38,7 @@ HINTS: dict[str, Any] = {
     "sealed_temporary_password": SEALED,
     "sku": "TENT-2P",
     "order_number": "1000009",
-    "reply_to": "replies",
+    "reply_to": "replies.csr",
     "email_format": "html",
     "format": "html",
     "code": "satisfied",

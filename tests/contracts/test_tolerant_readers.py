@@ -81,7 +81,7 @@ def test_a_reply_with_a_field_the_client_does_not_know_is_read() -> None:
 
 def test_a_command_with_a_field_its_class_does_not_know_is_still_refused() -> None:
     command = PlaceOrderV1.model_validate(golden(PlaceOrderV1))
-    wire = Envelope.wrap(command, actor=ACTOR, reply_to="r").model_dump(mode="json")
+    wire = Envelope.wrap(command, actor=ACTOR, reply_to="replies.r").model_dump(mode="json")
     wire["payload"]["coupon_cod"] = "TYPO"
 
     with pytest.raises(DecodeFailure) as raised:
@@ -93,7 +93,7 @@ def test_a_command_with_a_field_its_class_does_not_know_is_still_refused() -> No
 
 def test_a_command_envelope_with_an_unknown_field_is_still_refused() -> None:
     command = PlaceOrderV1.model_validate(golden(PlaceOrderV1))
-    wire = Envelope.wrap(command, actor=ACTOR, reply_to="r").model_dump(mode="json")
+    wire = Envelope.wrap(command, actor=ACTOR, reply_to="replies.r").model_dump(mode="json")
     wire["reply-to"] = "typo"
 
     with pytest.raises(DecodeFailure) as raised:

@@ -9,7 +9,10 @@ answer is checked at once:
   topic in a readable envelope, rejected with that code; nothing changes in any table;
 - what the decoder accepts reaches a handler and is answered (accepted or rejected), never with a
   crash (internal_error);
-- the services stay healthy and go on handling good messages on every topic.
+- the services stay healthy and go on handling good messages on every topic;
+- no reply goes anywhere but a reply topic (the events topics a hostile reply_to names are watched);
+- afterwards, none of the card numbers the probes carried (in text fields, numbers, the type, the
+  Kafka key and headers, in every form) is in any output topic, table or log of the services.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from contracts.orders import ListShippingModesV1
 from csr.client import OmsClient
 from devstack.endpoints import StackEndpoints
 from tests.support.customers import register
-from tests.support.hostile import Outcome, Probe, Rig, mishandled, settled_checksums
+from tests.support.hostile import HOSTILE_PANS, Outcome, Probe, Rig, mishandled, settled_checksums
 from tests.support.hostile_cases import all_probes
 from tests.support.orders import new_cart
+from tests.support.scan import INPUT_TOPICS, table_rows, topic_records
+from tests.support.secrets import card_numbers_in, these_card_numbers_in
 from tests.support.system import System, eventually, own_system
 
 REPORTS = Path(__file__).resolve().parents[2] / "build"
@@ -58,8 +63,8 @@ async def rig(system: System) -> AsyncIterator[Rig]:
 
 
 @pytest.fixture(scope="module")
-def probes(rig: Rig) -> list[Probe]:
-    return all_probes(rig.reply_topic)
+def probes(system: System, rig: Rig) -> list[Probe]:
+    return all_probes(rig.reply_topic, system.prefix)
 
 
 def report(probes: list[Probe], outcomes: dict[int, Outcome], name: str) -> list[str]:
@@ -127,6 +132,33 @@ async def test_what_reaches_a_handler_is_answered_without_a_crash(
     statuses = Counter(r.code or r.status for o in outcomes.values() for r in o.replies)
     assert statuses["invalid"] + statuses["not_found"] > 0, statuses  # the handlers' own checks did run
     await good_messages_still_work(system, csr)
+
+
+@pytest.mark.capability("PLT-05")
+async def test_no_card_number_a_probe_carried_is_in_any_output_table_or_log(
+    system: System, probes: list[Probe]
+) -> None:
+    """Runs after the two runs above (pytest keeps the file's order); alone, it sends the probes
+    that carry card numbers itself."""
+    carded = [p for p in probes if p.card_number]
+    assert len(carded) > 200 and all(p.refused for p in carded)
+    if not await _sent_already(system):
+        async with Rig(system) as rig:
+            await rig.run(carded)
+
+    records = await topic_records(system)
+    outputs = [(f"{t}@{o}", text) for t, o, text in records if not t.endswith(INPUT_TOPICS)]
+    outputs += await table_rows(system)
+    outputs += [(f"{n}.log", s.log_path.read_text(errors="replace")) for n, s in system.services.items()]
+    found = [f"{where}: {n[:4]}..." for where, text in outputs for n in these_card_numbers_in(text, HOSTILE_PANS)]
+    found += [f"{where}: card {n[:4]}..." for where, text in outputs for n in card_numbers_in(text)]
+
+    assert found == [], f"{len(found)} card numbers in clear: {found[:20]}"
+    assert any(t.endswith(".dlq") for t, _, _ in records)  # the dead letters were read
+
+
+async def _sent_already(system: System) -> bool:
+    return any(t.endswith(".dlq") for t, _, _ in await topic_records(system))
 
 
 def test_every_topic_and_every_message_of_the_contracts_is_probed(probes: list[Probe]) -> None:

@@ -54,7 +54,7 @@ async def place(ctx: Context[None], cmd: PlaceOrderV1) -> None:
 
 
 def _records(commands: list[PlaceOrderV1]) -> tuple[list[Envelope], list[ConsumerRecord[Any, Any]]]:
-    envelopes = [Envelope.wrap(c, actor=CHANNEL, reply_to="probe.replies") for c in commands]
+    envelopes = [Envelope.wrap(c, actor=CHANNEL, reply_to="replies.probe") for c in commands]
     records = [
         ConsumerRecord(
             "orders.commands",
@@ -100,7 +100,7 @@ async def test_a_refusal_in_a_batch_undoes_its_own_writes_only(pool: asyncpg.Poo
     outcomes = {r["message_id"]: r["outcome"] for r in await pool.fetch("SELECT message_id, outcome FROM inbox")}
     assert outcomes == {envelopes[0].message_id: "accepted", envelopes[1].message_id: "rejected",
                         envelopes[2].message_id: "accepted"}  # fmt: skip
-    replies = await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'probe.replies'")
+    replies = await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'replies.probe'")
     assert replies == 3
     assert metrics.SAVEPOINT_RERUNS.labels("dispatch_probe")._value.get() == reruns + 1
 

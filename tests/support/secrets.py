@@ -67,7 +67,7 @@ class RecordingClient(OmsClient):
 # --- card numbers ------------------------------------------------------------------------------
 
 _DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
-_CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[0689]|6[05])")  # Visa, MC, Amex, Diners, JCB, Discover
+_CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[05689]|6[05])")  # Visa, MC, Amex, Diners, JCB, Discover
 
 
 def luhn_ok(digits: str) -> bool:
@@ -83,6 +83,16 @@ def luhn_ok(digits: str) -> bool:
 def card_numbers_in(text: str) -> list[str]:
     """Runs of 13-19 digits with a card brand's prefix that pass the Luhn check."""
     return [m for m in _DIGIT_RUN.findall(text) if _CARD_PREFIX.match(m) and luhn_ok(m)]
+
+
+_SEPARATED = re.compile(r"(?<=\d)[ -]{1,2}(?=\d)")
+
+
+def these_card_numbers_in(text: str, numbers: list[str]) -> list[str]:
+    """Which of ``numbers`` are in ``text``, also written with spaces or dashes, or inside longer
+    runs of digits: how a hostile sender would try to get one through."""
+    joined = _SEPARATED.sub("", text)
+    return [n for n in numbers if n in joined]
 
 
 # --- passwords and answers ----------------------------------------------------------------------

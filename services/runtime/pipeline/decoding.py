@@ -16,9 +16,10 @@ Refuse = Callable[[ConsumerRecord[Any, Any], DecodeFailure], Awaitable[None]]
 
 
 class Decoder:
-    def __init__(self, service: str, refuse: Refuse) -> None:
+    def __init__(self, service: str, refuse: Refuse, topic_prefix: str | None = None) -> None:
         self.service = service
         self.refuse = refuse
+        self.topic_prefix = topic_prefix  # a reply_to must be <topic_prefix>replies.<client>
 
     async def decode_all(
         self, records: Records, kind: Kind, handlers: dict[Any, Any], quiet_unknown: bool = False
@@ -29,7 +30,7 @@ class Decoder:
             if quiet_unknown and named_but_not_handled(record, handlers):
                 continue
             try:
-                envelope, message = decode(record.value, {kind})
+                envelope, message = decode(record.value, {kind}, self.topic_prefix)
                 handler = handlers.get(type(message))
                 if handler is None and not quiet_unknown:
                     raise DecodeFailure(
