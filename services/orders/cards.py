@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts.common import luhn_ok
 from contracts.orders import OrderErrors
 from services.runtime.handling import Rejected
 
@@ -26,16 +27,6 @@ class CardFacts:
     last4: str
     expiry_month: int
     expiry_year: int
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def brand_of(digits: str) -> str | None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from contracts import errors
-from contracts.common import Money
+from contracts.common import Money, luhn_ok
 from contracts.envelope import Role
 from contracts.orders import (
     AddCartLineV1,
@@ -35,7 +35,6 @@ from contracts.orders import (
     SubmitResult,
 )
 from csr.client import OmsClient
-from services.orders.cards import luhn_ok
 from tests.support.builders import register_customer
 from tests.support.orders import (
     CARDS,

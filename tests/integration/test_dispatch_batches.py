@@ -17,33 +17,14 @@ from contracts import errors
 from contracts.envelope import Actor, Envelope, Role
 from contracts.orders import PlaceOrderV1
 from services.runtime import metrics
-from services.runtime.codec import OutgoingRecord, encode
+from services.runtime.codec import encode
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import Context, Handlers, Rejected
 from services.runtime.settings import ServiceSettings
 from tests.support.fake_identity import FakeVerifier, authorization, fake_token
+from tests.support.fakes import Sent
 
 CHANNEL = Actor(agent_id="web-shop", role=Role.CHANNEL)
-
-
-class Sent:
-    """Stands in for the Kafka producer and the relay: nothing here is published directly."""
-
-    def __init__(self) -> None:
-        self.records: list[OutgoingRecord] = []
-
-    async def send_batch(self, records: list[OutgoingRecord]) -> None:
-        self.records += records
-
-    async def send(self, record: OutgoingRecord) -> None:
-        self.records.append(record)
-
-    async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
-        self.records += records
-        return [None for _ in records]
-
-    def wake(self) -> None:
-        pass
 
 
 async def place(ctx: Context[None], cmd: PlaceOrderV1) -> None:

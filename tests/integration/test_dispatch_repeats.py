@@ -19,38 +19,16 @@ from aiokafka import ConsumerRecord
 from contracts import errors
 from contracts.envelope import Actor, Envelope, Role
 from contracts.orders import PlaceOrderV1
-from services.runtime.codec import OutgoingRecord, encode
+from services.runtime.codec import encode
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import Context, Handlers
 from services.runtime.pipeline.duplicates import NOT_YOURS
 from services.runtime.settings import ServiceSettings
 from tests.support.fake_identity import FakeVerifier, authorization, expired_token, fake_token
+from tests.support.fakes import Sent
 
 WEB_SHOP = Actor(agent_id="service-account-web-shop", role=Role.CHANNEL)
 OTHER_SHOP = Actor(agent_id="service-account-other-shop", role=Role.CHANNEL)
-
-
-class Sent:
-    """Stands in for the Kafka producer and the relay; the outbox is read from the database."""
-
-    def __init__(self) -> None:
-        self.records: list[OutgoingRecord] = []
-
-    async def send_batch(self, records: list[OutgoingRecord]) -> None:
-        self.records += records
-
-    async def send(self, record: OutgoingRecord) -> None:
-        self.records.append(record)
-
-    async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
-        self.records += records
-        return [None for _ in records]
-
-    def wake(self) -> None:
-        pass
-
-    def replies(self, topic: str) -> list[dict[str, Any]]:
-        return [json.loads(r.value)["payload"] for r in self.records if r.topic == topic]
 
 
 async def place(ctx: Context[None], cmd: PlaceOrderV1) -> Any:

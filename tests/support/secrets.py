@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from contracts.common import luhn_ok
 from contracts.registry import all_messages
 from csr.client import OmsClient
 
@@ -68,16 +69,6 @@ class RecordingClient(OmsClient):
 
 _DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[05689]|6[05])")  # Visa, MC, Amex, Diners, JCB, Discover
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def card_numbers_in(text: str) -> list[str]:

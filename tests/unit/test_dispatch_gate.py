@@ -16,7 +16,7 @@ from contracts import errors
 from contracts.envelope import Actor, Envelope, Role
 from contracts.orders import GetOrderV1, UnblockOrderV1
 from services.runtime import metrics
-from services.runtime.codec import OutgoingRecord, encode
+from services.runtime.codec import encode
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import Context, Handlers
 from services.runtime.identity import Identity, Refused
@@ -25,6 +25,7 @@ from services.runtime.pipeline.decoding import Decoder
 from services.runtime.pipeline.failures import HandlerRetry
 from services.runtime.replies import Letters
 from services.runtime.settings import ServiceSettings
+from tests.support.fakes import Sent
 
 SAM = Actor(agent_id="sam", role=Role.SUPERVISOR)
 ALICE = Actor(agent_id="alice", role=Role.CSR)
@@ -47,24 +48,6 @@ class FakeVerifier:
         if token not in TOKENS:
             raise Refused(errors.UNAUTHENTICATED, "bad_signature", "the access token's signature does not verify")
         return Identity(TOKENS[token], expires_at=4e9)
-
-
-class Sent:
-    def __init__(self) -> None:
-        self.records: list[OutgoingRecord] = []
-
-    async def send_batch(self, records: list[OutgoingRecord]) -> None:
-        self.records += records
-
-    async def send(self, record: OutgoingRecord) -> None:
-        self.records.append(record)
-
-    async def send_each(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
-        self.records += records
-        return [None for _ in records]
-
-    def replies(self) -> list[dict[str, Any]]:
-        return [json.loads(r.value)["payload"] for r in self.records if not r.topic.endswith(".dlq")]
 
 
 def record(envelope: Envelope, token: str | None, topic: str = "orders.commands") -> ConsumerRecord[Any, Any]:

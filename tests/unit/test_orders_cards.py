@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contracts.common import luhn_ok
 from contracts.orders import OrderErrors
-from services.orders.cards import brand_of, expired, inspect_card, luhn_ok
+from services.orders.cards import brand_of, expired, inspect_card
 from services.runtime.handling import Rejected
 
 NOW = datetime(2026, 3, 15, tzinfo=UTC)
