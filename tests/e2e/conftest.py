@@ -29,6 +29,13 @@ async def supervisor(system: System) -> AsyncIterator[OmsClient]:
 
 
 @pytest.fixture(scope="session")
+async def feed(system: System) -> AsyncIterator[OmsClient]:
+    """The catalog and stock feed upstream (products, prices, stock, discount rules)."""
+    async with system.client("catalog-feed", Role.SYSTEM) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
 async def channel(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("web-shop", Role.CHANNEL) as client:
         yield client

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from contracts.common import Money
-from contracts.envelope import Role
 from contracts.orders import AdjustSubtotalV1, SetBackorderPolicyV1, SubmitOrderV1
 from csr.client import OmsClient
 from tests.support.customers import register
@@ -23,12 +21,6 @@ from tests.support.orders import accepted, add_line, add_product, new_cart, pay_
 from tests.support.system import System
 
 D = Decimal
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 async def submitted_order(

@@ -4,14 +4,12 @@ cart command can get: each a specific rejection that changes nothing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from contracts import errors
-from contracts.envelope import Role
 from contracts.orders import (
     AddCartLineV1,
     ChangeCartLineV1,
@@ -39,12 +37,6 @@ from tests.support.orders import (
     view,
 )
 from tests.support.system import System, first_event
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 @pytest.mark.capability("ORD-02", "ORD-11")

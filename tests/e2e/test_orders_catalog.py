@@ -4,13 +4,11 @@ searches while gathering what the customer wants."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 
 from contracts import errors
-from contracts.envelope import Role
 from contracts.orders import (
     AdjustStockV1,
     CatalogPage,
@@ -25,12 +23,6 @@ from csr.client import OmsClient
 from tests.support.builders import unique
 from tests.support.orders import accepted, add_product, product, rejected
 from tests.support.system import System, first_event
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 async def _product(client: OmsClient, sku: str) -> ProductView:

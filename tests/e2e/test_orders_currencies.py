@@ -4,13 +4,11 @@ rules (ORD-05, ORD-03, SRV-01): the cart, the quote and submit check the same th
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 
 from contracts.common import Money
-from contracts.envelope import Role
 from contracts.orders import (
     CreateCartV1,
     OrderErrors,
@@ -37,12 +35,6 @@ from tests.support.orders import (
 from tests.support.system import System
 
 D = Decimal
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 @pytest.mark.capability("ORD-02", "ORD-05")

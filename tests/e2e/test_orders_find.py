@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from contracts import errors
-from contracts.envelope import Role
 from contracts.orders import (
     ChangeCartLineV1,
     DiffOrderVersionsV1,
@@ -41,12 +39,6 @@ from tests.support.orders import (
     view,
 )
 from tests.support.system import System, eventually
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 async def find(client: OmsClient, **criteria: Any) -> OrderPage:

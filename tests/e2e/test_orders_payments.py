@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 
 from contracts import errors
 from contracts.common import Money
-from contracts.envelope import Role
 from contracts.orders import AddPaymentInstructionV1, InvoicePaymentInput, OrderErrors
 from contracts.sealing import generate_private_key, public_key_of, seal
 from csr.client import OmsClient
@@ -33,12 +31,6 @@ from tests.support.orders import (
 from tests.support.system import System, first_event
 
 HOSTILE = "4000056655665556"  # sent in clear by a careless channel; must go no further than its topic
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ worked out by hand in the comments; docs/orders.md gives the rules."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,6 @@ import pytest
 
 from contracts import errors
 from contracts.common import Money
-from contracts.envelope import Role
 from contracts.orders import (
     AdjustSubtotalV1,
     ApplyCouponV1,
@@ -29,16 +27,9 @@ from contracts.orders import (
 from csr.client import OmsClient
 from tests.support.builders import unique
 from tests.support.orders import accepted, add_line, add_product, address, new_cart, ready_cart, rejected, view
-from tests.support.system import System
 
 D = Decimal
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 def coupon(**overrides: Any) -> UpsertCouponV1:

@@ -57,12 +57,6 @@ D = Decimal
 
 
 @pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
 async def gateway(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("payment-gateway", Role.SYSTEM) as client:
         yield client

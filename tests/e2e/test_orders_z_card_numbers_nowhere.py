@@ -7,8 +7,6 @@ test also runs every card through the flows itself, so it proves the same when r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -38,12 +36,6 @@ from tests.support.orders import (
 from tests.support.system import System
 
 EVERY_CARD = [*CARDS.values(), NOT_A_CARD, JCB, HOSTILE]
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 async def _every_card_through_the_flows(feed: OmsClient, csr: OmsClient, channel: OmsClient) -> None:

@@ -34,12 +34,6 @@ D = Decimal
 
 
 @pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
 async def systems(system: System) -> AsyncIterator[OmsClient]:
     """Payment and fulfilment systems downstream."""
     async with system.client("downstream-1", Role.SYSTEM) as client:

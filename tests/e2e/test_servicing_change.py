@@ -47,12 +47,6 @@ D = Decimal
 
 
 @pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
 async def fulfil(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("warehouse-2", Role.SYSTEM) as client:
         yield client

@@ -45,12 +45,6 @@ from tests.support.system import System, eventually
 
 
 @pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
 async def fulfil(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("warehouse-1", Role.SYSTEM) as client:
         yield client

@@ -5,13 +5,12 @@ withdraws it (OrderHeldV1); clearing the last hold releases it again."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 
 from contracts import errors
-from contracts.envelope import ReplyV1, Role
+from contracts.envelope import ReplyV1
 from contracts.orders import (
     AddCartLineV1,
     BlockOrderV1,
@@ -57,12 +56,6 @@ from tests.support.orders import (
 from tests.support.system import System
 
 D = Decimal
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 def changed(reply: ReplyV1) -> OrderChangeResult:

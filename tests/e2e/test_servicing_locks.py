@@ -26,12 +26,6 @@ from tests.support.system import System, eventually
 
 
 @pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
 async def bob(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("csr-bob", Role.CSR) as client:
         yield client

@@ -6,7 +6,6 @@ expired quote is refused at its old prices."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 
 from contracts import errors
 from contracts.customers import CustomerHistory, GetCustomerHistoryV1
-from contracts.envelope import Role
 from contracts.orders import (
     AddCartLineV1,
     ConvertQuoteResult,
@@ -46,12 +44,6 @@ from tests.support.orders import (
 from tests.support.system import System, eventually, first_event
 
 D = Decimal
-
-
-@pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
 
 
 async def quote_cart(csr: OmsClient, skus: list[tuple[str, int]], **cart: object) -> uuid.UUID:

@@ -35,12 +35,6 @@ D = Decimal
 
 
 @pytest.fixture(scope="session")
-async def feed(system: System) -> AsyncIterator[OmsClient]:
-    async with system.client("catalog-feed", Role.SYSTEM) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
 async def warehouse(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("warehouse-3", Role.SYSTEM) as client:
         yield client
