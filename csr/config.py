@@ -183,16 +183,23 @@ def _kafka_login(env: dict[str, str]) -> Callable[[], TokenProvider]:
     return lambda: CachedLogin(path, verify=verify)
 
 
-def _kafka_options(env: dict[str, str]) -> dict[str, Any]:
+def kafka_options_for(provider: TokenProvider, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Kafka connection options for a program of one's own (README, "Using it from code"): the
+    security settings of the environment (``OMS_KAFKA_*``), and with OAUTHBEARER the same token
+    provider the program gives ``OmsClient``: the broker checks that token too."""
+    return _kafka_options({**_stack_env(), **(os.environ if env is None else env)}, lambda: provider)
+
+
+def _kafka_options(env: Mapping[str, str], login: Callable[[], TokenProvider] | None = None) -> dict[str, Any]:
     """The same Kafka security settings the services read (README, Configuration); with
-    OAUTHBEARER (the dev stack's) the token of :func:`_kafka_login`."""
+    OAUTHBEARER (the dev stack's) the token of ``login``, by default :func:`_kafka_login`'s."""
     options: dict[str, Any] = {}
     protocol = env.get("OMS_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
     if protocol != "PLAINTEXT":
         options["security_protocol"] = protocol
     if env.get("OMS_KAFKA_SASL_MECHANISM") == "OAUTHBEARER":
         options["sasl_mechanism"] = "OAUTHBEARER"
-        options["sasl_oauth_token_provider"] = KafkaTokenProvider(_kafka_login(env))
+        options["sasl_oauth_token_provider"] = KafkaTokenProvider(login or _kafka_login(dict(env)))
     elif env.get("OMS_KAFKA_SASL_MECHANISM"):
         options["sasl_mechanism"] = env["OMS_KAFKA_SASL_MECHANISM"]
         options["sasl_plain_username"] = env.get("OMS_KAFKA_SASL_USERNAME")
