@@ -157,8 +157,7 @@ class OmsClient:
                 await self._reader
         for client in (self._consumer, self._producer):
             if client is not None:
-                with contextlib.suppress(Exception):
-                    await client.stop()
+                await _stopped(client)
         self._consumer = self._producer = self._reader = None
 
     async def _reply_partitions(self) -> set[int]:
@@ -391,3 +390,18 @@ async def follow(
             yield envelope, payload
     finally:
         await consumer.stop()
+
+
+async def _stopped(client: AIOKafkaConsumer | AIOKafkaProducer) -> None:
+    """Stop a Kafka client whatever state it is in. aiokafka's consumer can raise the
+    CancelledError of its own fetch request (timed out on a loaded broker) out of ``stop()``: that
+    one is swallowed like any failure to stop cleanly, while a cancellation of the task that is
+    stopping the client is passed on."""
+    try:
+        await client.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception:  # noqa: BLE001, S110 - nothing to do about a client that does not stop cleanly
+        pass

@@ -115,16 +115,15 @@ def _flatten(prefix: str, value: Mapping[str, Any], out: dict[str, Any]) -> None
 # --- records ---------------------------------------------------------------------------------
 
 
-ID_WIDTH = 9  # "1b2c3d4e…": enough to tell rows apart; --json and a record's own view show it whole
 SHORT = 14  # a column whose values are never longer (numbers, statuses, amounts) is never wrapped
 TEXT_MIN = 8  # a text column (names, addresses) wraps, but is never crushed below this
 
 
 def id_column(grid: Table, header: str) -> None:
-    """An identifier column that takes ``ID_WIDTH`` characters, not 36: at 80 columns a whole UUID
-    squeezed an order number to one digit per line. People name orders, quotes and customers by
-    number, logon id or e-mail instead; scripts read ``--json``."""
-    grid.add_column(header, no_wrap=True, overflow="ellipsis", max_width=ID_WIDTH)
+    """An identifier column: whole (it is copied into the next command) and never wrapped; on a
+    terminal too narrow for it, :class:`FittedTable` leaves it out first and says so, rather than
+    squeezing an order number to one digit per line, as a 36-character UUID did at 80 columns."""
+    grid.add_column(header, no_wrap=True)
 
 
 # Least needed first: what a narrow terminal drops before it crushes what the caller reads out.
@@ -223,8 +222,9 @@ class Output:
 
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
-        # Written to a file or a CI log, tables read better wider than a terminal's default 80.
-        width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120
+        # Written to a file or a CI log, tables read better wider than a terminal's default 80: wide
+        # enough that identifiers are shown whole (a terminal narrower than a table leaves them out).
+        width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
         self.out = Console(highlight=False, width=width)
         self.err = Console(stderr=True, highlight=False)
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csr.render import address_text, fmt, money, renderer, when
-from csr.views.orders import grid, page_note, titled
+from csr.views.orders import grid, listing, page_note, titled
 
 
 def full_name(record: dict[str, Any]) -> str:
@@ -33,7 +33,7 @@ def status_of(record: dict[str, Any]) -> Text:
 
 @renderer("FindCustomers")
 def found_customers(result: dict[str, Any]) -> RenderableType:
-    table = titled("Customers", "name", "logon", "e-mail", "phone", "postal code", "account", "status", "customer id")
+    table = listing("Customers", "name", "logon", "e-mail", "phone", "postal code", "account", "status", "customer id")
     for c in result.get("customers") or []:
         account = " ".join(str(c[k]) for k in ("account_number", "account_name") if c.get(k))
         table.add_row(
@@ -285,7 +285,7 @@ def accounts(result: dict[str, Any]) -> RenderableType:
     rows = result.get("accounts") or []
     if not rows:
         return Text("No account matches.", style="dim")
-    table = titled("Accounts", "number", "name", "e-mail", "phone", "members", "created", "account id")
+    table = listing("Accounts", "number", "name", "e-mail", "phone", "members", "created", "account id")
     for a in rows:
         table.add_row(
             str(a.get("account_number")),

@@ -34,10 +34,24 @@ def grid(rows: Iterable[tuple[str, Any]]) -> Table:
 
 
 def titled(title: str, *rows: str, **columns: Any) -> Table:
-    """A table that fits the terminal: identifiers short (``id_column``), numbers and amounts never
-    wrapped, the text columns (names, addresses) wrapped to share what is left."""
-    options: dict[str, Any] = {"box": box.SIMPLE_HEAD, "pad_edge": False, **columns}
-    table = FittedTable(title=title, title_justify="left", title_style="bold", header_style="bold", **options)
+    table = Table(title=title, title_justify="left", title_style="bold", header_style="bold", **columns)
+    for column in rows:
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=column.endswith(" id"),  # ids are copied whole into the next command
+            justify="right" if column in _NUMERIC else "left",
+        )
+    return table
+
+
+def listing(title: str, *rows: str) -> FittedTable:
+    """A list of records (found orders, customers, quotes...) that fits the terminal: on a narrow
+    one its identifier columns, then the least needed ones, are left out (and it says so) before
+    anything is squeezed; numbers and amounts are never cut; names and addresses wrap."""
+    table = FittedTable(
+        title=title, title_justify="left", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+    )
     for column in rows:
         if column.endswith(" id"):
             id_column(table, column)
@@ -459,7 +473,7 @@ def version_diff(result: dict[str, Any]) -> RenderableType:
 
 @renderer("FindOrders")
 def found_orders(result: dict[str, Any]) -> RenderableType:
-    table = titled("Orders", "order number", "status", "customer", "ship to", "lines", "total", "updated", "order id")
+    table = listing("Orders", "order number", "status", "customer", "ship to", "lines", "total", "updated", "order id")
     for o in result.get("items") or []:
         table.add_row(
             str(o.get("order_number") or "(cart)"),

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from csr.render import address_text, money, renderer, when
-from csr.views.orders import _CHANGE_TITLES, change_summary, grid, page_note, status_text, titled
+from csr.views.orders import _CHANGE_TITLES, change_summary, grid, listing, page_note, status_text, titled
 
 _SERVICING_TITLES = {
     "BlockOrder": "Order blocked: not released to fulfilment until a supervisor unblocks it",
@@ -97,7 +97,7 @@ def found_quotes(result: dict[str, Any]) -> RenderableType:
     items = result.get("items") or []
     if not items:
         return Text("No quote matches.")
-    table = titled("Quotes", "quote", "status", "customer", "lines", "total", "quoted", "expires", "quote id")
+    table = listing("Quotes", "quote", "status", "customer", "lines", "total", "quoted", "expires", "quote id")
     for q in items:
         style = {"open": "green", "expired": "red"}.get(str(q.get("status")), "")
         table.add_row(
@@ -154,7 +154,7 @@ def pending_orders(result: dict[str, Any]) -> RenderableType:
     items = result.get("items") or []
     if not items:
         return Text("No pending orders.")
-    table = titled("Pending orders", "order id", "customer", "lines", "total", "agent", "locked", "last updated")
+    table = listing("Pending orders", "order id", "customer", "lines", "total", "agent", "locked", "last updated")
     for p in items:
         table.add_row(
             str(p.get("order_id")),
@@ -263,7 +263,7 @@ def found_returns(result: dict[str, Any]) -> RenderableType:
     items = result.get("items") or []
     if not items:
         return Text("No return matches.")
-    table = titled("Returns", "return", "status", "order", "customer", "lines", "refund", "created", "return id")
+    table = listing("Returns", "return", "status", "order", "customer", "lines", "refund", "created", "return id")
     for r in items:
         table.add_row(Text(str(r.get("return_number")), style="bold"), str(r.get("status")),
                       str(r.get("order_number")), str(r.get("customer_name") or r.get("customer_id")),
@@ -302,7 +302,7 @@ def email_history(result: dict[str, Any]) -> RenderableType:
     items = result.get("items") or []
     if not items:
         return Text("No e-mails.")
-    table = titled("E-mails", "created", "to", "subject", "regarding", "status", "tries", "sent", "e-mail id")
+    table = listing("E-mails", "created", "to", "subject", "regarding", "status", "tries", "sent", "e-mail id")
     for e in items:
         status = str(e.get("status"))
         text = Text(status, style=_STATUS_STYLE.get(status, ""))

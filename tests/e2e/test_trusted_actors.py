@@ -139,12 +139,15 @@ async def test_every_kind_of_bad_token_is_refused_unauthenticated_and_changes_no
     real = genuine(stack, "trusted-alice", Role.CSR)
     header = jwt.get_unverified_header(real)
     foreign = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    short = genuine(stack, "trusted-alice", Role.CSR, client_id="csr-cli-short")  # lives one second
+    short = genuine(stack, "trusted-alice", Role.CSR, client_id="csr-cli-short")  # lives five seconds
     assert stack.keycloak_url
     master = keycloak.admin_token(stack.keycloak_url)  # another realm: another issuer, other keys
     record_tokens(master)
     no_audience = genuine(stack, "trusted-alice", Role.CSR, client_id="admin-cli")  # not meant for csr-oms
-    await asyncio.sleep(3)  # the short token is now expired beyond the services' one-second leeway
+    # Wait until the short token (csr-cli-short: five seconds) is expired beyond the services'
+    # one-second leeway, by its own claims.
+    expires = jwt.decode(short, options={"verify_signature": False})["exp"]
+    await asyncio.sleep(max(0.0, expires + 1.5 - time.time()))
 
     cases: dict[str, tuple[str | None, str]] = {
         "missing": (None, "carries no access token"),

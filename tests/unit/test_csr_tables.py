@@ -54,10 +54,9 @@ def test_found_orders_fit_80_columns_with_whole_order_numbers() -> None:
         assert "Amelia Quist-Ødegård" in row and "1234.50 EUR" in row
         assert not any(order["order_id"][:8] in line for line in lines)  # no room for ids at 80
     assert "(not shown at this width: order id" in "\n".join(lines)
-    wide = at(120, shown("FindOrders", result))
+    wide = at(140, shown("FindOrders", result))
     for order in result["items"]:
-        assert any(order["order_id"][:8] + "…" in line for line in wide)  # a short id tells rows apart
-        assert not any(order["order_id"] in line for line in wide)
+        assert any(order["order_id"] in line for line in wide)  # whole where there is room: it is copied
 
 
 def test_a_generic_table_keeps_short_values_whole_and_shortens_ids() -> None:
@@ -66,4 +65,4 @@ def test_a_generic_table_keeps_short_values_whole_and_shortens_ids() -> None:
     lines = at(80, table(rows))
 
     assert all(len(line) <= 80 for line in lines)
-    assert any("2026-12-08" in line for line in lines) and not any(rows[0]["ticket_id"] in line for line in lines)
+    assert any("2026-12-08" in line for line in lines)
