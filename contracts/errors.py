@@ -3,6 +3,10 @@ code documented by the command that returns it); ``message`` says the same for a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from contracts.envelope import FieldError
+
 UNDECODABLE = "undecodable"  # not JSON, or no valid envelope
 UNKNOWN_MESSAGE_TYPE = "unknown_message_type"  # type/version not in contracts
 INVALID = "invalid"  # payload failed validation; see field_errors
@@ -32,3 +36,19 @@ DESCRIPTIONS: dict[str, str] = {
     LIMIT_EXCEEDED: "The request exceeds a configured limit.",
     INTERNAL_ERROR: "The service could not process the message; it was dead-lettered.",
 }
+
+
+class Refused(Exception):
+    """A command or query refused with one of the codes above: nothing it did is kept, and the
+    sender is told why. Raised by a service's domain rules (which know no runtime) and by its
+    handlers; the runtime turns it into the rejection reply."""
+
+    def __init__(self, code: str, message: str, field_errors: Iterable[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field_errors = list(field_errors)
+
+    @classmethod
+    def field(cls, code: str, field_name: str, message: str) -> Refused:
+        return cls(code, message, [FieldError(field=field_name, code=code, message=message)])

@@ -4,14 +4,15 @@ each message class to its handler."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from contracts.envelope import Actor, Command, Envelope, Event, FieldError, Query
+from contracts.envelope import Actor, Command, Envelope, Event, Query
+from contracts.errors import Refused
 from services.runtime.db import Connection
 from services.runtime.settings import ServiceSettings
 
@@ -29,18 +30,9 @@ def actor_of(envelope: Envelope) -> Actor:
     return envelope.actor
 
 
-class Rejected(Exception):
-    """A command or query refused: nothing it did is kept, and the sender is told why."""
-
-    def __init__(self, code: str, message: str, field_errors: Iterable[FieldError] = ()) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field_errors = list(field_errors)
-
-    @classmethod
-    def field(cls, code: str, field_name: str, message: str) -> Rejected:
-        return cls(code, message, [FieldError(field=field_name, code=code, message=message)])
+# The runtime's name for a refusal; the class lives with the codes in the contracts so that a
+# service's domain can refuse without knowing the runtime.
+Rejected = Refused
 
 
 @dataclass
