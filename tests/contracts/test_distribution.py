@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 PROBE = """
 import importlib, json, pkgutil, sys
 import contracts
-modules = sorted(m.name for m in pkgutil.iter_modules(contracts.__path__, "contracts."))
+modules = sorted(m.name for m in pkgutil.walk_packages(contracts.__path__, "contracts."))
 for name in modules:
     importlib.import_module(name)
 from contracts import sealing
@@ -55,6 +55,18 @@ def _uv(*args: str, cwd: Path) -> str:
     return done.stdout
 
 
+def _modules_in_the_repository() -> list[str]:
+    """Every module and subpackage under ``contracts/`` (``contracts.orders``, ``contracts.orders.views``...)."""
+    names = []
+    for path in (ROOT / "contracts").rglob("*.py"):
+        parts = path.relative_to(ROOT / "contracts").with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            names.append(".".join(("contracts", *parts)))
+    return sorted(names)
+
+
 def test_the_contracts_wheel_installs_alone_and_every_module_imports(tmp_path: Path) -> None:
     _uv("build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(ROOT / "contracts"), cwd=ROOT)
     [wheel] = (tmp_path / "dist").glob("csr_oms_contracts-*.whl")
@@ -70,7 +82,7 @@ def test_the_contracts_wheel_installs_alone_and_every_module_imports(tmp_path: P
     assert probe.returncode == 0, probe.stderr
     found = json.loads(probe.stdout)
     assert found["file"].startswith(str(venv)), "imported the repository's copy, not the installed one"
-    shipped = sorted(f"contracts.{p.stem}" for p in (ROOT / "contracts").glob("*.py") if p.stem != "__init__")
+    shipped = _modules_in_the_repository()
     assert found["modules"] == shipped
     assert found["messages"] == len(all_messages())
     assert found["typed"]
