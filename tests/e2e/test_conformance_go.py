@@ -90,6 +90,7 @@ async def test_a_go_client_drives_a_whole_call_from_the_published_docs(
     output, _ = await asyncio.wait_for(process.communicate(), timeout=240)
 
     transcript = output.decode(errors="replace")
+    print(transcript)  # the steps, for `pytest -s` and the CI log of a failure
     assert process.returncode == 0, transcript
     steps = json.loads(report.read_text())["steps"]
     assert [step["name"] for step in steps] == STEPS, transcript

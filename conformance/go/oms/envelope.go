@@ -64,9 +64,11 @@ func splitName(name string) (string, int, error) {
 	return parts[1], version, err
 }
 
-// kindOf is the envelope's kind for a topic: a message on <service>.commands is a command.
+// kinds maps a topic's last part to the envelope's kind: a message on <service>.queries is a query.
+var kinds = map[string]string{"commands": "command", "queries": "query", "events": "event"}
+
 func kindOf(topic string) string {
-	return strings.TrimSuffix(topic[strings.LastIndex(topic, ".")+1:], "s")
+	return kinds[topic[strings.LastIndex(topic, ".")+1:]]
 }
 
 // NewID is a random (version 4) UUID: message ids, and the ids a client gives new aggregates.

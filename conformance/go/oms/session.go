@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -16,14 +17,21 @@ type Session struct {
 	docs       *contract.Docs
 	prefix     string
 	tokens     Tokens
+	role       string // the OMS role of the tokens, checked against the docs' x-allowed-roles
 	client     *kgo.Client
 	replyTopic string
 
 	mu      sync.Mutex
-	waiting map[string]chan arrival // by request message id
-	readErr error                   // the last error reading the reply topic, told when a reply is late
+	waiting map[string]*pending // by request message id
+	readErr error               // the last error reading the reply topic, told when a reply is late
 	stop    context.CancelFunc
 	stopped chan struct{}
+}
+
+// pending is a published request awaiting replies.
+type pending struct {
+	name    string // the request's message name: its reply's schema is found by it
+	replies chan arrival
 }
 
 // arrival is one reply record: a request may get several (a retried request is answered again).
@@ -38,11 +46,12 @@ type Request struct {
 	topic    string
 	key      string
 	value    []byte
+	headers  []kgo.RecordHeader // all but authorization, added at each publication with a fresh token
 }
 
 // Open creates the client's reply topic (<prefix>replies.<client>, from the docs' template) and
-// starts reading it.
-func Open(ctx context.Context, docs *contract.Docs, broker Broker, prefix, clientName string) (*Session, error) {
+// starts reading it. role is the OMS role the broker's tokens carry (channel, csr...).
+func Open(ctx context.Context, docs *contract.Docs, broker Broker, prefix, clientName, role string) (*Session, error) {
 	replyTopic, err := docs.ReplyTopic(prefix, clientName)
 	if err != nil {
 		return nil, err
@@ -59,8 +68,8 @@ func Open(ctx context.Context, docs *contract.Docs, broker Broker, prefix, clien
 	client.AddConsumeTopics(replyTopic)
 	loop, stop := context.WithCancel(context.Background())
 	s := &Session{
-		docs: docs, prefix: prefix, tokens: broker.Tokens, client: client, replyTopic: replyTopic,
-		waiting: map[string]chan arrival{}, stop: stop, stopped: make(chan struct{}),
+		docs: docs, prefix: prefix, tokens: broker.Tokens, role: role, client: client, replyTopic: replyTopic,
+		waiting: map[string]*pending{}, stop: stop, stopped: make(chan struct{}),
 	}
 	go s.readReplies(loop)
 	return s, nil
@@ -73,30 +82,78 @@ func (s *Session) Close() {
 	s.client.Close()
 }
 
-// Prepare builds the envelope of a message named as in the docs (CreateCartV1), keyed by key (the
-// aggregate id, so one aggregate's messages stay in order).
-func (s *Session) Prepare(name, key string, payload any) (*Request, error) {
+// Prepare builds the envelope of a message named as in the docs (CreateCartV1). Its topic, kind
+// and record key come from the docs; fallbackKey keys it only where the docs declare no
+// x-partition-key (docs published before the per-message extensions).
+func (s *Session) Prepare(name, fallbackKey string, payload map[string]any) (*Request, error) {
 	messageType, version, err := splitName(name)
 	if err != nil {
 		return nil, err
 	}
-	topic, err := s.docs.Topic(name)
+	route, err := s.route(name)
 	if err != nil {
 		return nil, err
+	}
+	key, declared := route.meta.Key(payload)
+	if !declared {
+		key = fallbackKey
 	}
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return nil, err
 	}
 	envelope := Envelope{
-		MessageID: NewID(), Type: messageType, Version: version, Kind: kindOf(topic),
+		MessageID: NewID(), Type: messageType, Version: version, Kind: route.kind,
 		OccurredAt: now(), CorrelationID: NewID(), ReplyTo: s.replyTopic, Payload: body,
 	}
 	value, err := json.Marshal(envelope)
 	if err != nil {
 		return nil, err
 	}
-	return &Request{Envelope: envelope, topic: s.prefix + topic, key: key, value: value}, nil
+	return &Request{Envelope: envelope, topic: s.prefix + route.topic, key: key, value: value, headers: headersOf(envelope)}, nil
+}
+
+// route is where a message goes and what the docs say about it.
+type route struct {
+	topic, kind string
+	meta        contract.Meta
+}
+
+func (s *Session) route(name string) (route, error) {
+	topic, err := s.docs.Topic(name)
+	if err != nil {
+		return route{}, err
+	}
+	meta, err := s.docs.Meta(name)
+	if err != nil {
+		return route{}, err
+	}
+	// Two places in the docs say where a message goes; they must agree.
+	if meta.Declares("x-topic") && meta.Topic != topic {
+		return route{}, fmt.Errorf("%s: the AsyncAPI channel is %s, its schema's x-topic %s", name, topic, meta.Topic)
+	}
+	if !meta.Allows(s.role) {
+		return route{}, fmt.Errorf("the docs allow %s to %v, not to a %s", name, meta.AllowedRoles, s.role)
+	}
+	kind := meta.Kind
+	if !meta.Declares("x-kind") {
+		kind = kindOf(topic)
+	}
+	return route{topic: topic, kind: kind, meta: meta}, nil
+}
+
+// headersOf are the envelope's own fields as record headers: the services read them to address
+// the rejection of a record whose value they cannot read.
+func headersOf(e Envelope) []kgo.RecordHeader {
+	header := func(key, value string) kgo.RecordHeader { return kgo.RecordHeader{Key: key, Value: []byte(value)} }
+	return []kgo.RecordHeader{
+		header("content-type", "application/json"),
+		header("message_id", e.MessageID),
+		header("correlation_id", e.CorrelationID),
+		header("type", e.Type),
+		header("version", strconv.Itoa(e.Version)),
+		header("kind", e.Kind),
+	}
 }
 
 // Check validates the request against its published schema.
@@ -109,17 +166,18 @@ func (s *Session) Check(request *Request) error {
 func (s *Session) Publish(ctx context.Context, request *Request) error {
 	s.mu.Lock()
 	if _, ok := s.waiting[request.Envelope.MessageID]; !ok {
-		s.waiting[request.Envelope.MessageID] = make(chan arrival, 8)
+		s.waiting[request.Envelope.MessageID] = &pending{name: request.Envelope.Name(), replies: make(chan arrival, 8)}
 	}
 	s.mu.Unlock()
 	token, err := s.tokens.Token(ctx)
 	if err != nil {
 		return err
 	}
+	authorization := kgo.RecordHeader{Key: "authorization", Value: []byte("Bearer " + token)}
 	record := &kgo.Record{
 		Topic:   request.topic,
 		Value:   request.value,
-		Headers: []kgo.RecordHeader{{Key: "authorization", Value: []byte("Bearer " + token)}},
+		Headers: append([]kgo.RecordHeader{authorization}, request.headers...),
 	}
 	if request.key != "" {
 		record.Key = []byte(request.key)
@@ -130,13 +188,13 @@ func (s *Session) Publish(ctx context.Context, request *Request) error {
 // Await returns the next reply to the request, checked against the Reply schema.
 func (s *Session) Await(ctx context.Context, request *Request) (Reply, error) {
 	s.mu.Lock()
-	replies, ok := s.waiting[request.Envelope.MessageID]
+	waiting, ok := s.waiting[request.Envelope.MessageID]
 	s.mu.Unlock()
 	if !ok {
 		return Reply{}, fmt.Errorf("%s was not published", request.Envelope.Name())
 	}
 	select {
-	case got := <-replies:
+	case got := <-waiting.replies:
 		return got.reply, got.err
 	case <-ctx.Done():
 		s.mu.Lock()
@@ -148,8 +206,8 @@ func (s *Session) Await(ctx context.Context, request *Request) (Reply, error) {
 }
 
 // Ask prepares, checks, publishes a request and awaits its reply.
-func (s *Session) Ask(ctx context.Context, name, key string, payload any) (*Request, Reply, error) {
-	request, err := s.Prepare(name, key, payload)
+func (s *Session) Ask(ctx context.Context, name, fallbackKey string, payload map[string]any) (*Request, Reply, error) {
+	request, err := s.Prepare(name, fallbackKey, payload)
 	if err != nil {
 		return nil, Reply{}, err
 	}
@@ -177,7 +235,8 @@ func (s *Session) readReplies(ctx context.Context) {
 }
 
 // deliver hands a reply record to whoever waits for its request; a reply that does not match
-// the published schema is delivered as an error, so the step that asked fails with it.
+// the published schema of the request's reply is delivered as an error, so the step that asked
+// fails with it.
 func (s *Session) deliver(value []byte) {
 	var envelope Envelope
 	var reply Reply
@@ -185,13 +244,17 @@ func (s *Session) deliver(value []byte) {
 	if err == nil {
 		err = json.Unmarshal(envelope.Payload, &reply)
 	}
-	if err == nil {
-		err = s.docs.Validate(envelope.Name(), value)
-	}
 	s.mu.Lock()
 	waiting, ok := s.waiting[reply.RequestID]
 	s.mu.Unlock()
-	if ok {
-		waiting <- arrival{reply: reply, err: err}
+	if !ok {
+		return // not ours, or unreadable: a late reply of a previous run on a reused topic
+	}
+	if err == nil {
+		err = s.docs.Validate(s.docs.ReplySchema(waiting.name), value)
+	}
+	select {
+	case waiting.replies <- arrival{reply: reply, err: err}:
+	default: // more copies than anyone awaits: the reader must not block on them
 	}
 }

@@ -30,9 +30,10 @@ type Call struct {
 
 // Step is one action of the call and its outcome.
 type Step struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail"`
+	Name    string  `json:"name"`
+	OK      bool    `json:"ok"`
+	Detail  string  `json:"detail"`
+	Seconds float64 `json:"seconds"`
 }
 
 type action struct {
@@ -44,14 +45,15 @@ type action struct {
 func (c *Call) Run(ctx context.Context) []Step {
 	var steps []Step
 	for _, a := range c.actions() {
+		started := time.Now()
 		stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
 		detail, err := a.run(stepCtx)
 		cancel()
-		step := Step{Name: a.name, OK: err == nil, Detail: detail}
+		step := Step{Name: a.name, OK: err == nil, Detail: detail, Seconds: time.Since(started).Seconds()}
 		if err != nil {
 			step.Detail = err.Error()
 		}
-		c.Logf("%s %s: %s", mark(step.OK), step.Name, step.Detail)
+		c.Logf("%s %5.1fs %s: %s", mark(step.OK), step.Seconds, step.Name, step.Detail)
 		steps = append(steps, step)
 		if err != nil {
 			break

@@ -122,40 +122,44 @@ func readEnv() (environment, error) {
 	return env, err
 }
 
-// connect opens the channel's and the CSR's sessions and the CSR's reading of orders.events.
+// connect opens the channel's and the CSR's sessions and the CSR's reading of orders.events
+// (channels may not read event topics: docs/security.md). The returned function closes them.
 func connect(ctx context.Context, docs *contract.Docs, env environment) (*scenario.Call, func(), error) {
-	shopTokens := oidc.ClientCredentials(env.issuer, env.channel, env.channelSecret)
-	csrTokens := oidc.Password(env.issuer, env.csrClient, env.csrUser, env.csrPassword)
-	shopBroker := oms.Broker{Bootstrap: env.bootstrap, SecurityProtocol: env.protocol, Tokens: shopTokens}
-	csrBroker := oms.Broker{Bootstrap: env.bootstrap, SecurityProtocol: env.protocol, Tokens: csrTokens}
+	broker := func(tokens oms.Tokens) oms.Broker {
+		return oms.Broker{Bootstrap: env.bootstrap, SecurityProtocol: env.protocol, Tokens: tokens}
+	}
+	shopBroker := broker(oidc.ClientCredentials(env.issuer, env.channel, env.channelSecret))
+	csrBroker := broker(oidc.Password(env.issuer, env.csrClient, env.csrUser, env.csrPassword))
 	var closers []func()
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
 			closers[i]()
 		}
 	}
-	shop, err := oms.Open(ctx, docs, shopBroker, env.prefix, "go-shop-"+oms.NewID()[:8])
+	fail := func(what string, err error) (*scenario.Call, func(), error) {
+		closeAll()
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	shop, err := oms.Open(ctx, docs, shopBroker, env.prefix, "go-shop-"+oms.NewID()[:8], "channel")
 	if err != nil {
-		return nil, closeAll, fmt.Errorf("the channel's session: %w", err)
+		return fail("the channel's session", err)
 	}
 	closers = append(closers, shop.Close)
-	csr, err := oms.Open(ctx, docs, csrBroker, env.prefix, "go-csr-"+oms.NewID()[:8])
+	csr, err := oms.Open(ctx, docs, csrBroker, env.prefix, "go-csr-"+oms.NewID()[:8], "csr")
 	if err != nil {
-		closeAll()
-		return nil, func() {}, fmt.Errorf("the CSR's session: %w", err)
+		return fail("the CSR's session", err)
 	}
 	closers = append(closers, csr.Close)
 	eventsTopic, err := docs.Topic("OrderPlacedV1")
-	if err == nil {
-		var events *oms.Events
-		events, err = oms.Follow(docs, csrBroker, env.prefix, eventsTopic)
-		if err == nil {
-			closers = append(closers, events.Close)
-			return &scenario.Call{Shop: shop, CSR: csr, Events: events, PublicKey: env.publicKey}, closeAll, nil
-		}
+	if err != nil {
+		return fail("the order events' topic", err)
 	}
-	closeAll()
-	return nil, func() {}, fmt.Errorf("following the order events: %w", err)
+	events, err := oms.Follow(docs, csrBroker, env.prefix, eventsTopic)
+	if err != nil {
+		return fail("following the order events", err)
+	}
+	closers = append(closers, events.Close)
+	return &scenario.Call{Shop: shop, CSR: csr, Events: events, PublicKey: env.publicKey}, closeAll, nil
 }
 
 func writeReport(path string, steps []scenario.Step) error {
