@@ -32,6 +32,7 @@ STEPS = [
     "find her by logon id",
     "search the catalog",
     "create a cart",
+    "retry it from another process",
     "add a line from the catalog",
     "refused: a quantity of zero",
     "set the shipping address",

@@ -258,3 +258,15 @@ func (s *Session) deliver(value []byte) {
 	default: // more copies than anyone awaits: the reader must not block on them
 	}
 }
+
+// Adopt makes a copy of a request published elsewhere that names this session's reply topic, as
+// a client retrying from a new process would: same message id, same payload, its own reply_to.
+func (s *Session) Adopt(request *Request) (*Request, error) {
+	envelope := request.Envelope
+	envelope.ReplyTo = s.replyTopic
+	value, err := json.Marshal(envelope)
+	if err != nil {
+		return nil, err
+	}
+	return &Request{Envelope: envelope, topic: request.topic, key: request.key, value: value, headers: request.headers}, nil
+}

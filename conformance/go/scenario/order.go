@@ -59,10 +59,35 @@ func (c *Call) createCartAndRetry(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the retry: %w", err)
 	}
-	if !sameJSON(first.Result, again.Result) || again.Status != first.Status {
+	if !sameReply(first, again) {
 		return "", fmt.Errorf("the retry got another reply: %s %s, first %s", again, again.Result, first.Result)
 	}
+	c.cart, c.cartReply = request, first
 	return fmt.Sprintf("cart %s version %d; the retry got the same reply", result.OrderID, result.Version), nil
+}
+
+// retryFromAnotherProcess publishes the cart's request again from a new session with a reply
+// topic of its own: the copy is answered there, with the stored reply (docs/contract.md).
+func (c *Call) retryFromAnotherProcess(ctx context.Context) (string, error) {
+	copied, err := c.ShopAgain.Adopt(c.cart)
+	if err != nil {
+		return "", err
+	}
+	if err := c.ShopAgain.Publish(ctx, copied); err != nil {
+		return "", err
+	}
+	again, err := c.ShopAgain.Await(ctx, copied)
+	if err != nil {
+		return "", err
+	}
+	if !sameReply(c.cartReply, again) {
+		return "", fmt.Errorf("the copy got another reply: %s %s, first %s", again, again.Result, c.cartReply.Result)
+	}
+	return "the copy got the stored reply on its own reply topic", nil
+}
+
+func sameReply(a, b oms.Reply) bool {
+	return a.Status == b.Status && a.Code == b.Code && sameJSON(a.Result, b.Result)
 }
 
 func (c *Call) addLine(ctx context.Context) (string, error) {

@@ -18,6 +18,7 @@ const stepTimeout = 60 * time.Second
 // Call holds the two identities and what the call learns on the way.
 type Call struct {
 	Shop      *oms.Session // the web shop: a channel with its own client credentials
+	ShopAgain *oms.Session // the web shop again, as another process with its own reply topic
 	CSR       *oms.Session // a CSR logged in with the password grant (public client)
 	Events    *oms.Events  // orders.events, read as the CSR (channels may not read events)
 	PublicKey []byte       // the services' sealing key
@@ -26,6 +27,8 @@ type Call struct {
 	Logf      func(format string, args ...any)
 
 	logonID, customerID, sku, orderID, orderNumber string
+	cart                                           *oms.Request // the CreateCart request, to retry
+	cartReply                                      oms.Reply
 }
 
 // Step is one action of the call and its outcome.
@@ -76,6 +79,7 @@ func (c *Call) actions() []action {
 		{"find her by logon id", c.findCustomer},
 		{"search the catalog", c.searchCatalog},
 		{"create a cart", c.createCartAndRetry},
+		{"retry it from another process", c.retryFromAnotherProcess},
 		{"add a line from the catalog", c.addLine},
 		{"refused: a quantity of zero", c.refuseZeroQuantity},
 		{"set the shipping address", c.setShipping},

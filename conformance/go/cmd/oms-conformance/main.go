@@ -145,6 +145,11 @@ func connect(ctx context.Context, docs *contract.Docs, env environment) (*scenar
 		return fail("the channel's session", err)
 	}
 	closers = append(closers, shop.Close)
+	shopAgain, err := oms.Open(ctx, docs, shopBroker, env.prefix, "go-shop-"+oms.NewID()[:8], "channel")
+	if err != nil {
+		return fail("the channel's second session", err)
+	}
+	closers = append(closers, shopAgain.Close)
 	csr, err := oms.Open(ctx, docs, csrBroker, env.prefix, "go-csr-"+oms.NewID()[:8], "csr")
 	if err != nil {
 		return fail("the CSR's session", err)
@@ -159,7 +164,8 @@ func connect(ctx context.Context, docs *contract.Docs, env environment) (*scenar
 		return fail("following the order events", err)
 	}
 	closers = append(closers, events.Close)
-	return &scenario.Call{Shop: shop, CSR: csr, Events: events, PublicKey: env.publicKey}, closeAll, nil
+	call := &scenario.Call{Shop: shop, ShopAgain: shopAgain, CSR: csr, Events: events, PublicKey: env.publicKey}
+	return call, closeAll, nil
 }
 
 func writeReport(path string, steps []scenario.Step) error {
