@@ -10,6 +10,10 @@ import (
 
 const password = "Conformance-42!"
 
+// notSealed is what the refused registration sends in clear: never the password sealed elsewhere,
+// so no real secret ever crosses a topic in clear text, not even on purpose.
+const notSealed = "not-sealed-on-purpose"
+
 func (c *Call) register(ctx context.Context) (string, error) {
 	c.logonID = "go-" + randomSuffix()
 	sealed, err := sealing.Seal(password, c.PublicKey)
@@ -37,7 +41,7 @@ func (c *Call) registration(password string) map[string]any {
 // refusePlainPassword sends a password in clear text: the published schema refuses it (the sealed
 // pattern), and so must the service, with the code docs/sealing.md gives.
 func (c *Call) refusePlainPassword(ctx context.Context) (string, error) {
-	request, err := c.Shop.Prepare("RegisterCustomerV1", c.logonID+"x", c.registration(password))
+	request, err := c.Shop.Prepare("RegisterCustomerV1", c.logonID+"x", c.registration(notSealed))
 	if err != nil {
 		return "", err
 	}
