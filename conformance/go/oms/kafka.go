@@ -31,7 +31,12 @@ type Broker struct {
 
 // connect makes a franz-go client for the broker with extra options (topics to consume...).
 func (b Broker) connect(extra ...kgo.Opt) (*kgo.Client, error) {
-	opts := []kgo.Opt{kgo.SeedBrokers(strings.Split(b.Bootstrap, ",")...)}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(strings.Split(b.Bootstrap, ",")...),
+		// franz-go's default, stated so that every run keeps proving the services read compressed
+		// batches (they once could not: docs/conformance.md).
+		kgo.ProducerBatchCompression(kgo.SnappyCompression()),
+	}
 	protocol := strings.ToUpper(b.SecurityProtocol)
 	if strings.HasPrefix(protocol, "SASL_") {
 		opts = append(opts, kgo.SASL(oauth.Oauth(b.oauthToken)))
