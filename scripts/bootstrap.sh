@@ -37,6 +37,7 @@ uv sync --frozen --quiet
 # The conformance client (docs/conformance.md): a Go program written from the published docs
 # alone, run by tests/e2e/test_conformance_go.py. Go is part of the machine, not installed here;
 # without it the client cannot be built and its test cannot run, so say so now, not mid-suite.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
 if ! command -v go >/dev/null; then
   echo "Go is missing: the conformance client in conformance/go needs the version its go.mod names (https://go.dev/doc/install)" >&2
   exit 1
