@@ -3,6 +3,7 @@
 # a JDK and Maven for Kafka's jars and Keycloak's distribution (both fetched from Maven Central by
 # devstack on first start; Keycloak 26.7 runs on Java 17, Debian 12's JDK, so no other is needed),
 # PostgreSQL's server binaries, and Chromium for the tests of the AsyncAPI web pages. Safe to run again: it only installs what is missing.
+# Then builds the Go conformance client (Go itself must be installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,3 +33,13 @@ if ! command -v uv >/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check "uv>=0.5"
 fi
 uv sync --frozen --quiet
+
+# The conformance client (docs/conformance.md): a Go program written from the published docs
+# alone, run by tests/e2e/test_conformance_go.py. Go is part of the machine, not installed here;
+# without it the client cannot be built and its test cannot run, so say so now, not mid-suite.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
+if ! command -v go >/dev/null; then
+  echo "Go is missing: the conformance client in conformance/go needs the version its go.mod names (https://go.dev/doc/install)" >&2
+  exit 1
+fi
+(cd conformance/go && go build -o ../../build/bin/oms-conformance ./cmd/oms-conformance)

@@ -17,6 +17,9 @@ uv run ruff format --check .
 uv run mypy
 uv run lint-imports
 uv run python scripts/gen_docs.py --check
+# The Go conformance client: formatted, vetted, and its sealing checked against the published
+# test vectors (docs/conformance.md); its end-to-end run is tests/e2e/test_conformance_go.py.
+(cd conformance/go && unformatted="$(gofmt -l .)" && { [ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; exit 1; }; } && go vet ./... && go test ./...)
 
 echo "== stack"
 uv run python -m devstack up
