@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.orders import CommentView, FindOrdersV1, OrderLineDetail, OrderSummaryView, OrderView, VersionInfo
-from services.orders.cart import CustomerName
+from services.orders.domain.cart import CustomerName
 from services.runtime.db import Connection
 
 _ORDER_COLUMNS = """order_id, order_number, customer_id, status, currency, total, email, language, version,

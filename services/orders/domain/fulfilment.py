@@ -19,7 +19,7 @@ from contracts.orders import (
     ShippedLine,
     TrackableItemsFulfilledV1,
 )
-from services.orders.holds import SHIPPABLE
+from services.orders.domain.holds import SHIPPABLE
 from services.runtime.handling import Rejected
 
 

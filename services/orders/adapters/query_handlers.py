@@ -15,22 +15,23 @@ from contracts.orders import (
     OrderView,
     VersionDiff,
 )
-from services.orders import returns, servicing_store, store, versions
-from services.orders.deps import Ctx
+from services.orders.adapters import order_store, servicing_store
+from services.orders.adapters.deps import Ctx
+from services.orders.domain import returns, versions
 from services.runtime.handling import Rejected
 
 
 async def get_order(ctx: Ctx, query: GetOrderV1) -> OrderDetails:
     if query.order_id is not None:
-        order = await store.load_order(ctx.conn, query.order_id)
+        order = await order_store.load_order(ctx.conn, query.order_id)
     else:
-        order = await store.load_order_by_number(ctx.conn, query.order_number or "")
+        order = await order_store.load_order_by_number(ctx.conn, query.order_number or "")
     if order is None:
         raise Rejected(errors.NOT_FOUND, f"no cart or order {query.order_id or query.order_number}")
     return OrderDetails(
         order=order,
-        versions=await store.versions(ctx.conn, order.order_id),
-        comments=await store.comments(ctx.conn, order.order_id),
+        versions=await order_store.versions(ctx.conn, order.order_id),
+        comments=await order_store.comments(ctx.conn, order.order_id),
         lock=await servicing_store.live_lock(ctx.conn, order.order_id, ctx.now),
         returns=[returns.summary(r) for r in await servicing_store.returns_of(ctx.conn, order.order_id)],
     )
@@ -39,7 +40,7 @@ async def get_order(ctx: Ctx, query: GetOrderV1) -> OrderDetails:
 async def _version(
     ctx: Ctx, query: GetOrderVersionV1 | DiffOrderVersionsV1, number: int, field: str
 ) -> OrderVersionView:
-    found = await store.version(ctx.conn, query.order_id, number)
+    found = await order_store.version(ctx.conn, query.order_id, number)
     if found is None:
         raise Rejected.field(errors.NOT_FOUND, field, f"order {query.order_id} has no version {number}")
     info, snapshot = found
@@ -62,5 +63,5 @@ async def diff_order_versions(ctx: Ctx, query: DiffOrderVersionsV1) -> VersionDi
 
 
 async def find_orders(ctx: Ctx, query: FindOrdersV1) -> OrderPage:
-    items, total = await store.find_orders(ctx.conn, query)
+    items, total = await order_store.find_orders(ctx.conn, query)
     return OrderPage(items=items, total=total, page=query.page, page_size=query.page_size)

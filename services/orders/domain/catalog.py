@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from contracts import errors
 from contracts.orders import OrderErrors
-from services.orders.pricing import CouponTerms
+from services.orders.domain.pricing import CouponTerms
 from services.runtime.handling import Rejected
 
 

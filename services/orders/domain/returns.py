@@ -33,7 +33,7 @@ from contracts.orders import (
     ReturnSummaryView,
     ReturnUpdatedV1,
 )
-from services.orders.pricing import ZERO, money
+from services.orders.domain.pricing import ZERO, money
 from services.runtime.handling import Rejected
 
 RETURNABLE = ("partially_shipped", "shipped", "complete")

@@ -24,9 +24,10 @@ from contracts.orders import (
     VoidCallV1,
     VoidOrderV1,
 )
-from services.orders import calls, holds, locks, servicing_store
-from services.orders.deps import Ctx
-from services.orders.editing import commit, load, load_for_edit
+from services.orders.adapters import locks, servicing_store
+from services.orders.adapters.deps import Ctx
+from services.orders.adapters.editing import commit, load, load_for_edit
+from services.orders.domain import calls, holds
 from services.runtime.handling import Rejected
 
 # --- block, suspend, alerts (SRV-03..SRV-05) ------------------------------------------------------------

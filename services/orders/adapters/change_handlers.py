@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from contracts.orders import CancelOrderV1, CancelResult, ChangeOrderResult, ChangeOrderV1, OrderView
-from services.orders import catalog_store, changes, holds, locks, pricing, store, submission
-from services.orders.deps import Ctx
-from services.orders.editing import load_for_edit, save, with_alerts
+from services.orders.adapters import catalog_store, locks, order_store
+from services.orders.adapters.deps import Ctx
+from services.orders.adapters.editing import load_for_edit, save, with_alerts
+from services.orders.domain import changes, holds, pricing, submission
 
 
 async def cancel_order(ctx: Ctx, cmd: CancelOrderV1) -> CancelResult:
     order = await load_for_edit(ctx, cmd.order_id, cmd.expected_version)
     cancelled, refund = changes.cancel(order, cmd.reason, ctx.actor.agent_id, ctx.now)
-    released = await store.release_stock(ctx.conn, order.order_id)
+    released = await order_store.release_stock(ctx.conn, order.order_id)
     saved = await save(ctx, cancelled, "cancelled", f"cancelled: {cmd.reason}")
     ctx.emit(changes.cancelled_event(saved, refund))
     await locks.release(ctx, saved, anyone=True)
@@ -75,12 +76,12 @@ async def _reserved(ctx: Ctx, order: OrderView) -> OrderView:
     """What is still to ship, reserved again: the order's reservations are given back, then what is
     available now is reserved line by line; the rest is backordered as the order's choice says."""
     conn = ctx.conn
-    await store.release_stock(conn, order.order_id)
+    await order_store.release_stock(conn, order.order_id)
     products = await catalog_store.products(conn, (ln.sku for ln in order.lines), for_update=True)
     allocation, problems = submission.allocate_stock(changes.still_to_ship(order), products)
     if problems:
         raise submission.rejection(problems)
-    await store.reserve_stock(
+    await order_store.reserve_stock(
         conn,
         order.order_id,
         [(ln.line_no, ln.sku, allocation.reserve.get(ln.line_no, 0)) for ln in order.lines],

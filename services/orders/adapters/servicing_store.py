@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.orders import FindQuotesV1, FindReturnsV1, LockView, OrderView, PendingOrderView, ReturnOrderView
-from services.orders.store import like_words
+from services.orders.adapters.order_store import like_words
 from services.runtime.db import Connection
 
 # --- edit locks (SRV-06) ----------------------------------------------------------------------

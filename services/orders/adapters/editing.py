@@ -19,13 +19,15 @@ from contracts.orders import (
     PaymentView,
     PlaceOrderV2,
 )
-from services.orders import alerts, cards, cart, catalog_store, domain, holds, locks, pricing, servicing_store, store
-from services.orders.deps import Ctx
+from services.orders.adapters import catalog_store, locks, order_store, servicing_store
+from services.orders.adapters.deps import Ctx
+from services.orders.domain import alerts, cards, cart, holds, pricing
+from services.orders.domain import order as order_rules
 from services.runtime.handling import Rejected
 
 
 async def load(ctx: Ctx, order_id: uuid.UUID, *, for_update: bool = True) -> OrderView:
-    order = await store.load_order(ctx.conn, order_id, for_update=for_update)
+    order = await order_store.load_order(ctx.conn, order_id, for_update=for_update)
     if order is None:
         raise Rejected.field(errors.NOT_FOUND, "payload.order_id", f"no cart or order {order_id}")
     return order
@@ -49,7 +51,7 @@ async def editable(
 
 
 async def ensure_new(ctx: Ctx, order_id: uuid.UUID) -> None:
-    if await store.load_order(ctx.conn, order_id) is not None:
+    if await order_store.load_order(ctx.conn, order_id) is not None:
         raise Rejected.field(errors.CONFLICT, "payload.order_id", f"order {order_id} already exists")
 
 
@@ -57,7 +59,7 @@ async def known_customer(ctx: Ctx, cmd: CreateCartV1 | PlaceOrderV2) -> cart.Cus
     """What the customers service told us about this customer, when the command lacks it."""
     if cmd.customer_id is None or (cmd.first_name and cmd.last_name and cmd.email):
         return None
-    return await store.customer(ctx.conn, cmd.customer_id)
+    return await order_store.customer(ctx.conn, cmd.customer_id)
 
 
 async def priced(ctx: Ctx, order: OrderView) -> OrderView:
@@ -109,10 +111,10 @@ async def save(
     fulfilment must be told (held, released)."""
     saved, notices = versioned(ctx, order, reason, content_changed=content_changed)
     if new:
-        await store.insert_order(ctx.conn, saved, change, reason)
+        await order_store.insert_order(ctx.conn, saved, change, reason)
     else:
-        await store.update_order(ctx.conn, saved, change, reason)
-    ctx.emit(domain.updated_event(saved, change, reason))
+        await order_store.update_order(ctx.conn, saved, change, reason)
+    ctx.emit(order_rules.updated_event(saved, change, reason))
     for event in notices:
         ctx.emit(event)
     return saved
@@ -121,7 +123,7 @@ async def save(
 def versioned(
     ctx: Ctx, order: OrderView, reason: str, *, content_changed: bool = False
 ) -> tuple[OrderView, list[Event]]:
-    stamped = holds.with_holds(domain.next_version(order, ctx.now, ctx.actor.agent_id))
+    stamped = holds.with_holds(order_rules.next_version(order, ctx.now, ctx.actor.agent_id))
     return holds.notices(stamped, reason, content_changed=content_changed)
 
 

@@ -19,8 +19,8 @@ from typing import Literal
 from contracts import errors
 from contracts.envelope import STAFF, FieldError, Role
 from contracts.orders import LockResult, LockView, OrderLockChangedV1, OrderView
-from services.orders import servicing_store
-from services.orders.deps import Ctx
+from services.orders.adapters import servicing_store
+from services.orders.adapters.deps import Ctx
 from services.runtime.handling import Rejected
 
 

@@ -22,7 +22,7 @@ from contracts.orders import (
     PlaceOrderV1,
     TotalsView,
 )
-from services.orders.pricing import money
+from services.orders.domain.pricing import money
 
 __all__ = ["money", "order_number"]
 

@@ -17,9 +17,11 @@ from contracts.orders import (
     ReturnResult,
     ShipmentResult,
 )
-from services.orders import domain, fulfilment, returns, servicing_store
-from services.orders.deps import Ctx
-from services.orders.editing import load_for_edit, save
+from services.orders.adapters import servicing_store
+from services.orders.adapters.deps import Ctx
+from services.orders.adapters.editing import load_for_edit, save
+from services.orders.domain import fulfilment, returns
+from services.orders.domain import order as order_rules
 from services.runtime.handling import Rejected
 
 
@@ -63,7 +65,7 @@ async def create_return(ctx: Ctx, cmd: CreateReturnV1) -> ReturnResult:
     order = await load_for_edit(ctx, cmd.order_id, cmd.expected_version)
     if await servicing_store.load_return(ctx.conn, cmd.return_id) is not None:
         raise Rejected.field(errors.CONFLICT, "payload.return_id", f"return {cmd.return_id} already exists")
-    number = domain.order_number(await servicing_store.next_return_sequence(ctx.conn))
+    number = order_rules.order_number(await servicing_store.next_return_sequence(ctx.conn))
     reasons = ctx.deps.settings.return_reasons
     agent = ctx.actor.agent_id
     document, counted = returns.create(order, cmd.lines, reasons, cmd.return_id, number, cmd.note, agent, ctx.now)

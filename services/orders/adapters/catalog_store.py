@@ -17,9 +17,9 @@ from contracts.orders import (
     UpsertDiscountRuleV1,
     UpsertProductV1,
 )
-from services.orders.catalog import Coupon, Product
-from services.orders.pricing import CouponTerms, Rule
-from services.orders.store import like_words
+from services.orders.adapters.order_store import like_words
+from services.orders.domain.catalog import Coupon, Product
+from services.orders.domain.pricing import CouponTerms, Rule
 from services.runtime.db import Connection
 from services.runtime.handling import Context
 

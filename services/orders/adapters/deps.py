@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from contracts import errors
 from contracts.envelope import FieldError
 from contracts.sealing import SealingError, open_sealed
-from services.orders.pricing import PricingPolicy
+from services.orders.adapters.order_store import OrderSequence
+from services.orders.domain.pricing import PricingPolicy
 from services.orders.settings import OrdersSettings
-from services.orders.store import OrderSequence
 from services.runtime.handling import Context, Rejected
 
 

@@ -20,11 +20,11 @@ from contracts.orders import (
     QuoteSavedV1,
     QuoteSummaryView,
 )
-from services.orders.catalog import Product
-from services.orders.domain import line_views
-from services.orders.pricing import PricingPolicy, money
+from services.orders.domain.catalog import Product
+from services.orders.domain.order import line_views
+from services.orders.domain.pricing import PricingPolicy, money
+from services.orders.domain.submission import line_problems, mode_problems, rejection
 from services.orders.settings import OrdersSettings
-from services.orders.submission import line_problems, mode_problems, rejection
 from services.runtime.handling import Rejected
 
 

@@ -25,12 +25,12 @@ from contracts.orders import (
     OrderView,
     PaymentView,
 )
-from services.orders import cart
-from services.orders.catalog import Product, check_quantity
-from services.orders.domain import line_views
-from services.orders.pricing import ZERO
+from services.orders.domain import cart
+from services.orders.domain.catalog import Product, check_quantity
+from services.orders.domain.order import line_views
+from services.orders.domain.pricing import ZERO
+from services.orders.domain.submission import Allocation
 from services.orders.settings import OrdersSettings
-from services.orders.submission import Allocation
 from services.runtime.handling import Rejected
 
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 from contracts import errors
 from contracts.envelope import FieldError
 from contracts.orders import OrderDiscountView, OrderErrors, OrderLineDetail, OrderView, PaymentView, TotalsView
-from services.orders.cards import expired
-from services.orders.catalog import Coupon, Product, coupon_problem
-from services.orders.pricing import ZERO, PricingPolicy, money, payment_shortfall, shipments
+from services.orders.domain.cards import expired
+from services.orders.domain.catalog import Coupon, Product, coupon_problem
+from services.orders.domain.pricing import ZERO, PricingPolicy, money, payment_shortfall, shipments
 from services.runtime.handling import Rejected
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from contracts import customers
 from contracts import orders as o
-from services.orders import cart_handlers as carts
-from services.orders import catalog_handlers as catalog
-from services.orders import change_handlers as changes
-from services.orders import control_handlers as controls
-from services.orders import fulfilment_handlers as fulfilment
-from services.orders import query_handlers as queries
-from services.orders import quote_handlers as quotes
-from services.orders import store
-from services.orders import submit_handlers as submits
-from services.orders.cart import CustomerName
-from services.orders.deps import Ctx, OrdersDeps
+from services.orders.adapters import cart_handlers as carts
+from services.orders.adapters import catalog_handlers as catalog
+from services.orders.adapters import change_handlers as changes
+from services.orders.adapters import control_handlers as controls
+from services.orders.adapters import fulfilment_handlers as fulfilment
+from services.orders.adapters import order_store
+from services.orders.adapters import query_handlers as queries
+from services.orders.adapters import quote_handlers as quotes
+from services.orders.adapters import submit_handlers as submits
+from services.orders.adapters.deps import Ctx, OrdersDeps
+from services.orders.domain.cart import CustomerName
 from services.runtime.handling import Handlers
 
 __all__ = ["OrdersDeps", "build_handlers"]
@@ -94,9 +94,9 @@ def _servicing(h: Handlers[OrdersDeps]) -> None:
 
 async def on_customer_registered(ctx: Ctx, event: customers.CustomerRegisteredV1) -> None:
     who = CustomerName(event.first_name, event.last_name, event.email, event.preferred_language)
-    await store.remember_customer(ctx.conn, event.customer_id, who, ctx.now)
+    await order_store.remember_customer(ctx.conn, event.customer_id, who, ctx.now)
 
 
 async def on_customer_updated(ctx: Ctx, event: customers.CustomerUpdatedV1) -> None:
     who = CustomerName(event.first_name, event.last_name, event.email, event.preferred_language)
-    await store.remember_customer(ctx.conn, event.customer_id, who, ctx.now)
+    await order_store.remember_customer(ctx.conn, event.customer_id, who, ctx.now)

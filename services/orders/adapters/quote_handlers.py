@@ -14,9 +14,11 @@ from contracts.orders import (
     QuoteResult,
     SaveAsQuoteV1,
 )
-from services.orders import catalog_store, domain, locks, quotes, servicing_store
-from services.orders.deps import Ctx
-from services.orders.editing import commit, editable, ensure_new, load, priced, save
+from services.orders.adapters import catalog_store, locks, servicing_store
+from services.orders.adapters.deps import Ctx
+from services.orders.adapters.editing import commit, editable, ensure_new, load, priced, save
+from services.orders.domain import order as order_rules
+from services.orders.domain import quotes
 from services.runtime.handling import Rejected
 
 
@@ -24,7 +26,7 @@ async def save_as_quote(ctx: Ctx, cmd: SaveAsQuoteV1) -> QuoteResult:
     order = await editable(ctx, cmd.order_id, cmd.expected_version)
     expires_at = quotes.expiry(ctx.now, cmd.expires_at, cmd.valid_days, ctx.deps.settings)
     products = await catalog_store.products(ctx.conn, (ln.sku for ln in order.lines))
-    number = domain.order_number(await servicing_store.next_quote_sequence(ctx.conn))
+    number = order_rules.order_number(await servicing_store.next_quote_sequence(ctx.conn))
     quote = quotes.save_as_quote(
         await priced(ctx, order), products, ctx.deps.pricing, number, expires_at, ctx.now, ctx.actor.agent_id
     )
@@ -92,7 +94,7 @@ async def convert_quote(ctx: Ctx, cmd: ConvertQuoteToOrderV1) -> ConvertQuoteRes
         total=created.total,
         prices_honoured=honoured,
         changes=changes,
-        payments=[domain.payment_summary(p) for p in (await load(ctx, order.order_id, for_update=False)).payments],
+        payments=[order_rules.payment_summary(p) for p in (await load(ctx, order.order_id, for_update=False)).payments],
     )
 
 

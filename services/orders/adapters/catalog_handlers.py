@@ -26,8 +26,8 @@ from contracts.orders import (
     UpsertDiscountRuleV1,
     UpsertProductV1,
 )
-from services.orders import catalog_store
-from services.orders.deps import Ctx
+from services.orders.adapters import catalog_store
+from services.orders.adapters.deps import Ctx
 from services.runtime.handling import Rejected
 
 

@@ -24,8 +24,8 @@ from contracts.orders import (
     ShipTo,
     SubtotalAdjustment,
 )
-from services.orders.catalog import Coupon, Product, check_quantity, coupon_problem, orderable
-from services.orders.pricing import ZERO, money, percent_of
+from services.orders.domain.catalog import Coupon, Product, check_quantity, coupon_problem, orderable
+from services.orders.domain.pricing import ZERO, money, percent_of
 from services.orders.settings import OrdersSettings
 from services.runtime.handling import Rejected
 

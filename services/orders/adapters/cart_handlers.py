@@ -30,10 +30,19 @@ from contracts.orders import (
     SetOrderAttributesV1,
     SetShippingV1,
 )
-from services.orders import cart, catalog_store, locks, store
-from services.orders.deps import Ctx
-from services.orders.editing import commit, editable, ensure_new, known_customer, load, payment_instruction, result
-from services.orders.pricing import money
+from services.orders.adapters import catalog_store, locks, order_store
+from services.orders.adapters.deps import Ctx
+from services.orders.adapters.editing import (
+    commit,
+    editable,
+    ensure_new,
+    known_customer,
+    load,
+    payment_instruction,
+    result,
+)
+from services.orders.domain import cart
+from services.orders.domain.pricing import money
 
 
 async def create_cart(ctx: Ctx, cmd: CreateCartV1) -> OrderChangeResult:
@@ -96,7 +105,7 @@ async def set_backorder_policy(ctx: Ctx, cmd: SetBackorderPolicyV1) -> OrderChan
 async def apply_coupon(ctx: Ctx, cmd: ApplyCouponV1) -> OrderChangeResult:
     order = await editable(ctx, cmd.order_id, cmd.expected_version)
     coupon = (await catalog_store.coupons(ctx.conn, [cmd.code])).get(cmd.code)
-    used = cmd.code in await store.used_coupons(ctx.conn, [cmd.code], order.customer_id)
+    used = cmd.code in await order_store.used_coupons(ctx.conn, [cmd.code], order.customer_id)
     order = cart.apply_coupon(order, cmd.code, coupon, used, ctx.now)
     return await commit(ctx, order, "coupon_applied", f"coupon {cmd.code} applied")
 
@@ -157,7 +166,7 @@ async def add_comment(ctx: Ctx, cmd: AddOrderCommentV1) -> OrderChangeResult:
     comment = CommentView(
         comment_id=uuid.uuid4(), text=cmd.text, visibility=cmd.visibility, added_by=ctx.actor.agent_id, added_at=ctx.now
     )
-    await store.insert_comment(ctx.conn, order.order_id, comment)
+    await order_store.insert_comment(ctx.conn, order.order_id, comment)
     ctx.emit(
         OrderCommentAddedV1(
             order_id=order.order_id,

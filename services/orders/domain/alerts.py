@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from contracts.orders import AlertView, OrderView
-from services.orders.holds import alert_id
+from services.orders.domain.holds import alert_id
 from services.orders.settings import OrdersSettings
 
 SELF_CLEARING = ("total_over", "address_mismatch")

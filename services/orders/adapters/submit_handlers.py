@@ -19,10 +19,9 @@ from contracts.orders import (
     SubmitOrderV1,
     SubmitResult,
 )
-from services.orders import cart, catalog_store, domain, holds, locks, pricing, store, submission
-from services.orders.catalog import Product
-from services.orders.deps import Ctx
-from services.orders.editing import (
+from services.orders.adapters import catalog_store, locks, order_store
+from services.orders.adapters.deps import Ctx
+from services.orders.adapters.editing import (
     commit,
     known_customer,
     load,
@@ -31,6 +30,9 @@ from services.orders.editing import (
     versioned,
     with_alerts,
 )
+from services.orders.domain import cart, holds, pricing, submission
+from services.orders.domain import order as order_rules
+from services.orders.domain.catalog import Product
 from services.runtime.handling import Rejected
 
 
@@ -60,7 +62,7 @@ async def submit(
     if products is None:
         products = await catalog_store.products(conn, (ln.sku for ln in order.lines), for_update=True)
     coupons = await catalog_store.coupons(conn, order.coupons, for_update=True)
-    used = await store.used_coupons(conn, order.coupons, order.customer_id)
+    used = await order_store.used_coupons(conn, order.coupons, order.customer_id)
     rules = await catalog_store.active_rules(ctx)
     priced = pricing.price_order(
         cart.refresh_from_catalog(order, products), rules, [c.terms for c in coupons.values()], ctx.deps.pricing
@@ -72,27 +74,27 @@ async def submit(
     # Alerts found only now (a one-command order, or facts that changed since the cart's last change)
     # hold the order instead of refusing it: refused, they could not be recorded and cleared.
     priced, _ = await with_alerts(ctx, priced)
-    number = domain.order_number(await ctx.deps.order_numbers.next(conn))
+    number = order_rules.order_number(await ctx.deps.order_numbers.next(conn))
     done = submission.submitted(priced, allocation, number, now, agent)
     second = None
     if done.backorder_policy == "separate_order" and allocation.backorder and any(allocation.reserve.values()):
-        second_number = domain.order_number(await ctx.deps.order_numbers.next(conn))
+        second_number = order_rules.order_number(await ctx.deps.order_numbers.next(conn))
         done, second = submission.split_backorders(done, allocation, uuid.uuid4(), second_number)
     done, notices = versioned(ctx, done, reason)
     await _save(ctx, done, change, reason, new=new)
-    await store.reserve_stock(
+    await order_store.reserve_stock(
         conn, done.order_id, [(ln.line_no, ln.sku, ln.reserved_quantity) for ln in done.lines], now
     )
-    await store.redeem_coupons(conn, done.coupons, done.order_id, done.customer_id, now)
-    ctx.emit(domain.placed_event(done))
+    await order_store.redeem_coupons(conn, done.coupons, done.order_id, done.customer_id, now)
+    ctx.emit(order_rules.placed_event(done))
     _emit(ctx, notices)
     if second is not None:
         second = second.model_copy(
             update={"created_at": now, "created_by": agent, "updated_at": now, "updated_by": agent}
         )
         second, second_notices = holds.notices(holds.with_holds(second), f"backorders of order {number}")
-        await store.insert_order(conn, second, "backorders_moved", f"backorders of order {number}")
-        ctx.emit(domain.placed_event(second))
+        await order_store.insert_order(conn, second, "backorders_moved", f"backorders of order {number}")
+        ctx.emit(order_rules.placed_event(second))
         _emit(ctx, second_notices)
     return SubmitResult(
         order_id=done.order_id,
@@ -115,10 +117,10 @@ def _emit(ctx: Ctx, events: list[Event]) -> None:
 
 async def _save(ctx: Ctx, order: OrderView, change: str, reason: str, *, new: bool) -> None:
     if not new:
-        await store.update_order(ctx.conn, order, change, reason)
+        await order_store.update_order(ctx.conn, order, change, reason)
         return
     try:
-        await store.insert_order(ctx.conn, order, change, reason)
+        await order_store.insert_order(ctx.conn, order, change, reason)
     except asyncpg.UniqueViolationError:  # the id a channel chose is taken: checked here, not before
         raise Rejected.field(errors.CONFLICT, "payload.order_id", f"order {order.order_id} already exists") from None
 
@@ -153,10 +155,10 @@ async def record_payment_result(ctx: Ctx, cmd: RecordPaymentResultV1) -> OrderCh
 async def place_order(ctx: Ctx, cmd: PlaceOrderV1) -> OrderPlacedResult:
     """The minimal path: the channel's prices, no stock, shipping or payment."""
     cart.require_offered(cmd.currency, ctx.deps.settings.offered_currencies)
-    number = domain.order_number(await ctx.deps.order_numbers.next(ctx.conn))
-    placed = domain.place(cmd, uuid.uuid4(), number, ctx.now)
+    number = order_rules.order_number(await ctx.deps.order_numbers.next(ctx.conn))
+    placed = order_rules.place(cmd, uuid.uuid4(), number, ctx.now)
     view, notices = holds.notices(placed.view(ctx.actor.agent_id), "placed")
-    await store.insert_order(ctx.conn, view, "placed", "placed")
+    await order_store.insert_order(ctx.conn, view, "placed", "placed")
     ctx.emit(placed.placed_event())
     _emit(ctx, notices)
     return OrderPlacedResult(order_id=placed.order_id, order_number=placed.order_number, version=placed.version)
@@ -193,7 +195,7 @@ async def _with_coupons(ctx: Ctx, order: OrderView, codes: list[str]) -> OrderVi
     if not codes:
         return order
     coupons = await catalog_store.coupons(ctx.conn, codes)
-    used = await store.used_coupons(ctx.conn, codes, order.customer_id)
+    used = await order_store.used_coupons(ctx.conn, codes, order.customer_id)
     for i, code in enumerate(codes):
         order = cart.apply_coupon(order, code, coupons.get(code), code in used, ctx.now, f"payload.coupons[{i}]")
     return order

@@ -15,7 +15,7 @@ from datetime import datetime
 from contracts import errors
 from contracts.envelope import Event
 from contracts.orders import ActionNote, AlertView, OrderHeldV1, OrderReleasedV1, OrderView
-from services.orders.domain import line_views
+from services.orders.domain.order import line_views
 from services.runtime.handling import Rejected
 
 SHIPPABLE = ("submitted", "partially_shipped")
