@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from contracts.orders import AlertView, OrderView
 from services.orders.domain.holds import alert_id
-from services.orders.settings import OrdersSettings
+from services.orders.domain.policy import ShopPolicy
 
 SELF_CLEARING = ("total_over", "address_mismatch")
 SYSTEM = "system"
@@ -34,7 +34,7 @@ class AlertRules:
     window_minutes: int
 
     @classmethod
-    def of(cls, settings: OrdersSettings) -> AlertRules:
+    def of(cls, settings: ShopPolicy) -> AlertRules:
         return cls(
             total_over=dict(settings.alert_total_over),
             address_mismatch=settings.alert_address_mismatch,

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts import errors
+from contracts.errors import Refused
 from contracts.orders import ActionNote, OrderView
-from services.runtime.handling import Rejected
 
 
 def _require_in_progress(order: OrderView, action: str) -> None:
     if order.status != "cart":
         what = order.order_number or order.quote_number or order.order_id
-        raise Rejected(
+        raise Refused(
             errors.INVALID_STATE,
             f"{order.status} {what} is not an order in progress: only a cart can be {action}",
         )
@@ -31,14 +31,14 @@ def park(order: OrderView, agent: str, now: datetime) -> OrderView:
 def transfer(order: OrderView, from_agent: str, to_agent: str, now: datetime) -> OrderView:
     _require_in_progress(order, "transferred")
     if to_agent == from_agent:
-        raise Rejected.field(errors.INVALID, "payload.to_agent_id", "the call is already yours: park it instead")
+        raise Refused.field(errors.INVALID, "payload.to_agent_id", "the call is already yours: park it instead")
     return order.model_copy(update={"assigned_to": to_agent, "pending_since": now})
 
 
 def void(order: OrderView, reason: str | None, agent: str, now: datetime, *, pending_only: bool = False) -> OrderView:
     _require_in_progress(order, "voided")
     if pending_only and order.assigned_to is None:
-        raise Rejected(
+        raise Refused(
             errors.INVALID_STATE,
             f"cart {order.order_id} is not a pending order: void the call it belongs to instead",
         )

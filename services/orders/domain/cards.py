@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.common import luhn_ok
+from contracts.errors import Refused
 from contracts.orders import OrderErrors
-from services.runtime.handling import Rejected
 
 _SEPARATORS = re.compile(r"[ -]")
 
@@ -53,16 +53,16 @@ def inspect_card(number: str, month: int, year: int, now: datetime, field: str) 
     the number."""
     digits = _SEPARATORS.sub("", number)
     if not digits.isdigit() or not 12 <= len(digits) <= 19:
-        raise Rejected.field(OrderErrors.INVALID_CARD_NUMBER, field, "a card number has 12 to 19 digits")
+        raise Refused.field(OrderErrors.INVALID_CARD_NUMBER, field, "a card number has 12 to 19 digits")
     if not luhn_ok(digits):
-        raise Rejected.field(OrderErrors.INVALID_CARD_NUMBER, field, "the card number is mistyped (checksum fails)")
+        raise Refused.field(OrderErrors.INVALID_CARD_NUMBER, field, "the card number is mistyped (checksum fails)")
     brand = brand_of(digits)
     if brand is None:
-        raise Rejected.field(
+        raise Refused.field(
             OrderErrors.UNSUPPORTED_CARD_BRAND, field, "only Visa, Mastercard, American Express and Discover"
         )
     if expired(month, year, now):
-        raise Rejected.field(
+        raise Refused.field(
             OrderErrors.CARD_EXPIRED, field.rsplit(".", 1)[0] + ".expiry_year", f"the card expired ({month:02d}/{year})"
         )
     return CardFacts(

@@ -1,5 +1,5 @@
 """Cart rules (ORD-02..ORD-08), pure: each function takes the cart as it is and returns it changed,
-or raises :class:`Rejected` and changes nothing. Pricing happens after, in one place."""
+or raises :class:`Refused` and changes nothing. Pricing happens after, in one place."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from decimal import Decimal
 from contracts import errors
 from contracts.common import Address, Money
 from contracts.envelope import Actor, Role
+from contracts.errors import Refused
 from contracts.orders import (
     BackorderPolicy,
     ChargeDetail,
@@ -25,9 +26,8 @@ from contracts.orders import (
     SubtotalAdjustment,
 )
 from services.orders.domain.catalog import Coupon, Product, check_quantity, coupon_problem, orderable
+from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import ZERO, money, percent_of
-from services.orders.settings import OrdersSettings
-from services.runtime.handling import Rejected
 
 MAX_COUPONS = 5
 MAX_PAYMENTS = 5
@@ -50,7 +50,7 @@ def require_status(order: OrderView, *, payment_hold_too: bool = False) -> None:
     if payment_hold_too and order.status == "submitted" and "payment" in order.holds:
         return
     what = "on payment hold" if "payment" in order.holds else order.status
-    raise Rejected(
+    raise Refused(
         errors.INVALID_STATE,
         f"order {order.order_number or order.order_id} is {what}: cart commands cannot change it",
     )
@@ -58,7 +58,7 @@ def require_status(order: OrderView, *, payment_hold_too: bool = False) -> None:
 
 def require_version(order: OrderView, expected: int | None) -> None:
     if expected is not None and expected != order.version:
-        raise Rejected.field(
+        raise Refused.field(
             errors.STALE_VERSION,
             "payload.expected_version",
             f"the order is at version {order.version}, not {expected}: it changed meanwhile; look again",
@@ -69,7 +69,7 @@ def require_offered(currency: str, offered: frozenset[str]) -> None:
     """A cart in a currency the shop cannot ship is refused when it is started, not at submit,
     after it was quoted with a price guarantee (cart, quote and submit check the same rules)."""
     if currency not in offered:
-        raise Rejected.field(
+        raise Refused.field(
             OrderErrors.CURRENCY_NOT_OFFERED,
             "payload.currency",
             f"orders are not taken in {currency}; offered: {', '.join(sorted(offered))}",
@@ -115,7 +115,7 @@ def add_line(
     quantity: int,
     ship_to: ShipTo | None,
     product: Product | None,
-    settings: OrdersSettings,
+    settings: ShopPolicy,
     field: str = "payload",
 ) -> tuple[OrderView, int, list[str]]:
     """Add ``quantity`` of ``sku``; the same product to the same place adds to its line."""
@@ -166,7 +166,7 @@ def change_line(
     quantity: int | None,
     ship_to: ShipTo | None,
     clear_ship_to: bool,
-    settings: OrdersSettings,
+    settings: ShopPolicy,
 ) -> OrderView:
     line = find_line(order, line_no)
     update: dict[str, object] = {}
@@ -179,7 +179,7 @@ def change_line(
     elif clear_ship_to:
         update["ship_to"] = None
     if not update:
-        raise Rejected(errors.INVALID, "nothing to change: give a quantity, a ship_to or clear_ship_to")
+        raise Refused(errors.INVALID, "nothing to change: give a quantity, a ship_to or clear_ship_to")
     return _replace_line(order, line.model_copy(update=update))
 
 
@@ -191,7 +191,7 @@ def remove_line(order: OrderView, line_no: int) -> OrderView:
 def find_line(order: OrderView, line_no: int) -> OrderLineDetail:
     line = next((ln for ln in order.lines if ln.line_no == line_no), None)
     if line is None:
-        raise Rejected.field(errors.NOT_FOUND, "payload.line_no", f"the order has no line {line_no}")
+        raise Refused.field(errors.NOT_FOUND, "payload.line_no", f"the order has no line {line_no}")
     return line
 
 
@@ -230,18 +230,18 @@ def refresh_from_catalog(order: OrderView, products: Mapping[str, Product]) -> O
 # --- shipping, billing, backorders -------------------------------------------------------------
 
 
-def check_mode(mode: str | None, currency: str, settings: OrdersSettings, field: str) -> None:
+def check_mode(mode: str | None, currency: str, settings: ShopPolicy, field: str) -> None:
     if mode is None:
         return
     known = settings.shipping_modes.get(mode)
     if known is None or currency not in known.charges:
         offered = ", ".join(sorted(k for k, m in settings.shipping_modes.items() if currency in m.charges))
-        raise Rejected.field(
+        raise Refused.field(
             OrderErrors.UNKNOWN_SHIPPING_MODE, field, f"no shipping mode {mode!r} in {currency}; offered: {offered}"
         )
 
 
-def set_shipping(order: OrderView, ship_to: ShipTo, line_nos: list[int] | None, settings: OrdersSettings) -> OrderView:
+def set_shipping(order: OrderView, ship_to: ShipTo, line_nos: list[int] | None, settings: ShopPolicy) -> OrderView:
     check_mode(ship_to.shipping_mode, order.currency, settings, "payload.ship_to.shipping_mode")
     if line_nos is None:
         mode = ship_to.shipping_mode or (order.ship_to.shipping_mode if order.ship_to else None)
@@ -250,7 +250,7 @@ def set_shipping(order: OrderView, ship_to: ShipTo, line_nos: list[int] | None, 
         )
     missing = sorted(set(line_nos) - {ln.line_no for ln in order.lines})
     if missing:
-        raise Rejected.field(errors.NOT_FOUND, "payload.line_nos", f"the order has no line {missing[0]}")
+        raise Refused.field(errors.NOT_FOUND, "payload.line_nos", f"the order has no line {missing[0]}")
     lines = [ln.model_copy(update={"ship_to": ship_to}) if ln.line_no in line_nos else ln for ln in order.lines]
     return order.model_copy(update={"lines": lines})
 
@@ -270,18 +270,18 @@ def apply_coupon(
     order: OrderView, code: str, coupon: Coupon | None, used: bool, now: datetime, field: str = "payload.code"
 ) -> OrderView:
     if code in order.coupons:
-        raise Rejected.field(errors.CONFLICT, field, f"coupon {code} is already applied")
+        raise Refused.field(errors.CONFLICT, field, f"coupon {code} is already applied")
     if len(order.coupons) >= MAX_COUPONS:
-        raise Rejected.field(errors.LIMIT_EXCEEDED, field, f"at most {MAX_COUPONS} coupons per order")
+        raise Refused.field(errors.LIMIT_EXCEEDED, field, f"at most {MAX_COUPONS} coupons per order")
     problem = coupon_problem(coupon, code, order.currency, now, used)
     if problem is not None:
-        raise Rejected.field(problem[0], field, problem[1])
+        raise Refused.field(problem[0], field, problem[1])
     return order.model_copy(update={"coupons": [*order.coupons, code]})
 
 
 def remove_coupon(order: OrderView, code: str) -> OrderView:
     if code not in order.coupons:
-        raise Rejected.field(errors.NOT_FOUND, "payload.code", f"coupon {code} is not applied to this order")
+        raise Refused.field(errors.NOT_FOUND, "payload.code", f"coupon {code} is not applied to this order")
     return order.model_copy(update={"coupons": [c for c in order.coupons if c != code]})
 
 
@@ -294,7 +294,7 @@ class Limits:
     charge_reduction: Decimal
 
     @classmethod
-    def of(cls, role: Role, settings: OrdersSettings) -> Limits:
+    def of(cls, role: Role, settings: ShopPolicy) -> Limits:
         if role == Role.SUPERVISOR:
             return cls(
                 settings.supervisor_max_subtotal_adjustment,
@@ -312,11 +312,11 @@ class Limits:
 
 def _in_order_currency(order: OrderView, amount: Money, field: str) -> Decimal:
     if amount.currency != order.currency:
-        raise Rejected.field(
+        raise Refused.field(
             OrderErrors.CURRENCY_MISMATCH, field, f"the order is in {order.currency}, not {amount.currency}"
         )
     if amount.amount < 0:
-        raise Rejected.field(errors.INVALID, field, "the amount must not be negative")
+        raise Refused.field(errors.INVALID, field, "the amount must not be negative")
     return money(amount.amount, order.currency)
 
 
@@ -331,7 +331,7 @@ def override_charge(
         value = _in_order_currency(order, amount, "payload.amount")
         reduction = calculated - value
         if reduction > limits.charge_reduction:
-            raise Rejected.field(
+            raise Refused.field(
                 errors.LIMIT_EXCEEDED,
                 "payload.amount",
                 f"{actor.role.value} may reduce the {kind} charge by at most"
@@ -363,7 +363,7 @@ def adjust_subtotal(
         subtotal,
     )
     if value > limit:
-        raise Rejected.field(
+        raise Refused.field(
             errors.LIMIT_EXCEEDED,
             "payload.amount",
             f"{actor.role.value} may subtract at most {limit} from this subtotal of {subtotal}"
@@ -376,9 +376,9 @@ def adjust_subtotal(
 def set_attributes(order: OrderView, values: Mapping[str, str], remove: list[str]) -> OrderView:
     both = sorted(set(values) & set(remove))
     if both:
-        raise Rejected.field(errors.INVALID, "payload.remove", f"attribute {both[0]!r} is both set and removed")
+        raise Refused.field(errors.INVALID, "payload.remove", f"attribute {both[0]!r} is both set and removed")
     if not values and not remove:
-        raise Rejected(errors.INVALID, "nothing to change: give attributes to set or remove")
+        raise Refused(errors.INVALID, "nothing to change: give attributes to set or remove")
     attributes = {k: v for k, v in order.attributes.items() if k not in remove} | dict(values)
     return order.model_copy(update={"attributes": dict(sorted(attributes.items()))})
 
@@ -389,13 +389,13 @@ def set_attributes(order: OrderView, values: Mapping[str, str], remove: list[str
 def add_payment(order: OrderView, payment: PaymentView, field: str = "payload.payment") -> OrderView:
     usable = [p for p in order.payments if p.status != "declined"]
     if len(usable) >= MAX_PAYMENTS:
-        raise Rejected.field(errors.LIMIT_EXCEEDED, field, f"at most {MAX_PAYMENTS} payment instructions")
+        raise Refused.field(errors.LIMIT_EXCEEDED, field, f"at most {MAX_PAYMENTS} payment instructions")
     if payment.method == "invoice" and not order.account_id:
-        raise Rejected.field(
+        raise Refused.field(
             OrderErrors.INVOICE_REQUIRES_ACCOUNT, f"{field}.method", "only account customers may pay by invoice"
         )
     if payment.requested_amount is None and any(p.requested_amount is None for p in usable):
-        raise Rejected.field(
+        raise Refused.field(
             errors.INVALID,
             f"{field}.amount",
             "another instruction already pays the rest; give this one an amount",
@@ -415,7 +415,7 @@ def remove_payment(order: OrderView, payment_id: uuid.UUID) -> OrderView:
 def find_payment(order: OrderView, payment_id: uuid.UUID) -> PaymentView:
     payment = next((p for p in order.payments if p.payment_id == payment_id), None)
     if payment is None:
-        raise Rejected.field(errors.NOT_FOUND, "payload.payment_id", f"no payment instruction {payment_id}")
+        raise Refused.field(errors.NOT_FOUND, "payload.payment_id", f"no payment instruction {payment_id}")
     return payment
 
 
@@ -423,7 +423,7 @@ def record_payment_result(
     order: OrderView, payment_id: uuid.UUID, outcome: str, reason: str | None, reference: str | None
 ) -> OrderView:
     if order.status != "submitted":
-        raise Rejected(errors.INVALID_STATE, f"order {order.order_id} is a {order.status}, not a submitted order")
+        raise Refused(errors.INVALID_STATE, f"order {order.order_id} is a {order.status}, not a submitted order")
     payment = find_payment(order, payment_id)
     changed = payment.model_copy(update={"status": outcome, "result_reason": reason, "result_reference": reference})
     payments = [changed if p.payment_id == payment_id else p for p in order.payments]

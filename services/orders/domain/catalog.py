@@ -7,9 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from contracts import errors
+from contracts.errors import Refused
 from contracts.orders import OrderErrors
 from services.orders.domain.pricing import CouponTerms
-from services.runtime.handling import Rejected
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,17 @@ class Product:
 def orderable(product: Product | None, sku: str, currency: str, field: str) -> Product:
     """The product, if it can be put on an order in ``currency``; else the specific rejection."""
     if product is None:
-        raise Rejected.field(OrderErrors.UNKNOWN_SKU, field, f"no product with SKU {sku!r} in the catalog")
+        raise Refused.field(OrderErrors.UNKNOWN_SKU, field, f"no product with SKU {sku!r} in the catalog")
     if not product.active:
-        raise Rejected.field(OrderErrors.PRODUCT_INACTIVE, field, f"{sku} ({product.name}) is no longer sold")
+        raise Refused.field(OrderErrors.PRODUCT_INACTIVE, field, f"{sku} ({product.name}) is no longer sold")
     if product.price_in(currency) is None:
-        raise Rejected.field(OrderErrors.CURRENCY_MISMATCH, field, f"{sku} has no price in {currency}")
+        raise Refused.field(OrderErrors.CURRENCY_MISMATCH, field, f"{sku} has no price in {currency}")
     return product
 
 
 def check_quantity(quantity: int, limit: int, field: str) -> None:
     if quantity > limit:
-        raise Rejected.field(
-            errors.LIMIT_EXCEEDED, field, f"at most {limit} of one product per line (asked {quantity})"
-        )
+        raise Refused.field(errors.LIMIT_EXCEEDED, field, f"at most {limit} of one product per line (asked {quantity})")
 
 
 @dataclass(frozen=True)

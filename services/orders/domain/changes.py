@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from contracts import errors
+from contracts.errors import Refused
 from contracts.orders import (
     ActionNote,
     ChangeOrderV1,
@@ -28,18 +29,17 @@ from contracts.orders import (
 from services.orders.domain import cart
 from services.orders.domain.catalog import Product, check_quantity
 from services.orders.domain.order import line_views
+from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import ZERO
 from services.orders.domain.submission import Allocation
-from services.orders.settings import OrdersSettings
-from services.runtime.handling import Rejected
 
 
 def _name(order: OrderView) -> str:
     return order.order_number or str(order.order_id)
 
 
-def _shipped(line: OrderLineDetail, field: str) -> Rejected:
-    return Rejected.field(
+def _shipped(line: OrderLineDetail, field: str) -> Refused:
+    return Refused.field(
         OrderErrors.ALREADY_SHIPPED,
         field,
         f"line {line.line_no} ({line.sku}): {line.shipped_quantity} already shipped; a return handles what"
@@ -53,16 +53,16 @@ def _shipped(line: OrderLineDetail, field: str) -> Rejected:
 def cancel(order: OrderView, reason: str, agent: str, now: datetime) -> tuple[OrderView, Decimal]:
     """The cancelled order and what to refund: what payments authorized (pending ones lapse)."""
     if order.status == "cart":
-        raise Rejected(errors.INVALID_STATE, "a cart is not cancelled but voided (VoidCallV1, VoidOrderV1)")
+        raise Refused(errors.INVALID_STATE, "a cart is not cancelled but voided (VoidCallV1, VoidOrderV1)")
     if order.status == "cancelled":
-        raise Rejected(errors.INVALID_STATE, f"order {_name(order)} is already cancelled")
+        raise Refused(errors.INVALID_STATE, f"order {_name(order)} is already cancelled")
     if any(ln.shipped_quantity for ln in order.lines) or order.status in ("shipped", "complete", "partially_shipped"):
-        raise Rejected(
+        raise Refused(
             OrderErrors.ALREADY_SHIPPED,
             f"order {_name(order)} has shipped ({order.status}): it cannot be cancelled; return what is not wanted",
         )
     if order.status != "submitted":
-        raise Rejected(errors.INVALID_STATE, f"{order.status} {_name(order)} cannot be cancelled")
+        raise Refused(errors.INVALID_STATE, f"{order.status} {_name(order)} cannot be cancelled")
     refund = sum((p.amount for p in order.payments if p.status == "authorized"), ZERO)
     lines = [ln.model_copy(update={"reserved_quantity": 0}) for ln in order.lines]
     cancelled = order.model_copy(
@@ -92,22 +92,22 @@ def cancelled_event(order: OrderView, refund: Decimal) -> OrderCancelledV1:
 
 def require_changeable(order: OrderView) -> None:
     if order.status in ("shipped", "complete"):
-        raise Rejected(
+        raise Refused(
             OrderErrors.ALREADY_SHIPPED,
             f"order {_name(order)} is {order.status}: change it with a new order (CloneOrderV1) and a return"
             " (CreateReturnV1)",
         )
     if order.status not in ("submitted", "partially_shipped"):
-        raise Rejected(errors.INVALID_STATE, f"{order.status} {_name(order)} cannot be changed after submit")
+        raise Refused(errors.INVALID_STATE, f"{order.status} {_name(order)} cannot be changed after submit")
     if order.suspension is not None:
-        raise Rejected(
+        raise Refused(
             errors.INVALID_STATE,
             f"order {_name(order)} is suspended ({order.suspension.reason}): resume it before changing it",
         )
 
 
 def apply(
-    order: OrderView, cmd: ChangeOrderV1, products: Mapping[str, Product], settings: OrdersSettings
+    order: OrderView, cmd: ChangeOrderV1, products: Mapping[str, Product], settings: ShopPolicy
 ) -> tuple[OrderView, list[str]]:
     """``order`` with the change applied (not yet priced), and what to tell the customer."""
     require_changeable(order)
@@ -143,14 +143,14 @@ def apply(
     if cmd.billing_address is not None:
         order = cart.set_billing(order, cmd.billing_address, None)
     if not order.lines:
-        raise Rejected(errors.INVALID, "a change cannot remove every line: cancel the order instead")
+        raise Refused(errors.INVALID, "a change cannot remove every line: cancel the order instead")
     return order, warnings
 
 
 def _find(order: OrderView, line_no: int, field: str) -> OrderLineDetail:
     line = next((ln for ln in order.lines if ln.line_no == line_no), None)
     if line is None:
-        raise Rejected.field(errors.NOT_FOUND, field, f"the order has no line {line_no}")
+        raise Refused.field(errors.NOT_FOUND, field, f"the order has no line {line_no}")
     return line
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts import errors
+from contracts.errors import Refused
 from contracts.orders import (
     FulfilledItem,
     OrderErrors,
@@ -20,7 +21,6 @@ from contracts.orders import (
     TrackableItemsFulfilledV1,
 )
 from services.orders.domain.holds import SHIPPABLE
-from services.runtime.handling import Rejected
 
 
 def _name(order: OrderView) -> str:
@@ -29,10 +29,10 @@ def _name(order: OrderView) -> str:
 
 def _require_released(order: OrderView) -> None:
     if order.status not in SHIPPABLE:
-        raise Rejected(errors.INVALID_STATE, f"order {_name(order)} is {order.status}: there is nothing to ship")
+        raise Refused(errors.INVALID_STATE, f"order {_name(order)} is {order.status}: there is nothing to ship")
     if order.holds or not order.released:
         held = ", ".join(order.holds) or "not released"
-        raise Rejected(
+        raise Refused(
             OrderErrors.ON_HOLD,
             f"order {_name(order)} is on hold ({held}): it is not released to fulfilment and must not ship",
         )
@@ -43,19 +43,19 @@ def record_shipment(
 ) -> tuple[OrderView, ShipmentRecord]:
     _require_released(order)
     if any(s.shipment_id == cmd.shipment_id for s in order.shipment_records):
-        raise Rejected.field(errors.CONFLICT, "payload.shipment_id", f"shipment {cmd.shipment_id} is already recorded")
+        raise Refused.field(errors.CONFLICT, "payload.shipment_id", f"shipment {cmd.shipment_id} is already recorded")
     by_no = {ln.line_no: ln for ln in order.lines}
     shipping: dict[int, int] = {}
     records = []
     for i, item in enumerate(cmd.lines):
         line = by_no.get(item.line_no)
         if line is None:
-            raise Rejected.field(
+            raise Refused.field(
                 errors.NOT_FOUND, f"payload.lines[{i}].line_no", f"the order has no line {item.line_no}"
             )
         left = line.quantity - line.shipped_quantity - shipping.get(line.line_no, 0)
         if item.quantity > left:
-            raise Rejected.field(
+            raise Refused.field(
                 errors.INVALID,
                 f"payload.lines[{i}].quantity",
                 f"line {line.line_no} ({line.sku}) has {left} left to ship, not {item.quantity}",
@@ -102,11 +102,11 @@ def record_shipment(
 def record_delivery(order: OrderView, shipment_id: str, delivered_at: datetime) -> OrderView:
     shipment = next((s for s in order.shipment_records if s.shipment_id == shipment_id), None)
     if shipment is None:
-        raise Rejected.field(
+        raise Refused.field(
             errors.NOT_FOUND, "payload.shipment_id", f"order {_name(order)} has no shipment {shipment_id}"
         )
     if shipment.delivered_at is not None:
-        raise Rejected.field(
+        raise Refused.field(
             errors.INVALID_STATE, "payload.shipment_id", f"shipment {shipment_id} was delivered already"
         )
     records = [

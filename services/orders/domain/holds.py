@@ -14,9 +14,9 @@ from datetime import datetime
 
 from contracts import errors
 from contracts.envelope import Event
+from contracts.errors import Refused
 from contracts.orders import ActionNote, AlertView, OrderHeldV1, OrderReleasedV1, OrderView
 from services.orders.domain.order import line_views
-from services.runtime.handling import Rejected
 
 SHIPPABLE = ("submitted", "partially_shipped")
 """Statuses in which something is still to be shipped, so holds and release matter."""
@@ -96,7 +96,7 @@ def held_event(order: OrderView, added: list[str], reason: str) -> OrderHeldV1:
 
 def _controllable(order: OrderView, action: str) -> None:
     if order.status not in CONTROLLABLE:
-        raise Rejected(
+        raise Refused(
             errors.INVALID_STATE,
             f"order {_name(order)} is {order.status}: only an order not yet fully shipped can be {action}",
         )
@@ -105,7 +105,7 @@ def _controllable(order: OrderView, action: str) -> None:
 def block(order: OrderView, reason: str, note: str | None, agent: str, now: datetime) -> OrderView:
     _controllable(order, "blocked")
     if order.block is not None:
-        raise Rejected(
+        raise Refused(
             errors.INVALID_STATE,
             f"order {_name(order)} is already blocked ({order.block.reason}, by {order.block.by})",
         )
@@ -114,29 +114,21 @@ def block(order: OrderView, reason: str, note: str | None, agent: str, now: date
 
 def unblock(order: OrderView) -> OrderView:
     if order.block is None:
-        raise Rejected(errors.INVALID_STATE, f"order {_name(order)} is not blocked")
+        raise Refused(errors.INVALID_STATE, f"order {_name(order)} is not blocked")
     return order.model_copy(update={"block": None})
 
 
 def suspend(order: OrderView, reason: str, agent: str, now: datetime) -> OrderView:
     _controllable(order, "suspended")
     if order.suspension is not None:
-        raise Rejected(errors.INVALID_STATE, f"order {_name(order)} is already suspended")
+        raise Refused(errors.INVALID_STATE, f"order {_name(order)} is already suspended")
     return order.model_copy(update={"suspension": ActionNote(reason=reason, by=agent, at=now)})
 
 
 def resume(order: OrderView) -> OrderView:
     if order.suspension is None:
-        raise Rejected(errors.INVALID_STATE, f"order {_name(order)} is not suspended: there is nothing to resume")
+        raise Refused(errors.INVALID_STATE, f"order {_name(order)} is not suspended: there is nothing to resume")
     return order.model_copy(update={"suspension": None})
-
-
-def require_not_suspended(order: OrderView) -> None:
-    if order.suspension is not None:
-        raise Rejected(
-            errors.INVALID_STATE,
-            f"order {_name(order)} is suspended ({order.suspension.reason}): resume it before changing it",
-        )
 
 
 # --- alerts: CSR flags and clearing (SRV-05) ----------------------------------------------------------
@@ -149,7 +141,7 @@ def alert_id(order: OrderView, key: str) -> uuid.UUID:
 
 def flag(order: OrderView, note: str, agent: str, now: datetime) -> OrderView:
     if order.status in ("voided", "converted", "cancelled"):
-        raise Rejected(errors.INVALID_STATE, f"order {_name(order)} is {order.status}: there is nothing to review")
+        raise Refused(errors.INVALID_STATE, f"order {_name(order)} is {order.status}: there is nothing to review")
     key = f"flag:{sum(1 for a in order.alerts if a.rule == 'flag') + 1}"
     alert = AlertView(
         alert_id=alert_id(order, key),
@@ -169,12 +161,12 @@ def clear(
     """Clear the alerts named (or every uncleared one); each records who, when and why."""
     open_alerts = {a.alert_id: a for a in uncleared(order)}
     if not open_alerts:
-        raise Rejected(errors.INVALID_STATE, f"order {_name(order)} has no alerts to clear")
+        raise Refused(errors.INVALID_STATE, f"order {_name(order)} has no alerts to clear")
     wanted = list(ids) if ids is not None else list(open_alerts)
     for i, alert_id_ in enumerate(wanted):
         if alert_id_ not in open_alerts:
             known = any(a.alert_id == alert_id_ for a in order.alerts)
-            raise Rejected.field(
+            raise Refused.field(
                 errors.INVALID_STATE if known else errors.NOT_FOUND,
                 f"payload.alert_ids[{i}]",
                 f"alert {alert_id_} is already cleared" if known else f"the order has no alert {alert_id_}",

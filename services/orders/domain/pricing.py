@@ -38,7 +38,7 @@ from contracts.orders import (
     ShipTo,
     TotalsView,
 )
-from services.orders.settings import ShippingMode
+from services.orders.domain.shipping import ShippingMode
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Literal
 
 from contracts import errors
+from contracts.errors import Refused
 from contracts.orders import (
     OrderErrors,
     OrderLineDetail,
@@ -22,22 +23,21 @@ from contracts.orders import (
 )
 from services.orders.domain.catalog import Product
 from services.orders.domain.order import line_views
+from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import PricingPolicy, money
 from services.orders.domain.submission import line_problems, mode_problems, rejection
-from services.orders.settings import OrdersSettings
-from services.runtime.handling import Rejected
 
 
-def expiry(now: datetime, expires_at: datetime | None, valid_days: int | None, settings: OrdersSettings) -> datetime:
+def expiry(now: datetime, expires_at: datetime | None, valid_days: int | None, settings: ShopPolicy) -> datetime:
     """When the quote's guarantee ends: as asked (in the future, within the configured maximum), or
     the default validity."""
     if expires_at is None:
         return now + timedelta(days=valid_days or settings.quote_valid_days)
     latest = now + timedelta(days=settings.quote_max_valid_days)
     if expires_at <= now:
-        raise Rejected.field(errors.INVALID, "payload.expires_at", "a quote must expire in the future")
+        raise Refused.field(errors.INVALID, "payload.expires_at", "a quote must expire in the future")
     if expires_at > latest:
-        raise Rejected.field(
+        raise Refused.field(
             errors.LIMIT_EXCEEDED,
             "payload.expires_at",
             f"a quote is valid for at most {settings.quote_max_valid_days} days (until {latest:%Y-%m-%d %H:%M} UTC)",
@@ -87,9 +87,9 @@ def status_of(quote: OrderView, now: datetime) -> QuoteStatus:
 
 def require_quote(order: OrderView, field: str = "payload.quote_id") -> None:
     if order.quote_number is None:
-        raise Rejected.field(errors.NOT_FOUND, field, f"{order.order_id} is not a quote")
+        raise Refused.field(errors.NOT_FOUND, field, f"{order.order_id} is not a quote")
     if order.status == "converted":
-        raise Rejected(
+        raise Refused(
             errors.INVALID_STATE, f"quote {order.quote_number} was already converted to order {order.converted_to}"
         )
 
@@ -97,7 +97,7 @@ def require_quote(order: OrderView, field: str = "payload.quote_id") -> None:
 def require_valid(quote: OrderView, now: datetime) -> None:
     if status_of(quote, now) == "expired":
         assert quote.expires_at is not None
-        raise Rejected(
+        raise Refused(
             OrderErrors.QUOTE_EXPIRED,
             f"quote {quote.quote_number} expired on {quote.expires_at:%Y-%m-%d %H:%M} UTC: its prices are no"
             " longer guaranteed; convert it accepting current prices",

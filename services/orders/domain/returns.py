@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from contracts import errors
+from contracts.errors import Refused
 from contracts.orders import (
     OrderErrors,
     OrderLineDetail,
@@ -34,7 +35,6 @@ from contracts.orders import (
     ReturnUpdatedV1,
 )
 from services.orders.domain.pricing import ZERO, money
-from services.runtime.handling import Rejected
 
 RETURNABLE = ("partially_shipped", "shipped", "complete")
 
@@ -60,26 +60,26 @@ def create(
     """The return order, and the order with the returned quantities counted on its lines."""
     name = order.order_number or str(order.order_id)
     if order.status not in RETURNABLE or order.order_number is None:
-        raise Rejected(errors.INVALID_STATE, f"order {name} is {order.status}: only shipped items can be returned")
+        raise Refused(errors.INVALID_STATE, f"order {name} is {order.status}: only shipped items can be returned")
     by_no = {ln.line_no: ln for ln in order.lines}
     returning: dict[int, int] = {}
     lines = []
     for i, item in enumerate(wanted):
         if item.reason not in reasons:
-            raise Rejected.field(
+            raise Refused.field(
                 OrderErrors.UNKNOWN_RETURN_REASON,
                 f"payload.lines[{i}].reason",
                 f"{item.reason!r} is not a return reason; the reasons are {', '.join(reasons)}",
             )
         line = by_no.get(item.line_no)
         if line is None:
-            raise Rejected.field(
+            raise Refused.field(
                 errors.NOT_FOUND, f"payload.lines[{i}].line_no", f"order {name} has no line {item.line_no}"
             )
         before = line.returned_quantity + returning.get(line.line_no, 0)
         left = line.shipped_quantity - before
         if item.quantity > left:
-            raise Rejected.field(
+            raise Refused.field(
                 OrderErrors.RETURN_EXCEEDS_SHIPPED,
                 f"payload.lines[{i}].quantity",
                 f"line {line.line_no} ({line.sku}): {line.shipped_quantity} shipped, {before} returned or being"
@@ -134,7 +134,7 @@ def advance(
 ) -> ReturnOrderView:
     """``requested`` -> ``received`` -> ``refunded``, nothing else."""
     if document.status != _NEXT[status]:
-        raise Rejected(
+        raise Refused(
             errors.INVALID_STATE,
             f"return {document.return_number} is {document.status}: it can be {status} only when {_NEXT[status]}",
         )

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from contracts import errors
 from contracts.envelope import FieldError
+from contracts.errors import Refused
 from contracts.orders import OrderDiscountView, OrderErrors, OrderLineDetail, OrderView, PaymentView, TotalsView
 from services.orders.domain.cards import expired
 from services.orders.domain.catalog import Coupon, Product, coupon_problem
 from services.orders.domain.pricing import ZERO, PricingPolicy, money, payment_shortfall, shipments
-from services.runtime.handling import Rejected
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,6 @@ class Allocation:
 
     reserve: dict[int, int] = field(default_factory=dict)
     backorder: dict[int, int] = field(default_factory=dict)
-
-    def reserved_by_sku(self, order: OrderView) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for line in order.lines:
-            if self.reserve.get(line.line_no):
-                out[line.sku] = out.get(line.sku, 0) + self.reserve[line.line_no]
-        return out
 
 
 def _err(path: str, code: str, message: str) -> FieldError:
@@ -169,19 +162,19 @@ def require_no_alerts(order: OrderView) -> None:
     if not open_alerts:
         return
     listed = "; ".join(a.message for a in open_alerts)
-    raise Rejected(
+    raise Refused(
         OrderErrors.UNCLEARED_ALERTS,
         f"clear the alerts on the order before submitting it: {listed}",
         [_err(f"alerts[{a.alert_id}]", a.rule, a.message) for a in open_alerts],
     )
 
 
-def rejection(found: list[FieldError], what: str = "submitted") -> Rejected:
+def rejection(found: list[FieldError], what: str = "submitted") -> Refused:
     """One specific code when every problem shares it (e.g. insufficient_stock), else incomplete_order."""
     codes = {p.code for p in found}
     code = codes.pop() if len(codes) == 1 else OrderErrors.INCOMPLETE_ORDER
     summary = "; ".join(p.message for p in found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
-    return Rejected(code, f"the order cannot be {what}: {summary}", found)
+    return Refused(code, f"the order cannot be {what}: {summary}", found)
 
 
 def submitted(order: OrderView, allocation: Allocation, number: str, now: datetime, agent: str) -> OrderView:
@@ -210,7 +203,7 @@ def submitted(order: OrderView, allocation: Allocation, number: str, now: dateti
 
 def resubmitted(order: OrderView, now: datetime) -> OrderView:
     if order.status != "submitted" or "payment" not in order.holds:
-        raise Rejected(errors.INVALID_STATE, f"order {order.order_number} is already submitted and not on payment hold")
+        raise Refused(errors.INVALID_STATE, f"order {order.order_number} is already submitted and not on payment hold")
     found = payment_problems(order, now)
     if found:
         raise rejection(found)
