@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contracts.orders import CommentView, FindOrdersV1, OrderLineDetail, OrderSummaryView, OrderView, VersionInfo
+from contracts.orders import CommentView, FindOrdersV1, OrderSummaryView, OrderView, VersionInfo
+from services.orders.adapters import order_documents
 from services.orders.domain.cart import CustomerName
 from services.runtime.db import Connection
 
 _ORDER_COLUMNS = """order_id, order_number, customer_id, status, currency, total, email, language, version,
     created_at, created_by, updated_at, updated_by, doc, holds, guest, customer_name, ship_to_names, line_count,
-    label, submitted_at, backorder_of, quote_number, expires_at, assigned_to"""
+    label, submitted_at, backorder_of, quote_number, expires_at, assigned_to, doc_schema"""
 
 
 class OrderSequence:
@@ -67,7 +68,7 @@ def _order_values(order: OrderView) -> tuple[Any, ...]:
         order.created_by,
         order.updated_at,
         order.updated_by,
-        order.model_dump_json(),
+        order_documents.written(order),
         order.holds,
         order.guest,
         customer_name(order),
@@ -97,12 +98,13 @@ _LINES_AND_VERSION = """
 
 _INSERT = (
     f"WITH o AS (INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14::jsonb,"  # noqa: S608 - constants
-    "$15,$16,$17,$18,$19,$20,$21,$22,$35,$36,$37))," + _LINES_AND_VERSION
+    "$15,$16,$17,$18,$19,$20,$21,$22,$35,$36,$37,$38))," + _LINES_AND_VERSION
 )
 _UPDATE_ORDER = """WITH o AS (UPDATE orders SET order_number=$2, customer_id=$3, status=$4, currency=$5, total=$6,
         email=$7, language=$8, version=$9, created_at=$10, created_by=$11, updated_at=$12, updated_by=$13,
         doc=$14::jsonb, holds=$15, guest=$16, customer_name=$17, ship_to_names=$18, line_count=$19, label=$20,
-        submitted_at=$21, backorder_of=$22, quote_number=$35, expires_at=$36, assigned_to=$37 WHERE order_id=$1),
+        submitted_at=$21, backorder_of=$22, quote_number=$35, expires_at=$36, assigned_to=$37,
+        doc_schema=$38 WHERE order_id=$1),
     d AS (DELETE FROM order_lines WHERE order_id = $1 AND NOT (line_no = ANY($23::int[]))),"""
 _UPDATE = _UPDATE_ORDER + _LINES_AND_VERSION
 
@@ -126,7 +128,7 @@ def _line_arrays(order: OrderView) -> list[list[Any]]:
 def _servicing_values(order: OrderView) -> tuple[Any, ...]:
     # Only a cart can be pending (SRV-07): a submitted or voided one leaves the pending grid.
     pending_for = order.assigned_to if order.status == "cart" else None
-    return (order.quote_number, order.expires_at, pending_for)
+    return (order.quote_number, order.expires_at, pending_for, order_documents.CURRENT)
 
 
 async def insert_order(conn: Connection, order: OrderView, change: str, reason: str) -> None:
@@ -153,47 +155,21 @@ async def load_order_by_number(conn: Connection, number: str) -> OrderView | Non
 
 
 async def _view(conn: Connection, row: Any) -> OrderView:
-    if row["doc"] is not None:
-        return OrderView.model_validate_json(row["doc"])
-    return await _legacy_view(conn, row)
+    if row["doc_schema"] > 1:
+        return order_documents.read(row["doc_schema"], row["doc"])
+    return order_documents.read(1, await _columns_document(conn, row))
 
 
-async def _legacy_view(conn: Connection, row: Any) -> OrderView:
-    """Orders placed before order capture kept only columns and lines."""
+async def _columns_document(conn: Connection, row: Any) -> order_documents.Document:
+    """Orders placed before order capture kept only columns and lines: their document of version 1."""
     lines = await conn.fetch("SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no", row["order_id"])
-    details = [
-        OrderLineDetail(
-            line_no=ln["line_no"],
-            sku=ln["sku"],
-            name=ln["description"] or ln["sku"],
-            quantity=ln["quantity"],
-            unit_price=ln["unit_price"],
-            subtotal=ln["line_total"],
-            net=ln["line_total"],
-            total=ln["line_total"],
-        )
-        for ln in lines
-    ]
-    total = row["total"]
-    return OrderView(
-        order_id=row["order_id"],
-        order_number=row["order_number"],
-        status=row["status"],
-        customer_id=row["customer_id"],
-        email=row["email"],
-        language=row["language"],
-        currency=row["currency"],
-        lines=details,
-        totals={"merchandise": total, "subtotal": total, "total": total},
-        last_line_no=len(details),
-        version=row["version"],
-        created_at=row["created_at"],
-        created_by=row["created_by"],
-        updated_at=row["updated_at"],
-        updated_by=row["updated_by"],
-        submitted_at=row["created_at"],
-        submitted_by=row["created_by"],
-    )
+    columns = ("order_id", "order_number", "status", "customer_id", "email", "language", "currency", "total")
+    stamps = ("version", "created_at", "created_by", "updated_at", "updated_by")
+    line_columns = ("line_no", "sku", "description", "quantity", "unit_price", "line_total")
+    return {
+        **{k: row[k] for k in columns + stamps},
+        "lines": [{k: ln[k] for k in line_columns} for ln in lines],
+    }
 
 
 # --- versions and comments -----------------------------------------------------------------------

@@ -5,14 +5,17 @@ a connection; the caller owns the transaction."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.orders import FindQuotesV1, FindReturnsV1, LockView, OrderView, PendingOrderView, ReturnOrderView
+from services.orders.adapters import order_documents
 from services.orders.adapters.order_store import like_words
 from services.runtime.db import Connection
+
+T = TypeVar("T")
 
 # --- edit locks (SRV-06) ----------------------------------------------------------------------
 
@@ -138,19 +141,30 @@ async def find_quotes(conn: Connection, q: FindQuotesV1, now: datetime) -> tuple
         where.add("search_key(customer_name) LIKE search_key($?)", pattern)
     if q.status:
         where.add(_QUOTE_STATUS[q.status], now)
-    return await _page(conn, "orders", where, q.page, q.page_size, OrderView)
+    return await _page(conn, "orders", where, q.page, q.page_size, _quote, "doc, doc_schema")
 
 
-async def _page(conn: Connection, table: str, where: _Where, page: int, size: int, model: Any) -> tuple[list[Any], int]:
+def _quote(row: Any) -> OrderView:
+    # a quote is always kept as a document (quotes came after order capture), in any schema version
+    return order_documents.read(row["doc_schema"], row["doc"])
+
+
+def _return(row: Any) -> ReturnOrderView:
+    return ReturnOrderView.model_validate_json(row["doc"])
+
+
+async def _page(
+    conn: Connection, table: str, where: _Where, page: int, size: int, read: Callable[[Any], T], columns: str
+) -> tuple[list[T], int]:
     conditions = " AND ".join(where.conditions)  # fixed fragments; every value is a parameter
     n = len(where.args)
     sql = (
-        f"SELECT doc, count(*) OVER () AS total_count FROM {table} WHERE {conditions}"  # noqa: S608 - fixed fragments
+        f"SELECT {columns}, count(*) OVER () AS total_count FROM {table} WHERE {conditions}"  # noqa: S608 - fixed fragments
         f" ORDER BY updated_at DESC LIMIT ${n + 1} OFFSET ${n + 2}"
     )
     rows = await conn.fetch(sql, *where.args, size, (page - 1) * size)
     if rows:
-        return [model.model_validate_json(r["doc"]) for r in rows], int(rows[0]["total_count"])
+        return [read(r) for r in rows], int(rows[0]["total_count"])
     count = f"SELECT count(*) FROM {table} WHERE {conditions}"  # noqa: S608 - fixed fragments
     return [], int(await conn.fetchval(count, *where.args))
 
@@ -245,7 +259,7 @@ async def load_return(
     conn: Connection, return_id: uuid.UUID | None, number: str | None = None, *, for_update: bool = False
 ) -> ReturnOrderView | None:
     row = await conn.fetchrow(_RETURN_LOCKED if for_update else _RETURN, return_id, number)
-    return ReturnOrderView.model_validate_json(row["doc"]) if row else None
+    return _return(row) if row else None
 
 
 async def find_returns(conn: Connection, q: FindReturnsV1) -> tuple[list[ReturnOrderView], int]:
@@ -260,9 +274,9 @@ async def find_returns(conn: Connection, q: FindReturnsV1) -> tuple[list[ReturnO
         where.add("customer_id = $?", q.customer_id)
     if q.status:
         where.add("status = $?", q.status)
-    return await _page(conn, "returns", where, q.page, q.page_size, ReturnOrderView)
+    return await _page(conn, "returns", where, q.page, q.page_size, _return, "doc")
 
 
 async def returns_of(conn: Connection, order_id: uuid.UUID) -> list[ReturnOrderView]:
     rows = await conn.fetch("SELECT doc FROM returns WHERE order_id = $1 ORDER BY created_at, return_number", order_id)
-    return [ReturnOrderView.model_validate_json(r["doc"]) for r in rows]
+    return [_return(r) for r in rows]
