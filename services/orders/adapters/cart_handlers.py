@@ -30,7 +30,7 @@ from contracts.orders import (
     SetOrderAttributesV1,
     SetShippingV1,
 )
-from services.orders.adapters import catalog_store, locks, order_store
+from services.orders.adapters import catalog_store, order_store
 from services.orders.adapters.deps import Ctx
 from services.orders.adapters.editing import (
     commit,
@@ -41,6 +41,8 @@ from services.orders.adapters.editing import (
     payment_instruction,
     result,
 )
+from services.orders.adapters.use_cases import uow_of
+from services.orders.application import edit_locks
 from services.orders.domain import cart
 from services.orders.domain.pricing import money
 
@@ -50,7 +52,7 @@ async def create_cart(ctx: Ctx, cmd: CreateCartV1) -> OrderChangeResult:
     customer_id = cmd.customer_id or uuid.uuid4()
     known = await known_customer(ctx, cmd)
     order = cart.new_cart(cmd, customer_id, known, ctx.now, ctx.actor, ctx.deps.settings.offered_currencies)
-    await locks.claim(ctx, order)  # the agent who starts a cart is working it (SRV-06)
+    await edit_locks.claim(uow_of(ctx), order)  # the agent who starts a cart is working it (SRV-06)
     who = "guest" if order.guest else "customer"
     return await commit(ctx, order, "created", f"cart created for {who} {customer_id}", new=True)
 
@@ -214,7 +216,7 @@ async def clone_order(ctx: Ctx, cmd: CloneOrderV1) -> CloneResult:
         )
         changes += _line_changes(line_no, old, money(price, source.currency), product.available)
     order = _cloned(source, cmd.order_id, lines, ctx)
-    await locks.claim(ctx, order)
+    await edit_locks.claim(uow_of(ctx), order)
     number = source.order_number or str(source.order_id)
     saved = await commit(ctx, order, "created", f"cloned from order {number}", new=True)
     return CloneResult(

@@ -1,5 +1,6 @@
-"""Which handler answers which message. The handlers themselves are thin: ask the domain, save with
-the store, emit events (see cart_handlers, submit_handlers, catalog_handlers, query_handlers)."""
+"""Which handler answers which message. A use case of the application (``handler(...)``) is given the
+message's unit of work; the handlers here in adapters still take the runtime's context (carts,
+catalog, quotes, fulfilment, the one-command order) or answer queries straight from the tables."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from contracts import customers
 from contracts import orders as o
 from services.orders.adapters import cart_handlers as carts
 from services.orders.adapters import catalog_handlers as catalog
-from services.orders.adapters import change_handlers as changes
-from services.orders.adapters import control_handlers as controls
 from services.orders.adapters import fulfilment_handlers as fulfilment
 from services.orders.adapters import order_store
 from services.orders.adapters import query_handlers as queries
 from services.orders.adapters import quote_handlers as quotes
 from services.orders.adapters import submit_handlers as submits
 from services.orders.adapters.deps import Ctx, OrdersDeps
+from services.orders.adapters.use_cases import handler
+from services.orders.application import calls, cancel_order, change_order, order_controls, order_locks, submit_order
 from services.orders.domain.cart import CustomerName
 from services.runtime.handling import Handlers
 
@@ -23,10 +24,10 @@ __all__ = ["OrdersDeps", "build_handlers"]
 
 def build_handlers() -> Handlers[OrdersDeps]:
     h: Handlers[OrdersDeps] = Handlers()
-    h.command(o.PlaceOrderV1)(submits.place_order)
+    h.command(o.PlaceOrderV1)(handler(submit_order.place_order))
     h.command(o.PlaceOrderV2)(submits.place_order_v2)
-    h.command(o.SubmitOrderV1)(submits.submit_order)
-    h.command(o.RecordPaymentResultV1)(submits.record_payment_result)
+    h.command(o.SubmitOrderV1)(handler(submit_order.submit_order))
+    h.command(o.RecordPaymentResultV1)(handler(submit_order.record_payment_result))
     h.command(o.UpsertProductV1)(catalog.upsert_product)
     h.command(o.AdjustStockV1)(catalog.adjust_stock)
     h.command(o.UpsertDiscountRuleV1)(catalog.upsert_discount_rule)
@@ -67,22 +68,22 @@ def _servicing(h: Handlers[OrdersDeps]) -> None:
     h.command(o.EmailQuoteV1)(quotes.email_quote)
     h.command(o.ConvertQuoteToOrderV1)(quotes.convert_quote)
     h.query(o.FindQuotesV1)(quotes.find_quotes)
-    h.command(o.BlockOrderV1)(controls.block_order)
-    h.command(o.UnblockOrderV1)(controls.unblock_order)
-    h.command(o.SuspendOrderV1)(controls.suspend_order)
-    h.command(o.ResumeOrderV1)(controls.resume_order)
-    h.command(o.FlagOrderV1)(controls.flag_order)
-    h.command(o.ClearAlertsV1)(controls.clear_alerts)
-    h.command(o.LockOrderV1)(controls.lock_order)
-    h.command(o.UnlockOrderV1)(controls.unlock_order)
-    h.command(o.TakeOverLockV1)(controls.take_over_lock)
-    h.command(o.ParkCallV1)(controls.park_call)
-    h.command(o.TransferCallV1)(controls.transfer_call)
-    h.command(o.VoidCallV1)(controls.void_call)
-    h.command(o.VoidOrderV1)(controls.void_order)
-    h.query(o.ListPendingOrdersV1)(controls.list_pending_orders)
-    h.command(o.CancelOrderV1)(changes.cancel_order)
-    h.command(o.ChangeOrderV1)(changes.change_order)
+    h.command(o.BlockOrderV1)(handler(order_controls.block_order))
+    h.command(o.UnblockOrderV1)(handler(order_controls.unblock_order))
+    h.command(o.SuspendOrderV1)(handler(order_controls.suspend_order))
+    h.command(o.ResumeOrderV1)(handler(order_controls.resume_order))
+    h.command(o.FlagOrderV1)(handler(order_controls.flag_order))
+    h.command(o.ClearAlertsV1)(handler(order_controls.clear_alerts))
+    h.command(o.LockOrderV1)(handler(order_locks.lock_order))
+    h.command(o.UnlockOrderV1)(handler(order_locks.unlock_order))
+    h.command(o.TakeOverLockV1)(handler(order_locks.take_over_lock))
+    h.command(o.ParkCallV1)(handler(calls.park_call))
+    h.command(o.TransferCallV1)(handler(calls.transfer_call))
+    h.command(o.VoidCallV1)(handler(calls.void_call))
+    h.command(o.VoidOrderV1)(handler(calls.void_order))
+    h.query(o.ListPendingOrdersV1)(queries.list_pending_orders)
+    h.command(o.CancelOrderV1)(handler(cancel_order.cancel_order))
+    h.command(o.ChangeOrderV1)(handler(change_order.change_order))
     h.command(o.RecordShipmentV1)(fulfilment.record_shipment)
     h.command(o.RecordDeliveryV1)(fulfilment.record_delivery)
     h.command(o.CreateReturnV1)(fulfilment.create_return)

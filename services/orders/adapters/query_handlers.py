@@ -1,18 +1,22 @@
-"""Queries on carts and orders (ORD-11..ORD-13), answered from the service's own tables. Viewing an
-order also shows who works it now (SRV-06) and its returns (SRV-12)."""
+"""Queries on carts and orders (ORD-11..ORD-13) and the pending orders grid (SRV-08), answered
+straight from the service's own tables (a query changes nothing, so it needs no use case of the
+application). Viewing an order also shows who works it now (SRV-06) and its returns (SRV-12)."""
 
 from __future__ import annotations
 
 from contracts import errors
+from contracts.envelope import Role
 from contracts.orders import (
     DiffOrderVersionsV1,
     FindOrdersV1,
     GetOrderV1,
     GetOrderVersionV1,
+    ListPendingOrdersV1,
     OrderDetails,
     OrderPage,
     OrderVersionView,
     OrderView,
+    PendingOrdersPage,
     VersionDiff,
 )
 from services.orders.adapters import order_store, servicing_store
@@ -65,3 +69,14 @@ async def diff_order_versions(ctx: Ctx, query: DiffOrderVersionsV1) -> VersionDi
 async def find_orders(ctx: Ctx, query: FindOrdersV1) -> OrderPage:
     items, total = await order_store.find_orders(ctx.conn, query)
     return OrderPage(items=items, total=total, page=query.page, page_size=query.page_size)
+
+
+async def list_pending_orders(ctx: Ctx, query: ListPendingOrdersV1) -> PendingOrdersPage:
+    """A CSR's own pending list; a supervisor's choice of agent, or everyone's."""
+    agent = query.agent_id
+    if ctx.actor.role != Role.SUPERVISOR:
+        if agent not in (None, ctx.actor.agent_id):
+            raise Rejected.field(errors.FORBIDDEN, "payload.agent_id", "a CSR sees only their own pending orders")
+        agent = ctx.actor.agent_id
+    items, total = await servicing_store.pending_orders(ctx.conn, agent, ctx.now, query.page, query.page_size)
+    return PendingOrdersPage(items=items, total=total, page=query.page, page_size=query.page_size)

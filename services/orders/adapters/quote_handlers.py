@@ -14,9 +14,11 @@ from contracts.orders import (
     QuoteResult,
     SaveAsQuoteV1,
 )
-from services.orders.adapters import catalog_store, locks, servicing_store
+from services.orders.adapters import catalog_store, servicing_store
 from services.orders.adapters.deps import Ctx
 from services.orders.adapters.editing import commit, editable, ensure_new, load, priced, save
+from services.orders.adapters.use_cases import uow_of
+from services.orders.application import edit_locks
 from services.orders.domain import order as order_rules
 from services.orders.domain import quotes
 from services.runtime.handling import Rejected
@@ -34,7 +36,7 @@ async def save_as_quote(ctx: Ctx, cmd: SaveAsQuoteV1) -> QuoteResult:
         ctx, quote, "quote_saved", f"saved as quote {number}, prices guaranteed until {expires_at:%Y-%m-%d}"
     )
     ctx.emit(quotes.saved_event(saved))
-    await locks.release(ctx, saved)
+    await edit_locks.release(uow_of(ctx), saved)
     return QuoteResult(
         quote_id=saved.order_id,
         quote_number=number,
@@ -66,7 +68,7 @@ async def convert_quote(ctx: Ctx, cmd: ConvertQuoteToOrderV1) -> ConvertQuoteRes
     products = await catalog_store.products(ctx.conn, (ln.sku for ln in quote.lines))
     agent = ctx.actor.agent_id
     order, changes, honoured = quotes.convert(quote, products, cmd.order_id, cmd.accept_current_prices, ctx.now, agent)
-    await locks.claim(ctx, order)
+    await edit_locks.claim(uow_of(ctx), order)
     prices = "quoted prices honoured" if honoured else "at current prices"
     created = await commit(ctx, order, "created", f"converted from quote {quote.quote_number} ({prices})", new=True)
     await save(ctx, quotes.converted(quote, order.order_id), "converted", f"converted to cart {order.order_id}")

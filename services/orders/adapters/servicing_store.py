@@ -13,20 +13,12 @@ from typing import Any, TypeVar
 from contracts.orders import FindQuotesV1, FindReturnsV1, LockView, OrderView, PendingOrderView, ReturnOrderView
 from services.orders.adapters import order_documents
 from services.orders.adapters.order_store import like_words
+from services.orders.domain.locks import Taken
 from services.runtime.db import Connection
 
 T = TypeVar("T")
 
 # --- edit locks (SRV-06) ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Taken:
-    """A lock taken or extended: ``new`` when it was not this agent's live lock before."""
-
-    lock: LockView
-    new: bool
-    previous_agent_id: str | None
 
 
 def _lock(row: Any) -> LockView:
