@@ -16,8 +16,7 @@ from services.orders.application import edit_locks
 from services.orders.application.unit_of_work import UnitOfWork
 from services.orders.domain import alerts, cart, holds, pricing
 from services.orders.domain import order as order_rules
-
-__all__ = ["commit", "editable", "load", "load_for_edit", "priced", "result", "save", "versioned", "with_alerts"]
+from services.orders.domain.revisions import revised
 
 
 async def load(uow: UnitOfWork, order_id: uuid.UUID, *, for_update: bool = True) -> OrderView:
@@ -91,20 +90,28 @@ async def save(
 ) -> OrderView:
     """Stamp the next version, derive its holds, save it and emit OrderUpdatedV1 and whatever
     fulfilment must be told (held, released)."""
-    saved, notices = versioned(uow, order, reason, content_changed=content_changed)
+    saved, events = revised(order, uow.now, uow.actor.agent_id, change, reason, content_changed=content_changed)
+    await store(uow, saved, events, change, reason, new=new)
+    return saved
+
+
+async def store(
+    uow: UnitOfWork, saved: OrderView, events: Sequence[Event], change: str, reason: str, *, new: bool = False
+) -> None:
+    """Keep a version the domain made and publish its events (with the transaction)."""
     if new:
         await uow.orders.add(saved, change, reason)
     else:
         await uow.orders.update(saved, change, reason)
-    uow.emit(order_rules.updated_event(saved, change, reason))
-    for event in notices:
+    for event in events:
         uow.emit(event)
-    return saved
 
 
 def versioned(
     uow: UnitOfWork, order: OrderView, reason: str, *, content_changed: bool = False
 ) -> tuple[OrderView, list[Event]]:
+    """The next version and what fulfilment must be told, without OrderUpdatedV1 (submit announces
+    the order with OrderPlacedV1 instead)."""
     stamped = holds.with_holds(order_rules.next_version(order, uow.now, uow.actor.agent_id))
     return holds.notices(stamped, reason, content_changed=content_changed)
 

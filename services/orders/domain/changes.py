@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from contracts import errors
+from contracts.envelope import Event
 from contracts.errors import Refused
 from contracts.orders import (
     ActionNote,
@@ -31,6 +33,7 @@ from services.orders.domain.catalog import Product, check_quantity
 from services.orders.domain.order import line_views
 from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import ZERO
+from services.orders.domain.revisions import revised
 from services.orders.domain.submission import Allocation
 
 
@@ -69,6 +72,25 @@ def cancel(order: OrderView, reason: str, agent: str, now: datetime) -> tuple[Or
         update={"status": "cancelled", "lines": lines, "cancellation": ActionNote(reason=reason, by=agent, at=now)}
     )
     return cancelled, refund
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """An order cancelled: its new version, what to refund, and the events in publishing order."""
+
+    order: OrderView
+    refund: Decimal
+    events: list[Event]
+    reason: str  # the version's reason, as the order's history shows it
+
+
+def cancelled(order: OrderView, reason: str, agent: str, now: datetime) -> Cancellation:
+    """The order's own transition to cancelled (SRV-09): refused unless it may be cancelled; else its
+    next version, the refund, and OrderUpdatedV1 (with any held/released notice) and OrderCancelledV1."""
+    cancelled_order, refund = cancel(order, reason, agent, now)
+    why = f"cancelled: {reason}"
+    saved, events = revised(cancelled_order, now, agent, "cancelled", why)
+    return Cancellation(saved, refund, [*events, cancelled_event(saved, refund)], why)
 
 
 def cancelled_event(order: OrderView, refund: Decimal) -> OrderCancelledV1:
