@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from contracts.envelope import Actor, Event, Role
-from contracts.orders import LockView, OrderView
+from contracts.orders import LockView, OrderView, ReturnOrderView
 from services.orders.application.unit_of_work import OrderExists
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
@@ -29,6 +29,7 @@ class FakeOrders:
     redeemed: list[tuple[str, uuid.UUID]] = field(default_factory=list)
     numbers: int = 100000
     recent: int = 0
+    shipped: list[tuple[uuid.UUID, int, str, int]] = field(default_factory=list)
 
     async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> OrderView | None:
         return self.saved.get(order_id)
@@ -60,6 +61,28 @@ class FakeOrders:
 
     async def recent_orders(self, customer_id: uuid.UUID, since: datetime, exclude: uuid.UUID) -> int:
         return self.recent
+
+    async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        self.shipped += [(order_id, *ln) for ln in lines]
+
+
+@dataclass
+class FakeReturns:
+    saved: dict[uuid.UUID, ReturnOrderView] = field(default_factory=dict)
+    numbers: int = 500000
+
+    async def get(self, return_id: uuid.UUID, *, for_update: bool = False) -> ReturnOrderView | None:
+        return self.saved.get(return_id)
+
+    async def add(self, document: ReturnOrderView) -> None:
+        self.saved[document.return_id] = document
+
+    async def update(self, document: ReturnOrderView) -> None:
+        self.saved[document.return_id] = document
+
+    async def next_number(self) -> int:
+        self.numbers += 1
+        return self.numbers
 
 
 @dataclass
@@ -120,6 +143,7 @@ class FakeUnitOfWork:
     lock_timeout_s: float = 900
     orders: FakeOrders = field(default_factory=FakeOrders)
     catalog: FakeCatalog = field(default_factory=FakeCatalog)
+    returns: FakeReturns = field(default_factory=FakeReturns)
     locks: FakeLocks = field(init=False)
     emitted: list[Event] = field(default_factory=list)
 

@@ -1,5 +1,5 @@
 """The orders use cases against a unit of work in memory: submit, cancel, block and unblock, change
-after submit. Fast, and each fails when the use case skips a step (a reservation, an event, a lock,
+after submit, a shipment and a return. Fast, and each fails when the use case skips a step (a reservation, an event, a lock,
 a refusal) that the end-to-end tests prove through Kafka and PostgreSQL."""
 
 from __future__ import annotations
@@ -17,22 +17,30 @@ from contracts.orders import (
     BlockOrderV1,
     CancelOrderV1,
     ChangeOrderV1,
+    CreateReturnV1,
     LineQuantityChange,
     LockView,
     OrderCancelledV1,
+    OrderErrors,
     OrderHeldV1,
     OrderLockChangedV1,
     OrderPlacedV1,
     OrderReleasedV1,
+    OrderShippedV1,
     OrderUpdatedV1,
     OrderView,
     PaymentView,
+    RecordShipmentV1,
+    ReturnLineInput,
+    ShipmentLineInput,
     SubmitOrderV1,
     UnblockOrderV1,
 )
 from services.orders.application.cancel_order import cancel_order
 from services.orders.application.change_order import change_order
 from services.orders.application.order_controls import block_order, unblock_order
+from services.orders.application.return_orders import create_return
+from services.orders.application.shipments import record_shipment
 from services.orders.application.submit_order import submit_order
 from services.orders.domain import order as order_rules
 from services.orders.domain.catalog import Product
@@ -212,3 +220,41 @@ async def test_a_change_after_submit_reserves_again_and_tells_what_is_due() -> N
     assert result.previous_total == before and result.total > before
     assert result.amount_due == result.total - before
     assert [e.change for e in uow.events(OrderUpdatedV1)] == ["changed"]
+
+
+async def test_a_shipment_takes_its_stock_and_a_return_counts_what_comes_back() -> None:
+    uow = FakeUnitOfWork(actor=Actor(agent_id="fulfilment", role=Role.SYSTEM))
+    submitted = await with_submitted(uow, quantity=2)
+
+    shipped = await record_shipment(
+        uow,
+        RecordShipmentV1(
+            order_id=submitted.order_id, shipment_id="S-1", lines=[ShipmentLineInput(line_no=1, quantity=2)]
+        ),
+    )
+
+    assert shipped.status == "shipped" and uow.orders.shipped == [(submitted.order_id, 1, "TENT", 2)]
+    assert [type(e) for e in uow.emitted if isinstance(e, OrderShippedV1)] == [OrderShippedV1]
+    assert not uow.locks.held, "systems neither take nor are stopped by edit locks"
+
+    created = await create_return(
+        uow,
+        CreateReturnV1(
+            order_id=submitted.order_id,
+            return_id=uuid.uuid4(),
+            lines=[ReturnLineInput(line_no=1, quantity=1, reason="damaged")],
+        ),
+    )
+
+    assert created.return_number == order_rules.order_number(500001)
+    assert [r.return_number for r in uow.returns.saved.values()] == [created.return_number]
+    with pytest.raises(Refused) as refused:
+        await create_return(
+            uow,
+            CreateReturnV1(
+                order_id=submitted.order_id,
+                return_id=uuid.uuid4(),
+                lines=[ReturnLineInput(line_no=1, quantity=5, reason="damaged")],
+            ),
+        )
+    assert refused.value.code == OrderErrors.RETURN_EXCEEDS_SHIPPED

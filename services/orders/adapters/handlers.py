@@ -8,14 +8,22 @@ from contracts import customers
 from contracts import orders as o
 from services.orders.adapters import cart_handlers as carts
 from services.orders.adapters import catalog_handlers as catalog
-from services.orders.adapters import fulfilment_handlers as fulfilment
-from services.orders.adapters import order_store
+from services.orders.adapters import order_store, return_queries
 from services.orders.adapters import query_handlers as queries
 from services.orders.adapters import quote_handlers as quotes
 from services.orders.adapters import submit_handlers as submits
 from services.orders.adapters.deps import Ctx, OrdersDeps
 from services.orders.adapters.use_cases import handler
-from services.orders.application import calls, cancel_order, change_order, order_controls, order_locks, submit_order
+from services.orders.application import (
+    calls,
+    cancel_order,
+    change_order,
+    order_controls,
+    order_locks,
+    return_orders,
+    shipments,
+    submit_order,
+)
 from services.orders.domain.cart import CustomerName
 from services.runtime.handling import Handlers
 
@@ -84,13 +92,13 @@ def _servicing(h: Handlers[OrdersDeps]) -> None:
     h.query(o.ListPendingOrdersV1)(queries.list_pending_orders)
     h.command(o.CancelOrderV1)(handler(cancel_order.cancel_order))
     h.command(o.ChangeOrderV1)(handler(change_order.change_order))
-    h.command(o.RecordShipmentV1)(fulfilment.record_shipment)
-    h.command(o.RecordDeliveryV1)(fulfilment.record_delivery)
-    h.command(o.CreateReturnV1)(fulfilment.create_return)
-    h.command(o.ReceiveReturnV1)(fulfilment.receive_return)
-    h.command(o.RefundReturnV1)(fulfilment.refund_return)
-    h.query(o.FindReturnsV1)(fulfilment.find_returns)
-    h.query(o.GetReturnOrderV1)(fulfilment.get_return_order)
+    h.command(o.RecordShipmentV1)(handler(shipments.record_shipment))
+    h.command(o.RecordDeliveryV1)(handler(shipments.record_delivery))
+    h.command(o.CreateReturnV1)(handler(return_orders.create_return))
+    h.command(o.ReceiveReturnV1)(handler(return_orders.receive_return))
+    h.command(o.RefundReturnV1)(handler(return_orders.refund_return))
+    h.query(o.FindReturnsV1)(return_queries.find_returns)
+    h.query(o.GetReturnOrderV1)(return_queries.get_return_order)
 
 
 async def on_customer_registered(ctx: Ctx, event: customers.CustomerRegisteredV1) -> None:

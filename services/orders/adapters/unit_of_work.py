@@ -11,7 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from contracts.envelope import Actor, Event
-from contracts.orders import LockView, OrderView
+from contracts.orders import LockView, OrderView, ReturnOrderView
 from services.orders.adapters import catalog_store, order_store, servicing_store
 from services.orders.adapters.deps import Ctx
 from services.orders.application.unit_of_work import OrderExists
@@ -55,6 +55,26 @@ class PostgresOrders:
     async def recent_orders(self, customer_id: uuid.UUID, since: datetime, exclude: uuid.UUID) -> int:
         return await servicing_store.recent_orders(self._ctx.conn, customer_id, since, exclude)
 
+    async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        await servicing_store.ship_stock(self._ctx.conn, order_id, lines)
+
+
+class PostgresReturns:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def get(self, return_id: uuid.UUID, *, for_update: bool = False) -> ReturnOrderView | None:
+        return await servicing_store.load_return(self._ctx.conn, return_id, for_update=for_update)
+
+    async def add(self, document: ReturnOrderView) -> None:
+        await servicing_store.insert_return(self._ctx.conn, document)
+
+    async def update(self, document: ReturnOrderView) -> None:
+        await servicing_store.update_return(self._ctx.conn, document)
+
+    async def next_number(self) -> int:
+        return await servicing_store.next_return_sequence(self._ctx.conn)
+
 
 class PostgresCatalog:
     def __init__(self, ctx: Ctx) -> None:
@@ -94,6 +114,7 @@ class PostgresUnitOfWork:
         self.orders = PostgresOrders(ctx)
         self.catalog = PostgresCatalog(ctx)
         self.locks = PostgresLocks(ctx)
+        self.returns = PostgresReturns(ctx)
 
     @property
     def now(self) -> datetime:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from contracts.envelope import Actor, Event
-from contracts.orders import LockView, OrderView
+from contracts.orders import LockView, OrderView, ReturnOrderView
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
@@ -46,6 +46,18 @@ class Orders(Protocol):
     async def recent_orders(self, customer_id: uuid.UUID, since: datetime, exclude: uuid.UUID) -> int:
         """Orders of the customer submitted since ``since``, other than ``exclude`` (SRV-05 velocity)."""
 
+    async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        """(line number, SKU, quantity) left the warehouse: reservations and stock on hand go down."""
+
+
+class Returns(Protocol):
+    """Return orders (SRV-12)."""
+
+    async def get(self, return_id: uuid.UUID, *, for_update: bool = False) -> ReturnOrderView | None: ...
+    async def add(self, document: ReturnOrderView) -> None: ...
+    async def update(self, document: ReturnOrderView) -> None: ...
+    async def next_number(self) -> int: ...
+
 
 class Catalog(Protocol):
     async def products(self, skus: Iterable[str], *, for_update: bool = False) -> Mapping[str, Product]: ...
@@ -71,6 +83,8 @@ class UnitOfWork(Protocol):
     def catalog(self) -> Catalog: ...
     @property
     def locks(self) -> Locks: ...
+    @property
+    def returns(self) -> Returns: ...
     @property
     def now(self) -> datetime: ...
     @property

@@ -1,5 +1,5 @@
 """What the shop's configuration decides for the order rules: line limits, shipping modes, what a CSR
-or supervisor may take off, quote validity, the alert rules.
+or supervisor may take off, quote validity, the alert rules, the reasons for a return.
 
 A Protocol so that the rules read the service's settings without importing them (the settings class
 is the runtime's, and the domain knows no runtime); ``OrdersSettings`` is one.
@@ -7,7 +7,7 @@ is the runtime's, and the domain knows no runtime); ``OrdersSettings`` is one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -47,3 +47,5 @@ class ShopPolicy(Protocol):
     def alert_max_orders(self) -> int: ...
     @property
     def alert_orders_window_minutes(self) -> int: ...
+    @property
+    def return_reasons(self) -> Sequence[str]: ...
