@@ -7,7 +7,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.orders.handlers import OrdersDeps, build_handlers
+from services.orders.adapters.handlers import OrdersDeps, build_handlers
 from services.orders.settings import OrdersSettings
 from services.runtime.service import ServiceDefinition
 from services.runtime.settings import ServiceSettings

@@ -8,26 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from services.orders.domain.shipping import ModeCharge, ShippingMode
 from services.runtime.settings import ServiceSettings
-
-
-class ModeCharge(BaseModel):
-    """What a shipping mode costs per shipment (one address and mode) in one currency."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    base: Decimal
-    per_item: Decimal = Decimal(0)
-    free_over: Decimal | None = None  # a shipment whose merchandise reaches this ships free
-
-
-class ShippingMode(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    charges: dict[str, ModeCharge]  # by currency
 
 
 def _modes() -> dict[str, ShippingMode]:

@@ -35,7 +35,7 @@ from contracts.orders import (
     UpsertProductV1,
 )
 from csr.client import OmsClient, follow
-from services.orders.pricing import PricingPolicy
+from services.orders.domain.pricing import PricingPolicy
 from services.orders.settings import OrdersSettings
 from tests.support.builders import unique
 from tests.support.system import System, first_event

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.orders.domain import money, order_number
+from services.orders.domain.order import money, order_number
 
 
 def _luhn_valid(number: str) -> bool:

@@ -8,7 +8,7 @@ import pytest
 
 from contracts.common import luhn_ok
 from contracts.orders import OrderErrors
-from services.orders.cards import brand_of, expired, inspect_card
+from services.orders.domain.cards import brand_of, expired, inspect_card
 from services.runtime.handling import Rejected
 
 NOW = datetime(2026, 3, 15, tzinfo=UTC)

@@ -11,10 +11,10 @@ from contracts import errors
 from contracts.common import Money
 from contracts.envelope import Actor, Role
 from contracts.orders import OrderErrors, PaymentView
-from services.orders import cart
-from services.orders.catalog import Product
-from services.orders.pricing import price_order
-from services.orders.submission import allocate_stock, problems, rejection, split_backorders, submitted
+from services.orders.domain import cart
+from services.orders.domain.catalog import Product
+from services.orders.domain.pricing import price_order
+from services.orders.domain.submission import allocate_stock, problems, rejection, split_backorders, submitted
 from services.runtime.handling import Rejected
 from tests.support.orders import IL, NOW, POLICY, SETTINGS, line, order
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.orders.versions import area_of, diff
+from services.orders.domain.versions import area_of, diff
 
 
 def test_keyed_lists_compare_item_by_item() -> None:

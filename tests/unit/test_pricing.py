@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from contracts.orders import ChargeDetail, PaymentView, ShipTo, SubtotalAdjustment
-from services.orders.pricing import CouponTerms, Rule, allocate, price_order, tax_rate
+from services.orders.domain.pricing import CouponTerms, Rule, allocate, price_order, tax_rate
 from tests.support.orders import DE, FR, IL, NOW, POLICY, line, order
 
 D = Decimal

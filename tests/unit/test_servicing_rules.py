@@ -23,8 +23,8 @@ from contracts.orders import (
     ShipmentLineInput,
 )
 from fulfilment_sim.planner import Options, Planner
-from services.orders import calls, changes, fulfilment, holds, quotes, returns
-from services.orders.catalog import Product
+from services.orders.domain import calls, changes, fulfilment, holds, quotes, returns
+from services.orders.domain.catalog import Product
 from services.runtime.handling import Rejected
 from tests.support.orders import NOW, POLICY, line, order
 

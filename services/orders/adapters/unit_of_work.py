@@ -1,0 +1,140 @@
+"""The unit of work on PostgreSQL: the repositories over the message's own connection and
+transaction (the runtime's, with its inbox and outbox), the clock, the actor and the outbox of the
+message being handled."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+import asyncpg
+
+from contracts.envelope import Actor, Event
+from contracts.orders import LockView, OrderView, ReturnOrderView
+from services.orders.adapters import catalog_store, order_store, servicing_store
+from services.orders.adapters.deps import Ctx
+from services.orders.application.unit_of_work import OrderExists
+from services.orders.domain.catalog import Coupon, Product
+from services.orders.domain.locks import Taken
+from services.orders.domain.policy import ShopPolicy
+from services.orders.domain.pricing import PricingPolicy, Rule
+
+
+class PostgresOrders:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> OrderView | None:
+        return await order_store.load_order(self._ctx.conn, order_id, for_update=for_update)
+
+    async def add(self, order: OrderView, change: str, reason: str) -> None:
+        try:
+            await order_store.insert_order(self._ctx.conn, order, change, reason)
+        except asyncpg.UniqueViolationError:
+            raise OrderExists(str(order.order_id)) from None
+
+    async def update(self, order: OrderView, change: str, reason: str) -> None:
+        await order_store.update_order(self._ctx.conn, order, change, reason)
+
+    async def next_number(self) -> int:
+        return await self._ctx.deps.order_numbers.next(self._ctx.conn)
+
+    async def reserve_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        await order_store.reserve_stock(self._ctx.conn, order_id, lines, self._ctx.now)
+
+    async def release_stock(self, order_id: uuid.UUID) -> int:
+        return await order_store.release_stock(self._ctx.conn, order_id)
+
+    async def used_coupons(self, codes: Iterable[str], customer_id: uuid.UUID) -> set[str]:
+        return await order_store.used_coupons(self._ctx.conn, codes, customer_id)
+
+    async def redeem_coupons(self, codes: Iterable[str], order_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        await order_store.redeem_coupons(self._ctx.conn, list(codes), order_id, customer_id, self._ctx.now)
+
+    async def recent_orders(self, customer_id: uuid.UUID, since: datetime, exclude: uuid.UUID) -> int:
+        return await servicing_store.recent_orders(self._ctx.conn, customer_id, since, exclude)
+
+    async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        await servicing_store.ship_stock(self._ctx.conn, order_id, lines)
+
+
+class PostgresReturns:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def get(self, return_id: uuid.UUID, *, for_update: bool = False) -> ReturnOrderView | None:
+        return await servicing_store.load_return(self._ctx.conn, return_id, for_update=for_update)
+
+    async def add(self, document: ReturnOrderView) -> None:
+        await servicing_store.insert_return(self._ctx.conn, document)
+
+    async def update(self, document: ReturnOrderView) -> None:
+        await servicing_store.update_return(self._ctx.conn, document)
+
+    async def next_number(self) -> int:
+        return await servicing_store.next_return_sequence(self._ctx.conn)
+
+
+class PostgresCatalog:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def products(self, skus: Iterable[str], *, for_update: bool = False) -> Mapping[str, Product]:
+        return await catalog_store.products(self._ctx.conn, skus, for_update=for_update)
+
+    async def active_rules(self) -> list[Rule]:
+        return await catalog_store.active_rules(self._ctx)
+
+    async def coupons(self, codes: Iterable[str], *, for_update: bool = False) -> Mapping[str, Coupon]:
+        return await catalog_store.coupons(self._ctx.conn, codes, for_update=for_update)
+
+
+class PostgresLocks:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def take(self, order_id: uuid.UUID, until: datetime, *, force: bool = False) -> Taken | None:
+        ctx = self._ctx
+        actor = ctx.actor
+        return await servicing_store.take_lock(
+            ctx.conn, order_id, actor.agent_id, actor.role.value, ctx.now, until, force=force
+        )
+
+    async def live(self, order_id: uuid.UUID) -> LockView | None:
+        return await servicing_store.live_lock(self._ctx.conn, order_id, self._ctx.now)
+
+    async def release(self, order_id: uuid.UUID, agent_id: str | None) -> bool:
+        return await servicing_store.release_lock(self._ctx.conn, order_id, agent_id, self._ctx.now)
+
+
+class PostgresUnitOfWork:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+        self.orders = PostgresOrders(ctx)
+        self.catalog = PostgresCatalog(ctx)
+        self.locks = PostgresLocks(ctx)
+        self.returns = PostgresReturns(ctx)
+
+    @property
+    def now(self) -> datetime:
+        return self._ctx.now
+
+    @property
+    def actor(self) -> Actor:
+        return self._ctx.actor
+
+    @property
+    def policy(self) -> ShopPolicy:
+        return self._ctx.deps.settings
+
+    @property
+    def pricing(self) -> PricingPolicy:
+        return self._ctx.deps.pricing
+
+    @property
+    def lock_timeout_s(self) -> float:
+        return self._ctx.deps.settings.lock_timeout_s
+
+    def emit(self, event: Event) -> None:
+        self._ctx.emit(event)

@@ -1,0 +1,101 @@
+"""The seam between the use cases and everything outside them: one unit of work per message.
+
+A use case loads through the repositories, asks the domain, saves through the repositories and emits
+its events; it never sees SQL, Kafka or the runtime. The transaction is the runtime's (one per
+message, with the inbox and the outbox): what a use case saves and emits is committed together after
+it returns, or not at all when it refuses or fails. ``adapters.unit_of_work`` is the PostgreSQL one;
+tests/unit/fake_unit_of_work.py keeps everything in memory.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from contracts.envelope import Actor, Event
+from contracts.orders import LockView, OrderView, ReturnOrderView
+from services.orders.domain.catalog import Coupon, Product
+from services.orders.domain.locks import Taken
+from services.orders.domain.policy import ShopPolicy
+from services.orders.domain.pricing import PricingPolicy, Rule
+
+
+class OrderExists(Exception):
+    """The order id a channel chose is taken (found when the order is added, not before)."""
+
+
+class Orders(Protocol):
+    """Carts, quotes and orders with their versions, stock reservations and coupon redemptions."""
+
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> OrderView | None: ...
+    async def add(self, order: OrderView, change: str, reason: str) -> None:
+        """Raises OrderExists when the id is taken."""
+
+    async def update(self, order: OrderView, change: str, reason: str) -> None: ...
+    async def next_number(self) -> int:
+        """The next order sequence number (never handed out twice; gaps allowed)."""
+
+    async def reserve_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None: ...
+    async def release_stock(self, order_id: uuid.UUID) -> int:
+        """Give back what the order reserved; the units released."""
+
+    async def used_coupons(self, codes: Iterable[str], customer_id: uuid.UUID) -> set[str]: ...
+    async def redeem_coupons(self, codes: Iterable[str], order_id: uuid.UUID, customer_id: uuid.UUID) -> None: ...
+    async def recent_orders(self, customer_id: uuid.UUID, since: datetime, exclude: uuid.UUID) -> int:
+        """Orders of the customer submitted since ``since``, other than ``exclude`` (SRV-05 velocity)."""
+
+    async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        """(line number, SKU, quantity) left the warehouse: reservations and stock on hand go down."""
+
+
+class Returns(Protocol):
+    """Return orders (SRV-12)."""
+
+    async def get(self, return_id: uuid.UUID, *, for_update: bool = False) -> ReturnOrderView | None: ...
+    async def add(self, document: ReturnOrderView) -> None: ...
+    async def update(self, document: ReturnOrderView) -> None: ...
+    async def next_number(self) -> int: ...
+
+
+class Catalog(Protocol):
+    async def products(self, skus: Iterable[str], *, for_update: bool = False) -> Mapping[str, Product]: ...
+    async def active_rules(self) -> list[Rule]: ...
+    async def coupons(self, codes: Iterable[str], *, for_update: bool = False) -> Mapping[str, Coupon]: ...
+
+
+class Locks(Protocol):
+    """Edit locks (SRV-06)."""
+
+    async def take(self, order_id: uuid.UUID, until: datetime, *, force: bool = False) -> Taken | None:
+        """Take or extend the actor's lock; None when another agent holds a live one (unless ``force``)."""
+
+    async def live(self, order_id: uuid.UUID) -> LockView | None: ...
+    async def release(self, order_id: uuid.UUID, agent_id: str | None) -> bool:
+        """Drop the live lock of ``agent_id`` (of anyone when None); True when there was one."""
+
+
+class UnitOfWork(Protocol):
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def locks(self) -> Locks: ...
+    @property
+    def returns(self) -> Returns: ...
+    @property
+    def now(self) -> datetime: ...
+    @property
+    def actor(self) -> Actor: ...
+    @property
+    def policy(self) -> ShopPolicy:
+        """The shop's configuration the rules read (limits, shipping modes, alert rules, lock timeout)."""
+
+    @property
+    def pricing(self) -> PricingPolicy: ...
+    @property
+    def lock_timeout_s(self) -> float: ...
+    def emit(self, event: Event) -> None:
+        """Publish ``event`` once the unit of work commits."""

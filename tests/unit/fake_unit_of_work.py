@@ -1,0 +1,157 @@
+"""A unit of work in memory, for fast tests of the orders use cases: what a use case saved, reserved,
+redeemed, locked and emitted is kept in plain dicts and lists to look at afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from contracts.envelope import Actor, Event, Role
+from contracts.orders import LockView, OrderView, ReturnOrderView
+from services.orders.application.unit_of_work import OrderExists
+from services.orders.domain.catalog import Coupon, Product
+from services.orders.domain.locks import Taken
+from services.orders.domain.pricing import PricingPolicy, Rule
+from services.orders.settings import OrdersSettings
+from tests.support.orders import NOW, POLICY, SETTINGS
+
+E = TypeVar("E", bound=Event)
+
+
+@dataclass
+class FakeOrders:
+    saved: dict[uuid.UUID, OrderView] = field(default_factory=dict)
+    versions: list[tuple[uuid.UUID, int, str, str]] = field(default_factory=list)  # id, version, change, reason
+    reserved: dict[uuid.UUID, list[tuple[int, str, int]]] = field(default_factory=dict)
+    redeemed: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+    numbers: int = 100000
+    recent: int = 0
+    shipped: list[tuple[uuid.UUID, int, str, int]] = field(default_factory=list)
+
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> OrderView | None:
+        return self.saved.get(order_id)
+
+    async def add(self, order: OrderView, change: str, reason: str) -> None:
+        if order.order_id in self.saved:
+            raise OrderExists(str(order.order_id))
+        await self.update(order, change, reason)
+
+    async def update(self, order: OrderView, change: str, reason: str) -> None:
+        self.saved[order.order_id] = order
+        self.versions.append((order.order_id, order.version, change, reason))
+
+    async def next_number(self) -> int:
+        self.numbers += 1
+        return self.numbers
+
+    async def reserve_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        self.reserved.setdefault(order_id, []).extend(ln for ln in lines if ln[2] > 0)
+
+    async def release_stock(self, order_id: uuid.UUID) -> int:
+        return sum(qty for _, _, qty in self.reserved.pop(order_id, []))
+
+    async def used_coupons(self, codes: Iterable[str], customer_id: uuid.UUID) -> set[str]:
+        return set()
+
+    async def redeem_coupons(self, codes: Iterable[str], order_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+        self.redeemed += [(code, order_id) for code in codes]
+
+    async def recent_orders(self, customer_id: uuid.UUID, since: datetime, exclude: uuid.UUID) -> int:
+        return self.recent
+
+    async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
+        self.shipped += [(order_id, *ln) for ln in lines]
+
+
+@dataclass
+class FakeReturns:
+    saved: dict[uuid.UUID, ReturnOrderView] = field(default_factory=dict)
+    numbers: int = 500000
+
+    async def get(self, return_id: uuid.UUID, *, for_update: bool = False) -> ReturnOrderView | None:
+        return self.saved.get(return_id)
+
+    async def add(self, document: ReturnOrderView) -> None:
+        self.saved[document.return_id] = document
+
+    async def update(self, document: ReturnOrderView) -> None:
+        self.saved[document.return_id] = document
+
+    async def next_number(self) -> int:
+        self.numbers += 1
+        return self.numbers
+
+
+@dataclass
+class FakeCatalog:
+    items: dict[str, Product] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    coupon_terms: dict[str, Coupon] = field(default_factory=dict)
+
+    async def products(self, skus: Iterable[str], *, for_update: bool = False) -> Mapping[str, Product]:
+        return {sku: self.items[sku] for sku in skus if sku in self.items}
+
+    async def active_rules(self) -> list[Rule]:
+        return list(self.rules)
+
+    async def coupons(self, codes: Iterable[str], *, for_update: bool = False) -> Mapping[str, Coupon]:
+        return {code: self.coupon_terms[code] for code in codes if code in self.coupon_terms}
+
+
+@dataclass
+class FakeLocks:
+    """Live locks by order; the clock is the unit of work's, read through ``now``."""
+
+    now: datetime
+    held: dict[uuid.UUID, LockView] = field(default_factory=dict)
+    agent_id: str = "csr-1"
+    role: str = "csr"
+
+    async def take(self, order_id: uuid.UUID, until: datetime, *, force: bool = False) -> Taken | None:
+        current = await self.live(order_id)
+        if current is not None and current.agent_id != self.agent_id and not force:
+            return None
+        mine = current is not None and current.agent_id == self.agent_id
+        lock = LockView(
+            order_id=order_id, agent_id=self.agent_id, role=self.role, acquired_at=self.now, expires_at=until
+        )
+        self.held[order_id] = lock
+        previous = current.agent_id if current is not None and not mine else None
+        return Taken(lock, new=not mine, previous_agent_id=previous)
+
+    async def live(self, order_id: uuid.UUID) -> LockView | None:
+        lock = self.held.get(order_id)
+        return lock if lock is not None and lock.expires_at > self.now else None
+
+    async def release(self, order_id: uuid.UUID, agent_id: str | None) -> bool:
+        lock = await self.live(order_id)
+        if lock is None or (agent_id is not None and lock.agent_id != agent_id):
+            return False
+        del self.held[order_id]
+        return True
+
+
+@dataclass
+class FakeUnitOfWork:
+    actor: Actor = field(default_factory=lambda: Actor(agent_id="csr-1", role=Role.CSR))
+    now: datetime = NOW
+    policy: OrdersSettings = field(default_factory=lambda: SETTINGS)
+    pricing: PricingPolicy = field(default_factory=lambda: POLICY)
+    lock_timeout_s: float = 900
+    orders: FakeOrders = field(default_factory=FakeOrders)
+    catalog: FakeCatalog = field(default_factory=FakeCatalog)
+    returns: FakeReturns = field(default_factory=FakeReturns)
+    locks: FakeLocks = field(init=False)
+    emitted: list[Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.locks = FakeLocks(self.now, agent_id=self.actor.agent_id, role=self.actor.role.value)
+
+    def emit(self, event: Event) -> None:
+        self.emitted.append(event)
+
+    def events(self, kind: type[E]) -> list[E]:
+        return [e for e in self.emitted if isinstance(e, kind)]
