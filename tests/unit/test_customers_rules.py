@@ -12,7 +12,9 @@ from contracts.common import Address
 from contracts.customers import FindCustomersV1
 from contracts.envelope import Actor, Role
 from contracts.orders import FulfilledItem, TrackableItemsFulfilledV1
-from services.customers import addressbook, history, search, ticklers
+from services.customers.adapters.postgres import search
+from services.customers.domain import address_book as addressbook
+from services.customers.domain import history, ticklers
 from services.runtime.handling import Rejected
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -20,9 +20,13 @@ from contracts.customers import (
     RegisterCustomerV1,
     UpdateCustomerProfileV1,
 )
-from services.customers import addressbook, domain, passwords, store, store_accounts
-from services.customers.deps import Ctx, customer_for_update, save_with_change
-from services.customers.domain import Customer, ProfileChange
+from services.customers.adapters.deps import Ctx, customer_for_update, save_with_change
+from services.customers.adapters.postgres import accounts as store_accounts
+from services.customers.adapters.postgres import customers as store
+from services.customers.domain import address_book as addressbook
+from services.customers.domain import customer as domain
+from services.customers.domain import passwords
+from services.customers.domain.customer import Customer, ProfileChange
 from services.runtime.handling import Rejected
 
 

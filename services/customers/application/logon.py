@@ -22,9 +22,11 @@ from contracts.customers import (
     ReportFailedLogonV1,
     ResetPasswordV1,
 )
-from services.customers import domain, passwords, store
-from services.customers.deps import Ctx, customer_for_update, save_with_change
-from services.customers.domain import Customer
+from services.customers.adapters.deps import Ctx, customer_for_update, save_with_change
+from services.customers.adapters.postgres import customers as store
+from services.customers.domain import customer as domain
+from services.customers.domain import passwords
+from services.customers.domain.customer import Customer
 from services.runtime.handling import Rejected
 
 

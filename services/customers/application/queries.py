@@ -47,8 +47,12 @@ from contracts.customers import (
     TicklerView,
 )
 from contracts.paging import ListPage
-from services.customers import search, store, store_accounts, store_activity, store_history
-from services.customers.deps import Ctx
+from services.customers.adapters.deps import Ctx
+from services.customers.adapters.postgres import accounts as store_accounts
+from services.customers.adapters.postgres import activity as store_activity
+from services.customers.adapters.postgres import customers as store
+from services.customers.adapters.postgres import history as store_history
+from services.customers.adapters.postgres import search
 from services.runtime.handling import Rejected
 
 

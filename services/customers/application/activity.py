@@ -22,8 +22,12 @@ from contracts.customers import (
     TicklerReassignedV1,
     TicklerResult,
 )
-from services.customers import domain, store, store_accounts, store_activity, ticklers
-from services.customers.deps import Ctx
+from services.customers.adapters.deps import Ctx
+from services.customers.adapters.postgres import accounts as store_accounts
+from services.customers.adapters.postgres import activity as store_activity
+from services.customers.adapters.postgres import customers as store
+from services.customers.domain import customer as domain
+from services.customers.domain import ticklers
 from services.runtime.handling import Rejected
 
 

@@ -14,8 +14,12 @@ from contracts.orders import (
     ReturnUpdatedV1,
     TrackableItemsFulfilledV1,
 )
-from services.customers import commands_activity, commands_logon, commands_profile, projections, queries
-from services.customers.deps import CustomersDeps
+from services.customers.adapters.deps import CustomersDeps
+from services.customers.application import activity as commands_activity
+from services.customers.application import logon as commands_logon
+from services.customers.application import profile as commands_profile
+from services.customers.application import queries
+from services.customers.application import timeline as projections
 from services.runtime.handling import Handlers
 
 __all__ = ["CustomersDeps", "build_handlers"]

@@ -11,7 +11,7 @@ import asyncpg
 
 from contracts.customers import ActivityNoteRecordedV1
 from contracts.notifications import EmailSentV1
-from services.customers.ticklers import Action, Tickler
+from services.customers.domain.ticklers import Action, Tickler
 from services.runtime.db import Connection
 
 # --- notes and contact history --------------------------------------------------------------------

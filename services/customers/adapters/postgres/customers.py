@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 
 from contracts.common import Address
-from services.customers import addressbook
-from services.customers.domain import Customer, ProfileChange
+from services.customers.domain import address_book as addressbook
+from services.customers.domain.customer import Customer, ProfileChange
 from services.runtime.db import Connection
 
 _CUSTOMER_COLUMNS = """customer_id, logon_id, guest, first_name, last_name, email, phone, mobile_phone,

@@ -16,8 +16,10 @@ from contracts.orders import (
     ReturnUpdatedV1,
     TrackableItemsFulfilledV1,
 )
-from services.customers import history, store_activity, store_history
-from services.customers.deps import Ctx
+from services.customers.adapters.deps import Ctx
+from services.customers.adapters.postgres import activity as store_activity
+from services.customers.adapters.postgres import history as store_history
+from services.customers.domain import history
 
 
 async def on_order_placed(ctx: Ctx, event: OrderPlacedV1) -> None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from contracts import errors
 from contracts.envelope import FieldError
 from contracts.sealing import SealingError, open_sealed, public_key_of, seal
-from services.customers import store
-from services.customers.domain import Customer, ProfileChange
+from services.customers.adapters.postgres import customers as store
+from services.customers.domain.customer import Customer, ProfileChange
 from services.customers.settings import CustomersSettings
 from services.runtime.handling import Context, Rejected
 

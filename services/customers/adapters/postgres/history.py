@@ -10,7 +10,7 @@ from datetime import datetime
 import asyncpg
 
 from contracts.orders import QuoteSavedV1, ReturnCreatedV1
-from services.customers.history import Asset, OrderEntry
+from services.customers.domain.history import Asset, OrderEntry
 from services.runtime.db import Connection
 
 
