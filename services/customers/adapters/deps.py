@@ -1,54 +1,42 @@
-"""What every customers handler gets besides the message: settings and the sealing key."""
+"""What the customers service holds for its whole life: settings, the policy they give the rules,
+and the sealing key (the deployment's keyring)."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contracts import errors
-from contracts.envelope import FieldError
-from contracts.sealing import SealingError, open_sealed, public_key_of, seal
-from services.customers.adapters.postgres import customers as store
-from services.customers.domain.customer import Customer, ProfileChange
+from contracts.errors import Refused
+from contracts.sealing import public_key_of, seal
+from services.customers.application.unit_of_work import CustomerPolicy
 from services.customers.settings import CustomersSettings
-from services.runtime.handling import Context, Rejected
+from services.runtime.secrets import open_secret
+
+
+def policy_of(settings: CustomersSettings) -> CustomerPolicy:
+    return CustomerPolicy(
+        lockout_threshold=settings.lockout_threshold,
+        temporary_password_hours=settings.temporary_password_hours,
+        activity_codes=settings.activity_codes,
+        result_codes=settings.result_codes,
+    )
 
 
 @dataclass(frozen=True)
 class CustomersDeps:
     settings: CustomersSettings
     sealing_key: str | None
+    policy: CustomerPolicy = field(init=False)
 
-    def open_secret(self, sealed: str, field_name: str) -> str:
-        if self.sealing_key is None:
-            raise Rejected.field(errors.INVALID, field_name, "this service has no sealing key configured")
-        try:
-            return open_sealed(sealed, self.sealing_key)
-        except SealingError as exc:
-            # the reply's code stays "invalid"; the field error's code says what is wrong (sealed_*)
-            raise Rejected(
-                errors.INVALID, str(exc), [FieldError(field=field_name, code=exc.code, message=str(exc))]
-            ) from None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "policy", policy_of(self.settings))
+
+    def open(self, sealed: str, field_name: str) -> str:
+        return open_secret(self.sealing_key, sealed, field_name)
 
     def seal_for_deployment(self, secret: str) -> str:
         """Seal to the deployment's public key (one key pair shared by the services), so only a
         service holding the private key (notifications, to e-mail it) can read it."""
         if self.sealing_key is None:
-            raise Rejected(errors.INVALID_STATE, "this service has no sealing key configured")
+            raise Refused(errors.INVALID_STATE, "this service has no sealing key configured")
         return seal(secret, public_key_of(self.sealing_key))
-
-
-Ctx = Context[CustomersDeps]
-
-
-async def customer_for_update(ctx: Ctx, customer_id: uuid.UUID, field: str = "payload.customer_id") -> Customer:
-    customer = await store.load(ctx.conn, customer_id, for_update=True)
-    if customer is None:
-        raise Rejected.field(errors.NOT_FOUND, field, f"no customer {customer_id}")
-    return customer
-
-
-async def save_with_change(ctx: Ctx, customer: Customer, change: ProfileChange) -> None:
-    """Save the new version of the customer and log who changed what."""
-    await store.save(ctx.conn, customer)
-    await store.record_change(ctx.conn, customer, change)

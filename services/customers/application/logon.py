@@ -22,31 +22,31 @@ from contracts.customers import (
     ReportFailedLogonV1,
     ResetPasswordV1,
 )
-from services.customers.adapters.deps import Ctx, customer_for_update, save_with_change
-from services.customers.adapters.postgres import customers as store
-from services.customers.domain import customer as domain
+from contracts.errors import Refused
+from services.customers.application.records import customer_for_update, save_with_change
+from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.domain import customer as rules
 from services.customers.domain import passwords
 from services.customers.domain.customer import Customer
-from services.runtime.handling import Rejected
 
 
-async def _by_logon(ctx: Ctx, logon_id: str) -> tuple[Customer, str | None]:
-    found = await store.load_by_logon(ctx.conn, logon_id)
+async def _by_logon(uow: CustomersUnitOfWork, logon_id: str) -> tuple[Customer, str | None]:
+    found = await uow.customers.get_by_logon_for_update(logon_id)
     if found is None:
-        raise Rejected.field(errors.NOT_FOUND, "payload.logon_id", f"no customer with logon id {logon_id!r}")
+        raise Refused.field(errors.NOT_FOUND, "payload.logon_id", f"no customer with logon id {logon_id!r}")
     return found
 
 
-async def _decide_logon(ctx: Ctx, customer: Customer, password_ok: bool | None) -> LogonResult:
-    decision = domain.logon_attempt(
-        customer, password_ok=password_ok, threshold=ctx.deps.settings.lockout_threshold, now=ctx.now, actor=ctx.actor
+async def _decide_logon(uow: CustomersUnitOfWork, customer: Customer, password_ok: bool | None) -> LogonResult:
+    decision = rules.logon_attempt(
+        customer, password_ok=password_ok, threshold=uow.policy.lockout_threshold, now=uow.now, actor=uow.actor
     )
     if decision.change is not None:
-        await save_with_change(ctx, decision.customer, decision.change)
+        await save_with_change(uow, decision.customer, decision.change)
     elif decision.customer != customer:
-        await store.save(ctx.conn, decision.customer)
+        await uow.customers.save(decision.customer)
     for event in decision.events:
-        ctx.emit(event)
+        uow.emit(event)
     c = decision.customer
     return LogonResult(
         customer_id=c.customer_id,
@@ -57,46 +57,46 @@ async def _decide_logon(ctx: Ctx, customer: Customer, password_ok: bool | None) 
     )
 
 
-async def authenticate(ctx: Ctx, cmd: AuthenticateCustomerV1) -> LogonResult:
-    password = ctx.deps.open_secret(cmd.password, "payload.password")
-    customer, password_hash = await _by_logon(ctx, cmd.logon_id)
+async def authenticate_customer(uow: CustomersUnitOfWork, cmd: AuthenticateCustomerV1) -> LogonResult:
+    password = uow.keyring.open(cmd.password, "payload.password")
+    customer, password_hash = await _by_logon(uow, cmd.logon_id)
     # A locked account is not checked at all (the domain answers "locked"), so it costs no hashing.
     ok: bool | None = None
     if customer.status != "locked":
         ok = password_hash is not None and await passwords.verify_secret(password_hash, password)
-    return await _decide_logon(ctx, customer, ok)
+    return await _decide_logon(uow, customer, ok)
 
 
-async def report_failed_logon(ctx: Ctx, cmd: ReportFailedLogonV1) -> LogonResult:
-    customer, _ = await _by_logon(ctx, cmd.logon_id)
-    return await _decide_logon(ctx, customer, False)
+async def report_failed_logon(uow: CustomersUnitOfWork, cmd: ReportFailedLogonV1) -> LogonResult:
+    customer, _ = await _by_logon(uow, cmd.logon_id)
+    return await _decide_logon(uow, customer, False)
 
 
-async def enable(ctx: Ctx, cmd: EnableCustomerV1) -> CustomerIdResult:
-    customer = await customer_for_update(ctx, cmd.customer_id)
-    enabled, change, event = domain.enable(customer, cmd.reason, cmd.expected_version, ctx.now, ctx.actor)
-    await save_with_change(ctx, enabled, change)
-    ctx.emit(event)
+async def enable_customer(uow: CustomersUnitOfWork, cmd: EnableCustomerV1) -> CustomerIdResult:
+    customer = await customer_for_update(uow, cmd.customer_id)
+    enabled, change, event = rules.enable(customer, cmd.reason, cmd.expected_version, uow.now, uow.actor)
+    await save_with_change(uow, enabled, change)
+    uow.emit(event)
     return CustomerIdResult(customer_id=enabled.customer_id, version=enabled.version)
 
 
-async def reset_password(ctx: Ctx, cmd: ResetPasswordV1) -> PasswordResetResult:
-    customer = await customer_for_update(ctx, cmd.customer_id)
-    valid_for = timedelta(hours=ctx.deps.settings.temporary_password_hours)
-    reset, change = domain.reset_password(customer, cmd.expected_version, valid_for, ctx.now, ctx.actor)
+async def reset_password(uow: CustomersUnitOfWork, cmd: ResetPasswordV1) -> PasswordResetResult:
+    customer = await customer_for_update(uow, cmd.customer_id)
+    valid_for = timedelta(hours=uow.policy.temporary_password_hours)
+    reset, change = rules.reset_password(customer, cmd.expected_version, valid_for, uow.now, uow.actor)
     temporary = passwords.generate_temporary()
-    sealed = ctx.deps.seal_for_deployment(temporary)
-    await store.set_password(ctx.conn, reset.customer_id, await passwords.hash_secret(temporary), ctx.now)
+    sealed = uow.keyring.seal_for_deployment(temporary)
+    await uow.customers.set_password(reset.customer_id, await passwords.hash_secret(temporary), uow.now)
     del temporary  # from here on it exists only sealed (and hashed)
-    await save_with_change(ctx, reset, change)
+    await save_with_change(uow, reset, change)
     assert reset.logon_id is not None and reset.password_expires_at is not None
-    ctx.emit(
+    uow.emit(
         PasswordResetV1(
             customer_id=reset.customer_id,
             logon_id=reset.logon_id,
             sealed_temporary_password=sealed,
             expires_at=reset.password_expires_at,
-            reset_by=ctx.actor.agent_id,
+            reset_by=uow.actor.agent_id,
         )
     )
     return PasswordResetResult(
@@ -104,18 +104,18 @@ async def reset_password(ctx: Ctx, cmd: ResetPasswordV1) -> PasswordResetResult:
     )
 
 
-async def change_password(ctx: Ctx, cmd: ChangePasswordV1) -> CustomerIdResult:
-    current = ctx.deps.open_secret(cmd.current_password, "payload.current_password")
-    new = ctx.deps.open_secret(cmd.new_password, "payload.new_password")
-    customer, password_hash = await _by_logon(ctx, cmd.logon_id)
+async def change_password(uow: CustomersUnitOfWork, cmd: ChangePasswordV1) -> CustomerIdResult:
+    current = uow.keyring.open(cmd.current_password, "payload.current_password")
+    new = uow.keyring.open(cmd.new_password, "payload.new_password")
+    customer, password_hash = await _by_logon(uow, cmd.logon_id)
     if not password_hash or not await passwords.verify_secret(password_hash, current):
-        raise Rejected.field("authentication_failed", "payload.current_password", "the current password is wrong")
+        raise Refused.field("authentication_failed", "payload.current_password", "the current password is wrong")
     if violation := passwords.policy_violation(new, customer.logon_id):
-        raise Rejected.field("password_policy", "payload.new_password", f"{violation} ({passwords.POLICY})")
+        raise Refused.field("password_policy", "payload.new_password", f"{violation} ({passwords.POLICY})")
     if new == current:
-        raise Rejected.field("password_policy", "payload.new_password", "the new password must differ from the old one")
-    changed, change = domain.password_changed(customer, ctx.now, ctx.actor)
-    await store.set_password(ctx.conn, changed.customer_id, await passwords.hash_secret(new), ctx.now)
-    await save_with_change(ctx, changed, change)
-    ctx.emit(PasswordChangedV1(customer_id=changed.customer_id, changed_at=ctx.now, version=changed.version))
+        raise Refused.field("password_policy", "payload.new_password", "the new password must differ from the old one")
+    changed, change = rules.password_changed(customer, uow.now, uow.actor)
+    await uow.customers.set_password(changed.customer_id, await passwords.hash_secret(new), uow.now)
+    await save_with_change(uow, changed, change)
+    uow.emit(PasswordChangedV1(customer_id=changed.customer_id, changed_at=uow.now, version=changed.version))
     return CustomerIdResult(customer_id=changed.customer_id, version=changed.version)

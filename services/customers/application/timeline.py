@@ -1,11 +1,22 @@
 """The customer's timeline from other services' events: orders, quotes and returns (CUS-11),
-assets (CUS-14) and e-mails sent (CUS-10). Nothing here calls another service."""
+assets (CUS-14) and e-mails sent (CUS-10), and the queries that read it. Nothing here calls
+another service: their events carry all it needs."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
-from contracts.customers import AssetsAddedV1, AssetView
+from contracts.customers import (
+    AssetList,
+    AssetsAddedV1,
+    AssetView,
+    CustomerHistory,
+    GetCustomerHistoryV1,
+    ListAssetsV1,
+    ListAssetsV2,
+    Page,
+)
 from contracts.notifications import EmailSentV1
 from contracts.orders import (
     OrderCancelledV1,
@@ -16,23 +27,23 @@ from contracts.orders import (
     ReturnUpdatedV1,
     TrackableItemsFulfilledV1,
 )
-from services.customers.adapters.deps import Ctx
-from services.customers.adapters.postgres import activity as store_activity
-from services.customers.adapters.postgres import history as store_history
+from contracts.paging import ListPage
+from services.customers.application.records import known_customer
+from services.customers.application.unit_of_work import CustomersUnitOfWork
 from services.customers.domain import history
 
 
-async def on_order_placed(ctx: Ctx, event: OrderPlacedV1) -> None:
-    await store_history.upsert_order(ctx.conn, history.placed(event))
+async def on_order_placed(uow: CustomersUnitOfWork, event: OrderPlacedV1) -> None:
+    await uow.timeline.upsert_order(history.placed(event))
 
 
-async def on_order_changed(ctx: Ctx, event: OrderChangedV1) -> None:
-    await store_history.upsert_order(ctx.conn, history.changed(event))
+async def on_order_changed(uow: CustomersUnitOfWork, event: OrderChangedV1) -> None:
+    await uow.timeline.upsert_order(history.changed(event))
 
 
-async def on_order_cancelled(ctx: Ctx, event: OrderCancelledV1) -> None:
+async def on_order_cancelled(uow: CustomersUnitOfWork, event: OrderCancelledV1) -> None:
     status, version, at = history.cancelled_status(event)
-    if not await store_history.cancel_order(ctx.conn, event.order_id, status, version, at):
+    if not await uow.timeline.cancel_order(event.order_id, status, version, at):
         # Cancelled before its placement reached us: keep what the cancellation tells.
         entry = history.OrderEntry(
             event.order_id,
@@ -46,26 +57,26 @@ async def on_order_cancelled(ctx: Ctx, event: OrderCancelledV1) -> None:
             at,
             at,
         )
-        await store_history.upsert_order(ctx.conn, entry)
+        await uow.timeline.upsert_order(entry)
 
 
-async def on_quote_saved(ctx: Ctx, event: QuoteSavedV1) -> None:
-    await store_history.upsert_quote(ctx.conn, event)
+async def on_quote_saved(uow: CustomersUnitOfWork, event: QuoteSavedV1) -> None:
+    await uow.timeline.upsert_quote(event)
 
 
-async def on_return_created(ctx: Ctx, event: ReturnCreatedV1) -> None:
-    await store_history.insert_return(ctx.conn, event)
+async def on_return_created(uow: CustomersUnitOfWork, event: ReturnCreatedV1) -> None:
+    await uow.timeline.add_return(event)
 
 
-async def on_return_updated(ctx: Ctx, event: ReturnUpdatedV1) -> None:
+async def on_return_updated(uow: CustomersUnitOfWork, event: ReturnUpdatedV1) -> None:
     # Same partition (the order) as ReturnCreatedV1, so the return's row is there already.
-    await store_history.advance_return(ctx.conn, event.return_id, event.status)
+    await uow.timeline.advance_return(event.return_id, event.status)
 
 
-async def on_trackable_items_fulfilled(ctx: Ctx, event: TrackableItemsFulfilledV1) -> None:
-    added = await store_history.insert_assets(ctx.conn, history.assets(event))
+async def on_trackable_items_fulfilled(uow: CustomersUnitOfWork, event: TrackableItemsFulfilledV1) -> None:
+    added = await uow.timeline.add_assets(history.assets(event))
     if added:
-        ctx.emit(
+        uow.emit(
             AssetsAddedV1(
                 customer_id=event.customer_id,
                 order_id=event.order_id,
@@ -88,6 +99,28 @@ async def on_trackable_items_fulfilled(ctx: Ctx, event: TrackableItemsFulfilledV
         )
 
 
-async def on_email_sent(ctx: Ctx, event: EmailSentV1) -> None:
+async def on_email_sent(uow: CustomersUnitOfWork, event: EmailSentV1) -> None:
     if event.customer_id is not None:  # an e-mail to no known customer is no customer's history
-        await store_activity.insert_email(ctx.conn, event)
+        await uow.activity.add_email(event)
+
+
+async def get_customer_history(uow: CustomersUnitOfWork, query: GetCustomerHistoryV1) -> CustomerHistory:
+    await known_customer(uow, query.customer_id)
+    return await uow.views.customer_history(query.customer_id, query.page)
+
+
+async def list_assets(uow: CustomersUnitOfWork, query: ListAssetsV1) -> AssetList:
+    assets, has_more = await _assets(uow, query.customer_id, query.page)
+    return AssetList(customer_id=query.customer_id, assets=assets, has_more=has_more)
+
+
+async def list_assets_v2(uow: CustomersUnitOfWork, query: ListAssetsV2) -> ListPage[AssetView]:
+    """The same page as v1, in the common page shape (docs/contract.md)."""
+    page = Page(number=query.page, size=query.page_size)
+    assets, has_more = await _assets(uow, query.customer_id, page)
+    return ListPage[AssetView](items=assets, page=query.page, page_size=query.page_size, has_more=has_more)
+
+
+async def _assets(uow: CustomersUnitOfWork, customer_id: uuid.UUID, page: Page) -> tuple[list[AssetView], bool]:
+    await known_customer(uow, customer_id)
+    return await uow.views.assets(customer_id, page)

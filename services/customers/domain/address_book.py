@@ -9,7 +9,7 @@ from typing import Literal
 
 from contracts import errors
 from contracts.common import Address
-from services.runtime.handling import Rejected
+from contracts.errors import Refused
 
 MAX_ADDRESSES = 100
 
@@ -43,7 +43,7 @@ class BookChange:
 
 def add(book: list[Entry], address_id: uuid.UUID, address: Address, billing: bool, shipping: bool) -> BookChange:
     if len(book) >= MAX_ADDRESSES:
-        raise Rejected.field(
+        raise Refused.field(
             errors.LIMIT_EXCEEDED, "payload.address", f"an address book holds at most {MAX_ADDRESSES} addresses"
         )
     # A customer without a default gets this address as the default: an order needs one.
@@ -59,7 +59,7 @@ def modify(
 ) -> BookChange:
     current = _find(book, address_id)
     if address is None and billing is None and shipping is None:
-        raise Rejected(errors.INVALID, "give a new address or a default flag to change")
+        raise Refused(errors.INVALID, "give a new address or a default flag to change")
     changed = Entry(
         address_id,
         address or current.address,
@@ -82,7 +82,7 @@ def _find(book: list[Entry], address_id: uuid.UUID) -> Entry:
     for entry in book:
         if entry.address_id == address_id:
             return entry
-    raise Rejected.field(errors.NOT_FOUND, "payload.address_id", f"no address {address_id} in this address book")
+    raise Refused.field(errors.NOT_FOUND, "payload.address_id", f"no address {address_id} in this address book")
 
 
 def _without_defaults(entry: Entry, billing: bool, shipping: bool) -> Entry:

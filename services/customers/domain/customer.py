@@ -1,5 +1,5 @@
 """Customer rules, pure and synchronous: no I/O, the clock passed in. Each decision returns the new
-state and the events that say what changed, or raises :class:`Rejected` having changed nothing."""
+state and the events that say what changed, or raises :class:`~contracts.errors.Refused` having changed nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from contracts.customers import (
     UpdateCustomerProfileV1,
 )
 from contracts.envelope import Actor, Event
-from services.runtime.handling import Rejected
+from contracts.errors import Refused
 
 MAX_ATTRIBUTES = 50
 
@@ -138,7 +138,7 @@ def register_guest(
 ) -> tuple[Customer, ProfileChange, list[Event]]:
     """The guest becomes registered under the same customer id, so its history stays (CUS-02)."""
     if not guest.guest:
-        raise Rejected.field(
+        raise Refused.field(
             errors.INVALID_STATE, "payload.guest_customer_id", "this customer is already registered, not a guest"
         )
     registered = replace(
@@ -234,7 +234,7 @@ _SIMPLE_UPDATES = (
 
 def check_version(customer: Customer, expected: int | None) -> None:
     if expected is not None and expected != customer.version:
-        raise Rejected.field(
+        raise Refused.field(
             errors.STALE_VERSION,
             "payload.expected_version",
             f"the customer is at version {customer.version}, not {expected}: reload and try again",
@@ -251,7 +251,7 @@ def update_profile(
         value = getattr(cmd, name)
         if value is not None:
             if name in cmd.clear:
-                raise Rejected.field(errors.INVALID, f"payload.{name}", f"{name} is both set and cleared")
+                raise Refused.field(errors.INVALID, f"payload.{name}", f"{name} is both set and cleared")
             values[name] = str(value) if name == "email" else value
     for name in cmd.clear:
         values[name] = None
@@ -261,7 +261,7 @@ def update_profile(
     )
     question = values.get("challenge_question", customer.challenge_question)
     if cmd.challenge_answer is not None and not question:
-        raise Rejected.field(errors.INVALID, "payload.challenge_question", "a challenge answer needs its question")
+        raise Refused.field(errors.INVALID, "payload.challenge_question", "a challenge answer needs its question")
     updated = replace(customer, **values)
     change = _diff(customer, updated, reason=cmd.reason)
     if cmd.challenge_answer is not None or ("challenge_question" in cmd.clear and customer.challenge_question):
@@ -274,10 +274,10 @@ def update_profile(
 def _merge(name: str, current: dict[str, Any], set_: dict[str, str], remove: list[str]) -> dict[str, Any]:
     both = set(set_) & set(remove)
     if both:
-        raise Rejected.field(errors.INVALID, f"payload.remove_{name}", f"{sorted(both)} both set and removed")
+        raise Refused.field(errors.INVALID, f"payload.remove_{name}", f"{sorted(both)} both set and removed")
     merged = {k: v for k, v in {**current, **set_}.items() if k not in remove}
     if len(merged) > MAX_ATTRIBUTES:
-        raise Rejected.field(
+        raise Refused.field(
             errors.LIMIT_EXCEEDED, f"payload.set_{name}", f"a customer has at most {MAX_ATTRIBUTES} {name}"
         )
     return merged
@@ -353,7 +353,7 @@ def enable(
 ) -> tuple[Customer, ProfileChange, CustomerEnabledV1]:
     check_version(customer, expected_version)
     if customer.status != "locked":
-        raise Rejected(errors.INVALID_STATE, "the account is not locked out; there is nothing to re-enable")
+        raise Refused(errors.INVALID_STATE, "the account is not locked out; there is nothing to re-enable")
     enabled = replace(customer, status="enabled", failed_logons=0, locked_at=None).touched(now, actor)
     change = ProfileChange(["status"], {"status": "locked"}, {"status": "enabled"}, reason or "re-enabled")
     event = CustomerEnabledV1(
@@ -375,18 +375,18 @@ def reset_password(
     """The customer must change the temporary password at the next logon, before it expires."""
     check_version(customer, expected_version)
     if customer.guest or not customer.logon_id:
-        raise Rejected(errors.INVALID_STATE, "a guest customer has no password to reset; register the guest first")
+        raise Refused(errors.INVALID_STATE, "a guest customer has no password to reset; register the guest first")
     if not customer.email:
-        raise Rejected(errors.INVALID_STATE, "the customer has no e-mail address to send a temporary password to")
+        raise Refused(errors.INVALID_STATE, "the customer has no e-mail address to send a temporary password to")
     reset = replace(customer, must_change_password=True, password_expires_at=now + valid_for).touched(now, actor)
     return reset, ProfileChange(["password"], {}, {}, "password reset by customer service")
 
 
 def password_changed(customer: Customer, now: datetime, actor: Actor) -> tuple[Customer, ProfileChange]:
     if customer.status == "locked":
-        raise Rejected(errors.LOCKED, "the account is locked out; customer service must re-enable it first")
+        raise Refused(errors.LOCKED, "the account is locked out; customer service must re-enable it first")
     if customer.must_change_password and customer.password_expires_at and customer.password_expires_at <= now:
-        raise Rejected("temporary_password_expired", "the temporary password has expired; ask for a new reset")
+        raise Refused("temporary_password_expired", "the temporary password has expired; ask for a new reset")
     changed = replace(customer, must_change_password=False, password_expires_at=None, failed_logons=0)
     return changed.touched(now, actor), ProfileChange(["password"], {}, {}, "password changed by the customer")
 
@@ -396,13 +396,13 @@ def password_changed(customer: Customer, now: datetime, actor: Actor) -> tuple[C
 
 def check_codes(activity_code: str, result_code: str, activity_codes: list[str], result_codes: list[str]) -> None:
     if activity_code not in activity_codes:
-        raise Rejected.field(
+        raise Refused.field(
             "unknown_activity_code",
             "payload.activity_code",
             f"{activity_code!r} is not an activity code; use one of {', '.join(activity_codes)}",
         )
     if result_code not in result_codes:
-        raise Rejected.field(
+        raise Refused.field(
             "unknown_result_code",
             "payload.result_code",
             f"{result_code!r} is not a result code; use one of {', '.join(result_codes)}",

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from contracts import errors
 from contracts.envelope import Actor
-from services.runtime.handling import Rejected
+from contracts.errors import Refused
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,13 @@ class Action:
 
 def _check(tickler: Tickler, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != tickler.version:
-        raise Rejected.field(
+        raise Refused.field(
             errors.STALE_VERSION,
             "payload.expected_version",
             f"the tickler is at version {tickler.version}, not {expected_version}",
         )
     if tickler.status != "open":
-        raise Rejected(errors.INVALID_STATE, f"the tickler was closed by {tickler.closed_by}")
+        raise Refused(errors.INVALID_STATE, f"the tickler was closed by {tickler.closed_by}")
 
 
 def reassign(
@@ -52,7 +52,7 @@ def reassign(
 ) -> tuple[Tickler, Action]:
     _check(tickler, expected_version)
     if assigned_to is None and due_at is None:
-        raise Rejected(errors.INVALID, "give a new agent or a new due date")
+        raise Refused(errors.INVALID, "give a new agent or a new due date")
     changed = replace(
         tickler,
         assigned_to=assigned_to or tickler.assigned_to,

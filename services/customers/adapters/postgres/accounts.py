@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from services.customers.application.unit_of_work import Taken
 from services.runtime.db import Connection
 
 
@@ -40,3 +41,22 @@ async def summary(conn: Connection, account_id: uuid.UUID) -> asyncpg.Record | N
     return await conn.fetchrow(
         "SELECT account_id, account_number, name FROM accounts WHERE account_id = $1", account_id
     )
+
+
+class PostgresAccounts:
+    """application.unit_of_work.Accounts in this service's database."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def exists(self, account_id: uuid.UUID) -> bool:
+        return await exists(self._conn, account_id)
+
+    async def next_account_number(self) -> str:
+        return await next_account_number(self._conn)
+
+    async def add(self, values: dict[str, Any], now: datetime, by: str) -> None:
+        try:
+            await insert_account(self._conn, values, now, by)
+        except asyncpg.UniqueViolationError:
+            raise Taken(f"account number {values['account_number']!r}") from None

@@ -193,3 +193,28 @@ async def tickler_actions(conn: Connection, tickler_ids: list[uuid.UUID]) -> lis
         " ORDER BY action_id",
         tickler_ids,
     )
+
+
+class PostgresActivity:
+    """application.unit_of_work.Activity in this service's database."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def add_note(self, note: ActivityNoteRecordedV1) -> None:
+        await insert_note(self._conn, note)
+
+    async def add_email(self, event: EmailSentV1) -> None:
+        await insert_email(self._conn, event)
+
+    async def add_tickler(self, tickler: Tickler) -> None:
+        await insert_tickler(self._conn, tickler)
+
+    async def tickler_for_update(self, customer_id: uuid.UUID, tickler_id: uuid.UUID) -> Tickler | None:
+        return await load_tickler(self._conn, customer_id, tickler_id)
+
+    async def save_tickler(self, tickler: Tickler) -> None:
+        await save_tickler(self._conn, tickler)
+
+    async def add_tickler_action(self, tickler_id: uuid.UUID, action: Action, actor: str, at: datetime) -> None:
+        await add_action(self._conn, tickler_id, action, actor, at)

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from contracts.common import Address
+from services.customers.application.unit_of_work import Taken
 from services.customers.domain import address_book as addressbook
 from services.customers.domain.customer import Customer, ProfileChange
 from services.runtime.db import Connection
@@ -284,3 +285,51 @@ async def save_book_change(
                 customer_id,
                 address_id,
             )
+
+
+class PostgresCustomers:
+    """The customer records in this service's database (application.unit_of_work.Customers)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def logon_id_taken(self, logon_id: str) -> bool:
+        return await logon_id_taken(self._conn, logon_id)
+
+    async def get(self, customer_id: uuid.UUID, *, for_update: bool = False) -> Customer | None:
+        return await load(self._conn, customer_id, for_update=for_update)
+
+    async def get_by_logon_for_update(self, logon_id: str) -> tuple[Customer, str | None] | None:
+        return await load_by_logon(self._conn, logon_id)
+
+    async def add(self, customer: Customer, password_hash: str | None, answer_hash: str | None) -> None:
+        try:
+            await insert_customer(self._conn, customer, password_hash, answer_hash)
+        except asyncpg.UniqueViolationError:
+            raise Taken(f"logon id {customer.logon_id!r}") from None
+
+    async def save(self, customer: Customer) -> None:
+        try:
+            await save(self._conn, customer)
+        except asyncpg.UniqueViolationError:
+            raise Taken(f"logon id {customer.logon_id!r}") from None
+
+    async def set_password(self, customer_id: uuid.UUID, password_hash: str, now: datetime) -> None:
+        await set_password(self._conn, customer_id, password_hash, now)
+
+    async def set_challenge_answer(self, customer_id: uuid.UUID, answer_hash: str | None) -> None:
+        await set_challenge_answer(self._conn, customer_id, answer_hash)
+
+    async def record_change(self, customer: Customer, change: ProfileChange) -> None:
+        await record_change(self._conn, customer, change)
+
+    async def add_address(self, customer_id: uuid.UUID, address: Address, now: datetime, *, by: str) -> None:
+        await insert_address(self._conn, customer_id, address, now, default_billing=True, default_shipping=True, by=by)
+
+    async def address_book(self, customer_id: uuid.UUID) -> list[addressbook.Entry]:
+        return await address_book(self._conn, customer_id)
+
+    async def save_book_change(
+        self, customer_id: uuid.UUID, change: addressbook.BookChange, now: datetime, by: str
+    ) -> None:
+        await save_book_change(self._conn, customer_id, change, now, by)

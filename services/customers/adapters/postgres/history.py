@@ -157,3 +157,28 @@ async def assets_of(conn: Connection, customer_id: uuid.UUID, limit: int, offset
         limit,
         offset,
     )
+
+
+class PostgresTimeline:
+    """application.unit_of_work.Timeline in this service's database."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def upsert_order(self, entry: OrderEntry) -> None:
+        await upsert_order(self._conn, entry)
+
+    async def cancel_order(self, order_id: uuid.UUID, status: str, version: int, at: datetime) -> bool:
+        return await cancel_order(self._conn, order_id, status, version, at)
+
+    async def upsert_quote(self, event: QuoteSavedV1) -> None:
+        await upsert_quote(self._conn, event)
+
+    async def add_return(self, event: ReturnCreatedV1) -> None:
+        await insert_return(self._conn, event)
+
+    async def advance_return(self, return_id: uuid.UUID, status: str) -> None:
+        await advance_return(self._conn, return_id, status)
+
+    async def add_assets(self, assets: list[Asset]) -> list[Asset]:
+        return await insert_assets(self._conn, assets)

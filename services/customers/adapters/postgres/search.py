@@ -1,5 +1,5 @@
-"""Find customers and accounts (CUS-03, CUS-13): partial, case-insensitive, combined criteria,
-paged.
+"""Find customers and accounts (CUS-03, CUS-13) in PostgreSQL: partial, case-insensitive, combined
+criteria (domain/search.py says which), paged.
 
 Every criterion becomes ``search_key(column) LIKE search_key('%term%')``: case and accents ignored
 in every script ("lukasz" finds "ŁUKASZ", "orsted" finds "Ørsted"; runtime migration 010), on an
@@ -11,12 +11,12 @@ parameters, with LIKE's wildcards escaped so that ``%`` and ``_`` match themselv
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import asyncpg
 
 from contracts.customers import FindCustomersV1
+from services.customers.domain.search import CRITERIA, criteria
 from services.runtime.db import Connection
 
 _FRAGMENTS = {
@@ -33,24 +33,13 @@ _FRAGMENTS = {
                       WHERE search_key(name) LIKE search_key({p})
                          OR search_key(account_number) LIKE search_key({p}))""",
 }
+assert set(_FRAGMENTS) == set(CRITERIA)  # a criterion the domain knows has its SQL here
 
 
 def contains(term: str) -> str:
     """The LIKE pattern matching ``term`` anywhere, with its own wildcards taken literally."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def normalized(criterion: str, term: str) -> str:
-    if criterion == "phone":
-        return re.sub(r"\D", "", term)  # "(555) 010" finds "+1 555 010 1234"
-    return term
-
-
-def criteria(query: FindCustomersV1) -> dict[str, str]:
-    """The criteria given, normalized. A phone criterion without digits is no criterion."""
-    given = {name: getattr(query, name) for name in _FRAGMENTS if getattr(query, name)}
-    return {name: normalized(name, term) for name, term in given.items() if normalized(name, term)}
 
 
 def customers_sql(query: FindCustomersV1) -> tuple[str, list[Any]]:
