@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from services.notifications.rendering import (
+from services.notifications.domain.rendering import (
     MissingVariable,
     Renderer,
     UnknownTemplate,

@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from contracts.sealing import SealingError, open_sealed
-from services.notifications.rendering import Renderer
+from services.notifications.domain.rendering import Renderer
 from services.notifications.settings import NotificationsSettings
 
 

@@ -33,7 +33,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-BUILTIN = Path(__file__).parent / "templates"
+BUILTIN = Path(__file__).parents[1] / "templates"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _PARTS = ("subject.txt", "txt", "html")
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge
 
-from services.notifications import store
+from services.notifications.adapters.postgres import store
 
 if TYPE_CHECKING:
     from services.runtime.service import Runtime

@@ -51,10 +51,13 @@ import asyncpg
 from contracts.envelope import SYSTEM_ACTOR
 from contracts.notifications import EmailFailedV1, EmailSentV1
 from contracts.sealing import SealingError
-from services.notifications import domain, metrics, mime, store
-from services.notifications.connections import SmtpConnections
-from services.notifications.deps import NotificationsDeps
-from services.notifications.rendering import TemplateError
+from services.notifications.adapters import metrics
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.postgres import store
+from services.notifications.adapters.smtp import mime
+from services.notifications.adapters.smtp.connections import SmtpConnections
+from services.notifications.domain import rules as domain
+from services.notifications.domain.rendering import TemplateError
 from services.notifications.settings import NotificationsSettings
 from services.runtime import logs
 from services.runtime.db import Connection

@@ -14,9 +14,10 @@ from contracts.notifications import (
     UNSAFE_HTML,
     EmailDraft,
 )
-from services.notifications import domain, store
-from services.notifications.deps import NotificationsDeps
-from services.notifications.rendering import MissingVariable, Rendered, TemplateError, UnknownTemplate
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.postgres import store
+from services.notifications.domain import rules as domain
+from services.notifications.domain.rendering import MissingVariable, Rendered, TemplateError, UnknownTemplate
 from services.runtime.handling import Context, Rejected
 
 Ctx = Context[NotificationsDeps]

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from services.notifications import domain
+from services.notifications.domain import rules as domain
 from services.runtime.db import Connection
 
 # --- what the service knows about customers and orders, from their events ---------------------

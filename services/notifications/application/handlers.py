@@ -42,10 +42,14 @@ from contracts.orders import (
     OrderShippedV1,
     QuoteEmailRequestedV1,
 )
-from services.notifications import domain, drafts, emails, metrics, store
-from services.notifications.deps import NotificationsDeps
-from services.notifications.emails import EmailRequest
-from services.notifications.views import email_view
+from services.notifications.adapters import metrics
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.postgres import store
+from services.notifications.adapters.postgres.views import email_view
+from services.notifications.application import drafts
+from services.notifications.application import queueing as emails
+from services.notifications.application.queueing import EmailRequest
+from services.notifications.domain import rules as domain
 from services.runtime.handling import Context, Handlers, Rejected
 
 Ctx = Context[NotificationsDeps]

@@ -17,9 +17,10 @@ from typing import Any
 from contracts import errors
 from contracts.notifications import NO_RECIPIENT_ADDRESS, EmailFailedV1, EmailQueuedV1
 from contracts.sealing import SealingError
-from services.notifications import domain, store
-from services.notifications.deps import NotificationsDeps
-from services.notifications.rendering import TemplateError
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.postgres import store
+from services.notifications.domain import rules as domain
+from services.notifications.domain.rendering import TemplateError
 from services.runtime.handling import Context, Rejected
 
 Ctx = Context[NotificationsDeps]

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from contracts.envelope import Actor, Role
 from contracts.notifications import EmailBodiesPurgedV1
-from services.notifications import domain, store
-from services.notifications.deps import NotificationsDeps
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.postgres import store
+from services.notifications.domain import rules as domain
 
 if TYPE_CHECKING:
     from services.runtime.service import Runtime
