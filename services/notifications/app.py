@@ -9,10 +9,10 @@ import asyncpg
 
 from services.notifications.adapters import metrics
 from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.messages import build_handlers
 from services.notifications.adapters.retention import retention_worker
 from services.notifications.adapters.smtp.delivery import delivery_worker
-from services.notifications.application.handlers import build_handlers
-from services.notifications.domain.rendering import Renderer
+from services.notifications.adapters.templates import Renderer
 from services.notifications.settings import NotificationsSettings
 from services.runtime.service import ServiceDefinition
 from services.runtime.settings import ServiceSettings

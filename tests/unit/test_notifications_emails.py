@@ -13,11 +13,11 @@ import pytest
 
 from contracts.sealing import generate_private_key, public_key_of, seal
 from services.notifications.adapters.deps import NotificationsDeps
-from services.notifications.adapters.postgres.store import Recipient
 from services.notifications.adapters.smtp.delivery import PermanentFailure, build_message, content_for_sending
-from services.notifications.application.queueing import EmailRequest, settle
+from services.notifications.adapters.templates import Renderer
 from services.notifications.domain import rules as domain
-from services.notifications.domain.rendering import Renderer
+from services.notifications.domain.recipients import Recipient
+from services.notifications.domain.requests import EmailRequest, settle
 from services.notifications.settings import NotificationsSettings
 
 KEY = generate_private_key()

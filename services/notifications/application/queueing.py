@@ -1,108 +1,18 @@
-"""Turning a request for a templated e-mail into a row of the history, ready for delivery.
-
-An e-mail is decided when it is created: its address, language, format and rendered bodies are
-stored, so what is sent is what the history shows. When the customer's details have not arrived yet
-(their event is still on its way), the e-mail waits and is decided when they do. A secret the
-e-mail carries (a temporary password) stays sealed in the row; the stored bodies show a placeholder.
-"""
+"""Turning a request for a templated e-mail into a row of the history, ready for delivery
+(domain/requests.py decides what it becomes)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from contracts import errors
-from contracts.notifications import NO_RECIPIENT_ADDRESS, EmailFailedV1, EmailQueuedV1
-from contracts.sealing import SealingError
-from services.notifications.adapters.deps import NotificationsDeps
-from services.notifications.adapters.postgres import store
-from services.notifications.domain import rules as domain
-from services.notifications.domain.rendering import TemplateError
-from services.runtime.handling import Context, Rejected
-
-Ctx = Context[NotificationsDeps]
-NAMES = ("first_name", "last_name")
-
-
-@dataclass(frozen=True)
-class EmailRequest:
-    template: str
-    context: dict[str, Any]  # the template's variables, secrets excepted
-    customer_id: uuid.UUID | None
-    order_id: uuid.UUID | None = None
-    regarding: str | None = None
-    to: str | None = None  # explicit address; default: the customer's
-    language: str | None = None  # explicit; default: the customer's
-    fmt: str | None = None  # explicit for this e-mail; default: NTF-07's chain
-    sealed: dict[str, str] = field(default_factory=dict)  # variables still sealed to our key
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # waiting_for_recipient | pending | failed
-    to_addr: str | None
-    language: str
-    format: str
-    subject: str = ""
-    body_text: str | None = None
-    body_html: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    error_code: str | None = None
-    flags: tuple[str, ...] = ()
-
-
-def settle(
-    deps: NotificationsDeps, req: EmailRequest, recipient: store.Recipient | None, csr_format: str | None
-) -> Outcome:
-    """Decide address, language, format and bodies, or why the e-mail cannot be sent. Pure given
-    its inputs (no I/O), so the same rules apply when an e-mail is created and when it is released."""
-    settings = deps.settings
-    language = domain.choose_language(
-        req.language, recipient.language if recipient else None, settings.default_language
-    )
-    fmt = domain.choose_format(
-        req.fmt, csr_format, recipient.email_format if recipient else None, settings.default_email_format
-    )
-    address = req.to or (recipient.email if recipient else None)
-    base = Outcome("failed", address, language, fmt, context=req.context, flags=req.flags)
-    if recipient is None and "first_name" not in req.context:
-        return _replace(base, status="waiting_for_recipient")
-    context = {**_names(recipient), **req.context}
-    base = _replace(base, context=context)
-    if not address:
-        return _replace(base, error="no e-mail address is known for the customer", error_code=NO_RECIPIENT_ADDRESS)
-    valid = domain.valid_address(address)
-    if valid is None:
-        return _replace(base, error=f"invalid recipient address {address!r}", error_code=errors.INVALID)
-    base = _replace(base, to_addr=valid)  # the plain address, whatever form the event carried
-    for name, sealed in req.sealed.items():
-        try:
-            deps.open_secret(sealed)  # only to know now that it can be opened at send time
-        except SealingError:
-            return _replace(base, error=f"the sealed {name} cannot be opened with this service's key")
-    placeholders = dict.fromkeys(req.sealed, domain.SECRET_PLACEHOLDER)
-    try:
-        rendered = deps.renderer.render(req.template, language, {**context, **placeholders})
-    except TemplateError as exc:
-        return _replace(base, error=str(exc), error_code=errors.INVALID)
-    flags = req.flags + ((domain.REDACTED,) if req.sealed else ())
-    done = _replace(
-        base,
-        language=rendered.locale,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        flags=flags,
-    )
-    limit = settings.max_body_chars
-    if domain.oversized({"text": rendered.text, "html": rendered.html}, limit):
-        return _replace(done, error=f"the body is longer than {limit} characters", error_code=errors.LIMIT_EXCEEDED)
-    return _replace(done, status="pending")
+from contracts.errors import Refused
+from contracts.notifications import EmailFailedV1, EmailQueuedV1
+from services.notifications.application.unit_of_work import NewEmail, NotificationsUnitOfWork, Release
+from services.notifications.domain.recipients import Recipient
+from services.notifications.domain.requests import EmailRequest, Outcome, settle
 
 
 @dataclass(frozen=True)
@@ -112,23 +22,22 @@ class Queued:
     created: bool  # False: this message had created its e-mail already (a redelivery)
 
 
-async def queue(ctx: Ctx, req: EmailRequest, *, strict: bool = False) -> Queued:
+async def queue(uow: NotificationsUnitOfWork, req: EmailRequest, *, strict: bool = False) -> Queued:
     """Create the e-mail for the message being handled. Problems are recorded as a failed e-mail
     (visible in the history, with an EmailFailedV1) or, when ``strict``, refuse the command."""
-    recipient: store.Recipient | None = None
+    recipient: Recipient | None = None
     csr_format: str | None = None
     if req.customer_id:
-        await store.lock_customer(ctx.conn, req.customer_id)
-        recipient, csr_format = await store.recipient_and_format(ctx.conn, req.customer_id)
-    outcome = settle(ctx.deps, req, recipient, csr_format)
+        await uow.recipients.lock(req.customer_id)
+        recipient, csr_format = await uow.recipients.get_with_format(req.customer_id)
+    outcome = settle(uow.deciding, req, recipient, csr_format)
     if strict and outcome.status == "failed":
-        raise Rejected(outcome.error_code or errors.INVALID_STATE, outcome.error or "the e-mail cannot be sent")
+        raise Refused(outcome.error_code or errors.INVALID_STATE, outcome.error or "the e-mail cannot be sent")
     email_id = uuid.uuid4()
-    created = await store.insert_email(
-        ctx.conn,
-        store.NewEmail(
+    created = await uow.emails.add(
+        NewEmail(
             email_id=email_id,
-            dedupe_key=f"{ctx.envelope.message_id}:{req.template}",
+            dedupe_key=f"{uow.message_id}:{req.template}",
             customer_id=req.customer_id,
             order_id=req.order_id,
             regarding=req.regarding,
@@ -141,20 +50,20 @@ async def queue(ctx: Ctx, req: EmailRequest, *, strict: bool = False) -> Queued:
             body_html=outcome.body_html,
             context=outcome.context,
             status=outcome.status,
-            message_id=message_id(ctx.deps, email_id),
-            created_at=ctx.now,
-            created_by=ctx.actor.agent_id,
-            correlation_id=ctx.envelope.correlation_id,
+            message_id=uow.email_message_id(email_id),
+            created_at=uow.now,
+            created_by=uow.actor.agent_id,
+            correlation_id=uow.correlation_id,
             flags=list(outcome.flags),
             sealed=req.sealed or None,
             format_explicit=req.fmt is not None,
             language_explicit=req.language is not None,
             last_error=outcome.error,
-        ),
+        )
     )
     if not created:
         return Queued(email_id, outcome, created=False)
-    ctx.emit(
+    uow.emit(
         EmailQueuedV1(
             email_id=email_id,
             customer_id=req.customer_id,
@@ -162,18 +71,18 @@ async def queue(ctx: Ctx, req: EmailRequest, *, strict: bool = False) -> Queued:
             template=req.template,
             regarding=req.regarding,
             status=outcome.status,
-            requested_by=ctx.actor.agent_id,
-            queued_at=ctx.now,
+            requested_by=uow.actor.agent_id,
+            queued_at=uow.now,
         )
     )
-    _announce(ctx, email_id, req.customer_id, req.order_id, req.template, req.regarding, outcome)
+    _announce(uow, email_id, req.customer_id, req.order_id, req.template, req.regarding, outcome)
     return Queued(email_id, outcome, created=True)
 
 
-async def release_waiting(ctx: Ctx, recipient: store.Recipient) -> None:
+async def release_waiting(uow: NotificationsUnitOfWork, recipient: Recipient) -> None:
     """E-mails created before this customer's details arrived can now be decided and sent."""
-    csr_format = await store.format_override(ctx.conn, recipient.customer_id)
-    for row in await store.waiting_for(ctx.conn, recipient.customer_id):
+    csr_format = await uow.recipients.format_override(recipient.customer_id)
+    for row in await uow.emails.waiting_for(recipient.customer_id):
         req = EmailRequest(
             template=row["template"],
             context=json.loads(row["context"]),
@@ -184,13 +93,12 @@ async def release_waiting(ctx: Ctx, recipient: store.Recipient) -> None:
             sealed=json.loads(row["sealed"]) if row["sealed"] else {},
             flags=tuple(row["flags"]),
         )
-        outcome = settle(ctx.deps, req, recipient, csr_format)
+        outcome = settle(uow.deciding, req, recipient, csr_format)
         if outcome.status == "waiting_for_recipient":
             continue
-        await store.release(
-            ctx.conn,
+        await uow.emails.release(
             row["email_id"],
-            store.Release(
+            Release(
                 status=outcome.status,
                 to_addr=outcome.to_addr,
                 language=outcome.language,
@@ -201,17 +109,13 @@ async def release_waiting(ctx: Ctx, recipient: store.Recipient) -> None:
                 context=outcome.context,
                 last_error=outcome.error,
             ),
-            ctx.now,
+            uow.now,
         )
-        _announce(ctx, row["email_id"], row["customer_id"], row["order_id"], row["template"], row["regarding"], outcome)
-
-
-def message_id(deps: NotificationsDeps, email_id: uuid.UUID) -> str:
-    return f"<{email_id}@{deps.settings.message_id_domain}>"
+        _announce(uow, row["email_id"], row["customer_id"], row["order_id"], row["template"], row["regarding"], outcome)
 
 
 def _announce(
-    ctx: Ctx,
+    uow: NotificationsUnitOfWork,
     email_id: uuid.UUID,
     customer_id: uuid.UUID | None,
     order_id: uuid.UUID | None,
@@ -220,9 +124,9 @@ def _announce(
     outcome: Outcome,
 ) -> None:
     if outcome.status == "pending":
-        ctx.deps.mail_queued.set()
+        uow.mail_queued()
     elif outcome.status == "failed":
-        ctx.emit(
+        uow.emit(
             EmailFailedV1(
                 email_id=email_id,
                 customer_id=customer_id,
@@ -233,17 +137,7 @@ def _announce(
                 status="failed",
                 error=outcome.error or "",
                 attempts=0,
-                failed_at=ctx.now,
+                failed_at=uow.now,
                 regarding=regarding,
             )
         )
-
-
-def _names(recipient: store.Recipient | None) -> dict[str, Any]:
-    if recipient is None:
-        return {}
-    return {"first_name": recipient.first_name, "last_name": recipient.last_name}
-
-
-def _replace(outcome: Outcome, **changes: Any) -> Outcome:
-    return dataclasses.replace(outcome, **changes)

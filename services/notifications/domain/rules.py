@@ -7,10 +7,14 @@ import html
 import re
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
+from contracts import errors
 from contracts.common import Email
+from contracts.errors import Refused
+from contracts.notifications import BODY_PURGED, NO_RECIPIENT_ADDRESS
 
 _EMAIL: TypeAdapter[str] = TypeAdapter(Email)
 
@@ -143,3 +147,43 @@ def retention_cutoff(now: datetime, days: int) -> datetime:
 
 def offset(page: int, page_size: int) -> int:
     return (page - 1) * page_size
+
+
+class StoredEmail(Protocol):
+    """An e-mail of the history, read by column name."""
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
+def check_resendable(row: StoredEmail) -> None:
+    """Only an e-mail that was rendered, may not have arrived, and can be rendered again is re-sent."""
+    if row["body_deleted_at"] is not None:
+        raise Refused.field(
+            BODY_PURGED,
+            "payload.email_id",
+            f"the e-mail's content was deleted by retention on {row['body_deleted_at']:%Y-%m-%d}; it cannot be re-sent",
+        )
+    if row["status"] not in ("uncertain", "failed"):
+        raise Refused.field(
+            errors.INVALID_STATE,
+            "payload.email_id",
+            f"only an uncertain or failed e-mail can be re-sent; this one is {row['status']}",
+        )
+    if row["to_addr"] is None:
+        raise Refused.field(NO_RECIPIENT_ADDRESS, "payload.email_id", "the e-mail has no recipient address")
+    if row["attempts"] == 0:
+        raise Refused.field(
+            errors.INVALID_STATE, "payload.email_id", f"the e-mail could never be sent: {row['last_error']}"
+        )
+    if REDACTED in row["flags"] and row["sealed"] is None:
+        raise Refused.field(
+            errors.INVALID_STATE,
+            "payload.email_id",
+            "the e-mail carried a temporary password that is no longer kept; ask for a new password reset",
+        )
+
+
+def resend_flags(row: StoredEmail) -> list[str]:
+    """The e-mail's flags with those of a CSR's resend added (once each)."""
+    wanted = [RESENT_BY_CSR] + ([RESENT_AFTER_UNCERTAIN] if row["status"] == "uncertain" else [])
+    return list(row["flags"]) + [flag for flag in wanted if flag not in row["flags"]]

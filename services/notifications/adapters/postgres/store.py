@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
+from services.notifications.application.unit_of_work import NewEmail, Release, Row
 from services.notifications.domain import rules as domain
+from services.notifications.domain.recipients import KnownOrder, Recipient
 from services.runtime.db import Connection
 
 # --- what the service knows about customers and orders, from their events ---------------------
@@ -27,16 +28,6 @@ async def lock_customer(conn: Connection, customer_id: uuid.UUID) -> None:
     could look for waiting e-mails before the order's was committed, leaving it waiting forever.
     Held until the transaction ends."""
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _CUSTOMER_LOCK_CLASS, str(customer_id))
-
-
-@dataclass(frozen=True)
-class Recipient:
-    customer_id: uuid.UUID
-    email: str | None
-    first_name: str
-    last_name: str
-    language: str
-    email_format: str | None
 
 
 async def upsert_recipient(conn: Connection, r: Recipient, now: datetime) -> None:
@@ -96,13 +87,6 @@ async def set_format_override(
     )
 
 
-@dataclass(frozen=True)
-class KnownOrder:
-    order_id: uuid.UUID
-    order_number: str | None
-    customer_id: uuid.UUID
-
-
 async def remember_order(
     conn: Connection, order_id: uuid.UUID, order_number: str | None, customer_id: uuid.UUID, now: datetime
 ) -> None:
@@ -132,33 +116,6 @@ async def known_order_by_number(conn: Connection, order_number: str) -> KnownOrd
 
 
 # --- e-mails ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewEmail:
-    email_id: uuid.UUID
-    dedupe_key: str
-    customer_id: uuid.UUID | None
-    order_id: uuid.UUID | None
-    regarding: str | None
-    template: str | None
-    language: str
-    format: str
-    to_addr: str | None
-    subject: str
-    body_text: str | None
-    body_html: str | None
-    context: dict[str, Any]
-    status: str
-    message_id: str
-    created_at: datetime
-    created_by: str
-    correlation_id: uuid.UUID
-    flags: list[str] = field(default_factory=list)
-    sealed: dict[str, str] | None = None
-    format_explicit: bool = False
-    language_explicit: bool = False
-    last_error: str | None = None
 
 
 async def insert_email(conn: Connection, e: NewEmail) -> bool:
@@ -203,21 +160,6 @@ async def waiting_for(conn: Connection, customer_id: uuid.UUID) -> list[asyncpg.
         " ORDER BY created_at FOR UPDATE",
         customer_id,
     )
-
-
-@dataclass(frozen=True)
-class Release:
-    """What an e-mail that waited for its customer's details becomes."""
-
-    status: str
-    to_addr: str | None
-    language: str
-    format: str
-    subject: str
-    body_text: str | None
-    body_html: str | None
-    context: dict[str, Any]
-    last_error: str | None
 
 
 async def release(conn: Connection, email_id: uuid.UUID, r: Release, now: datetime) -> None:
@@ -420,3 +362,73 @@ async def purge_bodies(conn: Connection, cutoff: datetime, now: datetime) -> int
         now,
     )
     return int(status.split()[-1])
+
+
+# --- the repositories of the unit of work (application/unit_of_work.py) -----------------------
+
+
+class PostgresRecipients:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def lock(self, customer_id: uuid.UUID) -> None:
+        await lock_customer(self._conn, customer_id)
+
+    async def get(self, customer_id: uuid.UUID) -> Recipient | None:
+        return await recipient(self._conn, customer_id)
+
+    async def get_with_format(self, customer_id: uuid.UUID) -> tuple[Recipient | None, str | None]:
+        return await recipient_and_format(self._conn, customer_id)
+
+    async def format_override(self, customer_id: uuid.UUID) -> str | None:
+        return await format_override(self._conn, customer_id)
+
+    async def upsert(self, recipient: Recipient, now: datetime) -> None:
+        await upsert_recipient(self._conn, recipient, now)
+
+    async def set_format_override(self, customer_id: uuid.UUID, fmt: str | None, by: str, now: datetime) -> None:
+        await set_format_override(self._conn, customer_id, fmt, by, now)
+
+
+class PostgresKnownOrders:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def remember(
+        self, order_id: uuid.UUID, order_number: str | None, customer_id: uuid.UUID, now: datetime
+    ) -> None:
+        await remember_order(self._conn, order_id, order_number, customer_id, now)
+
+    async def get(self, order_id: uuid.UUID) -> KnownOrder | None:
+        return await known_order(self._conn, order_id)
+
+    async def by_number(self, order_number: str) -> KnownOrder | None:
+        return await known_order_by_number(self._conn, order_number)
+
+
+class PostgresEmails:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def add(self, email: NewEmail) -> bool:
+        return await insert_email(self._conn, email)
+
+    async def waiting_for(self, customer_id: uuid.UUID) -> list[Row]:
+        return list(await waiting_for(self._conn, customer_id))
+
+    async def release(self, email_id: uuid.UUID, release_: Release, now: datetime) -> None:
+        await release(self._conn, email_id, release_, now)
+
+    async def get(self, email_id: uuid.UUID, *, for_update: bool = False) -> Row | None:
+        return await email(self._conn, email_id, for_update=for_update)
+
+    async def latest_confirmation(self, order_id: uuid.UUID) -> Row | None:
+        return await latest_confirmation(self._conn, order_id)
+
+    async def resend_by_csr(
+        self, email_id: uuid.UUID, flags: list[str], note: str, by: str, now: datetime
+    ) -> Row | None:
+        return await resend_by_csr(self._conn, email_id, flags, note, by, now)
+
+    async def purge_bodies(self, cutoff: datetime, now: datetime) -> int:
+        return await purge_bodies(self._conn, cutoff, now)

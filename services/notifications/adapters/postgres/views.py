@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 
-from contracts.notifications import EmailView
+from contracts.notifications import EmailHistoryPage, EmailView, GetEmailHistoryV1, TemplateInfo, TemplateList
+from services.notifications.adapters.postgres import store
+from services.notifications.adapters.templates import Renderer
+from services.runtime.db import Connection
 
 
 def email_view(row: asyncpg.Record, *, include_bodies: bool = True) -> EmailView:
@@ -33,3 +38,40 @@ def email_view(row: asyncpg.Record, *, include_bodies: bool = True) -> EmailView
         resent_by=row["resent_by"],
         resent_at=row["resent_at"],
     )
+
+
+class PostgresViews:
+    """The read side of the unit of work (application.unit_of_work.Views)."""
+
+    def __init__(self, conn: Connection, renderer: Renderer) -> None:
+        self._conn = conn
+        self._renderer = renderer
+
+    async def email_history(self, query: GetEmailHistoryV1, offset: int) -> EmailHistoryPage:
+        rows, total = await store.history(
+            self._conn,
+            customer_id=query.customer_id,
+            order_id=query.order_id,
+            status=query.status,
+            limit=query.page_size,
+            offset=offset,
+        )
+        return EmailHistoryPage(
+            items=[email_view(r, include_bodies=query.include_bodies) for r in rows],
+            total=total,
+            page=query.page,
+            page_size=query.page_size,
+        )
+
+    async def email(self, email_id: uuid.UUID) -> EmailView | None:
+        row = await store.email(self._conn, email_id)
+        return email_view(row) if row is not None else None
+
+    def templates(self) -> TemplateList:
+        renderer = self._renderer
+        return TemplateList(
+            templates=[
+                TemplateInfo(name=name, languages=languages, variables=renderer.variables(name))
+                for name, languages in renderer.names().items()
+            ]
+        )

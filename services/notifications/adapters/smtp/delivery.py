@@ -49,8 +49,8 @@ import aiosmtplib
 import asyncpg
 
 from contracts.envelope import SYSTEM_ACTOR
+from contracts.errors import Refused
 from contracts.notifications import EmailFailedV1, EmailSentV1
-from contracts.sealing import SealingError
 from services.notifications.adapters import metrics
 from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres import store
@@ -88,9 +88,10 @@ def content_for_sending(deps: NotificationsDeps, row: Row) -> tuple[str, str | N
     if not row["sealed"]:
         return row["body_text"] or "", row["body_html"]
     try:
-        secrets = {name: deps.open_secret(value) for name, value in json.loads(row["sealed"]).items()}
+        sealed = json.loads(row["sealed"]).items()
+        secrets = {name: deps.open_secret(value, f"sealed.{name}") for name, value in sealed}
         rendered = deps.renderer.render(row["template"], row["language"], {**json.loads(row["context"]), **secrets})
-    except (SealingError, TemplateError) as exc:
+    except (Refused, TemplateError) as exc:
         raise PermanentFailure(f"could not render the e-mail with its secret: {exc}") from None
     return rendered.text, rendered.html
 
