@@ -3,6 +3,7 @@ use case with a unit of work on the transaction the runtime opened for it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -30,7 +31,7 @@ from services.customers.application import (
     ticklers,
     timeline,
 )
-from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.application.unit_of_work import UnitOfWork
 from services.runtime.handling import Context, Handlers
 
 __all__ = ["CustomersDeps", "build_handlers"]
@@ -40,8 +41,9 @@ R = TypeVar("R")
 
 
 def _in_unit_of_work(
-    use_case: Callable[[CustomersUnitOfWork, M], Awaitable[R]],
+    use_case: Callable[[UnitOfWork, M], Awaitable[R]],
 ) -> Callable[[Context[CustomersDeps], M], Awaitable[R]]:
+    @functools.wraps(use_case)  # the use case's name in tracebacks and logs
     async def handle(ctx: Context[CustomersDeps], message: M) -> R:
         return await use_case(PostgresUnitOfWork(ctx), message)
 

@@ -7,10 +7,10 @@ import uuid
 from contracts import errors
 from contracts.customers import AccountCreatedV1, AccountList, AccountResult, CreateAccountV1, FindAccountsV1
 from contracts.errors import Refused
-from services.customers.application.unit_of_work import CustomersUnitOfWork, Taken
+from services.customers.application.unit_of_work import Taken, UnitOfWork
 
 
-async def create_account(uow: CustomersUnitOfWork, cmd: CreateAccountV1) -> AccountResult:
+async def create_account(uow: UnitOfWork, cmd: CreateAccountV1) -> AccountResult:
     number = cmd.account_number or await uow.accounts.next_account_number()
     account_id = uuid.uuid4()
     values = {
@@ -39,5 +39,5 @@ async def create_account(uow: CustomersUnitOfWork, cmd: CreateAccountV1) -> Acco
     return AccountResult(account_id=account_id, account_number=number)
 
 
-async def find_accounts(uow: CustomersUnitOfWork, query: FindAccountsV1) -> AccountList:
+async def find_accounts(uow: UnitOfWork, query: FindAccountsV1) -> AccountList:
     return await uow.views.found_accounts(query)

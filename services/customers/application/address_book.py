@@ -8,32 +8,32 @@ from typing import Any
 from contracts.common import Address
 from contracts.customers import AddAddressV1, AddressBookChangedV1, AddressResult, DeleteAddressV1, ModifyAddressV1
 from services.customers.application.records import customer_for_update, save_with_change
-from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.application.unit_of_work import UnitOfWork
 from services.customers.domain import address_book
 from services.customers.domain import customer as rules
 from services.customers.domain.customer import Customer, ProfileChange
 
 
-async def add_address(uow: CustomersUnitOfWork, cmd: AddAddressV1) -> AddressResult:
+async def add_address(uow: UnitOfWork, cmd: AddAddressV1) -> AddressResult:
     customer, book = await _book_of(uow, cmd.customer_id, cmd.expected_version)
     change = address_book.add(book, uuid.uuid4(), cmd.address, cmd.default_billing, cmd.default_shipping)
     return await _save(uow, customer, book, change)
 
 
-async def modify_address(uow: CustomersUnitOfWork, cmd: ModifyAddressV1) -> AddressResult:
+async def modify_address(uow: UnitOfWork, cmd: ModifyAddressV1) -> AddressResult:
     customer, book = await _book_of(uow, cmd.customer_id, cmd.expected_version)
     change = address_book.modify(book, cmd.address_id, cmd.address, cmd.default_billing, cmd.default_shipping)
     return await _save(uow, customer, book, change)
 
 
-async def delete_address(uow: CustomersUnitOfWork, cmd: DeleteAddressV1) -> AddressResult:
+async def delete_address(uow: UnitOfWork, cmd: DeleteAddressV1) -> AddressResult:
     customer, book = await _book_of(uow, cmd.customer_id, cmd.expected_version)
     change = address_book.delete(book, cmd.address_id)
     return await _save(uow, customer, book, change)
 
 
 async def _book_of(
-    uow: CustomersUnitOfWork, customer_id: uuid.UUID, expected_version: int | None
+    uow: UnitOfWork, customer_id: uuid.UUID, expected_version: int | None
 ) -> tuple[Customer, list[address_book.Entry]]:
     customer = await customer_for_update(uow, customer_id)
     rules.check_version(customer, expected_version)
@@ -52,7 +52,7 @@ def _book_state(
 
 
 async def _save(
-    uow: CustomersUnitOfWork, customer: Customer, book: list[address_book.Entry], change: address_book.BookChange
+    uow: UnitOfWork, customer: Customer, book: list[address_book.Entry], change: address_book.BookChange
 ) -> AddressResult:
     old_billing = next((e.address_id for e in book if e.default_billing), None)
     old_shipping = next((e.address_id for e in book if e.default_shipping), None)

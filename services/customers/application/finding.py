@@ -5,11 +5,11 @@ from __future__ import annotations
 from contracts import errors
 from contracts.customers import FindCustomersV1, FoundCustomers
 from contracts.errors import Refused
-from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.application.unit_of_work import UnitOfWork
 from services.customers.domain import search
 
 
-async def find_customers(uow: CustomersUnitOfWork, query: FindCustomersV1) -> FoundCustomers:
+async def find_customers(uow: UnitOfWork, query: FindCustomersV1) -> FoundCustomers:
     if not search.criteria(query):
         raise Refused(
             errors.INVALID,

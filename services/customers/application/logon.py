@@ -24,20 +24,20 @@ from contracts.customers import (
 )
 from contracts.errors import Refused
 from services.customers.application.records import customer_for_update, save_with_change
-from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.application.unit_of_work import UnitOfWork
 from services.customers.domain import customer as rules
 from services.customers.domain import passwords
 from services.customers.domain.customer import Customer
 
 
-async def _by_logon(uow: CustomersUnitOfWork, logon_id: str) -> tuple[Customer, str | None]:
+async def _by_logon(uow: UnitOfWork, logon_id: str) -> tuple[Customer, str | None]:
     found = await uow.customers.get_by_logon_for_update(logon_id)
     if found is None:
         raise Refused.field(errors.NOT_FOUND, "payload.logon_id", f"no customer with logon id {logon_id!r}")
     return found
 
 
-async def _decide_logon(uow: CustomersUnitOfWork, customer: Customer, password_ok: bool | None) -> LogonResult:
+async def _decide_logon(uow: UnitOfWork, customer: Customer, password_ok: bool | None) -> LogonResult:
     decision = rules.logon_attempt(
         customer, password_ok=password_ok, threshold=uow.policy.lockout_threshold, now=uow.now, actor=uow.actor
     )
@@ -57,7 +57,7 @@ async def _decide_logon(uow: CustomersUnitOfWork, customer: Customer, password_o
     )
 
 
-async def authenticate_customer(uow: CustomersUnitOfWork, cmd: AuthenticateCustomerV1) -> LogonResult:
+async def authenticate_customer(uow: UnitOfWork, cmd: AuthenticateCustomerV1) -> LogonResult:
     password = uow.keyring.open(cmd.password, "payload.password")
     customer, password_hash = await _by_logon(uow, cmd.logon_id)
     # A locked account is not checked at all (the domain answers "locked"), so it costs no hashing.
@@ -67,12 +67,12 @@ async def authenticate_customer(uow: CustomersUnitOfWork, cmd: AuthenticateCusto
     return await _decide_logon(uow, customer, ok)
 
 
-async def report_failed_logon(uow: CustomersUnitOfWork, cmd: ReportFailedLogonV1) -> LogonResult:
+async def report_failed_logon(uow: UnitOfWork, cmd: ReportFailedLogonV1) -> LogonResult:
     customer, _ = await _by_logon(uow, cmd.logon_id)
     return await _decide_logon(uow, customer, False)
 
 
-async def enable_customer(uow: CustomersUnitOfWork, cmd: EnableCustomerV1) -> CustomerIdResult:
+async def enable_customer(uow: UnitOfWork, cmd: EnableCustomerV1) -> CustomerIdResult:
     customer = await customer_for_update(uow, cmd.customer_id)
     enabled, change, event = rules.enable(customer, cmd.reason, cmd.expected_version, uow.now, uow.actor)
     await save_with_change(uow, enabled, change)
@@ -80,7 +80,7 @@ async def enable_customer(uow: CustomersUnitOfWork, cmd: EnableCustomerV1) -> Cu
     return CustomerIdResult(customer_id=enabled.customer_id, version=enabled.version)
 
 
-async def reset_password(uow: CustomersUnitOfWork, cmd: ResetPasswordV1) -> PasswordResetResult:
+async def reset_password(uow: UnitOfWork, cmd: ResetPasswordV1) -> PasswordResetResult:
     customer = await customer_for_update(uow, cmd.customer_id)
     valid_for = timedelta(hours=uow.policy.temporary_password_hours)
     reset, change = rules.reset_password(customer, cmd.expected_version, valid_for, uow.now, uow.actor)
@@ -104,7 +104,7 @@ async def reset_password(uow: CustomersUnitOfWork, cmd: ResetPasswordV1) -> Pass
     )
 
 
-async def change_password(uow: CustomersUnitOfWork, cmd: ChangePasswordV1) -> CustomerIdResult:
+async def change_password(uow: UnitOfWork, cmd: ChangePasswordV1) -> CustomerIdResult:
     current = uow.keyring.open(cmd.current_password, "payload.current_password")
     new = uow.keyring.open(cmd.new_password, "payload.new_password")
     customer, password_hash = await _by_logon(uow, cmd.logon_id)

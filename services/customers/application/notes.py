@@ -14,11 +14,11 @@ from contracts.customers import (
     RecordActivityNoteV1,
 )
 from services.customers.application.records import known_customer
-from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.application.unit_of_work import UnitOfWork
 from services.customers.domain import customer as rules
 
 
-async def record_activity_note(uow: CustomersUnitOfWork, cmd: RecordActivityNoteV1) -> NoteResult:
+async def record_activity_note(uow: UnitOfWork, cmd: RecordActivityNoteV1) -> NoteResult:
     policy = uow.policy
     rules.check_codes(cmd.activity_code, cmd.result_code, policy.activity_codes, policy.result_codes)
     await known_customer(uow, cmd.customer_id)
@@ -39,10 +39,10 @@ async def record_activity_note(uow: CustomersUnitOfWork, cmd: RecordActivityNote
     return NoteResult(customer_id=cmd.customer_id, note_id=note.note_id)
 
 
-async def get_activity_codes(uow: CustomersUnitOfWork, query: GetActivityCodesV1) -> ActivityCodes:
+async def get_activity_codes(uow: UnitOfWork, query: GetActivityCodesV1) -> ActivityCodes:
     return ActivityCodes(activity_codes=uow.policy.activity_codes, result_codes=uow.policy.result_codes)
 
 
-async def get_contact_history(uow: CustomersUnitOfWork, query: GetContactHistoryV1) -> ContactHistory:
+async def get_contact_history(uow: UnitOfWork, query: GetContactHistoryV1) -> ContactHistory:
     await known_customer(uow, query.customer_id)
     return await uow.views.contact_history(query)

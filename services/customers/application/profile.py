@@ -14,12 +14,12 @@ from contracts.customers import (
 from contracts.errors import Refused
 from services.customers.application.records import customer_for_update, save_with_change
 from services.customers.application.registration import check_account
-from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.application.unit_of_work import UnitOfWork
 from services.customers.domain import customer as rules
 from services.customers.domain import passwords
 
 
-async def update_customer_profile(uow: CustomersUnitOfWork, cmd: UpdateCustomerProfileV1) -> CustomerIdResult:
+async def update_customer_profile(uow: UnitOfWork, cmd: UpdateCustomerProfileV1) -> CustomerIdResult:
     customer = await customer_for_update(uow, cmd.customer_id)
     updated, change = rules.update_profile(customer, cmd, uow.now, uow.actor)
     if change is None:
@@ -35,12 +35,12 @@ async def update_customer_profile(uow: CustomersUnitOfWork, cmd: UpdateCustomerP
     return CustomerIdResult(customer_id=updated.customer_id, version=updated.version)
 
 
-async def get_customer(uow: CustomersUnitOfWork, query: GetCustomerV1) -> CustomerView:
+async def get_customer(uow: UnitOfWork, query: GetCustomerV1) -> CustomerView:
     view = await uow.views.customer(query.customer_id)
     if view is None:
         raise Refused.field(errors.NOT_FOUND, "payload.customer_id", f"no customer {query.customer_id}")
     return view
 
 
-async def get_profile_changes(uow: CustomersUnitOfWork, query: GetProfileChangesV1) -> ProfileChanges:
+async def get_profile_changes(uow: UnitOfWork, query: GetProfileChangesV1) -> ProfileChanges:
     return await uow.views.profile_changes(query.customer_id, query.page)

@@ -8,7 +8,7 @@ from contracts import errors
 from contracts.customers import CreateGuestCustomerV1, CustomerIdResult, RegisterCustomerV1
 from contracts.errors import Refused
 from services.customers.application.records import customer_for_update, save_with_change
-from services.customers.application.unit_of_work import CustomersUnitOfWork, Taken
+from services.customers.application.unit_of_work import Taken, UnitOfWork
 from services.customers.domain import address_book, passwords
 from services.customers.domain import customer as rules
 from services.customers.domain.customer import ProfileChange
@@ -18,12 +18,12 @@ def _logon_taken(logon_id: str) -> Refused:
     return Refused.field(errors.CONFLICT, "payload.logon_id", f"logon id {logon_id!r} is already taken")
 
 
-async def check_account(uow: CustomersUnitOfWork, account_id: uuid.UUID | None) -> None:
+async def check_account(uow: UnitOfWork, account_id: uuid.UUID | None) -> None:
     if account_id is not None and not await uow.accounts.exists(account_id):
         raise Refused.field(errors.NOT_FOUND, "payload.account_id", f"no account {account_id}")
 
 
-async def register_customer(uow: CustomersUnitOfWork, cmd: RegisterCustomerV1) -> CustomerIdResult:
+async def register_customer(uow: UnitOfWork, cmd: RegisterCustomerV1) -> CustomerIdResult:
     password = uow.keyring.open(cmd.password, "payload.password")
     if violation := passwords.policy_violation(password, cmd.logon_id):
         raise Refused.field("password_policy", "payload.password", f"{violation} ({passwords.POLICY})")
@@ -50,7 +50,7 @@ async def register_customer(uow: CustomersUnitOfWork, cmd: RegisterCustomerV1) -
 
 
 async def _register_guest(
-    uow: CustomersUnitOfWork,
+    uow: UnitOfWork,
     cmd: RegisterCustomerV1,
     guest_id: uuid.UUID,
     password_hash: str,
@@ -73,7 +73,7 @@ async def _register_guest(
     return CustomerIdResult(customer_id=customer.customer_id, version=customer.version)
 
 
-async def create_guest_customer(uow: CustomersUnitOfWork, cmd: CreateGuestCustomerV1) -> CustomerIdResult:
+async def create_guest_customer(uow: UnitOfWork, cmd: CreateGuestCustomerV1) -> CustomerIdResult:
     customer, event = rules.create_guest(cmd, uuid.uuid4(), uow.now, uow.actor)
     await uow.customers.add(customer, None, None)
     if cmd.address is not None:

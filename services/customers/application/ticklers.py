@@ -20,7 +20,7 @@ from contracts.customers import (
 )
 from contracts.errors import Refused
 from services.customers.application.records import known_customer
-from services.customers.application.unit_of_work import CustomersUnitOfWork
+from services.customers.application.unit_of_work import UnitOfWork
 from services.customers.domain import ticklers
 from services.customers.domain.ticklers import Tickler
 
@@ -29,7 +29,7 @@ def _result(t: Tickler) -> TicklerResult:
     return TicklerResult(tickler_id=t.tickler_id, customer_id=t.customer_id, status=t.status, version=t.version)
 
 
-async def create_tickler(uow: CustomersUnitOfWork, cmd: CreateTicklerV1) -> TicklerResult:
+async def create_tickler(uow: UnitOfWork, cmd: CreateTicklerV1) -> TicklerResult:
     await known_customer(uow, cmd.customer_id)
     tickler = Tickler(
         tickler_id=uuid.uuid4(),
@@ -63,14 +63,14 @@ async def create_tickler(uow: CustomersUnitOfWork, cmd: CreateTicklerV1) -> Tick
     return _result(tickler)
 
 
-async def _tickler(uow: CustomersUnitOfWork, customer_id: uuid.UUID, tickler_id: uuid.UUID) -> Tickler:
+async def _tickler(uow: UnitOfWork, customer_id: uuid.UUID, tickler_id: uuid.UUID) -> Tickler:
     found = await uow.activity.tickler_for_update(customer_id, tickler_id)
     if found is None:
         raise Refused.field(errors.NOT_FOUND, "payload.tickler_id", f"no tickler {tickler_id} for this customer")
     return found
 
 
-async def reassign_tickler(uow: CustomersUnitOfWork, cmd: ReassignTicklerV1) -> TicklerResult:
+async def reassign_tickler(uow: UnitOfWork, cmd: ReassignTicklerV1) -> TicklerResult:
     current = await _tickler(uow, cmd.customer_id, cmd.tickler_id)
     changed, action = ticklers.reassign(current, cmd.assigned_to, cmd.due_at, cmd.expected_version)
     await uow.activity.save_tickler(changed)
@@ -89,7 +89,7 @@ async def reassign_tickler(uow: CustomersUnitOfWork, cmd: ReassignTicklerV1) -> 
     return _result(changed)
 
 
-async def close_tickler(uow: CustomersUnitOfWork, cmd: CloseTicklerV1) -> TicklerResult:
+async def close_tickler(uow: UnitOfWork, cmd: CloseTicklerV1) -> TicklerResult:
     current = await _tickler(uow, cmd.customer_id, cmd.tickler_id)
     closed, action = ticklers.close(current, cmd.resolution, cmd.expected_version, uow.now, uow.actor)
     await uow.activity.save_tickler(closed)
@@ -107,10 +107,10 @@ async def close_tickler(uow: CustomersUnitOfWork, cmd: CloseTicklerV1) -> Tickle
     return _result(closed)
 
 
-async def list_ticklers(uow: CustomersUnitOfWork, query: ListTicklersV1) -> TicklerList:
+async def list_ticklers(uow: UnitOfWork, query: ListTicklersV1) -> TicklerList:
     return await uow.views.ticklers(query, uow.now)
 
 
-async def get_tickler_history(uow: CustomersUnitOfWork, query: GetTicklerHistoryV1) -> TicklerHistory:
+async def get_tickler_history(uow: UnitOfWork, query: GetTicklerHistoryV1) -> TicklerHistory:
     await known_customer(uow, query.customer_id)
     return await uow.views.tickler_history(query.customer_id, query.page, uow.now)

@@ -123,7 +123,7 @@ class CustomerPolicy:
     result_codes: list[str]
 
 
-class CustomersUnitOfWork(Protocol):
+class UnitOfWork(Protocol):
     """One message's work: the repositories, the clock, who asks, and the events to publish (after
     the commit, through the outbox)."""
 

@@ -3,6 +3,7 @@ use case with a unit of work on the transaction the runtime opened for it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -19,7 +20,7 @@ from contracts.orders import (
 from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from services.notifications.application import csr_emails, customer_events, history, order_events, preferences
-from services.notifications.application.unit_of_work import NotificationsUnitOfWork
+from services.notifications.application.unit_of_work import UnitOfWork
 from services.runtime.handling import Context, Handlers
 
 __all__ = ["NotificationsDeps", "build_handlers"]
@@ -29,8 +30,9 @@ R = TypeVar("R")
 
 
 def _in_unit_of_work(
-    use_case: Callable[[NotificationsUnitOfWork, M], Awaitable[R]],
+    use_case: Callable[[UnitOfWork, M], Awaitable[R]],
 ) -> Callable[[Context[NotificationsDeps], M], Awaitable[R]]:
+    @functools.wraps(use_case)  # the use case's name in tracebacks and logs
     async def handle(ctx: Context[NotificationsDeps], message: M) -> R:
         return await use_case(PostgresUnitOfWork(ctx), message)
 

@@ -19,14 +19,14 @@ from contracts.notifications import (
     SendEmailV1,
 )
 from services.notifications.application.queueing import queue
-from services.notifications.application.unit_of_work import NewEmail, NotificationsUnitOfWork
+from services.notifications.application.unit_of_work import NewEmail, UnitOfWork
 from services.notifications.domain import drafts, rules
 from services.notifications.domain.drafts import Composed
 from services.notifications.domain.recipients import KnownOrder
 from services.notifications.domain.requests import NAMES, EmailRequest
 
 
-async def _compose(uow: NotificationsUnitOfWork, draft: EmailDraft) -> Composed:
+async def _compose(uow: UnitOfWork, draft: EmailDraft) -> Composed:
     order = await _order(uow, draft)
     customer_id = drafts.recipient_of(draft, order)
     recipient = await uow.recipients.get(customer_id) if customer_id else None
@@ -34,7 +34,7 @@ async def _compose(uow: NotificationsUnitOfWork, draft: EmailDraft) -> Composed:
     return drafts.compose(uow.deciding, draft, order, recipient, csr_format)
 
 
-async def _order(uow: NotificationsUnitOfWork, draft: EmailDraft) -> KnownOrder | None:
+async def _order(uow: UnitOfWork, draft: EmailDraft) -> KnownOrder | None:
     if draft.order_id:
         return await uow.orders.get(draft.order_id)
     if draft.regarding and draft.regarding.kind == "order":
@@ -42,7 +42,7 @@ async def _order(uow: NotificationsUnitOfWork, draft: EmailDraft) -> KnownOrder 
     return None
 
 
-async def preview_email(uow: NotificationsUnitOfWork, query: PreviewEmailV1) -> EmailPreview:
+async def preview_email(uow: UnitOfWork, query: PreviewEmailV1) -> EmailPreview:
     composed = await _compose(uow, query)
     return EmailPreview(
         to=composed.to,
@@ -55,7 +55,7 @@ async def preview_email(uow: NotificationsUnitOfWork, query: PreviewEmailV1) -> 
     )
 
 
-async def send_email(uow: NotificationsUnitOfWork, cmd: SendEmailV1) -> EmailQueuedResult:
+async def send_email(uow: UnitOfWork, cmd: SendEmailV1) -> EmailQueuedResult:
     composed = await _compose(uow, cmd)
     email_id = uuid.uuid4()
     await uow.emails.add(
@@ -99,7 +99,7 @@ async def send_email(uow: NotificationsUnitOfWork, cmd: SendEmailV1) -> EmailQue
     return EmailQueuedResult(email_id=email_id, status="pending", to=composed.to)
 
 
-async def resend_confirmation(uow: NotificationsUnitOfWork, cmd: ResendConfirmationV1) -> EmailQueuedResult:
+async def resend_confirmation(uow: UnitOfWork, cmd: ResendConfirmationV1) -> EmailQueuedResult:
     row = await uow.emails.latest_confirmation(cmd.order_id)
     if row is None:
         raise Refused.field(errors.NOT_FOUND, "payload.order_id", "no confirmation e-mail exists for this order")
@@ -127,7 +127,7 @@ async def resend_confirmation(uow: NotificationsUnitOfWork, cmd: ResendConfirmat
     return EmailQueuedResult(email_id=queued.email_id, status=queued.outcome.status, to=queued.outcome.to_addr)
 
 
-async def resend_email(uow: NotificationsUnitOfWork, cmd: ResendEmailV1) -> EmailQueuedResult:
+async def resend_email(uow: UnitOfWork, cmd: ResendEmailV1) -> EmailQueuedResult:
     """The same e-mail, same Message-ID, queued again by a CSR. Idempotent by the command's message
     id (the inbox answers a repeat with the first reply)."""
     row = await uow.emails.get(cmd.email_id, for_update=True)

@@ -15,11 +15,11 @@ from contracts.notifications import (
     PurgeResult,
     TemplateList,
 )
-from services.notifications.application.unit_of_work import NotificationsUnitOfWork
+from services.notifications.application.unit_of_work import UnitOfWork
 from services.notifications.domain import rules
 
 
-async def email_history(uow: NotificationsUnitOfWork, query: GetEmailHistoryV1) -> EmailHistoryPage:
+async def email_history(uow: UnitOfWork, query: GetEmailHistoryV1) -> EmailHistoryPage:
     if query.customer_id is not None and query.order_id is not None:
         raise Refused.field(errors.INVALID, "payload.customer_id", "give customer_id or order_id, not both")
     if query.customer_id is None and query.order_id is None:
@@ -36,18 +36,18 @@ async def email_history(uow: NotificationsUnitOfWork, query: GetEmailHistoryV1) 
     return await uow.views.email_history(query, rules.offset(query.page, query.page_size))
 
 
-async def get_email(uow: NotificationsUnitOfWork, query: GetEmailV1) -> EmailView:
+async def get_email(uow: UnitOfWork, query: GetEmailV1) -> EmailView:
     view = await uow.views.email(query.email_id)
     if view is None:
         raise Refused.field(errors.NOT_FOUND, "payload.email_id", "no such e-mail")
     return view
 
 
-async def list_email_templates(uow: NotificationsUnitOfWork, query: ListEmailTemplatesV1) -> TemplateList:
+async def list_email_templates(uow: UnitOfWork, query: ListEmailTemplatesV1) -> TemplateList:
     return uow.views.templates()
 
 
-async def purge_email_bodies(uow: NotificationsUnitOfWork, cmd: PurgeEmailBodiesV1) -> PurgeResult:
+async def purge_email_bodies(uow: UnitOfWork, cmd: PurgeEmailBodiesV1) -> PurgeResult:
     days = cmd.older_than_days if cmd.older_than_days is not None else uow.body_retention_days
     cutoff = rules.retention_cutoff(uow.now, days)
     count = await uow.emails.purge_bodies(cutoff, uow.now)

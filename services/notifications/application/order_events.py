@@ -16,29 +16,29 @@ from contracts.orders import (
     QuoteEmailRequestedV1,
 )
 from services.notifications.application.queueing import queue
-from services.notifications.application.unit_of_work import NotificationsUnitOfWork
+from services.notifications.application.unit_of_work import UnitOfWork
 from services.notifications.domain.requests import EmailRequest
 
 OrderEvent = OrderPlacedV1 | OrderChangedV1 | OrderCancelledV1 | OrderShippedV1 | OrderCommentAddedV1
 
 
-async def on_order_placed(uow: NotificationsUnitOfWork, event: OrderPlacedV1) -> None:
+async def on_order_placed(uow: UnitOfWork, event: OrderPlacedV1) -> None:
     await _order_email(uow, event, "order_confirmation", event.order_number)
 
 
-async def on_order_changed(uow: NotificationsUnitOfWork, event: OrderChangedV1) -> None:
+async def on_order_changed(uow: UnitOfWork, event: OrderChangedV1) -> None:
     await _order_email(uow, event, "order_changed", event.order_number)
 
 
-async def on_order_cancelled(uow: NotificationsUnitOfWork, event: OrderCancelledV1) -> None:
+async def on_order_cancelled(uow: UnitOfWork, event: OrderCancelledV1) -> None:
     await _order_email(uow, event, "order_cancelled", event.order_number)
 
 
-async def on_order_shipped(uow: NotificationsUnitOfWork, event: OrderShippedV1) -> None:
+async def on_order_shipped(uow: UnitOfWork, event: OrderShippedV1) -> None:
     await _order_email(uow, event, "shipment", event.order_number)
 
 
-async def on_order_comment(uow: NotificationsUnitOfWork, event: OrderCommentAddedV1) -> None:
+async def on_order_comment(uow: UnitOfWork, event: OrderCommentAddedV1) -> None:
     number = event.order_number
     if number is None and (known := await uow.orders.get(event.order_id)):
         number = known.order_number
@@ -48,7 +48,7 @@ async def on_order_comment(uow: NotificationsUnitOfWork, event: OrderCommentAdde
     await _order_email(uow, event, "order_comment", number, {"order_number": number})
 
 
-async def on_quote_requested(uow: NotificationsUnitOfWork, event: QuoteEmailRequestedV1) -> None:
+async def on_quote_requested(uow: UnitOfWork, event: QuoteEmailRequestedV1) -> None:
     await queue(
         uow,
         EmailRequest(
@@ -63,7 +63,7 @@ async def on_quote_requested(uow: NotificationsUnitOfWork, event: QuoteEmailRequ
 
 
 async def _order_email(
-    uow: NotificationsUnitOfWork,
+    uow: UnitOfWork,
     event: OrderEvent,
     template: str,
     number: str | None,

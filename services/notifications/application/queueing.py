@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from contracts import errors
 from contracts.errors import Refused
 from contracts.notifications import EmailFailedV1, EmailQueuedV1
-from services.notifications.application.unit_of_work import NewEmail, NotificationsUnitOfWork, Release
+from services.notifications.application.unit_of_work import NewEmail, Release, UnitOfWork
 from services.notifications.domain.recipients import Recipient
 from services.notifications.domain.requests import EmailRequest, Outcome, settle
 
@@ -22,7 +22,7 @@ class Queued:
     created: bool  # False: this message had created its e-mail already (a redelivery)
 
 
-async def queue(uow: NotificationsUnitOfWork, req: EmailRequest, *, strict: bool = False) -> Queued:
+async def queue(uow: UnitOfWork, req: EmailRequest, *, strict: bool = False) -> Queued:
     """Create the e-mail for the message being handled. Problems are recorded as a failed e-mail
     (visible in the history, with an EmailFailedV1) or, when ``strict``, refuse the command."""
     recipient: Recipient | None = None
@@ -79,7 +79,7 @@ async def queue(uow: NotificationsUnitOfWork, req: EmailRequest, *, strict: bool
     return Queued(email_id, outcome, created=True)
 
 
-async def release_waiting(uow: NotificationsUnitOfWork, recipient: Recipient) -> None:
+async def release_waiting(uow: UnitOfWork, recipient: Recipient) -> None:
     """E-mails created before this customer's details arrived can now be decided and sent."""
     csr_format = await uow.recipients.format_override(recipient.customer_id)
     for row in await uow.emails.waiting_for(recipient.customer_id):
@@ -115,7 +115,7 @@ async def release_waiting(uow: NotificationsUnitOfWork, recipient: Recipient) ->
 
 
 def _announce(
-    uow: NotificationsUnitOfWork,
+    uow: UnitOfWork,
     email_id: uuid.UUID,
     customer_id: uuid.UUID | None,
     order_id: uuid.UUID | None,

@@ -110,7 +110,7 @@ class Views(Protocol):
     def templates(self) -> TemplateList: ...
 
 
-class NotificationsUnitOfWork(Protocol):
+class UnitOfWork(Protocol):
     """One message's work: the repositories, the rules' inputs, the clock, who asks, the message
     being handled, the events to publish (after the commit, through the outbox) and the signals
     to the delivery worker and the metrics."""
