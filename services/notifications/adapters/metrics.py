@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge
 
-from services.notifications.adapters.postgres import store
+from services.notifications.adapters.postgres import emails
 
 if TYPE_CHECKING:
     from services.runtime.service import Runtime
@@ -36,4 +36,4 @@ def count(outcome: str, n: int = 1) -> None:
 async def refresh(runtime: Runtime[Any]) -> None:
     """Before each scrape: the gauge is read from the table, so it is right whatever instance did what."""
     async with runtime.pool.acquire(timeout=2) as conn:
-        RETRIES_WAITING.set(await store.retries_waiting(conn))
+        RETRIES_WAITING.set(await emails.retries_waiting(conn))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from contracts.envelope import Actor, Role
 from contracts.notifications import EmailBodiesPurgedV1
 from services.notifications.adapters.deps import NotificationsDeps
-from services.notifications.adapters.postgres import store
+from services.notifications.adapters.postgres import emails
 from services.notifications.domain import rules as domain
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ async def purge_once(runtime: Runtime[Any]) -> int:
     now = datetime.now(UTC)
     cutoff = domain.retention_cutoff(now, deps.settings.body_retention_days)
     async with runtime.pool.acquire() as conn, conn.transaction():
-        count = await store.purge_bodies(conn, cutoff, now)
+        count = await emails.purge_bodies(conn, cutoff, now)
         if count:
             event = EmailBodiesPurgedV1(cutoff=cutoff, count=count, purged_by=RETENTION_ACTOR.agent_id, purged_at=now)
             await runtime.dispatcher.emit_standalone(conn, event, RETENTION_ACTOR, None)

@@ -11,7 +11,9 @@ from functools import cached_property
 from contracts.envelope import Actor, Event
 from services.notifications.adapters import metrics
 from services.notifications.adapters.deps import NotificationsDeps
-from services.notifications.adapters.postgres.store import PostgresEmails, PostgresKnownOrders, PostgresRecipients
+from services.notifications.adapters.postgres.emails import PostgresEmails
+from services.notifications.adapters.postgres.known_orders import PostgresKnownOrders
+from services.notifications.adapters.postgres.recipients import PostgresRecipients
 from services.notifications.adapters.postgres.views import PostgresViews
 from services.notifications.domain.requests import Deciding
 from services.runtime.handling import Context

@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 
 from contracts.notifications import EmailHistoryPage, EmailView, GetEmailHistoryV1, TemplateInfo, TemplateList
-from services.notifications.adapters.postgres import store
+from services.notifications.adapters.postgres import emails
 from services.notifications.adapters.templates import Renderer
 from services.runtime.db import Connection
 
@@ -48,7 +48,7 @@ class PostgresViews:
         self._renderer = renderer
 
     async def email_history(self, query: GetEmailHistoryV1, offset: int) -> EmailHistoryPage:
-        rows, total = await store.history(
+        rows, total = await emails.history(
             self._conn,
             customer_id=query.customer_id,
             order_id=query.order_id,
@@ -64,7 +64,7 @@ class PostgresViews:
         )
 
     async def email(self, email_id: uuid.UUID) -> EmailView | None:
-        row = await store.email(self._conn, email_id)
+        row = await emails.email(self._conn, email_id)
         return email_view(row) if row is not None else None
 
     def templates(self) -> TemplateList:

@@ -53,7 +53,7 @@ from contracts.errors import Refused
 from contracts.notifications import EmailFailedV1, EmailSentV1
 from services.notifications.adapters import metrics
 from services.notifications.adapters.deps import NotificationsDeps
-from services.notifications.adapters.postgres import store
+from services.notifications.adapters.postgres import emails
 from services.notifications.adapters.smtp import mime
 from services.notifications.adapters.smtp.connections import SmtpConnections
 from services.notifications.domain import rules as domain
@@ -197,7 +197,7 @@ async def delivery_worker(runtime: Runtime[Any]) -> None:
                     await _settle_abandoned(runtime, None)
                     next_sweep = time.monotonic() + _sweep_interval(deps.settings)
                 async with runtime.pool.acquire() as conn, conn.transaction():
-                    batch = await store.claim_due(conn, deps.settings.delivery_concurrency, deps.settings.instance_id)
+                    batch = await emails.claim_due(conn, deps.settings.delivery_concurrency, deps.settings.instance_id)
                 if not batch:
                     await deps.wait_for_mail(0.5)
                     continue
@@ -231,9 +231,9 @@ async def _settle_abandoned(runtime: Runtime[Any], instance: str | None) -> None
     async def change(conn: Connection) -> None:
         found.clear()  # (the closure may run again after a lost connection)
         if at_least_once(settings):
-            found.extend(await store.requeue_abandoned(conn, instance, settings.sending_lease_s))
+            found.extend(await emails.requeue_abandoned(conn, instance, settings.sending_lease_s))
             return
-        found.extend(await store.mark_uncertain(conn, instance, settings.sending_lease_s))
+        found.extend(await emails.mark_uncertain(conn, instance, settings.sending_lease_s))
         for row in found:
             await _announce_unsent(runtime, conn, row, "uncertain", row["last_error"], now)
 
@@ -304,7 +304,7 @@ async def _deliver(
             await _settle_unsent(runtime, row, "uncertain" if maybe else "failed", given_up)
         else:
             next_at = datetime.now(UTC) + backoff(row["attempts"], settings)
-            await _record(runtime, lambda conn: store.mark_retry(conn, email_id, next_at, error))
+            await _record(runtime, lambda conn: emails.mark_retry(conn, email_id, next_at, error))
         return
     runtime.dispatcher.faults.point("crash_after_smtp", str(row["template"]))
     taken.append(row)
@@ -324,7 +324,7 @@ async def _after_uncertain(runtime: Runtime[Any], row: asyncpg.Record, error: st
 
     async def change(conn: Connection) -> None:
         nonlocal changed
-        changed = await store.mark_resend(conn, row["email_id"], next_at, note)
+        changed = await emails.mark_resend(conn, row["email_id"], next_at, note)
 
     await _record(runtime, change)
     if changed:
@@ -342,7 +342,7 @@ async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> Non
     async def sent(conn: Connection) -> None:
         nonlocal recorded
         # Rows already 'sent' were recorded by an earlier attempt whose COMMIT answer was lost.
-        changed = await store.mark_sent_many(conn, [row["email_id"] for row in rows], now)
+        changed = await emails.mark_sent_many(conn, [row["email_id"] for row in rows], now)
         events = [(_sent_event(row, now), row["correlation_id"]) for row in rows if row["email_id"] in changed]
         await runtime.dispatcher.emit_standalone_many(conn, events, SYSTEM_ACTOR)
         recorded = len(events)
@@ -390,7 +390,7 @@ async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Pro
     else:
         now = datetime.now(UTC)
         change = _record(
-            runtime, lambda conn: store.mark_retry(conn, row["email_id"], now, "interrupted by a shutdown")
+            runtime, lambda conn: emails.mark_retry(conn, row["email_id"], now, "interrupted by a shutdown")
         )
     try:
         await asyncio.wait_for(change, 5)
@@ -404,7 +404,7 @@ async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str
 
     async def change(conn: Connection) -> None:
         nonlocal changed
-        changed = await store.mark_settled_unsent(conn, row["email_id"], status, error)
+        changed = await emails.mark_settled_unsent(conn, row["email_id"], status, error)
         if changed:
             await _announce_unsent(runtime, conn, row, status, error, now)
 
