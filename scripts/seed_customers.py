@@ -10,7 +10,7 @@ customers belong to. Seeded customers all share one argon2 hash of ``Seeded-pass
 passwords would take an hour and proves nothing about finding them).
 
 Then a few hundred finds of every kind (logon id, first name, last name, phone, e-mail, postal code,
-account, combined) are run with the service's own SQL (``services.customers.search``) and their
+account, combined) are run with the service's own SQL (``services.customers.adapters.postgres.search``) and their
 latency reported as p50/p95/p99. ``--through-service`` starts a customers service on the seeded
 database and times the same finds as FindCustomersV1 round trips through Kafka.
 
@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from argon2 import PasswordHasher  # noqa: E402
 
 from contracts.customers import FindCustomersV1, FoundCustomers, Page  # noqa: E402
-from services.customers import search  # noqa: E402
+from services.customers.adapters.postgres import search  # noqa: E402
 from services.customers.settings import CustomersSettings  # noqa: E402
 from services.runtime import db  # noqa: E402
 from services.runtime.db import Connection  # noqa: E402

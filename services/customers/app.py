@@ -7,7 +7,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.customers.handlers import CustomersDeps, build_handlers
+from services.customers.adapters.messages import CustomersDeps, build_handlers
 from services.customers.settings import CustomersSettings
 from services.runtime.service import ServiceDefinition
 from services.runtime.settings import ServiceSettings

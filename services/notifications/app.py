@@ -7,12 +7,12 @@ from pathlib import Path
 
 import asyncpg
 
-from services.notifications import metrics
-from services.notifications.delivery import delivery_worker
-from services.notifications.deps import NotificationsDeps
-from services.notifications.handlers import build_handlers
-from services.notifications.rendering import Renderer
-from services.notifications.retention import retention_worker
+from services.notifications.adapters import metrics
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.messages import build_handlers
+from services.notifications.adapters.retention import retention_worker
+from services.notifications.adapters.smtp.delivery import delivery_worker
+from services.notifications.adapters.templates import Renderer
 from services.notifications.settings import NotificationsSettings
 from services.runtime.service import ServiceDefinition
 from services.runtime.settings import ServiceSettings

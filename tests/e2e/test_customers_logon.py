@@ -190,7 +190,7 @@ async def test_the_temporary_password_is_in_clear_text_in_no_row_log_or_topic(sy
 @pytest.mark.capability("CUS-08", "NTF-01")
 async def test_the_temporary_password_is_e_mailed_to_the_customer(system: System, csr: OmsClient) -> None:
     from contracts.customers import PasswordResetV1 as Reset
-    from services.notifications.handlers import build_handlers
+    from services.notifications.adapters.messages import build_handlers
 
     if Reset not in build_handlers().events:
         pytest.skip("the notifications service does not handle PasswordResetV1 on this branch yet")

@@ -10,8 +10,8 @@ import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.notifications.connections import SmtpConnections
-from services.notifications.delivery import Progress, send
+from services.notifications.adapters.smtp.connections import SmtpConnections
+from services.notifications.adapters.smtp.delivery import Progress, send
 from services.notifications.settings import NotificationsSettings
 
 

@@ -11,8 +11,9 @@ import pytest
 from contracts import errors
 from contracts.customers import CreateGuestCustomerV1, RegisterCustomerV1, UpdateCustomerProfileV1
 from contracts.envelope import Actor, Role
-from services.customers import domain, passwords
-from services.customers.domain import Customer
+from services.customers.domain import customer as domain
+from services.customers.domain import passwords
+from services.customers.domain.customer import Customer
 from services.runtime.handling import Rejected
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -25,7 +25,7 @@ from contracts.orders import AddOrderCommentV1, PlaceOrderV1
 from contracts.registry import all_messages
 from contracts.topics import is_reply_topic, reply_topic
 from csr.client import ConfigError, OmsClient
-from services.notifications.mime import UnsafeHeader, compose
+from services.notifications.adapters.smtp.mime import UnsafeHeader, compose
 from services.runtime.codec import DecodeFailure, NotAReplyTopic, decode, encode, redact
 from services.runtime.handling import Rejected
 from services.runtime.replies import Letters

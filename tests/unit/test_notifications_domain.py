@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifications import domain
+from services.notifications.domain import rules as domain
 
 
 def test_format_chain_per_email_then_csr_then_customer_then_default() -> None:

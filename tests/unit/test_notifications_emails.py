@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from contracts.sealing import generate_private_key, public_key_of, seal
-from services.notifications import domain
-from services.notifications.delivery import PermanentFailure, build_message, content_for_sending
-from services.notifications.deps import NotificationsDeps
-from services.notifications.emails import EmailRequest, settle
-from services.notifications.rendering import Renderer
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.smtp.delivery import PermanentFailure, build_message, content_for_sending
+from services.notifications.adapters.templates import Renderer
+from services.notifications.domain import rules as domain
+from services.notifications.domain.recipients import Recipient
+from services.notifications.domain.requests import EmailRequest, settle
 from services.notifications.settings import NotificationsSettings
-from services.notifications.store import Recipient
 
 KEY = generate_private_key()
 

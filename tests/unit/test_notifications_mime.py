@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.notifications.mime import UnsafeHeader, compose
+from services.notifications.adapters.smtp.mime import UnsafeHeader, compose
 
 BASE: dict[str, Any] = {
     "sender": "Shop <shop@example.com>",

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from services.notifications.rendering import (
+from services.notifications.adapters.templates import Renderer
+from services.notifications.domain.rendering import (
     MissingVariable,
-    Renderer,
     UnknownTemplate,
     formatting_locale,
 )

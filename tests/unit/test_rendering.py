@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from services.notifications.rendering import Renderer, TemplateError, language_chain
+from services.notifications.adapters.templates import Renderer
+from services.notifications.domain.rendering import TemplateError, language_chain
 
 
 def test_language_falls_back_from_region_to_language_to_default() -> None:

@@ -1,0 +1,18 @@
+"""Find customers (CUS-03)."""
+
+from __future__ import annotations
+
+from contracts import errors
+from contracts.customers import FindCustomersV1, FoundCustomers
+from contracts.errors import Refused
+from services.customers.application.unit_of_work import UnitOfWork
+from services.customers.domain import search
+
+
+async def find_customers(uow: UnitOfWork, query: FindCustomersV1) -> FoundCustomers:
+    if not search.criteria(query):
+        raise Refused(
+            errors.INVALID,
+            "give at least one criterion: logon id, first or last name, phone, e-mail, postal code or account",
+        )
+    return await uow.views.found_customers(query)

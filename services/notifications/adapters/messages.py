@@ -1,0 +1,66 @@
+"""Which use case answers which message, wired into the runtime: each message is handed to its
+use case with a unit of work on the transaction the runtime opened for it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from contracts import notifications as n
+from contracts.customers import CustomerRegisteredV1, CustomerUpdatedV1, PasswordResetV1
+from contracts.orders import (
+    OrderCancelledV1,
+    OrderChangedV1,
+    OrderCommentAddedV1,
+    OrderPlacedV1,
+    OrderShippedV1,
+    QuoteEmailRequestedV1,
+)
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from services.notifications.application import csr_emails, customer_events, history, order_events, preferences
+from services.notifications.application.unit_of_work import UnitOfWork
+from services.runtime.handling import Context, Handlers
+
+__all__ = ["NotificationsDeps", "build_handlers"]
+
+M = TypeVar("M")
+R = TypeVar("R")
+
+
+def _in_unit_of_work(
+    use_case: Callable[[UnitOfWork, M], Awaitable[R]],
+) -> Callable[[Context[NotificationsDeps], M], Awaitable[R]]:
+    @functools.wraps(use_case)  # the use case's name in tracebacks and logs
+    async def handle(ctx: Context[NotificationsDeps], message: M) -> R:
+        return await use_case(PostgresUnitOfWork(ctx), message)
+
+    return handle
+
+
+def build_handlers() -> Handlers[NotificationsDeps]:
+    h: Handlers[NotificationsDeps] = Handlers()
+    u = _in_unit_of_work
+    # The customers' events: the service's copy of them, a welcome (NTF-01), a temporary password (CUS-08)
+    h.event(CustomerRegisteredV1)(u(customer_events.on_customer_registered))
+    h.event(CustomerUpdatedV1)(u(customer_events.on_customer_updated))
+    h.event(PasswordResetV1)(u(customer_events.on_password_reset))
+    # The orders' events (NTF-01, NTF-02)
+    h.event(OrderPlacedV1)(u(order_events.on_order_placed))
+    h.event(OrderChangedV1)(u(order_events.on_order_changed))
+    h.event(OrderCancelledV1)(u(order_events.on_order_cancelled))
+    h.event(OrderShippedV1)(u(order_events.on_order_shipped))
+    h.event(OrderCommentAddedV1)(u(order_events.on_order_comment))
+    h.event(QuoteEmailRequestedV1)(u(order_events.on_quote_requested))
+    # A CSR's e-mails (NTF-03, NTF-04), format (NTF-07), history and retention (NTF-06)
+    h.command(n.SendEmailV1)(u(csr_emails.send_email))
+    h.command(n.ResendConfirmationV1)(u(csr_emails.resend_confirmation))
+    h.command(n.ResendEmailV1)(u(csr_emails.resend_email))
+    h.command(n.SetEmailFormatV1)(u(preferences.set_email_format))
+    h.command(n.PurgeEmailBodiesV1)(u(history.purge_email_bodies))
+    h.query(n.PreviewEmailV1)(u(csr_emails.preview_email))
+    h.query(n.GetEmailHistoryV1)(u(history.email_history))
+    h.query(n.GetEmailV1)(u(history.get_email))
+    h.query(n.ListEmailTemplatesV1)(u(history.list_email_templates))
+    return h

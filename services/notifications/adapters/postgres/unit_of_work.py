@@ -1,0 +1,81 @@
+"""The unit of work on PostgreSQL: the repositories on the connection of the transaction the
+runtime's dispatcher opened for this message (it commits them with the inbox claim and the
+outbox rows, or none of them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from functools import cached_property
+
+from contracts.envelope import Actor, Event
+from services.notifications.adapters import metrics
+from services.notifications.adapters.deps import NotificationsDeps
+from services.notifications.adapters.postgres.emails import PostgresEmails
+from services.notifications.adapters.postgres.known_orders import PostgresKnownOrders
+from services.notifications.adapters.postgres.recipients import PostgresRecipients
+from services.notifications.adapters.postgres.views import PostgresViews
+from services.notifications.domain.requests import Deciding
+from services.runtime.handling import Context
+
+
+class PostgresUnitOfWork:
+    def __init__(self, ctx: Context[NotificationsDeps]) -> None:
+        self._ctx = ctx
+
+    @cached_property
+    def recipients(self) -> PostgresRecipients:
+        return PostgresRecipients(self._ctx.conn)
+
+    @cached_property
+    def orders(self) -> PostgresKnownOrders:
+        return PostgresKnownOrders(self._ctx.conn)
+
+    @cached_property
+    def emails(self) -> PostgresEmails:
+        return PostgresEmails(self._ctx.conn)
+
+    @cached_property
+    def views(self) -> PostgresViews:
+        return PostgresViews(self._ctx.conn, self._ctx.deps.renderer)
+
+    @property
+    def deciding(self) -> Deciding:
+        return self._ctx.deps
+
+    @property
+    def body_retention_days(self) -> int:
+        return self._ctx.deps.settings.body_retention_days
+
+    @property
+    def now(self) -> datetime:
+        return self._ctx.now
+
+    @property
+    def actor(self) -> Actor:
+        return self._ctx.actor
+
+    @property
+    def message_id(self) -> uuid.UUID:
+        return self._ctx.envelope.message_id
+
+    @property
+    def correlation_id(self) -> uuid.UUID:
+        return self._ctx.envelope.correlation_id
+
+    def email_message_id(self, email_id: uuid.UUID) -> str:
+        return message_id_header(self._ctx.deps, email_id)
+
+    def emit(self, event: Event) -> None:
+        self._ctx.emit(event)
+
+    def mail_queued(self) -> None:
+        self._ctx.deps.mail_queued.set()
+
+    def count(self, outcome: str) -> None:
+        metrics.count(outcome)
+
+
+def message_id_header(deps: NotificationsDeps, email_id: uuid.UUID) -> str:
+    """The Message-ID an e-mail is sent with on every attempt, made from its id."""
+    return f"<{email_id}@{deps.settings.message_id_domain}>"

@@ -1,0 +1,2 @@
+"""The notifications service's use cases, one handler each: load through the unit of work, let the
+domain decide, save, emit, answer. No SQL, no SMTP and no Kafka here (unit_of_work.py is the seam)."""
