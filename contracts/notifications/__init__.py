@@ -28,6 +28,7 @@ from contracts.notifications.commands import (
 from contracts.notifications.errors import (
     BODY_PURGED,
     NO_RECIPIENT_ADDRESS,
+    NOTIFICATION_ERROR_DESCRIPTIONS,
     TEMPLATE_VARIABLE_MISSING,
     UNKNOWN_TEMPLATE,
     UNSAFE_HTML,
@@ -56,6 +57,7 @@ from contracts.notifications.views import EmailHistoryPage, EmailPreview, EmailV
 
 __all__ = [
     "BODY_PURGED",
+    "NOTIFICATION_ERROR_DESCRIPTIONS",
     "NO_RECIPIENT_ADDRESS",
     "SUPERVISOR_AND_SYSTEM",
     "TEMPLATE_VARIABLE_MISSING",
