@@ -57,13 +57,6 @@ def is_request(cls: type[Message]) -> bool:
     return issubclass(cls, Command | Query)
 
 
-def known_codes(cls: type[Message]) -> dict[str, str]:
-    """Rejection codes a request may be answered with, and what each means: the common ones
-    (``contracts.errors``) and its service's own. Readers must accept codes not listed (a new
-    rule may bring one), treating them like ``invalid_state``."""
-    return {**errors.DESCRIPTIONS, **_SERVICE_CODES.get(service_of(cls), {})}
-
-
 def extensions(cls: type[Message]) -> dict[str, Any]:
     """The ``x-`` facts of one message, as both its JSON Schema and its AsyncAPI message carry them."""
     facts: dict[str, Any] = {"x-kind": cls.KIND.value, "x-topic": cls.TOPIC}
@@ -141,8 +134,7 @@ def reply_envelope(cls: type[Message]) -> type[Envelope]:
     # Types built at run time, for documents: Any keeps mypy from reading them as annotations.
     this_request: Any = Literal[cls.TYPE]
     accepted_status: Any = Literal["accepted"]
-    rejected_status: Any = Literal["rejected"]
-    codes: dict[str, JsonValue] = dict(known_codes(cls))
+    rejected: Any = _rejected(service_of(cls))
     accepted = create_model(
         f"{name}Accepted",
         __base__=_ReplyPayload,
@@ -154,12 +146,28 @@ def reply_envelope(cls: type[Message]) -> type[Envelope]:
         message=(None, None),
         field_errors=(list[FieldError], Field(default_factory=list, max_length=0)),
     )
-    rejected = create_model(
-        f"{name}Rejected",
+    payload: Any = Annotated[accepted | rejected, Field(discriminator="status")]
+    model: type[Envelope] = create_model(
+        f"{name}ReplyEnvelope",
+        __base__=Envelope,
+        __doc__=f"The reply to {name}, on the topic its reply_to named ({REPLY_ADDRESS}).",
+        reply_to=(None, None),
+        payload=(payload, ...),
+    )
+    return model
+
+
+@functools.cache
+def _rejected(service: str) -> type[BaseModel]:
+    """The rejection, one shape for every request of ``service``: only its codes differ per service."""
+    status: Any = Literal["rejected"]
+    codes: dict[str, JsonValue] = {**errors.DESCRIPTIONS, **_SERVICE_CODES.get(service, {})}
+    model: type[BaseModel] = create_model(
+        f"{service.capitalize()}Rejected",
         __base__=_ReplyPayload,
-        __doc__=f"{name} was refused: nothing it asked for was done. `code` says why, for a program.",
+        __doc__=f"A request to the {service} service was refused: nothing it asked for was done.",
         request_type=(str, Field(description="the request's type, as its envelope named it")),
-        status=(rejected_status, ...),
+        status=(status, ...),
         result=(None, None),
         code=(
             str,
@@ -170,13 +178,5 @@ def reply_envelope(cls: type[Message]) -> type[Envelope]:
         ),
         message=(str, Field(description="why, for a person; never echoes a secret or the refused value")),
         field_errors=(list[FieldError], Field(default_factory=list)),
-    )
-    payload: Any = Annotated[accepted | rejected, Field(discriminator="status")]
-    model: type[Envelope] = create_model(
-        f"{name}ReplyEnvelope",
-        __base__=Envelope,
-        __doc__=f"The reply to {name}, on the topic its reply_to named ({REPLY_ADDRESS}).",
-        reply_to=(None, None),
-        payload=(payload, ...),
     )
     return model

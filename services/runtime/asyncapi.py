@@ -55,7 +55,7 @@ def document(name: str, description: str, handlers: Handlers[Any]) -> dict[str, 
         "servers": SERVERS,
         "channels": {},
         "operations": {},
-        "components": {"messages": {}, "schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
+        "components": {"messages": {}, "schemas": {**schemas, **HEADER_SCHEMAS}},
     }
     for request in requests:
         _request(doc, request)
@@ -81,7 +81,7 @@ def _request(doc: dict[str, Any], cls: type[Command] | type[Query]) -> None:
     name = _name(cls)
     channel = _channel(doc, cls.TOPIC)
     channel["messages"][name] = _ref("#/components/messages/", name)
-    doc["components"]["messages"][name] = _message(cls, f"{name}Envelope", REQUEST_HEADERS)
+    doc["components"]["messages"][name] = _message(cls, f"{name}Envelope", _ref(SCHEMAS, "RequestHeaders"))
     replies = _channel(doc, REPLIES)
     reply = f"{name}Reply"
     replies["messages"][reply] = _ref("#/components/messages/", reply)
@@ -109,7 +109,7 @@ def _event(doc: dict[str, Any], cls: type[Event], *, action: str, operation: str
     name = _name(cls)
     channel = _channel(doc, cls.TOPIC)
     channel["messages"][name] = _ref("#/components/messages/", name)
-    doc["components"]["messages"][name] = _message(cls, f"{name}Envelope", RECORD_HEADERS)
+    doc["components"]["messages"][name] = _message(cls, f"{name}Envelope", _ref(SCHEMAS, "RecordHeaders"))
     doc["operations"][operation] = {
         "action": action,
         "channel": _ref("#/channels/", cls.TOPIC),
@@ -120,7 +120,7 @@ def _event(doc: dict[str, Any], cls: type[Event], *, action: str, operation: str
     }
 
 
-def _message(cls: type[Message], schema: str, headers: dict[str, Any]) -> dict[str, Any]:
+def _message(cls: type[Message], schema: str, headers: dict[str, str]) -> dict[str, Any]:
     facts = extensions(cls)
     return {
         "name": _name(cls),
@@ -143,7 +143,7 @@ def _reply_message(cls: type[Message]) -> dict[str, Any]:
         "title": f"Reply to {cls.TYPE} v{cls.VERSION}",
         "summary": f"The one reply to {name}: accepted with its result, or rejected with a code.",
         "contentType": "application/json",
-        "headers": RECORD_HEADERS,
+        "headers": _ref(SCHEMAS, "RecordHeaders"),
         "payload": _ref(SCHEMAS, f"{name}ReplyEnvelope"),
         "correlationId": {"location": "$message.payload#/correlation_id"},
         "bindings": {"kafka": {"key": _key_schema(None), "bindingVersion": KAFKA_BINDING}},
@@ -234,7 +234,22 @@ def _schemas(requests: Iterable[type[Message]], events: Iterable[type[Event]]) -
     for old, new in renamed.items():
         text = text.replace(f'"{SCHEMAS}{old}"', f'"{SCHEMAS}{new}"')
     read = {renamed.get(n, n): s for n, s in json.loads(text).items()}
-    return {**strict, **read}
+    return _asyncapi_discriminators({**strict, **read})
+
+
+def _asyncapi_discriminators(node: Any) -> Any:
+    """An AsyncAPI schema names its discriminator by the property's name alone (pydantic writes
+    OpenAPI's ``{"propertyName": ..., "mapping": ...}``; ``oneOf`` already lists the choices)."""
+    if isinstance(node, dict):
+        return {
+            k: v["propertyName"]
+            if k == "discriminator" and isinstance(v, dict) and "propertyName" in v
+            else _asyncapi_discriminators(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_asyncapi_discriminators(v) for v in node]
+    return node
 
 
 def _generate(models: list[type[Envelope]], messages: list[tuple[type[Message], str]]) -> dict[str, Any]:
@@ -288,6 +303,7 @@ RECORD_HEADERS: dict[str, Any] = {
     "properties": _COMMON_HEADERS,
     "required": sorted(_COMMON_HEADERS),
 }
+HEADER_SCHEMAS = {"RequestHeaders": REQUEST_HEADERS, "RecordHeaders": RECORD_HEADERS}
 HEADERS_NOTE = (
     "Every record's value is a JSON envelope; its headers are documented per message (`authorization: Bearer "
     "<JWT>` on every command and query)."
@@ -296,17 +312,10 @@ SERVERS: dict[str, Any] = {
     "development": {
         "host": "127.0.0.1:9092",
         "protocol": "kafka",
-        "description": "The development stack (devstack); every deployment names its own brokers.",
-        "security": [{"$ref": "#/components/securitySchemes/oauthbearer"}],
-    }
-}
-SECURITY_SCHEMES: dict[str, Any] = {
-    "oauthbearer": {
-        "type": "oauth2",
         "description": (
-            "The broker authenticates every client with SASL OAUTHBEARER (a client-credentials token of the "
-            "deployment's OIDC issuer); ACLs say which topics each client may read and write."
+            "The development stack (devstack); every deployment names its own brokers. The broker authenticates "
+            "every client with SASL OAUTHBEARER (a client-credentials token of the deployment's OIDC issuer); "
+            "ACLs say which topics each client may read and write."
         ),
-        "flows": {"clientCredentials": {"tokenUrl": "<issuer>/protocol/openid-connect/token", "availableScopes": {}}},
     }
 }
