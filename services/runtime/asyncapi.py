@@ -234,7 +234,8 @@ def _schemas(requests: Iterable[type[Message]], events: Iterable[type[Event]]) -
     for old, new in renamed.items():
         text = text.replace(f'"{SCHEMAS}{old}"', f'"{SCHEMAS}{new}"')
     read = {renamed.get(n, n): s for n, s in json.loads(text).items()}
-    return _asyncapi_discriminators({**strict, **read})
+    published: dict[str, Any] = _asyncapi_discriminators({**strict, **read})
+    return published
 
 
 def _asyncapi_discriminators(node: Any) -> Any:
