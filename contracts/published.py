@@ -63,7 +63,18 @@ def extensions(cls: type[Message]) -> dict[str, Any]:
     if is_request(cls):
         facts["x-allowed-roles"] = allowed_roles(cls)
     facts["x-partition-key"] = cls.PARTITION_KEY.describe()
+    newer = successor(cls)
+    if newer is not None:
+        facts["x-deprecated"] = f"use {newer.TYPE}V{newer.VERSION}; this version stays until no client sends it"
     return facts
+
+
+def successor(cls: type[Message]) -> type[Message] | None:
+    """The next version of a request, when there is one: the older is deprecated (kept side by side)."""
+    from contracts.registry import all_messages  # the registry imports every message module
+
+    newer = all_messages().get((cls.TYPE, cls.VERSION + 1))
+    return newer if newer is not None and is_request(cls) else None
 
 
 def allowed_roles(cls: type[Message]) -> list[str]:
@@ -80,6 +91,8 @@ def message_schema(cls: type[Message]) -> dict[str, Any]:
     schema = typed_envelope(cls).model_json_schema(mode="validation")
     _constants(schema, cls.TYPE, cls.VERSION, cls.KIND)
     schema.update(extensions(cls))
+    if "x-deprecated" in schema:
+        schema["deprecated"] = True
     if not issubclass(cls, TolerantReader):
         return schema
     return {**tolerant(schema), "$comment": TOLERANT_NOTE}

@@ -180,6 +180,8 @@ def _facts(
     document: Document, name: str, message: dict[str, Any], operation: dict[str, Any] | None, types: set[str]
 ) -> str:
     facts = [("kind", html.escape(str(message.get("x-kind", ""))))]
+    if "x-deprecated" in message:
+        facts.append(("deprecated", _inline(str(message["x-deprecated"]))))
     if "x-allowed-roles" in message:
         facts.append(("allowed roles", ", ".join(f"<code>{html.escape(r)}</code>" for r in message["x-allowed-roles"])))
     facts.append(("partition key", _key_text(message.get("x-partition-key"))))

@@ -40,7 +40,13 @@ from contracts.notifications.events import (
     EmailQueuedV1,
     EmailSentV1,
 )
-from contracts.notifications.queries import GetEmailHistoryV1, GetEmailV1, ListEmailTemplatesV1, PreviewEmailV1
+from contracts.notifications.queries import (
+    GetEmailHistoryV1,
+    GetEmailHistoryV2,
+    GetEmailV1,
+    ListEmailTemplatesV1,
+    PreviewEmailV1,
+)
 from contracts.notifications.results import EmailFormatResult, EmailQueuedResult, PurgeResult
 from contracts.notifications.roles import SUPERVISOR_AND_SYSTEM
 from contracts.notifications.values import (
@@ -78,6 +84,7 @@ __all__ = [
     "EmailStatus",
     "EmailView",
     "GetEmailHistoryV1",
+    "GetEmailHistoryV2",
     "GetEmailV1",
     "ListEmailTemplatesV1",
     "PreviewEmailV1",

@@ -16,6 +16,7 @@ from contracts.orders import (
 )
 from services.customers import commands_activity, commands_logon, commands_profile, projections, queries
 from services.customers.deps import CustomersDeps
+from services.runtime import paging
 from services.runtime.handling import Handlers
 
 __all__ = ["CustomersDeps", "build_handlers"]
@@ -54,6 +55,13 @@ def build_handlers() -> Handlers[CustomersDeps]:
     h.query(c.ListAssetsV2)(queries.list_assets_v2)
     h.query(c.ListTicklersV1)(queries.list_ticklers)
     h.query(c.GetTicklerHistoryV1)(queries.get_tickler_history)
+    # The common page shape (docs/contract.md): each V2 answered by its V1's handler, reshaped
+    h.query(c.FindCustomersV2)(paging.from_has_more(c.FindCustomersV1, queries.find_customers, "customers"))
+    h.query(c.FindAccountsV2)(paging.from_has_more(c.FindAccountsV1, queries.find_accounts, "accounts"))
+    h.query(c.GetProfileChangesV2)(paging.from_has_more(c.GetProfileChangesV1, queries.get_profile_changes, "changes"))
+    h.query(c.GetContactHistoryV2)(paging.from_has_more(c.GetContactHistoryV1, queries.get_contact_history, "entries"))
+    h.query(c.ListTicklersV2)(paging.from_has_more(c.ListTicklersV1, queries.list_ticklers, "ticklers"))
+    h.query(c.GetTicklerHistoryV2)(paging.from_has_more(c.GetTicklerHistoryV1, queries.get_tickler_history, "ticklers"))
     # Other services' events: history (CUS-11), assets (CUS-14), contact history (CUS-10)
     h.event(OrderPlacedV1)(projections.on_order_placed)
     h.event(OrderChangedV1)(projections.on_order_changed)

@@ -22,6 +22,7 @@ from contracts.notifications import (
     EmailQueuedV1,
     EmailView,
     GetEmailHistoryV1,
+    GetEmailHistoryV2,
     GetEmailV1,
     ListEmailTemplatesV1,
     PreviewEmailV1,
@@ -46,6 +47,7 @@ from services.notifications import domain, drafts, emails, metrics, store
 from services.notifications.deps import NotificationsDeps
 from services.notifications.emails import EmailRequest
 from services.notifications.views import email_view
+from services.runtime import paging
 from services.runtime.handling import Context, Handlers, Rejected
 
 Ctx = Context[NotificationsDeps]
@@ -71,6 +73,7 @@ def build_handlers() -> Handlers[NotificationsDeps]:
     handlers.command(PurgeEmailBodiesV1)(purge_email_bodies)
     handlers.query(PreviewEmailV1)(preview_email)
     handlers.query(GetEmailHistoryV1)(email_history)
+    handlers.query(GetEmailHistoryV2)(paging.from_counted(email_history))  # the common page shape
     handlers.query(GetEmailV1)(get_email)
     handlers.query(ListEmailTemplatesV1)(list_templates)
     return handlers

@@ -16,6 +16,7 @@ from services.orders import store
 from services.orders import submit_handlers as submits
 from services.orders.cart import CustomerName
 from services.orders.deps import Ctx, OrdersDeps
+from services.runtime import paging
 from services.runtime.handling import Handlers
 
 __all__ = ["OrdersDeps", "build_handlers"]
@@ -90,6 +91,12 @@ def _servicing(h: Handlers[OrdersDeps]) -> None:
     h.command(o.RefundReturnV1)(fulfilment.refund_return)
     h.query(o.FindReturnsV1)(fulfilment.find_returns)
     h.query(o.GetReturnOrderV1)(fulfilment.get_return_order)
+    # The common page shape (docs/contract.md): each V2 answered by its V1's handler, reshaped
+    h.query(o.SearchCatalogV2)(paging.from_counted(catalog.search_catalog))
+    h.query(o.FindOrdersV2)(paging.from_counted(queries.find_orders))
+    h.query(o.FindQuotesV2)(paging.from_counted(quotes.find_quotes))
+    h.query(o.ListPendingOrdersV2)(paging.from_counted(controls.list_pending_orders))
+    h.query(o.FindReturnsV2)(paging.from_counted(fulfilment.find_returns))
 
 
 async def on_customer_registered(ctx: Ctx, event: customers.CustomerRegisteredV1) -> None:
