@@ -13,6 +13,7 @@ import functools
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Self
@@ -60,6 +61,45 @@ class Actor(BaseModel):
     role: Role
 
 
+@dataclass(frozen=True)
+class PartitionKey:
+    """Which payload field a message is keyed by on Kafka: its aggregate's id, so that one
+    aggregate's messages land in one partition, in order. The first of ``fields`` that is set
+    (its text, lower-cased when ``lowercase``), or ``constant``; no key (any partition) when none
+    is set. Declared once per message class: the producers key by it and the published documents
+    show it (``x-partition-key``)."""
+
+    fields: tuple[str, ...] = ()
+    lowercase: bool = False
+    constant: str | None = None
+
+    def __init__(self, *fields: str, lowercase: bool = False, constant: str | None = None) -> None:
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "lowercase", lowercase)
+        object.__setattr__(self, "constant", constant)
+
+    def of(self, message: BaseModel) -> str | None:
+        if self.constant is not None:
+            return self.constant
+        for name in self.fields:
+            value = getattr(message, name)
+            if value:
+                text = str(value)
+                return text.lower() if self.lowercase else text
+        return None
+
+    def describe(self) -> dict[str, Any] | None:
+        """What the published documents say (``x-partition-key``); None: not keyed."""
+        if self.constant is not None:
+            return {"constant": self.constant}
+        if not self.fields:
+            return None
+        return {"fields": list(self.fields), "lowercase": self.lowercase}
+
+
+NO_KEY = PartitionKey()
+
+
 class Message(BaseModel):
     """Base of every payload. Unknown fields are refused so a typo never passes silently, except
     when an event or a reply is read (:class:`TolerantReader`)."""
@@ -70,6 +110,7 @@ class Message(BaseModel):
     VERSION: ClassVar[int]
     KIND: ClassVar[Kind]
     TOPIC: ClassVar[str]
+    PARTITION_KEY: ClassVar[PartitionKey] = NO_KEY
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -79,8 +120,8 @@ class Message(BaseModel):
             cls.VERSION = int(match["version"])
 
     def partition_key(self) -> str | None:
-        """Kafka key: the aggregate id, so one aggregate's messages keep their order."""
-        return None
+        """Kafka key: the aggregate id, so one aggregate's messages keep their order (:class:`PartitionKey`)."""
+        return self.PARTITION_KEY.of(self)
 
 
 class Command(Message):

@@ -1,5 +1,5 @@
 """Build the AsyncAPI web pages into build/asyncapi/ (``make docs-site``; ``csr docs --serve``
-builds and serves them). See csr/docs_site.py."""
+builds and serves them): static HTML rendered in Python, nothing fetched. See csr/docs_site.py."""
 
 from __future__ import annotations
 

@@ -17,45 +17,29 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from contracts.envelope import TolerantReader, typed_envelope  # noqa: E402
+from contracts.published import is_request, message_schema, reply_schema  # noqa: E402
 from contracts.registry import all_messages  # noqa: E402
 
 SERVICES = ("customers", "orders", "notifications")
 
 
 def schemas() -> dict[str, dict[str, Any]]:
+    """One file per message (its envelope), and one per command or query for its typed reply."""
     out: dict[str, dict[str, Any]] = {}
     for cls in sorted(all_messages().values(), key=lambda c: (c.TYPE, c.VERSION)):
-        schema = typed_envelope(cls).model_json_schema(mode="validation")
-        if issubclass(cls, TolerantReader):
-            schema = _tolerant(schema)
-            schema["$comment"] = TOLERANT_NOTE
-        out[f"schemas/{cls.TYPE}V{cls.VERSION}.json"] = schema
+        out[f"schemas/{cls.TYPE}V{cls.VERSION}.json"] = message_schema(cls)
+        if is_request(cls):
+            out[f"schemas/{cls.TYPE}V{cls.VERSION}.reply.json"] = reply_schema(cls)
     return out
 
 
-TOLERANT_NOTE = (
-    "Readers of events and replies ignore fields they do not know, at any depth (the envelope's too): "
-    "a producer may add an optional field without a new version. See docs/contract.md."
-)
-
-
-def _tolerant(node: Any) -> Any:
-    """The schema as a reader of events and replies applies it: unknown properties allowed. (The
-    classes forbid them when an event is built in code, so a producer's typo is still caught.)"""
-    if isinstance(node, dict):
-        return {k: _tolerant(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
-    if isinstance(node, list):
-        return [_tolerant(v) for v in node]
-    return node
-
-
 def asyncapi() -> dict[str, dict[str, Any]]:
+    from services.runtime.asyncapi import document
+
     out: dict[str, dict[str, Any]] = {}
     for service in SERVICES:
-        module = importlib.import_module(f"services.{service}.app")
-        app = module.create_app()
-        out[f"asyncapi/{service}.json"] = app.schema.to_specification().to_jsonable()
+        definition = importlib.import_module(f"services.{service}.app").create_service()
+        out[f"asyncapi/{service}.json"] = document(definition.name, definition.description, definition.handlers)
     return out
 
 

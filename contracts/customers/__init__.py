@@ -9,9 +9,9 @@ Rejection codes specific to this service, beside those of ``contracts.errors``:
 
 The package's modules: ``values`` (field types and request parts shared by several messages),
 ``views`` (what queries and events show of customers, accounts, ticklers, history and assets),
-``results`` (what an accepted command answers), ``commands``, ``queries``, ``events`` and
-``roles`` (who may send what). Every public name is re-exported here: import from
-``contracts.customers``.
+``results`` (what an accepted command answers), ``commands``, ``queries``, ``events``, ``roles``
+(who may send what) and ``errors`` (the service's own rejection codes). Every public name is
+re-exported here: import from ``contracts.customers``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ from contracts.customers.commands import (
     ResetPasswordV1,
     UpdateCustomerProfileV1,
 )
+from contracts.customers.errors import (
+    AUTHENTICATION_FAILED,
+    CUSTOMER_ERROR_DESCRIPTIONS,
+    PASSWORD_POLICY,
+    TEMPORARY_PASSWORD_EXPIRED,
+    UNKNOWN_ACTIVITY_CODE,
+    UNKNOWN_RESULT_CODE,
+)
 from contracts.customers.events import (
     AccountCreatedV1,
     ActivityNoteRecordedV1,
@@ -52,16 +60,22 @@ from contracts.customers.events import (
 )
 from contracts.customers.queries import (
     FindAccountsV1,
+    FindAccountsV2,
     FindCustomersV1,
+    FindCustomersV2,
     GetActivityCodesV1,
     GetContactHistoryV1,
+    GetContactHistoryV2,
     GetCustomerHistoryV1,
     GetCustomerV1,
     GetProfileChangesV1,
+    GetProfileChangesV2,
     GetTicklerHistoryV1,
+    GetTicklerHistoryV2,
     ListAssetsV1,
     ListAssetsV2,
     ListTicklersV1,
+    ListTicklersV2,
 )
 from contracts.customers.results import (
     AccountResult,
@@ -114,7 +128,13 @@ from contracts.customers.views import (
 )
 
 __all__ = [
+    "AUTHENTICATION_FAILED",
     "CHANNELS_ONLY",
+    "CUSTOMER_ERROR_DESCRIPTIONS",
+    "PASSWORD_POLICY",
+    "TEMPORARY_PASSWORD_EXPIRED",
+    "UNKNOWN_ACTIVITY_CODE",
+    "UNKNOWN_RESULT_CODE",
     "AccountCreatedV1",
     "AccountList",
     "AccountResult",
@@ -155,17 +175,23 @@ __all__ = [
     "EmailFormat",
     "EnableCustomerV1",
     "FindAccountsV1",
+    "FindAccountsV2",
     "FindCustomersV1",
+    "FindCustomersV2",
     "FoundCustomers",
     "GetActivityCodesV1",
     "GetContactHistoryV1",
+    "GetContactHistoryV2",
     "GetCustomerHistoryV1",
     "GetCustomerV1",
     "GetProfileChangesV1",
+    "GetProfileChangesV2",
     "GetTicklerHistoryV1",
+    "GetTicklerHistoryV2",
     "ListAssetsV1",
     "ListAssetsV2",
     "ListTicklersV1",
+    "ListTicklersV2",
     "LogonAttemptRecordedV1",
     "LogonId",
     "LogonOutcome",

@@ -32,7 +32,7 @@ from contracts.customers.results import (
 )
 from contracts.customers.roles import CHANNELS_ONLY
 from contracts.customers.values import AgentId, Attributes, ClearableField, Code, EmailFormat, LogonId
-from contracts.envelope import STAFF_AND_CHANNELS, Command
+from contracts.envelope import STAFF_AND_CHANNELS, Command, PartitionKey
 from contracts.sealing import SealedSecret
 from contracts.topics import CUSTOMERS_COMMANDS
 
@@ -44,10 +44,9 @@ class _CustomerCommand(Command):
 class _CustomerChange(_CustomerCommand):
     """A command about one customer, keyed by its id so that one customer's commands keep their order."""
 
-    customer_id: uuid.UUID
+    PARTITION_KEY = PartitionKey("customer_id")
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
+    customer_id: uuid.UUID
 
 
 # --- registration and guests (CUS-01, CUS-02) --------------------------------------------------
@@ -64,6 +63,7 @@ class RegisterCustomerV1(_CustomerCommand):
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = CustomerIdResult
+    PARTITION_KEY = PartitionKey("logon_id", lowercase=True)
 
     logon_id: LogonId
     password: SealedSecret
@@ -83,15 +83,13 @@ class RegisterCustomerV1(_CustomerCommand):
     account_id: uuid.UUID | None = None
     guest_customer_id: uuid.UUID | None = None
 
-    def partition_key(self) -> str:
-        return self.logon_id.lower()
-
 
 class CreateGuestCustomerV1(_CustomerCommand):
     """Create a guest customer for a guest order (CUS-02): no logon id, no password."""
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = CustomerIdResult
+    PARTITION_KEY = PartitionKey("email", lowercase=True)
 
     first_name: Name
     last_name: Name
@@ -101,9 +99,6 @@ class CreateGuestCustomerV1(_CustomerCommand):
     preferred_language: LocaleTag = "en"
     email_format: EmailFormat | None = None
     address: Address | None = None
-
-    def partition_key(self) -> str | None:
-        return str(self.email).lower() if self.email else None
 
 
 # --- profile (CUS-04, CUS-05) -------------------------------------------------------------------
@@ -179,12 +174,10 @@ class AuthenticateCustomerV1(_CustomerCommand):
 
     ALLOWED_ROLES = CHANNELS_ONLY
     RESULT = LogonResult
+    PARTITION_KEY = PartitionKey("logon_id", lowercase=True)
 
     logon_id: LogonId
     password: SealedSecret
-
-    def partition_key(self) -> str:
-        return self.logon_id.lower()
 
 
 class ReportFailedLogonV1(_CustomerCommand):
@@ -192,11 +185,9 @@ class ReportFailedLogonV1(_CustomerCommand):
 
     ALLOWED_ROLES = CHANNELS_ONLY
     RESULT = LogonResult
+    PARTITION_KEY = PartitionKey("logon_id", lowercase=True)
 
     logon_id: LogonId
-
-    def partition_key(self) -> str:
-        return self.logon_id.lower()
 
 
 class EnableCustomerV1(_CustomerChange):
@@ -221,13 +212,11 @@ class ChangePasswordV1(_CustomerCommand):
 
     ALLOWED_ROLES = CHANNELS_ONLY
     RESULT = CustomerIdResult
+    PARTITION_KEY = PartitionKey("logon_id", lowercase=True)
 
     logon_id: LogonId
     current_password: SealedSecret
     new_password: SealedSecret
-
-    def partition_key(self) -> str:
-        return self.logon_id.lower()
 
 
 # --- notes and contact history (CUS-09, CUS-10) --------------------------------------------------
@@ -287,6 +276,7 @@ class CreateAccountV1(_CustomerCommand):
     generated."""
 
     RESULT = AccountResult
+    PARTITION_KEY = PartitionKey("name", lowercase=True)
 
     name: Name
     account_number: (
@@ -295,6 +285,3 @@ class CreateAccountV1(_CustomerCommand):
     email: Email | None = None
     phone: Phone | None = None
     attributes: Attributes = Field(default_factory=dict)
-
-    def partition_key(self) -> str:
-        return self.name.lower()

@@ -9,7 +9,7 @@ from typing import Literal
 from contracts.common import Address
 from contracts.customers.values import CustomerStatus, EmailFormat
 from contracts.customers.views import AssetView
-from contracts.envelope import Event
+from contracts.envelope import Event, PartitionKey
 from contracts.sealing import SealedSecret
 from contracts.topics import CUSTOMERS_EVENTS
 
@@ -22,6 +22,8 @@ class _CustomerEvent(Event):
 
 
 class CustomerRegisteredV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     logon_id: str | None
     guest: bool = False
@@ -36,11 +38,10 @@ class CustomerRegisteredV1(_CustomerEvent):
     was_guest: bool = False
     account_id: uuid.UUID | None = None
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class AddressBookChangedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     address_id: uuid.UUID
     change: Literal["added", "modified", "deleted"]
@@ -51,11 +52,10 @@ class AddressBookChangedV1(_CustomerEvent):
     changed_by: str
     changed_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class LogonAttemptRecordedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     succeeded: bool
     failed_logons: int
@@ -63,41 +63,37 @@ class LogonAttemptRecordedV1(_CustomerEvent):
     channel: str
     occurred_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class CustomerLockedOutV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     failed_logons: int
     locked_at: datetime
     version: int
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class CustomerEnabledV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     enabled_by: str
     enabled_at: datetime
     reason: str | None
     version: int
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class PasswordChangedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     changed_at: datetime
     version: int
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class ActivityNoteRecordedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     note_id: uuid.UUID
     activity_code: str
@@ -109,11 +105,10 @@ class ActivityNoteRecordedV1(_CustomerEvent):
     recorded_by: str
     recorded_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class TicklerCreatedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     tickler_id: uuid.UUID
     customer_id: uuid.UUID
     due_at: datetime
@@ -123,11 +118,10 @@ class TicklerCreatedV1(_CustomerEvent):
     created_by: str
     created_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class TicklerReassignedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     tickler_id: uuid.UUID
     customer_id: uuid.UUID
     due_at: datetime
@@ -136,11 +130,10 @@ class TicklerReassignedV1(_CustomerEvent):
     reassigned_at: datetime
     version: int
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class TicklerClosedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     tickler_id: uuid.UUID
     customer_id: uuid.UUID
     resolution: str
@@ -148,31 +141,26 @@ class TicklerClosedV1(_CustomerEvent):
     closed_at: datetime
     version: int
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class AccountCreatedV1(_CustomerEvent):
+    PARTITION_KEY = PartitionKey("account_id")
+
     account_id: uuid.UUID
     account_number: str
     name: str
     created_by: str
     created_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.account_id)
-
 
 class AssetsAddedV1(_CustomerEvent):
     """Fulfilled trackable items became the customer's assets (CUS-14)."""
+
+    PARTITION_KEY = PartitionKey("customer_id")
 
     customer_id: uuid.UUID
     order_id: uuid.UUID
     order_number: str
     assets: list[AssetView]
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 # --- Events other services rely on ----------------------------------------------------------
@@ -183,6 +171,8 @@ class AssetsAddedV1(_CustomerEvent):
 
 class CustomerUpdatedV1(_CustomerEvent):
     """A customer's profile changed. Carries the current contact details, whatever changed."""
+
+    PARTITION_KEY = PartitionKey("customer_id")
 
     customer_id: uuid.UUID
     changed_fields: list[str]
@@ -196,19 +186,15 @@ class CustomerUpdatedV1(_CustomerEvent):
     version: int
     updated_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class PasswordResetV1(_CustomerEvent):
     """A CSR reset a customer's password (CUS-08). The temporary password is sealed to the
     deployment's sealing key: it is in clear text nowhere but in the e-mail itself."""
+
+    PARTITION_KEY = PartitionKey("customer_id")
 
     customer_id: uuid.UUID
     logon_id: str
     sealed_temporary_password: SealedSecret
     expires_at: datetime
     reset_by: str
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)

@@ -10,16 +10,22 @@ from pydantic import AwareDatetime, Field
 from contracts.customers.values import AgentId, ContactKind, Page, SearchTerm, TicklerStatus
 from contracts.customers.views import (
     AccountList,
+    AccountView,
     ActivityCodes,
     AssetList,
     AssetView,
+    ContactEntry,
     ContactHistory,
     CustomerHistory,
+    CustomerSummary,
     CustomerView,
     FoundCustomers,
+    ProfileChange,
     ProfileChanges,
     TicklerHistory,
+    TicklerHistoryEntry,
     TicklerList,
+    TicklerView,
 )
 from contracts.envelope import STAFF, STAFF_AND_CHANNELS, Query
 from contracts.paging import ListPage, PageNumber, PageSize
@@ -167,5 +173,92 @@ class ListAssetsV2(_CustomerQuery):
     RESULT = ListPage[AssetView]
 
     customer_id: uuid.UUID
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+# --- the common page shape (docs/contract.md) ---------------------------------------------------
+# Each paged query's V2 asks the same as its V1 with ``page`` and ``page_size`` flat, and answers
+# a ``contracts.paging.ListPage`` (``total`` not counted: ``has_more`` says whether a next page
+# exists). V1 stays, deprecated. GetCustomerHistoryV1 (three lists in one answer) stays as it is.
+
+
+class _OneCustomersPageV2(_CustomerQuery):
+    customer_id: uuid.UUID
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class GetProfileChangesV2(_OneCustomersPageV2):
+    """Who changed what and when on a customer record (as ``GetProfileChangesV1``), in the common
+    page shape."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = ListPage[ProfileChange]
+
+
+class GetTicklerHistoryV2(_OneCustomersPageV2):
+    """Every tickler created about a customer (as ``GetTicklerHistoryV1``), in the common page shape."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = ListPage[TicklerHistoryEntry]
+
+
+class GetContactHistoryV2(_CustomerQuery):
+    """Notes and e-mails of a customer (as ``GetContactHistoryV1``), in the common page shape."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = ListPage[ContactEntry]
+
+    customer_id: uuid.UUID
+    kinds: list[ContactKind] | None = None
+    oldest_first: bool = False
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class ListTicklersV2(_CustomerQuery):
+    """Ticklers by agent and/or customer (as ``ListTicklersV1``), in the common page shape."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = ListPage[TicklerView]
+
+    assigned_to: AgentId | None = None
+    customer_id: uuid.UUID | None = None
+    status: TicklerStatus | Literal["all"] = "open"
+    due_by: AwareDatetime | None = None
+    due_now: bool = False
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class FindAccountsV2(_CustomerQuery):
+    """Accounts whose name or number contains ``text`` (as ``FindAccountsV1``), in the common page shape."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = ListPage[AccountView]
+
+    text: SearchTerm
+    page: PageNumber = 1
+    page_size: PageSize = 20
+
+
+class FindCustomersV2(_CustomerQuery):
+    """Find customers (as ``FindCustomersV1``: every criterion given must match, any part of the
+    value, ignoring case and accents), in the common page shape. Among 100,000 customers the
+    matches are not counted: ``has_more`` comes from one extra row."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = ListPage[CustomerSummary]
+
+    logon_id: SearchTerm | None = None
+    first_name: SearchTerm | None = None
+    last_name: SearchTerm | None = None
+    phone: SearchTerm | None = None
+    email: SearchTerm | None = None
+    postal_code: SearchTerm | None = None
+    city: SearchTerm | None = None
+    account: SearchTerm | None = None
+    include_guests: bool = True
     page: PageNumber = 1
     page_size: PageSize = 20

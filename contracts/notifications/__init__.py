@@ -28,6 +28,7 @@ from contracts.notifications.commands import (
 from contracts.notifications.errors import (
     BODY_PURGED,
     NO_RECIPIENT_ADDRESS,
+    NOTIFICATION_ERROR_DESCRIPTIONS,
     TEMPLATE_VARIABLE_MISSING,
     UNKNOWN_TEMPLATE,
     UNSAFE_HTML,
@@ -39,7 +40,13 @@ from contracts.notifications.events import (
     EmailQueuedV1,
     EmailSentV1,
 )
-from contracts.notifications.queries import GetEmailHistoryV1, GetEmailV1, ListEmailTemplatesV1, PreviewEmailV1
+from contracts.notifications.queries import (
+    GetEmailHistoryV1,
+    GetEmailHistoryV2,
+    GetEmailV1,
+    ListEmailTemplatesV1,
+    PreviewEmailV1,
+)
 from contracts.notifications.results import EmailFormatResult, EmailQueuedResult, PurgeResult
 from contracts.notifications.roles import SUPERVISOR_AND_SYSTEM
 from contracts.notifications.values import (
@@ -56,6 +63,7 @@ from contracts.notifications.views import EmailHistoryPage, EmailPreview, EmailV
 
 __all__ = [
     "BODY_PURGED",
+    "NOTIFICATION_ERROR_DESCRIPTIONS",
     "NO_RECIPIENT_ADDRESS",
     "SUPERVISOR_AND_SYSTEM",
     "TEMPLATE_VARIABLE_MISSING",
@@ -76,6 +84,7 @@ __all__ = [
     "EmailStatus",
     "EmailView",
     "GetEmailHistoryV1",
+    "GetEmailHistoryV2",
     "GetEmailV1",
     "ListEmailTemplatesV1",
     "PreviewEmailV1",

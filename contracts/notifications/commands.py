@@ -7,7 +7,7 @@ import uuid
 from pydantic import Field
 
 from contracts.common import Email
-from contracts.envelope import Command
+from contracts.envelope import Command, PartitionKey
 from contracts.notifications.results import EmailFormatResult, EmailQueuedResult, PurgeResult
 from contracts.notifications.roles import SUPERVISOR_AND_SYSTEM
 from contracts.notifications.values import EmailDraft, EmailFormat
@@ -22,9 +22,7 @@ class SendEmailV1(_NotificationCommand, EmailDraft):
     """A CSR sends an e-mail (NTF-03). Answered with the queued e-mail's id; delivery follows."""
 
     RESULT = EmailQueuedResult
-
-    def partition_key(self) -> str:
-        return str(self.customer_id) if self.customer_id else str(self.to or "").lower()
+    PARTITION_KEY = PartitionKey("customer_id", "to", lowercase=True)
 
 
 class ResendConfirmationV1(_NotificationCommand):
@@ -33,12 +31,10 @@ class ResendConfirmationV1(_NotificationCommand):
     change, the order-changed e-mail."""
 
     RESULT = EmailQueuedResult
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     to: Email | None = None
-
-    def partition_key(self) -> str:
-        return str(self.order_id)
 
 
 class ResendEmailV1(_NotificationCommand):
@@ -49,11 +45,9 @@ class ResendEmailV1(_NotificationCommand):
     rendered, or its temporary password is no longer kept), ``not_found`` for an unknown id."""
 
     RESULT = EmailQueuedResult
+    PARTITION_KEY = PartitionKey("email_id")
 
     email_id: uuid.UUID
-
-    def partition_key(self) -> str:
-        return str(self.email_id)
 
 
 class SetEmailFormatV1(_NotificationCommand):
@@ -61,12 +55,10 @@ class SetEmailFormatV1(_NotificationCommand):
     own preference, then to ``OMS_DEFAULT_EMAIL_FORMAT``."""
 
     RESULT = EmailFormatResult
+    PARTITION_KEY = PartitionKey("customer_id")
 
     customer_id: uuid.UUID
     format: EmailFormat | None
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 class PurgeEmailBodiesV1(_NotificationCommand):
@@ -75,8 +67,6 @@ class PurgeEmailBodiesV1(_NotificationCommand):
 
     ALLOWED_ROLES = SUPERVISOR_AND_SYSTEM
     RESULT = PurgeResult
+    PARTITION_KEY = PartitionKey(constant="retention")
 
     older_than_days: int | None = Field(default=None, ge=0, le=36_500)
-
-    def partition_key(self) -> str:
-        return "retention"

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from contracts.envelope import Event
+from contracts.envelope import Event, PartitionKey
 from contracts.notifications.values import EmailFormat, EmailStatus
 from contracts.topics import NOTIFICATIONS_EVENTS
 
@@ -18,6 +18,8 @@ class _NotificationEvent(Event):
 class EmailQueuedV1(_NotificationEvent):
     """An e-mail was created and waits for delivery (or for the customer's address)."""
 
+    PARTITION_KEY = PartitionKey("customer_id", "email_id")
+
     email_id: uuid.UUID
     customer_id: uuid.UUID | None
     order_id: uuid.UUID | None = None
@@ -27,12 +29,11 @@ class EmailQueuedV1(_NotificationEvent):
     requested_by: str
     queued_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.customer_id or self.email_id)
-
 
 class EmailSentV1(_NotificationEvent):
     """An e-mail was accepted by the SMTP server (contact history uses it)."""
+
+    PARTITION_KEY = PartitionKey("customer_id", "email_id")
 
     email_id: uuid.UUID
     customer_id: uuid.UUID | None
@@ -44,14 +45,13 @@ class EmailSentV1(_NotificationEvent):
     sent_at: datetime
     regarding: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.customer_id or self.email_id)
-
 
 class EmailFailedV1(_NotificationEvent):
     """An e-mail was not delivered: refused for good (``failed``), or an attempt may or may not
     have delivered it and it is not sent again automatically (``uncertain``: the delivery rule is
     at most once, or its attempts ran out); a CSR may re-send either (ResendEmailV1)."""
+
+    PARTITION_KEY = PartitionKey("customer_id", "email_id")
 
     email_id: uuid.UUID
     customer_id: uuid.UUID | None
@@ -65,27 +65,22 @@ class EmailFailedV1(_NotificationEvent):
     failed_at: datetime
     regarding: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.customer_id or self.email_id)
-
 
 class EmailFormatSetV1(_NotificationEvent):
+    PARTITION_KEY = PartitionKey("customer_id")
+
     customer_id: uuid.UUID
     format: EmailFormat | None
     set_by: str
     set_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.customer_id)
-
 
 class EmailBodiesPurgedV1(_NotificationEvent):
     """Bodies of e-mails created before ``cutoff`` were deleted; their metadata stays."""
+
+    PARTITION_KEY = PartitionKey(constant="retention")
 
     cutoff: datetime
     count: int
     purged_by: str
     purged_at: datetime
-
-    def partition_key(self) -> str:
-        return "retention"

@@ -9,6 +9,7 @@ from pydantic import Field
 from contracts.envelope import STAFF, Query
 from contracts.notifications.values import EmailDraft, EmailStatus
 from contracts.notifications.views import EmailHistoryPage, EmailPreview, EmailView, TemplateList
+from contracts.paging import ListPage
 from contracts.topics import NOTIFICATIONS_QUERIES
 
 
@@ -48,3 +49,10 @@ class ListEmailTemplatesV1(_NotificationQuery):
     """The templates a CSR can copy, with their languages and the variables they use."""
 
     RESULT = TemplateList
+
+
+class GetEmailHistoryV2(GetEmailHistoryV1):
+    """A customer's e-mail history (as ``GetEmailHistoryV1``), answered in the common page shape
+    (``contracts.paging.ListPage``: ``items``, ``page``, ``page_size``, ``has_more``, ``total``)."""
+
+    RESULT = ListPage[EmailView]

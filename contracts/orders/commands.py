@@ -25,7 +25,7 @@ from contracts.common import (
     Reference,
     Text,
 )
-from contracts.envelope import ANY_ROLE, STAFF, STAFF_AND_CHANNELS, SUPERVISOR_ONLY, Command
+from contracts.envelope import ANY_ROLE, STAFF, STAFF_AND_CHANNELS, SUPERVISOR_ONLY, Command, PartitionKey
 from contracts.orders.results import (
     CancelResult,
     ChangeOrderResult,
@@ -84,6 +84,7 @@ class UpsertProductV1(_OrderCommand):
 
     ALLOWED_ROLES = UPSTREAM
     RESULT = ProductResult
+    PARTITION_KEY = PartitionKey("sku")
 
     sku: Sku
     name: Name
@@ -105,15 +106,13 @@ class UpsertProductV1(_OrderCommand):
             raise ValueError("prices must not be negative")
         return self
 
-    def partition_key(self) -> str:
-        return self.sku
-
 
 class AdjustStockV1(_OrderCommand):
     """Add to or take from a product's counted stock (goods received, a recount, damage)."""
 
     ALLOWED_ROLES = UPSTREAM
     RESULT = StockResult
+    PARTITION_KEY = PartitionKey("sku")
 
     sku: Sku
     delta: int = Field(ge=-10_000_000, le=10_000_000)
@@ -124,9 +123,6 @@ class AdjustStockV1(_OrderCommand):
         if self.delta == 0:
             raise ValueError("delta must not be zero")
         return self
-
-    def partition_key(self) -> str:
-        return self.sku
 
 
 class UpsertDiscountRuleV1(_OrderCommand):
@@ -139,6 +135,7 @@ class UpsertDiscountRuleV1(_OrderCommand):
 
     ALLOWED_ROLES = PRICING_ADMINS
     RESULT = RuleResult
+    PARTITION_KEY = PartitionKey("code")
 
     code: Code
     description: Text
@@ -162,9 +159,6 @@ class UpsertDiscountRuleV1(_OrderCommand):
             raise ValueError("valid_to must be after valid_from")
         return self
 
-    def partition_key(self) -> str:
-        return self.code
-
 
 def _check_discount(kind: str, value: Decimal, currency: str | None, min_subtotal: Decimal | None) -> None:
     if kind == "percent" and value > 100:
@@ -181,6 +175,7 @@ class UpsertCouponV1(_OrderCommand):
 
     ALLOWED_ROLES = PRICING_ADMINS
     RESULT = CouponResult
+    PARTITION_KEY = PartitionKey("code")
 
     code: Code
     description: Text
@@ -201,9 +196,6 @@ class UpsertCouponV1(_OrderCommand):
             raise ValueError("valid_to must be after valid_from")
         return self
 
-    def partition_key(self) -> str:
-        return self.code
-
 
 # --- carts and orders (ORD-02..ORD-11, ORD-14, ORD-15) ----------------------------------------
 
@@ -213,6 +205,7 @@ class _NewOrder(_OrderCommand):
     who it is for and in which currency, keyed by the new order's id."""
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     customer_id: uuid.UUID | None = None
@@ -224,9 +217,6 @@ class _NewOrder(_OrderCommand):
     phone: Phone | None = None
     language: LocaleTag | None = None
     currency: CurrencyCode
-
-    def partition_key(self) -> str:
-        return str(self.order_id)
 
 
 class CreateCartV1(_NewOrder):
@@ -248,12 +238,10 @@ class _OrderEdit(_OrderCommand):
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT: ClassVar[type[BaseModel] | None] = OrderChangeResult
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     expected_version: int | None = Field(default=None, ge=1, le=MAX_INT)
-
-    def partition_key(self) -> str:
-        return str(self.order_id)
 
 
 class AddCartLineV1(_OrderEdit):
@@ -387,12 +375,10 @@ class CloneOrderV1(_OrderCommand):
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = CloneResult
+    PARTITION_KEY = PartitionKey("order_id")
 
     source_order_id: uuid.UUID
     order_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-
-    def partition_key(self) -> str:
-        return str(self.order_id)
 
 
 class PlaceOrderV2(_NewOrder):
@@ -421,15 +407,13 @@ class PlaceOrderV1(_OrderCommand):
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = OrderPlacedResult
+    PARTITION_KEY = PartitionKey("customer_id")
 
     customer_id: uuid.UUID
     currency: CurrencyCode
     lines: list[PlacedLine] = Field(min_length=1, max_length=200)
     email: Email | None = None
     language: LocaleTag | None = None
-
-    def partition_key(self) -> str:
-        return str(self.customer_id)
 
 
 # --- order servicing (SRV-01..SRV-12) ---------------------------------------------------------------
@@ -443,10 +427,8 @@ class _OrderAction(_OrderCommand):
     """A command about one order that does not change its content (locks, e-mails)."""
 
     ALLOWED_ROLES = STAFF
+    PARTITION_KEY = PartitionKey("order_id")
     order_id: uuid.UUID
-
-    def partition_key(self) -> str:
-        return str(self.order_id)
 
 
 class SaveAsQuoteV1(_OrderEdit):
@@ -472,12 +454,10 @@ class EmailQuoteV1(_OrderCommand):
 
     ALLOWED_ROLES = STAFF
     RESULT = QuoteEmailResult
+    PARTITION_KEY = PartitionKey("quote_id")
 
     quote_id: uuid.UUID
     email: Email | None = None
-
-    def partition_key(self) -> str:
-        return str(self.quote_id)
 
 
 class ConvertQuoteToOrderV1(_OrderCommand):
@@ -488,13 +468,11 @@ class ConvertQuoteToOrderV1(_OrderCommand):
 
     ALLOWED_ROLES = STAFF_AND_CHANNELS
     RESULT = ConvertQuoteResult
+    PARTITION_KEY = PartitionKey("quote_id")
 
     quote_id: uuid.UUID
     order_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     accept_current_prices: bool = False
-
-    def partition_key(self) -> str:
-        return str(self.quote_id)
 
 
 # holds: block, suspend, alerts (SRV-03..SRV-05)
@@ -671,11 +649,10 @@ class CreateReturnV1(_OrderEdit):
 
 
 class _ReturnCommand(_OrderCommand):
+    PARTITION_KEY = PartitionKey("return_id")
+
     return_id: uuid.UUID
     note: Text | None = None
-
-    def partition_key(self) -> str:
-        return str(self.return_id)
 
 
 class ReceiveReturnV1(_ReturnCommand):

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from contracts.common import Address, Amount, Money
-from contracts.envelope import Event
+from contracts.envelope import Event, PartitionKey
 from contracts.orders.values import ShipTo
 from contracts.orders.views import (
     ChargeDetail,
@@ -39,6 +39,8 @@ class OrderPlacedV1(_OrderEvent):
     Optional fields carry the complete order of a cart submit or PlaceOrderV2: where it goes, the
     charges, how it is paid (brand and last four, never the card number) and what is backordered."""
 
+    PARTITION_KEY = PartitionKey("order_id")
+
     order_id: uuid.UUID
     order_number: str
     customer_id: uuid.UUID
@@ -65,12 +67,11 @@ class OrderPlacedV1(_OrderEvent):
     attributes: dict[str, str] | None = None
     placed_by: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class ProductUpsertedV1(_OrderEvent):
     """A product was created or changed in the catalog."""
+
+    PARTITION_KEY = PartitionKey("sku")
 
     sku: str
     name: str
@@ -86,12 +87,11 @@ class ProductUpsertedV1(_OrderEvent):
     changed_by: str
     changed_at: datetime
 
-    def partition_key(self) -> str:
-        return self.sku
-
 
 class StockAdjustedV1(_OrderEvent):
     """A product's counted stock changed (reservations by orders show in OrderPlacedV1)."""
+
+    PARTITION_KEY = PartitionKey("sku")
 
     sku: str
     delta: int
@@ -102,11 +102,10 @@ class StockAdjustedV1(_OrderEvent):
     adjusted_by: str
     adjusted_at: datetime
 
-    def partition_key(self) -> str:
-        return self.sku
-
 
 class DiscountRuleUpsertedV1(_OrderEvent):
+    PARTITION_KEY = PartitionKey("code")
+
     code: str
     description: str
     level: str
@@ -123,11 +122,10 @@ class DiscountRuleUpsertedV1(_OrderEvent):
     changed_by: str
     changed_at: datetime
 
-    def partition_key(self) -> str:
-        return self.code
-
 
 class CouponUpsertedV1(_OrderEvent):
+    PARTITION_KEY = PartitionKey("code")
+
     code: str
     description: str
     kind: str
@@ -143,14 +141,13 @@ class CouponUpsertedV1(_OrderEvent):
     changed_by: str
     changed_at: datetime
 
-    def partition_key(self) -> str:
-        return self.code
-
 
 class OrderUpdatedV1(_OrderEvent):
     """A cart or order changed: a new version was made (ORD-11). ``change`` says what (``created``,
     ``line_added``, ``shipping_set``, ``payment_declined``, ``resubmitted``...). Not e-mailed; a
     submit emits OrderPlacedV1, a change after submit (SRV-10) OrderChangedV1."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str | None = None
@@ -167,9 +164,6 @@ class OrderUpdatedV1(_OrderEvent):
     lines: list[OrderLineView] = Field(default_factory=list)
     payments: list[PaymentSummary] = Field(default_factory=list)
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 # --- Events other services rely on ----------------------------------------------------------
 
@@ -180,6 +174,8 @@ class OrderUpdatedV1(_OrderEvent):
 
 class OrderChangedV1(_OrderEvent):
     """A submitted order was changed (SRV-10): a new version, repriced."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str
@@ -196,12 +192,11 @@ class OrderChangedV1(_OrderEvent):
     totals: TotalsView | None = None
     discounts: list[OrderDiscountView] | None = None
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class OrderCancelledV1(_OrderEvent):
     """An order was cancelled (status X, SRV-09); its stock is released."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str
@@ -214,12 +209,11 @@ class OrderCancelledV1(_OrderEvent):
     email: str | None = None
     language: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class OrderShippedV1(_OrderEvent):
     """Fulfilment shipped some or all lines of an order (SRV-11)."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str
@@ -233,12 +227,11 @@ class OrderShippedV1(_OrderEvent):
     email: str | None = None
     language: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class TrackableItemsFulfilledV1(_OrderEvent):
     """Trackable items were fulfilled: the customers service records them as assets (CUS-14)."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str
@@ -249,12 +242,11 @@ class TrackableItemsFulfilledV1(_OrderEvent):
         default=None, description="the shipment (SRV-11): items of two shipments are distinct assets"
     )
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class OrderCommentAddedV1(_OrderEvent):
     """A CSR commented on an order (ORD-15); ``visibility == "customer"`` means e-mail it."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str | None
@@ -267,12 +259,11 @@ class OrderCommentAddedV1(_OrderEvent):
     email: str | None = None
     language: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class QuoteSavedV1(_OrderEvent):
     """A cart was saved as a quote with prices guaranteed until ``expires_at`` (SRV-01)."""
+
+    PARTITION_KEY = PartitionKey("quote_id")
 
     quote_id: uuid.UUID
     quote_number: str
@@ -283,12 +274,11 @@ class QuoteSavedV1(_OrderEvent):
     expires_at: datetime
     saved_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.quote_id)
-
 
 class QuoteEmailRequestedV1(_OrderEvent):
     """A CSR asked to e-mail a quote to the customer (SRV-01)."""
+
+    PARTITION_KEY = PartitionKey("quote_id")
 
     quote_id: uuid.UUID
     quote_number: str
@@ -301,12 +291,11 @@ class QuoteEmailRequestedV1(_OrderEvent):
     email: str | None = None
     language: str | None = None
 
-    def partition_key(self) -> str:
-        return str(self.quote_id)
-
 
 class ReturnCreatedV1(_OrderEvent):
     """A return was created for shipped lines (SRV-12)."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     return_id: uuid.UUID
     return_number: str
@@ -319,15 +308,14 @@ class ReturnCreatedV1(_OrderEvent):
     status: str
     created_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 # --- order servicing (SRV-01..SRV-12) ---------------------------------------------------------------
 
 
 class QuoteConvertedV1(_OrderEvent):
     """A quote was turned into a new cart (SRV-02), with what changed since it was saved."""
+
+    PARTITION_KEY = PartitionKey("quote_id")
 
     quote_id: uuid.UUID
     quote_number: str
@@ -338,14 +326,13 @@ class QuoteConvertedV1(_OrderEvent):
     converted_by: str
     converted_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.quote_id)
-
 
 class OrderReleasedV1(_OrderEvent):
     """The order may be shipped now: submitted, nothing shipped yet or more to ship, and no holds.
     Fulfilment ships only released orders. A later OrderReleasedV1 of the same order (after a change,
     SRV-10) replaces the earlier one; OrderHeldV1 or OrderCancelledV1 withdraws it."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str
@@ -358,13 +345,12 @@ class OrderReleasedV1(_OrderEvent):
     attributes: dict[str, str] = Field(default_factory=dict)
     released_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class OrderHeldV1(_OrderEvent):
     """A hold was added to a submitted order (``added``): fulfilment must not ship it until it is
     released again (OrderReleasedV1)."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     order_number: str
@@ -375,12 +361,11 @@ class OrderHeldV1(_OrderEvent):
     reason: str
     held_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class OrderLockChangedV1(_OrderEvent):
     """An order's edit lock was taken, released, taken over or handed on with a transferred call."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     order_id: uuid.UUID
     change: Literal["locked", "unlocked", "taken_over", "transferred"]
@@ -390,11 +375,10 @@ class OrderLockChangedV1(_OrderEvent):
     changed_by: str
     changed_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class ShipmentDeliveredV1(_OrderEvent):
+    PARTITION_KEY = PartitionKey("order_id")
+
     order_id: uuid.UUID
     order_number: str
     customer_id: uuid.UUID
@@ -402,12 +386,11 @@ class ShipmentDeliveredV1(_OrderEvent):
     order_status: str
     delivered_at: datetime
 
-    def partition_key(self) -> str:
-        return str(self.order_id)
-
 
 class ReturnUpdatedV1(_OrderEvent):
     """A return was received or refunded (SRV-12)."""
+
+    PARTITION_KEY = PartitionKey("order_id")
 
     return_id: uuid.UUID
     return_number: str
@@ -420,6 +403,3 @@ class ReturnUpdatedV1(_OrderEvent):
     reference: str | None = None
     changed_by: str
     changed_at: datetime
-
-    def partition_key(self) -> str:
-        return str(self.order_id)

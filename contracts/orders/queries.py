@@ -14,15 +14,20 @@ from contracts.orders.views import (
     CatalogPage,
     OrderDetails,
     OrderPage,
+    OrderSummaryView,
     OrderVersionView,
     PendingOrdersPage,
+    PendingOrderView,
     ProductView,
     QuotePage,
+    QuoteSummaryView,
     ReturnOrderView,
     ReturnPage,
+    ReturnSummaryView,
     ShippingModes,
     VersionDiff,
 )
+from contracts.paging import ListPage
 from contracts.topics import ORDERS_QUERIES
 
 
@@ -171,3 +176,39 @@ class GetReturnOrderV1(_OrderQuery):
         if (self.return_id is None) == (self.return_number is None):
             raise ValueError("give either return_id or return_number")
         return self
+
+
+# --- the common page shape (docs/contract.md) ---------------------------------------------------
+# Each paged query's V2 asks the same (its V1's fields, ``page`` and ``page_size`` flat) and
+# answers a ``contracts.paging.ListPage`` with ``total`` counted. V1 stays, deprecated.
+
+
+class SearchCatalogV2(SearchCatalogV1):
+    """Search the catalog (as ``SearchCatalogV1``), answered in the common page shape: ``items``,
+    ``page``, ``page_size``, ``has_more`` and ``total``."""
+
+    RESULT = ListPage[ProductView]
+
+
+class FindOrdersV2(FindOrdersV1):
+    """Find orders (as ``FindOrdersV1``), answered in the common page shape."""
+
+    RESULT = ListPage[OrderSummaryView]
+
+
+class FindQuotesV2(FindQuotesV1):
+    """Find quotes (as ``FindQuotesV1``), answered in the common page shape."""
+
+    RESULT = ListPage[QuoteSummaryView]
+
+
+class ListPendingOrdersV2(ListPendingOrdersV1):
+    """The pending orders grid (as ``ListPendingOrdersV1``), answered in the common page shape."""
+
+    RESULT = ListPage[PendingOrderView]
+
+
+class FindReturnsV2(FindReturnsV1):
+    """Find returns (as ``FindReturnsV1``), answered in the common page shape."""
+
+    RESULT = ListPage[ReturnSummaryView]

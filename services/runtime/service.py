@@ -25,7 +25,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import REGISTRY, make_asgi_app
 
 from contracts.envelope import Message, ReplyV1, typed_envelope
-from services.runtime import db, fetching, metrics, outbox
+from services.runtime import asyncapi, db, fetching, metrics, outbox
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
 from services.runtime.identity import TokenVerifier
@@ -222,6 +222,13 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
         return _json_response(found, alive and found["outbox_flowing"])
 
     exposition = make_asgi_app()
+    # The AsyncAPI document as JSON, the same as docs/asyncapi/<service>.json (FastStream's own
+    # page would load its renderer from a CDN; the readable pages are `csr docs --serve`).
+    document = json.dumps(asyncapi.document(definition.name, definition.description, definition.handlers)).encode()
+
+    @get(include_in_schema=False)
+    async def asyncapi_document(scope: Any) -> AsgiResponse:
+        return AsgiResponse(document, 200, headers={"content-type": "application/json"})
 
     async def scrape(scope: Any, receive: Any, send: Any) -> None:
         await host.refresh_metrics()
@@ -229,14 +236,18 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
 
     return AsgiFastStream(
         broker,
-        asgi_routes=[("/health", health), ("/ready", ready), ("/metrics", scrape)],
+        asgi_routes=[
+            ("/health", health),
+            ("/ready", ready),
+            ("/metrics", scrape),
+            ("/docs/asyncapi", asyncapi_document),
+        ],
         logger=logging.getLogger("oms.app"),
         on_startup=[host.start],
         after_shutdown=[host.stop],
         specification=AsyncAPI(
             title=f"CSR OMS {settings.service_name} service", version="1", description=definition.description
         ),
-        asyncapi_path="/docs/asyncapi",
     )
 
 

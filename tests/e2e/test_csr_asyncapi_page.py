@@ -1,5 +1,6 @@
 """The AsyncAPI documents as web pages: built like ``make docs-site``, served over HTTP, opened
-in headless Chromium (Debian's package), and read from the DOM the page's JavaScript rendered."""
+in headless Chromium (Debian's package) with its network limited to the local server, and read
+from the DOM the browser rendered."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import http.server
 import json
 import shutil
 import threading
+import urllib.request
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from csr.docs_site import build_site, default_source, message_names
+from tests.support.system import System
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -115,7 +118,7 @@ async def test_each_service_page_renders_its_topics_and_messages_in_a_browser(
 
     text, classes = visible(await rendered(f"{site}/{service}.html", tmp_path / "profile"))
 
-    assert "aui-root" in classes, "the AsyncAPI component did not render"
+    assert "oms-contract" in classes, "the page did not render"
     assert document["info"]["title"] in text
     missing = sorted(name for name in expected if name not in text)
     assert not missing, f"not on the rendered {service} page: {missing}"
@@ -128,3 +131,14 @@ async def test_the_index_page_links_every_service_and_lists_their_topics(site: s
     for service in ("customers", "orders", "notifications"):
         assert f"CSR OMS {service} service" in text
     assert "customers.commands" in text and "RegisterCustomerV1" in text and "OrderPlacedV1" in text
+
+
+@pytest.mark.capability("PLT-01")
+def test_each_service_serves_its_published_document_and_no_page_from_a_cdn(system: System) -> None:
+    for name, service in system.services.items():
+        with urllib.request.urlopen(f"http://127.0.0.1:{service.port}/docs/asyncapi", timeout=10) as response:
+            served = json.loads(response.read())
+            kind = response.headers["content-type"]
+
+        assert kind == "application/json"
+        assert served == json.loads((default_source() / f"{name}.json").read_text()), name

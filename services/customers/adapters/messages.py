@@ -32,6 +32,7 @@ from services.customers.application import (
     timeline,
 )
 from services.customers.application.unit_of_work import UnitOfWork
+from services.runtime import paging
 from services.runtime.handling import Context, Handlers
 
 __all__ = ["CustomersDeps", "build_handlers"]
@@ -84,6 +85,17 @@ def build_handlers() -> Handlers[CustomersDeps]:
     h.query(c.ListAssetsV2)(u(timeline.list_assets_v2))
     h.query(c.ListTicklersV1)(u(ticklers.list_ticklers))
     h.query(c.GetTicklerHistoryV1)(u(ticklers.get_tickler_history))
+    # The common page shape (docs/contract.md): each V2 answered by its V1's use case, reshaped
+    h.query(c.FindCustomersV2)(paging.from_has_more(c.FindCustomersV1, u(finding.find_customers), "customers"))
+    h.query(c.FindAccountsV2)(paging.from_has_more(c.FindAccountsV1, u(accounts.find_accounts), "accounts"))
+    h.query(c.GetProfileChangesV2)(
+        paging.from_has_more(c.GetProfileChangesV1, u(profile.get_profile_changes), "changes")
+    )
+    h.query(c.GetContactHistoryV2)(paging.from_has_more(c.GetContactHistoryV1, u(notes.get_contact_history), "entries"))
+    h.query(c.ListTicklersV2)(paging.from_has_more(c.ListTicklersV1, u(ticklers.list_ticklers), "ticklers"))
+    h.query(c.GetTicklerHistoryV2)(
+        paging.from_has_more(c.GetTicklerHistoryV1, u(ticklers.get_tickler_history), "ticklers")
+    )
     # Other services' events: history (CUS-11), assets (CUS-14), contact history (CUS-10)
     h.event(OrderPlacedV1)(u(timeline.on_order_placed))
     h.event(OrderChangedV1)(u(timeline.on_order_changed))

@@ -21,6 +21,7 @@ from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from services.notifications.application import csr_emails, customer_events, history, order_events, preferences
 from services.notifications.application.unit_of_work import UnitOfWork
+from services.runtime import paging
 from services.runtime.handling import Context, Handlers
 
 __all__ = ["NotificationsDeps", "build_handlers"]
@@ -61,6 +62,7 @@ def build_handlers() -> Handlers[NotificationsDeps]:
     h.command(n.PurgeEmailBodiesV1)(u(history.purge_email_bodies))
     h.query(n.PreviewEmailV1)(u(csr_emails.preview_email))
     h.query(n.GetEmailHistoryV1)(u(history.email_history))
+    h.query(n.GetEmailHistoryV2)(paging.from_counted(u(history.email_history)))  # the common page shape
     h.query(n.GetEmailV1)(u(history.get_email))
     h.query(n.ListEmailTemplatesV1)(u(history.list_email_templates))
     return h

@@ -25,6 +25,7 @@ from services.orders.application import (
     submit_order,
 )
 from services.orders.domain.cart import CustomerName
+from services.runtime import paging
 from services.runtime.handling import Handlers
 
 __all__ = ["OrdersDeps", "build_handlers"]
@@ -99,6 +100,12 @@ def _servicing(h: Handlers[OrdersDeps]) -> None:
     h.command(o.RefundReturnV1)(handler(return_orders.refund_return))
     h.query(o.FindReturnsV1)(return_queries.find_returns)
     h.query(o.GetReturnOrderV1)(return_queries.get_return_order)
+    # The common page shape (docs/contract.md): each V2 answered by its V1's handler, reshaped
+    h.query(o.SearchCatalogV2)(paging.from_counted(catalog.search_catalog))
+    h.query(o.FindOrdersV2)(paging.from_counted(queries.find_orders))
+    h.query(o.FindQuotesV2)(paging.from_counted(quotes.find_quotes))
+    h.query(o.ListPendingOrdersV2)(paging.from_counted(queries.list_pending_orders))
+    h.query(o.FindReturnsV2)(paging.from_counted(return_queries.find_returns))
 
 
 async def on_customer_registered(ctx: Ctx, event: customers.CustomerRegisteredV1) -> None:
