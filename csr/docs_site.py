@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from csr.errors import UsageError
+from csr.client.errors import UsageError
 
 PACKAGE = "@asyncapi/react-component"
 VERSION = "3.1.5"  # the version FastStream 0.7.8's own docs page loads

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from csr import config
-from csr.cli import main
+from csr.cli.app import main
+from csr.client import config
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
