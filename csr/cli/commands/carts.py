@@ -32,18 +32,10 @@ from contracts.orders import (
     SetShippingV1,
     SubmitOrderV1,
 )
+from csr.cli.commands.address_options import ADDRESS_PARTS, BILLING_PARTS, TypedAddress, address_options
 from csr.cli.commands.buyer import customer_details, guest_details, payment_input
 from csr.cli.commands.common import (
-    ADDRESS_PHONE,
-    BILLING_PARTS,
-    CITY,
-    COUNTRY,
     MESSAGE_ID,
-    NICKNAME,
-    POSTAL_CODE,
-    REGION,
-    STREET,
-    STREET2,
     book_address,
     customer_id,
     customer_of,
@@ -56,7 +48,6 @@ from csr.cli.commands.common import (
     order_ref,
     pairs,
     show_order,
-    typed_address,
 )
 from csr.cli.runner import Lookup, session
 from csr.client.errors import UsageError
@@ -68,8 +59,6 @@ EXPECTED = typer.Option(
     None, "--expected-version", min=1, help="Refused with stale_version if the cart changed since this version"
 )
 BOOK = typer.Option(None, "--address", help="From the customer's address book: an address id, or `default`")
-FIRST_NAME = typer.Option(None, "--first-name", help="Addressee (default: the customer's name)")
-LAST_NAME = typer.Option(None, "--last-name")
 
 
 def edit(
@@ -197,22 +186,14 @@ async def where_to(
 
 
 @app.command("ship")
+@address_options(ADDRESS_PARTS)
 def ship(
     ctx: typer.Context,
     ref: str = ORDER,
     book: str | None = BOOK,
     mode: str | None = typer.Option(None, "--mode", help="Shipping mode (`csr catalog shipping-modes`)"),
     lines: str | None = typer.Option(None, "--lines", help="Only these lines, e.g. 2,3 (default: the whole order)"),
-    line1: str | None = STREET,
-    line2: str | None = STREET2,
-    city: str | None = CITY,
-    region: str | None = REGION,
-    postal_code: str | None = POSTAL_CODE,
-    country: str | None = COUNTRY,
-    nickname: str | None = NICKNAME,
-    first_name: str | None = FIRST_NAME,
-    last_name: str | None = LAST_NAME,
-    phone: str | None = ADDRESS_PHONE,
+    address: TypedAddress | None = None,
     expected_version: int | None = EXPECTED,
     message_id: str | None = MESSAGE_ID,
 ) -> None:
@@ -220,7 +201,7 @@ def ship(
     target = order_ref(ref)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        typed = typed_address(ctx)
+        typed = address.fields() if address else None
         picked = line_numbers(lines)
         order = (await order_of(lookup, target))["order"]
         chosen, source = await where_to(lookup, order, book, typed, "shipping")
@@ -231,19 +212,12 @@ def ship(
 
 
 @app.command("bill")
+@address_options(BILLING_PARTS)
 def bill(
     ctx: typer.Context,
     ref: str = ORDER,
     book: str | None = BOOK,
-    line1: str | None = STREET,
-    line2: str | None = STREET2,
-    city: str | None = CITY,
-    region: str | None = REGION,
-    postal_code: str | None = POSTAL_CODE,
-    country: str | None = COUNTRY,
-    first_name: str | None = FIRST_NAME,
-    last_name: str | None = LAST_NAME,
-    phone: str | None = ADDRESS_PHONE,
+    address: TypedAddress | None = None,
     expected_version: int | None = EXPECTED,
     message_id: str | None = MESSAGE_ID,
 ) -> None:
@@ -251,7 +225,7 @@ def bill(
     target = order_ref(ref)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        typed = typed_address(ctx, BILLING_PARTS)
+        typed = address.fields() if address else None
         order = (await order_of(lookup, target))["order"]
         chosen, source = await where_to(lookup, order, book, typed, "billing")
         return given(

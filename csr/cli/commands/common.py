@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import sys
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,16 +33,6 @@ EXPECTED_VERSION = typer.Option(
 PAGE = typer.Option(1, "--page", min=1, help="Page number")
 PAGE_SIZE = typer.Option(20, "--size", min=1, max=100, help="Rows per page")
 
-# An address typed as options (register, address book, ship-to, bill-to).
-STREET = typer.Option(None, "--street", help="Address: street and number")
-STREET2 = typer.Option(None, "--street2", help="Address: second line")
-CITY = typer.Option(None, "--city")
-REGION = typer.Option(None, "--region", help="State or region, e.g. IL")
-POSTAL_CODE = typer.Option(None, "--postal-code")
-COUNTRY = typer.Option(None, "--country", help="Two-letter country code, e.g. US")
-NICKNAME = typer.Option(None, "--nickname", help="Address nickname, e.g. home")
-ADDRESS_PHONE = typer.Option(None, "--address-phone", help="Phone number for the address")
-
 
 def pairs(values: list[str], option: str) -> dict[str, str]:
     """``name=value`` options (``--attribute colour=red``) as a dict."""
@@ -59,24 +48,6 @@ def pairs(values: list[str], option: str) -> dict[str, str]:
 def given(**fields: Any) -> dict[str, Any]:
     """The fields that were given: absent options leave the contract's defaults in force."""
     return {k: v for k, v in fields.items() if v is not None and v != [] and v != {}}
-
-
-# The parts of an address as the contracts name them. A command declares the address options above
-# on parameters of these names (``line1: str | None = STREET``) and typed_address reads them back from
-# the parsed command line, so no command repeats the mapping from options to fields.
-STREET_PARTS = ("line1", "line2", "city", "region", "postal_code", "country")
-BILLING_PARTS = (*STREET_PARTS, "first_name", "last_name", "phone")  # a billing address has no nickname
-ADDRESS_PARTS = (*BILLING_PARTS, "nickname")
-
-
-def typed_address(ctx: typer.Context, parts: Sequence[str] = ADDRESS_PARTS) -> dict[str, Any] | None:
-    """The address typed as the command's options, read by parameter name from ``parts``, or None
-    when none was given; the contract says which of the required parts are missing.
-
-    ``STREET_PARTS`` where the names and the phone on the command are the customer's, not the
-    address's (``csr customer register``)."""
-    fields = given(**{part: ctx.params[part] for part in parts})  # KeyError: an option was renamed
-    return fields or None
 
 
 def secret(value: str | None, prompt: str, option: str, *, confirm: bool = True) -> str:

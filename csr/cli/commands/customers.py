@@ -27,26 +27,23 @@ from contracts.customers import (
     ResetPasswordV1,
     UpdateCustomerProfileV1,
 )
+from csr.cli.commands.address_options import (
+    ADDRESS_PARTS,
+    REQUIRED_FOR_BOOK,
+    STREET_PARTS,
+    TypedAddress,
+    address_options,
+)
 from csr.cli.commands.common import (
-    ADDRESS_PHONE,
-    CITY,
-    COUNTRY,
     EXPECTED_VERSION,
     MESSAGE_ID,
-    NICKNAME,
     PAGE,
     PAGE_SIZE,
-    POSTAL_CODE,
-    REGION,
-    STREET,
-    STREET2,
-    STREET_PARTS,
     customer_id,
     customer_of,
     given,
     pairs,
     secret,
-    typed_address,
     when,
 )
 from csr.cli.runner import Lookup, session
@@ -68,6 +65,7 @@ async def current_version(lookup: Lookup, customer: uuid.UUID, expected: int | N
 
 
 @app.command("register")
+@address_options(STREET_PARTS)
 def register(
     ctx: typer.Context,
     logon_id: str = typer.Option(..., "--logon-id", help="Unique logon id"),
@@ -82,12 +80,7 @@ def register(
     currency: str | None = typer.Option(None, "--currency", help="Preferred currency (ISO 4217), default USD"),
     language: str | None = typer.Option(None, "--language", help="Preferred language, e.g. en-US"),
     email_format: str | None = typer.Option(None, "--email-format", help="text or html"),
-    line1: str | None = STREET,
-    line2: str | None = STREET2,
-    city: str | None = CITY,
-    region: str | None = REGION,
-    postal_code: str | None = POSTAL_CODE,
-    country: str | None = COUNTRY,
+    address: TypedAddress | None = None,
     demographics: list[str] = typer.Option([], "--demographic", help="name=value, repeatable"),
     attributes: list[str] = typer.Option([], "--attribute", help="name=value, repeatable"),
     account_id: str | None = typer.Option(None, "--account", help="Account id the customer belongs to"),
@@ -98,7 +91,7 @@ def register(
     sealed before sending."""
 
     def fields(_: Lookup) -> dict[str, Any]:
-        where = typed_address(ctx, STREET_PARTS)
+        where = address.fields() if address else None
         return given(
             logon_id=logon_id,
             password=secret(password, "Password", "--password"),
@@ -123,6 +116,7 @@ def register(
 
 
 @app.command("guest")
+@address_options(STREET_PARTS)
 def guest(
     ctx: typer.Context,
     first_name: str = typer.Option(..., "--first-name"),
@@ -131,16 +125,11 @@ def guest(
     phone: str | None = typer.Option(None, "--phone"),
     currency: str | None = typer.Option(None, "--currency"),
     language: str | None = typer.Option(None, "--language"),
-    line1: str | None = STREET,
-    line2: str | None = STREET2,
-    city: str | None = CITY,
-    region: str | None = REGION,
-    postal_code: str | None = POSTAL_CODE,
-    country: str | None = COUNTRY,
+    address: TypedAddress | None = None,
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Create a guest customer for a guest order (CUS-02): no logon id, no password."""
-    where = typed_address(ctx, STREET_PARTS)
+    where = address.fields() if address else None
     fields = given(
         first_name=first_name,
         last_name=last_name,
@@ -247,19 +236,11 @@ def update(
 
 
 @addresses.command("add")
+@address_options(ADDRESS_PARTS, required=REQUIRED_FOR_BOOK)
 def address_add(
     ctx: typer.Context,
     customer: str = CUSTOMER,
-    line1: str = typer.Option(..., "--street", help="Street and number"),
-    line2: str | None = STREET2,
-    city: str = typer.Option(..., "--city"),
-    region: str | None = REGION,
-    postal_code: str = typer.Option(..., "--postal-code"),
-    country: str = typer.Option(..., "--country", help="Two-letter country code, e.g. US"),
-    nickname: str | None = NICKNAME,
-    first_name: str | None = typer.Option(None, "--first-name", help="Who receives mail there"),
-    last_name: str | None = typer.Option(None, "--last-name"),
-    phone: str | None = ADDRESS_PHONE,
+    address: TypedAddress | None = None,
     default_billing: bool = typer.Option(False, "--default-billing", help="Make it the default billing address"),
     default_shipping: bool = typer.Option(False, "--default-shipping", help="Make it the default shipping address"),
     expected_version: int | None = EXPECTED_VERSION,
@@ -269,7 +250,7 @@ def address_add(
     wanted = customer_id(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        where = typed_address(ctx)
+        where = address.fields() if address else None
         version = await current_version(lookup, wanted, expected_version)
         return {
             "customer_id": wanted,
@@ -283,20 +264,12 @@ def address_add(
 
 
 @addresses.command("modify")
+@address_options(ADDRESS_PARTS)
 def address_modify(
     ctx: typer.Context,
     customer: str = CUSTOMER,
     address_id: str = typer.Argument(..., help="Address id (`csr customer show` lists them)"),
-    line1: str | None = STREET,
-    line2: str | None = STREET2,
-    city: str | None = CITY,
-    region: str | None = REGION,
-    postal_code: str | None = POSTAL_CODE,
-    country: str | None = COUNTRY,
-    nickname: str | None = NICKNAME,
-    first_name: str | None = typer.Option(None, "--first-name"),
-    last_name: str | None = typer.Option(None, "--last-name"),
-    phone: str | None = ADDRESS_PHONE,
+    address: TypedAddress | None = None,
     default_billing: bool | None = typer.Option(
         None, "--default-billing/--not-default-billing", help="Make it (or no longer) the default billing address"
     ),
@@ -310,7 +283,7 @@ def address_modify(
     wanted = customer_id(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
-        typed = typed_address(ctx)
+        typed = address.fields() if address else None
         record = await customer_of(lookup, wanted) if typed or expected_version is None else {}
         version = expected_version or int(record["version"])
         new_address = None

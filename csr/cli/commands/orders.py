@@ -17,18 +17,12 @@ from contracts.orders import (
     PlaceOrderV2,
     RecordPaymentResultV1,
 )
+from csr.cli.commands.address_options import STREET_PARTS, TypedAddress, address_options
 from csr.cli.commands.buyer import customer_details, guest_details, payment_input
 from csr.cli.commands.common import (
-    CITY,
-    COUNTRY,
     MESSAGE_ID,
     PAGE,
     PAGE_SIZE,
-    POSTAL_CODE,
-    REGION,
-    STREET,
-    STREET2,
-    STREET_PARTS,
     book_address,
     customer_id,
     customer_of,
@@ -39,7 +33,6 @@ from csr.cli.commands.common import (
     order_ref,
     pairs,
     show_order,
-    typed_address,
 )
 from csr.cli.runner import Lookup, session
 from csr.client.errors import UsageError
@@ -178,6 +171,7 @@ def parse_line(text: str) -> dict[str, Any]:
 
 
 @app.command("place")
+@address_options(STREET_PARTS)
 def place(
     ctx: typer.Context,
     customer: str | None = typer.Option(None, "--customer", "-c", help="Registered customer's id"),
@@ -189,12 +183,7 @@ def place(
     currency: str | None = typer.Option(None, "--currency", help="Default: the customer's preferred currency, or USD"),
     lines: list[str] = typer.Option(..., "--line", "-l", help="SKU[:QUANTITY], repeatable"),
     book: str | None = typer.Option(None, "--address", help="Ship to this address-book entry (id or `default`)"),
-    line1: str | None = STREET,
-    line2: str | None = STREET2,
-    city: str | None = CITY,
-    region: str | None = REGION,
-    postal_code: str | None = POSTAL_CODE,
-    country: str | None = COUNTRY,
+    address: TypedAddress | None = None,
     mode: str | None = typer.Option(None, "--mode", help="Shipping mode (default: the system's)"),
     bill_book: str | None = typer.Option(
         None, "--bill-address", help="Bill to this address-book entry (id or `default`); default: the ship-to address"
@@ -220,7 +209,7 @@ def place(
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         wanted = [parse_line(line) for line in lines]
-        typed = typed_address(ctx, STREET_PARTS)
+        typed = address.fields() if address else None
         if book and typed:
             raise UsageError("give either --address (from the address book) or the address, not both")
         extra = pairs(attributes, "--attribute")

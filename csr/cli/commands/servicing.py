@@ -27,23 +27,16 @@ from contracts.orders import (
     VoidCallV1,
     VoidOrderV1,
 )
+from csr.cli.commands.address_options import STREET_PARTS, TypedAddress, address_options
 from csr.cli.commands.common import (
-    CITY,
-    COUNTRY,
     EXPECTED_VERSION,
     MESSAGE_ID,
     PAGE,
-    POSTAL_CODE,
-    REGION,
-    STREET,
-    STREET2,
-    STREET_PARTS,
     edit_fields,
     given,
     order_of,
     order_ref,
     quantity,
-    typed_address,
 )
 from csr.cli.commands.orders import ORDER, app, parse_line
 from csr.cli.runner import Lookup, session
@@ -241,6 +234,7 @@ def _line_no(text: str) -> int:
 
 
 @app.command("change")
+@address_options(STREET_PARTS)
 def change(
     ctx: typer.Context,
     ref: str = ORDER,
@@ -248,12 +242,7 @@ def change(
     add: list[str] = typer.Option([], "--add", help="SKU[:QUANTITY], a new line at today's price; repeatable"),
     change_lines: list[str] = typer.Option([], "--set", help="LINE:QUANTITY, a line's new quantity; repeatable"),
     remove: list[str] = typer.Option([], "--remove", help="LINE, a line to remove; repeatable"),
-    line1: str | None = STREET,
-    line2: str | None = STREET2,
-    city: str | None = CITY,
-    region: str | None = REGION,
-    postal_code: str | None = POSTAL_CODE,
-    country: str | None = COUNTRY,
+    address: TypedAddress | None = None,
     mode: str | None = typer.Option(None, "--mode", help="Shipping mode of the new ship-to address"),
     expected_version: int | None = EXPECTED_VERSION,
     message_id: str | None = MESSAGE_ID,
@@ -264,7 +253,7 @@ def change(
     added = [parse_line(text) for text in add]
     changed = [_line_quantity(text) for text in change_lines]
     removed = [_line_no(text) for text in remove]
-    typed = typed_address(ctx, STREET_PARTS)
+    typed = address.fields() if address else None
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         order = (await order_of(lookup, target))["order"]
