@@ -21,6 +21,7 @@ from typer._click import exceptions as click  # typer vendors its own click: its
 from typer.exceptions import Abort
 
 from csr.cli.commands import (
+    call,
     carts,
     catalog,
     customers,
@@ -89,6 +90,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(carts.app, name="cart")
 app.add_typer(orders.app, name="order")  # with the servicing commands (csr.cli.commands.servicing)
 app.add_typer(quotes.app, name="quote")
+call.register(servicing.calls)
 app.add_typer(servicing.calls, name="call")
 app.add_typer(returns.app, name="return")
 login.register(app)

@@ -5,6 +5,7 @@ configuration, 3 Kafka unreachable or no reply) — never a traceback for a user
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import inspect
@@ -20,6 +21,7 @@ from aiokafka.errors import KafkaError
 
 from contracts.envelope import Command, Message, Query
 from contracts.sealing import seal
+from csr.cli.call_context import load_call
 from csr.client.auth import TokenProvider, claims, identity, load_login
 from csr.client.config import ClientConfig
 from csr.client.errors import EXIT_UNAVAILABLE, BrokerUnavailable, ClientError, ConfigError, RequestRejected, UsageError
@@ -80,6 +82,19 @@ class Session:
             raise ConfigError("the saved login names no agent: run csr login")
         return agent
 
+    def remind_call(self) -> None:
+        """Say which call is in progress (standard error, not with --json): the commands that follow
+        default to its customer and order, so the CSR sees whom they act for."""
+        if self.json_mode:
+            return
+        try:
+            call = load_call()
+        except ConfigError as exc:
+            self.output.info(str(exc))
+            return
+        if call is not None:
+            self.output.info(f"☎ {call.describe()}")
+
     # --- running ---------------------------------------------------------------------------
 
     def run(self, work: Callable[[], Awaitable[int | None]]) -> NoReturn:
@@ -111,6 +126,7 @@ class Session:
         title: str | None = None,
         message_id: str | uuid.UUID | None = None,
         dry_run: bool = False,
+        on_accepted: Callable[[dict[str, Any]], None] | None = None,
     ) -> NoReturn:
         """Validate ``fields`` as ``cls`` (sealing its secrets), send it, show the reply.
 
@@ -121,14 +137,16 @@ class Session:
 
         async def work() -> int:
             self.config()  # who acts and where: wrong settings are the first thing to report
+            self.remind_call()
             retry_of = parse_id(message_id)
             async with Lookup(self) as lookup:
                 values = fields(lookup) if callable(fields) else fields
                 if inspect.isawaitable(values):
                     values = await values
+                values = {name: await resolved(value, lookup) for name, value in values.items()}
                 message = build(cls, jsonable(values), seal=self.sealer(cls.TYPE))
                 return await self.send_message(
-                    message, title=title, message_id=retry_of, dry_run=dry_run, client=lookup
+                    message, title=title, message_id=retry_of, dry_run=dry_run, client=lookup, on_accepted=on_accepted
                 )
 
         self.run(work)
@@ -141,6 +159,7 @@ class Session:
         message_id: uuid.UUID | None = None,
         dry_run: bool = False,
         client: Lookup | None = None,
+        on_accepted: Callable[[dict[str, Any]], None] | None = None,
     ) -> int:
         if not isinstance(message, Command | Query):
             raise UsageError(f"{message.TYPE} is not a command or a query")
@@ -155,10 +174,24 @@ class Session:
                 return 0
             reply = await (await lookup.client()).send(message, message_id=message_id or uuid.uuid4())
         if reply.accepted:
+            if on_accepted is not None:
+                on_accepted(reply.result or {})
             output.accepted(reply, title)
             return 0
         output.rejected(reply)
         return 1
+
+
+class Reference(abc.ABC):
+    """A value typed as the caller said it (a customer's logon id) that the system turns into the
+    value the message carries (the customer's id) when the command is sent."""
+
+    @abc.abstractmethod
+    async def resolve(self, lookup: Lookup) -> Any: ...
+
+
+async def resolved(value: Any, lookup: Lookup) -> Any:
+    return await value.resolve(lookup) if isinstance(value, Reference) else value
 
 
 class Lookup:

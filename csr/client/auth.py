@@ -23,8 +23,6 @@ import base64
 import binascii
 import contextlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -35,6 +33,7 @@ import httpx
 
 from contracts.envelope import Role
 from csr.client.errors import EXIT_REJECTED, EXIT_UNAVAILABLE, ClientError, ConfigError
+from csr.client.private_file import write_private
 
 __all__ = [
     "CSR_CLIENT_ID",
@@ -391,25 +390,9 @@ def load_login(path: Path) -> SavedLogin:
 
 
 def save_login(path: Path, login: SavedLogin) -> None:
-    """Write the login readable by its owner only: the directory 0700, the file created with mode
-    0600 under a temporary name and renamed over the old one, so it is never readable by others,
-    not even for a moment, and never half written."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    """Write the login readable by its owner only, never half written (:func:`write_private`)."""
     document = json.dumps({"issuer": login.issuer, "client_id": login.client_id, "tokens": asdict(login.tokens)})
-    # mkstemp creates the file O_EXCL with mode 0600 whatever the umask
-    fd, temporary = tempfile.mkstemp(prefix=".login-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(document)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_private(path, document)
 
 
 def forget_login(path: Path) -> bool:

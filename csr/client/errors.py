@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from contracts.envelope import ReplyV1
@@ -24,6 +24,10 @@ class ClientError(Exception):
 
     exit_code = EXIT_USAGE
     kind = "error"
+
+    def json_details(self) -> dict[str, Any]:
+        """What a script reading ``--json`` gets besides the kind and the message."""
+        return {}
 
 
 class UsageError(ClientError):

@@ -273,6 +273,7 @@ class Output:
                 data["message_id"] = str(exc.message_id)
             if isinstance(exc, BrokerUnavailable):
                 data["settings"] = settings_source()
+            data.update(exc.json_details())
             self.json(data)
             return
         if isinstance(exc, UsageError) and exc.usage:

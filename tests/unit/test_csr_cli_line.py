@@ -28,7 +28,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ("argv", "says"),
     [
         (["order", "frobnicate"], "No such command 'frobnicate'."),
-        (["order", "show"], "Missing argument"),
+        (["order", "version"], "Missing argument"),
         (["order", "show", "1000017", "--timeout", "soon"], "Invalid value for '--timeout'"),
         (["--nope"], "No such option"),
     ],

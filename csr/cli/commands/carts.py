@@ -32,12 +32,12 @@ from contracts.orders import (
     SetShippingV1,
     SubmitOrderV1,
 )
+from csr.cli.call_context import load_call, save_call
 from csr.cli.commands.address_options import ADDRESS_PARTS, BILLING_PARTS, TypedAddress, address_options
 from csr.cli.commands.buyer import customer_details, guest_details, payment_input
 from csr.cli.commands.common import (
     MESSAGE_ID,
     book_address,
-    customer_id,
     customer_of,
     edit_fields,
     given,
@@ -49,12 +49,14 @@ from csr.cli.commands.common import (
     pairs,
     show_order,
 )
+from csr.cli.commands.customer_ref import customer_ref
 from csr.cli.runner import Lookup, session
 from csr.client.errors import UsageError
 
 app = typer.Typer(help="Carts: build an order line by line, then submit it (ORD-02..ORD-10).", no_args_is_help=True)
 
-ORDER = typer.Argument(..., help="Cart or order id (UUID), or an order number")
+ORDER = typer.Argument(None, help="Cart or order id (UUID), or an order number (default: the call's order)")
+ORDER_NAMED = typer.Argument(..., help="Cart or order id (UUID), or an order number")  # an argument follows it
 EXPECTED = typer.Option(
     None, "--expected-version", min=1, help="Refused with stale_version if the cart changed since this version"
 )
@@ -62,7 +64,7 @@ BOOK = typer.Option(None, "--address", help="From the customer's address book: a
 
 
 def edit(
-    ctx: typer.Context, cls: type[Any], ref: str, title: str, message_id: str | None = None, **values: Any
+    ctx: typer.Context, cls: type[Any], ref: str | None, title: str, message_id: str | None = None, **values: Any
 ) -> None:
     """Send a change of one cart: the order's id (looked up when a number was given) and ``values``."""
     session(ctx).send(cls, edit_fields(order_ref(ref), **values), title=title, message_id=message_id)
@@ -74,7 +76,9 @@ def edit(
 @app.command("create")
 def create(
     ctx: typer.Context,
-    customer: str | None = typer.Option(None, "--customer", "-c", help="Registered customer's id"),
+    customer: str | None = typer.Option(
+        None, "--customer", "-c", help="Registered customer: id, logon id or e-mail (default: the call's)"
+    ),
     guest: bool = typer.Option(False, "--guest", help="A guest: give --first-name and --last-name"),
     first_name: str | None = typer.Option(None, "--first-name"),
     last_name: str | None = typer.Option(None, "--last-name"),
@@ -86,11 +90,11 @@ def create(
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Start a cart for a registered customer (their names and e-mail are taken from their record)
-    or for a guest."""
+    or for a guest. During a call (`csr call start`) the cart is for the caller, and becomes the
+    order the call is about."""
     if customer and guest:
         session(ctx).usage("give either --customer or --guest, not both")
-    if not customer and not guest:
-        session(ctx).usage("give --customer <id> (`csr customer find`) or --guest --first-name ... --last-name ...")
+    buyer = None if guest else customer_ref(customer, "--customer")
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         typed = given(
@@ -102,19 +106,26 @@ def create(
             language=language,
             label=label,
         )
-        if customer:
-            known = customer_details(await customer_of(lookup, customer_id(customer, "--customer")))
+        if buyer is not None:
+            known = customer_details(await customer_of(lookup, buyer))
         else:
             known = guest_details(first_name, last_name, email, phone)
         return {"currency": "USD", **known, **typed}
 
-    session(ctx).send(CreateCartV1, fields, message_id=message_id)
+    session(ctx).send(CreateCartV1, fields, message_id=message_id, on_accepted=about_the_cart)
+
+
+def about_the_cart(result: dict[str, Any]) -> None:
+    """The cart created during a call is the order the call is about, for the commands that follow."""
+    call = load_call()
+    if call is not None and result.get("customer_id") == str(call.customer_id):
+        save_call(call.with_order(str(result["order_id"])))
 
 
 @app.command("add")
 def add(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     sku: str = typer.Argument(..., help="Product SKU (`csr catalog search`)"),
     qty: int = typer.Argument(1, metavar="[QUANTITY]", help="How many (default 1)"),
     expected_version: int | None = EXPECTED,
@@ -127,7 +138,7 @@ def add(
 @app.command("change")
 def change(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     line: int = typer.Argument(..., help="Line number"),
     qty: int | None = typer.Option(None, "--qty", "--quantity", help="New quantity"),
     clear_ship_to: bool = typer.Option(False, "--clear-ship-to", help="Ship the line to the order's address again"),
@@ -151,7 +162,7 @@ def change(
 @app.command("remove")
 def remove(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     line: int = typer.Argument(..., help="Line number"),
     expected_version: int | None = EXPECTED,
     message_id: str | None = MESSAGE_ID,
@@ -189,7 +200,7 @@ async def where_to(
 @address_options(ADDRESS_PARTS)
 def ship(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     book: str | None = BOOK,
     mode: str | None = typer.Option(None, "--mode", help="Shipping mode (`csr catalog shipping-modes`)"),
     lines: str | None = typer.Option(None, "--lines", help="Only these lines, e.g. 2,3 (default: the whole order)"),
@@ -215,7 +226,7 @@ def ship(
 @address_options(BILLING_PARTS)
 def bill(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     book: str | None = BOOK,
     address: TypedAddress | None = None,
     expected_version: int | None = EXPECTED,
@@ -238,7 +249,7 @@ def bill(
 @app.command("backorder")
 def backorder(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     policy: str = typer.Argument(..., help="ship_complete, ship_available or separate_order"),
     expected_version: int | None = EXPECTED,
     message_id: str | None = MESSAGE_ID,
@@ -261,7 +272,7 @@ def backorder(
 @app.command("coupon")
 def coupon(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     code: str = typer.Argument(..., help="Coupon code (any case)"),
     remove: bool = typer.Option(False, "--remove", help="Take the coupon off the cart"),
     expected_version: int | None = EXPECTED,
@@ -283,7 +294,7 @@ def coupon(
 @app.command("adjust")
 def adjust(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     reason: str = typer.Option(..., "--reason", help="Why (recorded with your agent id)"),
     shipping: str | None = typer.Option(None, "--shipping", help="Charge this for shipping, or `calculated`"),
     handling: str | None = typer.Option(None, "--handling", help="Charge this for handling, or `calculated`"),
@@ -318,7 +329,7 @@ def adjust(
 @app.command("attributes")
 def attributes(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     sets: list[str] = typer.Option([], "--set", help="name=value, repeatable (gift_message=Happy birthday)"),
     removes: list[str] = typer.Option([], "--remove", help="name, repeatable"),
     expected_version: int | None = EXPECTED,
@@ -344,7 +355,7 @@ def attributes(
 @app.command("pay")
 def pay(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     expires: str | None = typer.Option(None, "--expiry", help="Card expiry, MM/YY"),
     holder: str | None = typer.Option(None, "--holder", help="Name on the card (default: the customer's)"),
     number: str | None = typer.Option(
@@ -392,7 +403,7 @@ def pay(
 @app.command("comment")
 def comment(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     text: str = typer.Argument(..., help="The comment"),
     to_customer: bool = typer.Option(False, "--to-customer", help="E-mail it to the customer (default: internal)"),
     message_id: str | None = MESSAGE_ID,
@@ -412,7 +423,7 @@ def comment(
 @app.command("save")
 def save(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     label: str | None = typer.Option(None, "--label", help="To find it again (`csr order find --status cart`)"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:
@@ -421,14 +432,17 @@ def save(
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: str = ORDER) -> None:
+def show(ctx: typer.Context, ref: str | None = ORDER) -> None:
     """The cart as it stands: lines, charges, totals, payments, versions."""
     show_order(ctx, ref)
 
 
 @app.command("submit")
 def submit(
-    ctx: typer.Context, ref: str = ORDER, expected_version: int | None = EXPECTED, message_id: str | None = MESSAGE_ID
+    ctx: typer.Context,
+    ref: str | None = ORDER,
+    expected_version: int | None = EXPECTED,
+    message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Submit the cart (ORD-09), or re-submit an order on payment hold (ORD-10): every check runs,
     and the answer is the order number to read to the customer."""

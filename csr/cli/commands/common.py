@@ -16,6 +16,8 @@ import typer
 
 from contracts.customers import GetCustomerV1
 from contracts.orders import GetOrderV1
+from csr.cli.call_context import load_call
+from csr.cli.commands.customer_ref import CustomerRef
 from csr.cli.runner import Fields, Lookup, session
 from csr.client.errors import UsageError
 
@@ -64,8 +66,17 @@ def secret(value: str | None, prompt: str, option: str, *, confirm: bool = True)
 _ORDER_NUMBER = re.compile(r"^[0-9]{2,20}$")
 
 
-def order_ref(text: str) -> uuid.UUID | str:
-    """An order named by its id (UUID) or its number (digits, as read on the phone)."""
+def order_ref(text: str | None) -> uuid.UUID | str:
+    """An order named by its id (UUID) or its number (digits, as read on the phone); left out,
+    the order of the call in progress (``csr call start --order``, or the cart created during it)."""
+    if text is None:
+        call = load_call()
+        if call is None or call.order is None:
+            raise UsageError(
+                "give ORDER (an order number, or a cart's or order's id), or start a call about it: "
+                "csr call start <customer> --order <order>"
+            )
+        text = call.order
     text = text.strip()
     try:
         return uuid.UUID(text)
@@ -102,21 +113,16 @@ async def order_of(lookup: Lookup, ref: uuid.UUID | str) -> dict[str, Any]:
     return await lookup.ask(get_order(ref))
 
 
-def show_order(ctx: typer.Context, ref: str) -> None:
+def show_order(ctx: typer.Context, ref: str | None) -> None:
     """The cart or order ``ref`` names, as GetOrderV1 shows it (``csr cart show``, ``csr order show``)."""
     target = order_ref(ref)
     session(ctx).send(type(get_order(target)), get_order(target).model_dump(exclude_none=True))
 
 
-def customer_id(text: str, option: str = "CUSTOMER") -> uuid.UUID:
-    try:
-        return uuid.UUID(text.strip())
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not a customer id (a UUID; `csr customer find` shows them)") from None
-
-
-async def customer_of(lookup: Lookup, customer: uuid.UUID) -> dict[str, Any]:
-    return await lookup.ask(GetCustomerV1(customer_id=customer))
+async def customer_of(lookup: Lookup, customer: uuid.UUID | CustomerRef) -> dict[str, Any]:
+    """The customer as GetCustomerV1 shows them (a logon id or e-mail looked up first)."""
+    wanted = await customer.resolve(lookup) if isinstance(customer, CustomerRef) else customer
+    return await lookup.ask(GetCustomerV1(customer_id=wanted))
 
 
 def book_address(customer: dict[str, Any], which: str, default_kind: str) -> dict[str, Any]:

@@ -39,13 +39,13 @@ from csr.cli.commands.common import (
     MESSAGE_ID,
     PAGE,
     PAGE_SIZE,
-    customer_id,
     customer_of,
     given,
     pairs,
     secret,
     when,
 )
+from csr.cli.commands.customer_ref import customer_ref
 from csr.cli.runner import Lookup, session
 
 app = typer.Typer(
@@ -54,7 +54,8 @@ app = typer.Typer(
 addresses = typer.Typer(help="The customer's address book: add, modify, delete (CUS-06).", no_args_is_help=True)
 app.add_typer(addresses, name="address")
 
-CUSTOMER = typer.Argument(..., help="Customer id (`csr customer find` shows it)")
+CUSTOMER = typer.Argument(None, help="The customer: id, logon id or e-mail (default: the call's, `csr call start`)")
+CUSTOMER_NAMED = typer.Argument(..., help="The customer: id, logon id or e-mail")  # an argument follows it
 
 
 async def current_version(lookup: Lookup, customer: uuid.UUID, expected: int | None) -> int:
@@ -173,15 +174,15 @@ def find(
 
 
 @app.command("show")
-def show(ctx: typer.Context, customer: str = CUSTOMER) -> None:
+def show(ctx: typer.Context, customer: str | None = CUSTOMER) -> None:
     """A customer's profile, address book (default billing and shipping marked), account, status (CUS-04)."""
-    session(ctx).send(GetCustomerV1, {"customer_id": customer})
+    session(ctx).send(GetCustomerV1, {"customer_id": customer_ref(customer)})
 
 
 @app.command("update")
 def update(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     first_name: str | None = typer.Option(None, "--first-name"),
     last_name: str | None = typer.Option(None, "--last-name"),
     email: str | None = typer.Option(None, "--email"),
@@ -204,9 +205,10 @@ def update(
 ) -> None:
     """Change profile fields (CUS-05); what is not given stays as it is. Every change is recorded
     with who and when (`csr customer changes`)."""
-    wanted = customer_id(customer)
+    named = customer_ref(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
+        wanted = await named.resolve(lookup)
         changes = given(
             first_name=first_name,
             last_name=last_name,
@@ -239,7 +241,7 @@ def update(
 @address_options(ADDRESS_PARTS, required=REQUIRED_FOR_BOOK)
 def address_add(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     address: TypedAddress | None = None,
     default_billing: bool = typer.Option(False, "--default-billing", help="Make it the default billing address"),
     default_shipping: bool = typer.Option(False, "--default-shipping", help="Make it the default shipping address"),
@@ -247,9 +249,10 @@ def address_add(
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Add an address to the customer's address book."""
-    wanted = customer_id(customer)
+    named = customer_ref(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
+        wanted = await named.resolve(lookup)
         where = address.fields() if address else None
         version = await current_version(lookup, wanted, expected_version)
         return {
@@ -267,7 +270,7 @@ def address_add(
 @address_options(ADDRESS_PARTS)
 def address_modify(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str = CUSTOMER_NAMED,
     address_id: str = typer.Argument(..., help="Address id (`csr customer show` lists them)"),
     address: TypedAddress | None = None,
     default_billing: bool | None = typer.Option(
@@ -280,9 +283,10 @@ def address_modify(
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Change an address (the parts given replace the old ones) or its default marks."""
-    wanted = customer_id(customer)
+    named = customer_ref(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
+        wanted = await named.resolve(lookup)
         typed = address.fields() if address else None
         record = await customer_of(lookup, wanted) if typed or expected_version is None else {}
         version = expected_version or int(record["version"])
@@ -307,15 +311,16 @@ def address_modify(
 @addresses.command("delete")
 def address_delete(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str = CUSTOMER_NAMED,
     address_id: str = typer.Argument(..., help="Address id"),
     expected_version: int | None = EXPECTED_VERSION,
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Delete an address from the customer's address book."""
-    wanted = customer_id(customer)
+    named = customer_ref(customer)
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
+        wanted = await named.resolve(lookup)
         version = await current_version(lookup, wanted, expected_version)
         return {"customer_id": wanted, "address_id": address_id, "expected_version": version}
 
@@ -328,28 +333,34 @@ def address_delete(
 @app.command("enable")
 def enable(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     reason: str | None = typer.Option(None, "--reason"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Re-enable an account locked out after failed logons (CUS-07)."""
     session(ctx).send(
-        EnableCustomerV1, given(customer_id=customer, reason=reason), title="Customer enabled", message_id=message_id
+        EnableCustomerV1,
+        given(customer_id=customer_ref(customer), reason=reason),
+        title="Customer enabled",
+        message_id=message_id,
     )
 
 
 @app.command("reset-password")
-def reset_password(ctx: typer.Context, customer: str = CUSTOMER, message_id: str | None = MESSAGE_ID) -> None:
+def reset_password(ctx: typer.Context, customer: str | None = CUSTOMER, message_id: str | None = MESSAGE_ID) -> None:
     """Generate a temporary password and e-mail it to the customer (CUS-08); nobody else sees it."""
     session(ctx).send(
-        ResetPasswordV1, {"customer_id": customer}, title="Temporary password e-mailed", message_id=message_id
+        ResetPasswordV1,
+        {"customer_id": customer_ref(customer)},
+        title="Temporary password e-mailed",
+        message_id=message_id,
     )
 
 
 @app.command("note")
 def note(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     subject: str = typer.Option(..., "--subject"),
     activity: str = typer.Option("call_in", "--activity", help="Activity code (`csr customer codes` lists them)"),
     result: str = typer.Option("resolved", "--result", help="Result code"),
@@ -363,7 +374,7 @@ def note(
     """Record a comment or activity note about the customer (CUS-09)."""
     contact_at = when(at, "--at") if at else None
     fields = given(
-        customer_id=customer,
+        customer_id=customer_ref(customer),
         activity_code=activity,
         result_code=result,
         subject=subject,
@@ -384,15 +395,17 @@ def codes(ctx: typer.Context) -> None:
 
 
 @app.command("changes")
-def changes(ctx: typer.Context, customer: str = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
+def changes(ctx: typer.Context, customer: str | None = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
     """Who changed what on the customer record and when, newest first (CUS-05)."""
-    session(ctx).send(GetProfileChangesV1, {"customer_id": customer, "page": {"number": page, "size": size}})
+    session(ctx).send(
+        GetProfileChangesV1, {"customer_id": customer_ref(customer), "page": {"number": page, "size": size}}
+    )
 
 
 @app.command("contact-history")
 def contact_history(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     kinds: list[str] = typer.Option([], "--kind", help="note or email, repeatable (default both)"),
     oldest_first: bool = typer.Option(False, "--oldest-first"),
     page: int = PAGE,
@@ -400,18 +413,23 @@ def contact_history(
 ) -> None:
     """Notes, calls and e-mails sent, in time order (CUS-10)."""
     fields = given(
-        customer_id=customer, kinds=kinds or None, oldest_first=oldest_first, page={"number": page, "size": size}
+        customer_id=customer_ref(customer),
+        kinds=kinds or None,
+        oldest_first=oldest_first,
+        page={"number": page, "size": size},
     )
     session(ctx).send(GetContactHistoryV1, fields)
 
 
 @app.command("history")
-def history(ctx: typer.Context, customer: str = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
+def history(ctx: typer.Context, customer: str | None = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
     """The customer's orders, quotes and returns, newest first (CUS-11)."""
-    session(ctx).send(GetCustomerHistoryV1, {"customer_id": customer, "page": {"number": page, "size": size}})
+    session(ctx).send(
+        GetCustomerHistoryV1, {"customer_id": customer_ref(customer), "page": {"number": page, "size": size}}
+    )
 
 
 @app.command("assets")
-def assets(ctx: typer.Context, customer: str = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
+def assets(ctx: typer.Context, customer: str | None = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
     """What the customer owns: trackable items fulfilled to them (CUS-14)."""
-    session(ctx).send(ListAssetsV1, {"customer_id": customer, "page": {"number": page, "size": size}})
+    session(ctx).send(ListAssetsV1, {"customer_id": customer_ref(customer), "page": {"number": page, "size": size}})

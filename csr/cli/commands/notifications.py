@@ -21,7 +21,9 @@ from contracts.notifications import (
     SendEmailV1,
     SetEmailFormatV1,
 )
-from csr.cli.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, customer_id, given, order_id, order_ref, pairs
+from csr.cli.call_context import load_call
+from csr.cli.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, given, order_id, order_ref, pairs
+from csr.cli.commands.customer_ref import customer_ref
 from csr.cli.runner import Lookup, Session, session
 from csr.client.errors import ConfigError, UsageError
 from csr.console.render import table
@@ -73,11 +75,14 @@ def _draft(
     order: str | None,
 ) -> Any:
     """The fields of an e-mail (SendEmailV1, PreviewEmailV1); the order is looked up when a number is given."""
-    if not customer and not to:
-        raise UsageError("give --customer <id> (to the customer's address) or --to <address>, or both")
+    if not customer and not to and load_call() is None:
+        raise UsageError(
+            "give --customer (to the customer's address: id, logon id or e-mail) or --to <address>, or both; "
+            "during a call (csr call start) the caller is the customer"
+        )
     target = order_ref(order) if order else None
     fields = given(
-        customer_id=customer_id(customer, "--customer") if customer else None,
+        customer_id=customer_ref(customer, "--customer") if customer or not to else None,
         to=to,
         subject=subject,
         template=template,
@@ -94,7 +99,9 @@ def _draft(
     return build
 
 
-CUSTOMER = typer.Option(None, "--customer", "-c", help="Customer id: their address, language and format")
+CUSTOMER = typer.Option(
+    None, "--customer", "-c", help="Customer (id, logon id or e-mail; default: the call's): address, language, format"
+)
 TO = typer.Option(None, "--to", help="Another address (default: the customer's)")
 SUBJECT = typer.Option(None, "--subject", "-s")
 BODY = typer.Option(None, "--body", "-b", help="The text (or HTML with --html)")
@@ -201,7 +208,12 @@ def uncertain(ctx: typer.Context, page: int = PAGE, size: int = PAGE_SIZE) -> No
 @emails.command("history")
 def history(
     ctx: typer.Context,
-    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer id"),
+    customer: str | None = typer.Option(
+        None,
+        "--customer",
+        "-c",
+        help="Customer: id, logon id or e-mail (default: the call's, if nothing else is given)",
+    ),
     order: str | None = typer.Option(None, "--order", help="Order number or id"),
     status: str | None = typer.Option(
         None, "--status", help="Only e-mails in this status (e.g. uncertain, failed); alone: every customer's"
@@ -210,13 +222,14 @@ def history(
     size: int = PAGE_SIZE,
 ) -> None:
     """The e-mails sent to a customer or about an order, with each one's delivery status."""
-    if not customer and not order and not status:
-        session(ctx).usage("give --customer <id>, --order <number or id>, or --status <status>")
+    if not customer and not order and not status and load_call() is None:
+        session(ctx).usage("give --customer <id, logon id or e-mail>, --order <number or id>, or --status <status>")
     target = order_ref(order) if order else None
+    whose = customer_ref(customer, "--customer") if customer or not (order or status) else None
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         return given(
-            customer_id=customer_id(customer, "--customer") if customer else None,
+            customer_id=whose,
             order_id=await order_id(lookup, target) if target else None,
             status=status,
             page=page,
@@ -237,12 +250,12 @@ def show(ctx: typer.Context, email_id: str = typer.Argument(..., help="The e-mai
 @emails.command("format")
 def set_format(
     ctx: typer.Context,
-    customer: str = typer.Argument(..., help="Customer id"),
+    customer: str = typer.Argument(..., help="The customer: id, logon id or e-mail"),
     fmt: str = typer.Argument(..., help="text, html, or default (the system's)"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """The format of every e-mail to this customer."""
-    fields = {"customer_id": customer_id(customer), "format": None if fmt == "default" else fmt}
+    fields = {"customer_id": customer_ref(customer), "format": None if fmt == "default" else fmt}
     session(ctx).send(SetEmailFormatV1, fields, message_id=message_id)
 
 

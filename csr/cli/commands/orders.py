@@ -24,7 +24,6 @@ from csr.cli.commands.common import (
     PAGE,
     PAGE_SIZE,
     book_address,
-    customer_id,
     customer_of,
     edit_fields,
     given,
@@ -34,6 +33,7 @@ from csr.cli.commands.common import (
     pairs,
     show_order,
 )
+from csr.cli.commands.customer_ref import customer_ref, optional_customer
 from csr.cli.runner import Lookup, session
 from csr.client.errors import UsageError
 
@@ -42,7 +42,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ORDER = typer.Argument(..., help="Order number, or the order's id (UUID)")
+ORDER = typer.Argument(None, help="Order number, or the order's id (UUID) (default: the call's order)")
+ORDER_NAMED = typer.Argument(..., help="Order number, or the order's id (UUID)")  # an argument follows it
 
 
 @app.command("find")
@@ -52,7 +53,7 @@ def find(
     status: str | None = typer.Option(None, "--status", help="cart, submitted, ..."),
     hold: str | None = typer.Option(None, "--hold", help="Only orders on this hold, e.g. payment"),
     customer_name: str | None = typer.Option(None, "--customer-name", help="A part of the customer's name"),
-    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer id"),
+    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer: id, logon id or e-mail"),
     ship_to_name: str | None = typer.Option(None, "--ship-to-name", help="A part of the addressee's name"),
     page: int = PAGE,
     size: int = PAGE_SIZE,
@@ -63,7 +64,7 @@ def find(
         status=status,
         hold=hold,
         customer_name=customer_name,
-        customer_id=customer,
+        customer_id=optional_customer(customer),
         ship_to_name=ship_to_name,
         page=page,
         page_size=size,
@@ -72,7 +73,7 @@ def find(
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: str = ORDER) -> None:
+def show(ctx: typer.Context, ref: str | None = ORDER) -> None:
     """The order (ORD-13): header, lines, charges and discounts, totals, payments, addresses,
     attributes, versions and comments."""
     show_order(ctx, ref)
@@ -80,7 +81,7 @@ def show(ctx: typer.Context, ref: str = ORDER) -> None:
 
 @app.command("version")
 def version(
-    ctx: typer.Context, ref: str = ORDER, number: int = typer.Argument(..., help="Version number", min=1)
+    ctx: typer.Context, ref: str = ORDER_NAMED, number: int = typer.Argument(..., help="Version number", min=1)
 ) -> None:
     """The order as it was at one version (ORD-11)."""
     target = order_ref(ref)
@@ -94,7 +95,7 @@ def version(
 @app.command("diff")
 def diff(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     from_version: int | None = typer.Argument(None, help="From this version (default: the one before TO)", min=1),
     to_version: int | None = typer.Argument(None, help="To this version (default: the current one)", min=1),
 ) -> None:
@@ -116,7 +117,7 @@ def diff(
 
 
 @app.command("clone")
-def clone(ctx: typer.Context, ref: str = ORDER, message_id: str | None = MESSAGE_ID) -> None:
+def clone(ctx: typer.Context, ref: str | None = ORDER, message_id: str | None = MESSAGE_ID) -> None:
     """Copy an order into a new cart at current prices (ORD-14); every price that changed and every
     product no longer sold is listed."""
     target = order_ref(ref)
@@ -130,7 +131,7 @@ def clone(ctx: typer.Context, ref: str = ORDER, message_id: str | None = MESSAGE
 @app.command("comment")
 def comment(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     text: str = typer.Argument(..., help="The comment"),
     to_customer: bool = typer.Option(False, "--to-customer", help="E-mail it to the customer (default: internal)"),
     message_id: str | None = MESSAGE_ID,
@@ -143,7 +144,7 @@ def comment(
 @app.command("pay-result")
 def pay_result(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     payment_id: str = typer.Argument(..., help="Payment instruction id (`csr order show` lists them)"),
     outcome: str = typer.Argument(..., help="authorized or declined"),
     reason: str | None = typer.Option(None, "--reason"),
@@ -174,7 +175,9 @@ def parse_line(text: str) -> dict[str, Any]:
 @address_options(STREET_PARTS)
 def place(
     ctx: typer.Context,
-    customer: str | None = typer.Option(None, "--customer", "-c", help="Registered customer's id"),
+    customer: str | None = typer.Option(
+        None, "--customer", "-c", help="Registered customer: id, logon id or e-mail (default: the call's)"
+    ),
     guest: bool = typer.Option(False, "--guest", help="A guest: give --first-name, --last-name, --email"),
     first_name: str | None = typer.Option(None, "--first-name"),
     last_name: str | None = typer.Option(None, "--last-name"),
@@ -204,8 +207,9 @@ def place(
 ) -> None:
     """Place a complete order in one command (PlaceOrderV2): lines priced from the catalog, where it
     ships, billing, payment, coupons. The answer is the order number to read to the customer."""
-    if bool(customer) == guest:
+    if customer and guest:
         session(ctx).usage("give --customer <id> or --guest --first-name ... --last-name ... (one of the two)")
+    buyer = None if guest else customer_ref(customer, "--customer")
 
     async def fields(lookup: Lookup) -> dict[str, Any]:
         wanted = [parse_line(line) for line in lines]
@@ -215,8 +219,8 @@ def place(
         extra = pairs(attributes, "--attribute")
         payment = payment_input(invoice, purchase_order, expires, holder, number, None)
         record: dict[str, Any] = {}
-        if customer:
-            record = await customer_of(lookup, customer_id(customer, "--customer"))
+        if buyer is not None:
+            record = await customer_of(lookup, buyer)
             who = customer_details(record)
         else:
             who = guest_details(first_name, last_name, email, phone)

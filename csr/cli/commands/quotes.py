@@ -11,7 +11,8 @@ from typing import Any
 import typer
 
 from contracts.orders import ConvertQuoteToOrderV1, EmailQuoteV1, FindQuotesV1, SaveAsQuoteV1
-from csr.cli.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, customer_id, edit_fields, given, order_ref, when
+from csr.cli.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, edit_fields, given, order_ref, when
+from csr.cli.commands.customer_ref import optional_customer
 from csr.cli.runner import Lookup, session
 from csr.client.errors import UsageError
 
@@ -62,7 +63,7 @@ def save(
 def find(
     ctx: typer.Context,
     number: str | None = typer.Option(None, "--number", help="Quote number"),
-    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer id"),
+    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer: id, logon id or e-mail"),
     customer_name: str | None = typer.Option(None, "--customer-name", help="A part of the customer's name"),
     status: str | None = typer.Option(None, "--status", help="open, expired or converted"),
     page: int = PAGE,
@@ -71,7 +72,7 @@ def find(
     """Find quotes (SRV-01): newest first."""
     fields = given(
         quote_number=number,
-        customer_id=customer_id(customer, "--customer") if customer else None,
+        customer_id=optional_customer(customer),
         customer_name=customer_name,
         status=status,
         page=page,

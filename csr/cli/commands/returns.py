@@ -10,7 +10,8 @@ from typing import Any
 import typer
 
 from contracts.orders import CreateReturnV1, FindReturnsV1, GetReturnOrderV1, ReceiveReturnV1, RefundReturnV1
-from csr.cli.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, customer_id, edit_fields, given, order_ref
+from csr.cli.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, edit_fields, given, order_ref
+from csr.cli.commands.customer_ref import optional_customer
 from csr.cli.runner import Lookup, session
 from csr.client.errors import UsageError
 
@@ -58,7 +59,7 @@ def find(
     ctx: typer.Context,
     number: str | None = typer.Option(None, "--number", help="Return number"),
     order: str | None = typer.Option(None, "--order", help="Order number or id"),
-    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer id"),
+    customer: str | None = typer.Option(None, "--customer", "-c", help="Customer: id, logon id or e-mail"),
     status: str | None = typer.Option(None, "--status", help="requested, received or refunded"),
     page: int = PAGE,
     size: int = PAGE_SIZE,
@@ -71,7 +72,7 @@ def find(
             return_number=number,
             order_number=target if isinstance(target, str) else None,
             order_id=target if isinstance(target, uuid.UUID) else None,
-            customer_id=customer_id(customer, "--customer") if customer else None,
+            customer_id=optional_customer(customer),
             status=status,
             page=page,
             page_size=size,

@@ -38,13 +38,16 @@ from csr.cli.commands.common import (
     order_ref,
     quantity,
 )
-from csr.cli.commands.orders import ORDER, app, parse_line
+from csr.cli.commands.orders import ORDER, ORDER_NAMED, app, parse_line
 from csr.cli.runner import Lookup, session
 from csr.client.errors import UsageError
 from csr.console.views.servicing import alert_list
 
-calls = typer.Typer(help="The call in progress: park, transfer or void its cart (SRV-07).", no_args_is_help=True)
-CART = typer.Argument(..., help="The cart's id (or an order number)")
+calls = typer.Typer(
+    help="The call in progress: start it for a caller (SRV-13), show, end; park, transfer or void its cart (SRV-07).",
+    no_args_is_help=True,
+)
+CART = typer.Argument(None, help="The cart's id (or an order number) (default: the call's order)")
 BLOCK_REASONS = "fraud, credit_check, address_verification, customer_request, other"
 
 
@@ -54,7 +57,7 @@ BLOCK_REASONS = "fraud, credit_check, address_verification, customer_request, ot
 @app.command("block")
 def block(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     reason: str = typer.Option(..., "--reason", help=BLOCK_REASONS),
     note: str | None = typer.Option(None, "--note", help="What was seen"),
     expected_version: int | None = EXPECTED_VERSION,
@@ -69,7 +72,7 @@ def block(
 @app.command("unblock")
 def unblock(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     note: str = typer.Option(..., "--note", help="What the investigation found"),
     expected_version: int | None = EXPECTED_VERSION,
     message_id: str | None = MESSAGE_ID,
@@ -82,7 +85,7 @@ def unblock(
 @app.command("suspend")
 def suspend(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     reason: str = typer.Option(..., "--reason", help="Why its progress is halted"),
     expected_version: int | None = EXPECTED_VERSION,
     message_id: str | None = MESSAGE_ID,
@@ -95,7 +98,7 @@ def suspend(
 @app.command("resume")
 def resume(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     note: str | None = typer.Option(None, "--note"),
     expected_version: int | None = EXPECTED_VERSION,
     message_id: str | None = MESSAGE_ID,
@@ -111,7 +114,7 @@ def resume(
 @app.command("flag")
 def flag(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str = ORDER_NAMED,
     note: str = typer.Argument(..., help="Why it needs a review"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:
@@ -120,7 +123,7 @@ def flag(
 
 
 @app.command("alerts")
-def alerts(ctx: typer.Context, ref: str = ORDER) -> None:
+def alerts(ctx: typer.Context, ref: str | None = ORDER) -> None:
     """The order's alerts (SRV-05), cleared ones too."""
     s = session(ctx)
     target = order_ref(ref)
@@ -142,7 +145,7 @@ def alerts(ctx: typer.Context, ref: str = ORDER) -> None:
 @app.command("clear-alerts")
 def clear_alerts(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     note: str = typer.Option(..., "--note", help="How the alerts' reasons were addressed"),
     alert_ids: list[str] = typer.Option([], "--alert", help="Alert id, repeatable (default: every uncleared one)"),
     message_id: str | None = MESSAGE_ID,
@@ -156,13 +159,13 @@ def clear_alerts(
 
 
 @app.command("lock")
-def lock(ctx: typer.Context, ref: str = ORDER, message_id: str | None = MESSAGE_ID) -> None:
+def lock(ctx: typer.Context, ref: str | None = ORDER, message_id: str | None = MESSAGE_ID) -> None:
     """Start working an order (SRV-06): others' edits are refused until you unlock it or it expires."""
     session(ctx).send(LockOrderV1, edit_fields(order_ref(ref)), message_id=message_id)
 
 
 @app.command("unlock")
-def unlock(ctx: typer.Context, ref: str = ORDER, message_id: str | None = MESSAGE_ID) -> None:
+def unlock(ctx: typer.Context, ref: str | None = ORDER, message_id: str | None = MESSAGE_ID) -> None:
     """Stop working an order: release your lock (SRV-06)."""
     session(ctx).send(UnlockOrderV1, edit_fields(order_ref(ref)), message_id=message_id)
 
@@ -170,7 +173,7 @@ def unlock(ctx: typer.Context, ref: str = ORDER, message_id: str | None = MESSAG
 @app.command("take-over")
 def take_over(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     note: str | None = typer.Option(None, "--note"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:
@@ -195,7 +198,7 @@ def pending(
 @app.command("void")
 def void(
     ctx: typer.Context,
-    ref: str = CART,
+    ref: str | None = CART,
     reason: str | None = typer.Option(None, "--reason"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:
@@ -210,7 +213,7 @@ def void(
 @app.command("cancel")
 def cancel(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     reason: str = typer.Option(..., "--reason", help="Why (recorded, and told to the customer)"),
     expected_version: int | None = EXPECTED_VERSION,
     message_id: str | None = MESSAGE_ID,
@@ -237,7 +240,7 @@ def _line_no(text: str) -> int:
 @address_options(STREET_PARTS)
 def change(
     ctx: typer.Context,
-    ref: str = ORDER,
+    ref: str | None = ORDER,
     reason: str = typer.Option(..., "--reason", help="Why the order changes"),
     add: list[str] = typer.Option([], "--add", help="SKU[:QUANTITY], a new line at today's price; repeatable"),
     change_lines: list[str] = typer.Option([], "--set", help="LINE:QUANTITY, a line's new quantity; repeatable"),
@@ -274,7 +277,7 @@ def change(
 
 @calls.command("park")
 def park(
-    ctx: typer.Context, ref: str = CART, note: str | None = typer.Option(None, "--note"),
+    ctx: typer.Context, ref: str | None = CART, note: str | None = typer.Option(None, "--note"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:  # fmt: skip
     """Park the call: the cart goes to your pending orders (`csr order pending`) and your lock is released."""
@@ -284,7 +287,7 @@ def park(
 @calls.command("transfer")
 def transfer(
     ctx: typer.Context,
-    ref: str = CART,
+    ref: str | None = CART,
     to: str = typer.Option(..., "--to", help="The agent who takes the call"),
     note: str | None = typer.Option(None, "--note"),
     message_id: str | None = MESSAGE_ID,
@@ -296,7 +299,7 @@ def transfer(
 
 @calls.command("void")
 def void_call(
-    ctx: typer.Context, ref: str = CART, reason: str | None = typer.Option(None, "--reason"),
+    ctx: typer.Context, ref: str | None = CART, reason: str | None = typer.Option(None, "--reason"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:  # fmt: skip
     """Void the call: its cart is discarded."""

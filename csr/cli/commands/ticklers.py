@@ -17,6 +17,7 @@ from contracts.customers import (
     ReassignTicklerV1,
 )
 from csr.cli.commands.common import MESSAGE_ID, PAGE, PAGE_SIZE, given, pairs, when
+from csr.cli.commands.customer_ref import customer_ref, optional_customer
 from csr.cli.runner import Lookup, session
 
 ticklers = typer.Typer(
@@ -24,7 +25,9 @@ ticklers = typer.Typer(
 )
 accounts = typer.Typer(help="Accounts: the business entities customers belong to (CUS-13).", no_args_is_help=True)
 
-CUSTOMER = typer.Option(..., "--customer", "-c", help="Customer id")
+CUSTOMER = typer.Option(
+    None, "--customer", "-c", help="The customer: id, logon id or e-mail (default: the call's, `csr call start`)"
+)
 TICKLER = typer.Argument(..., help="Tickler id (`csr tickler list` shows it)")
 DUE = "ISO time (2026-12-01T09:30, 2026-12-01), a delay (+2d, +4h) or today/tomorrow"
 
@@ -32,7 +35,7 @@ DUE = "ISO time (2026-12-01T09:30, 2026-12-01), a delay (+2d, +4h) or today/tomo
 @ticklers.command("create")
 def create(
     ctx: typer.Context,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     due: str = typer.Option(..., "--due", help=f"When to follow up: {DUE}"),
     reason: str = typer.Option(..., "--reason"),
     assigned_to: str | None = typer.Option(None, "--assign-to", help="Agent id (default: you)"),
@@ -47,7 +50,12 @@ def create(
         due_at = when(due, "--due")
         agent = assigned_to or s.agent_id()
         return given(
-            customer_id=customer, due_at=due_at, assigned_to=agent, reason=reason, note=note, regarding=regarding
+            customer_id=customer_ref(customer, "--customer"),
+            due_at=due_at,
+            assigned_to=agent,
+            reason=reason,
+            note=note,
+            regarding=regarding,
         )
 
     s.send(CreateTicklerV1, fields, title="Tickler created", message_id=message_id)
@@ -58,7 +66,7 @@ def list_ticklers(
     ctx: typer.Context,
     mine: bool = typer.Option(False, "--mine", help="Assigned to you"),
     assigned_to: str | None = typer.Option(None, "--assigned-to", help="Assigned to this agent"),
-    customer: str | None = typer.Option(None, "--customer", "-c", help="About this customer"),
+    customer: str | None = typer.Option(None, "--customer", "-c", help="About this customer: id, logon id or e-mail"),
     status: str = typer.Option("open", "--status", help="open, closed or all"),
     due_now: bool = typer.Option(False, "--due", help="Only those due now"),
     due_by: str | None = typer.Option(None, "--due-by", help=f"Only those due by then: {DUE}"),
@@ -73,7 +81,7 @@ def list_ticklers(
         due_at = when(due_by, "--due-by") if due_by else None
         return given(
             assigned_to=agent,
-            customer_id=customer,
+            customer_id=optional_customer(customer),
             status=status,
             due_now=due_now or None,
             due_by=due_at,
@@ -87,12 +95,12 @@ def list_ticklers(
 def close(
     ctx: typer.Context,
     tickler: str = TICKLER,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     resolution: str = typer.Option(..., "--resolution", help="What was done"),
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Close a tickler with what was done."""
-    fields = {"customer_id": customer, "tickler_id": tickler, "resolution": resolution}
+    fields = {"customer_id": customer_ref(customer, "--customer"), "tickler_id": tickler, "resolution": resolution}
     session(ctx).send(CloseTicklerV1, fields, title="Tickler closed", message_id=message_id)
 
 
@@ -100,7 +108,7 @@ def close(
 def reassign(
     ctx: typer.Context,
     tickler: str = TICKLER,
-    customer: str = CUSTOMER,
+    customer: str | None = CUSTOMER,
     assigned_to: str | None = typer.Option(None, "--to", help="The agent who takes it over"),
     due: str | None = typer.Option(None, "--due", help=f"A new due time: {DUE}"),
     message_id: str | None = MESSAGE_ID,
@@ -109,15 +117,20 @@ def reassign(
 
     def fields(_: Lookup) -> dict[str, Any]:
         due_at = when(due, "--due") if due else None
-        return given(customer_id=customer, tickler_id=tickler, assigned_to=assigned_to, due_at=due_at)
+        return given(
+            customer_id=customer_ref(customer, "--customer"), tickler_id=tickler, assigned_to=assigned_to, due_at=due_at
+        )
 
     session(ctx).send(ReassignTicklerV1, fields, title="Tickler reassigned", message_id=message_id)
 
 
 @ticklers.command("history")
-def history(ctx: typer.Context, customer: str = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
+def history(ctx: typer.Context, customer: str | None = CUSTOMER, page: int = PAGE, size: int = PAGE_SIZE) -> None:
     """Every tickler about a customer, open and closed, with what happened to each."""
-    session(ctx).send(GetTicklerHistoryV1, {"customer_id": customer, "page": {"number": page, "size": size}})
+    session(ctx).send(
+        GetTicklerHistoryV1,
+        {"customer_id": customer_ref(customer, "--customer"), "page": {"number": page, "size": size}},
+    )
 
 
 @accounts.command("create")
