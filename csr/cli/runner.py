@@ -204,6 +204,14 @@ class Lookup:
         self._stack = contextlib.AsyncExitStack()
         self._client: OmsClient | None = None
 
+    @classmethod
+    def over(cls, session: Session, client: OmsClient) -> Lookup:
+        """A lookup through a client already open (the caller closes it): benchmarks and programs
+        that resolve what a CSR typed without a command line around them."""
+        lookup = cls(session)
+        lookup._client = client
+        return lookup
+
     async def __aenter__(self) -> Lookup:
         return self
 
