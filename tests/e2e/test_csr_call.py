@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from contracts.envelope import Role
 from tests.support.builders import unique
-from tests.support.csr_cli import csr_env, csr_fails, csr_json, csr_ok, registered, words
+from tests.support.csr_cli import SPRINGFIELD, VISA, csr_env, csr_fails, csr_json, csr_ok, registered, words
+from tests.support.orders import add_product
 from tests.support.system import System
 
 
@@ -105,3 +107,23 @@ async def test_a_call_about_another_customers_order_is_refused(system: System) -
 
     assert "not this customer's" in refused.json()["message"]
     assert not _call_file(env).exists()
+
+
+@pytest.mark.capability("SRV-13", "ORD-09", "ORD-13")
+async def test_an_order_placed_for_the_caller_becomes_the_calls_order(system: System) -> None:
+    tag = unique()
+    env = csr_env(system, agent=f"csr-call-{tag[:8]}")
+    customer_id = await registered(system, tag)
+    async with system.client("catalog-feed", Role.SYSTEM) as feed:
+        sku = await add_product(feed, sku=f"CALL-TENT-{tag}".upper(), usd="249.00")
+
+    await csr_ok("call", "start", f"cli.{tag}", env=env)
+    placed = await csr_json("order", "place", "--line", sku, *SPRINGFIELD, "--expiry", "12/30", "--card-number", "-",
+                            env=env, input=VISA)  # fmt: skip
+    call = (await csr_json("call", "show", env=env))["call"]
+    shown = await csr_json("order", "show", env=env)
+    await csr_ok("call", "end", env=env)
+
+    assert call["order"] == placed["order_number"]
+    assert shown["order"]["order_number"] == placed["order_number"]
+    assert shown["order"]["customer_id"] == customer_id

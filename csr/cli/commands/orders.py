@@ -17,6 +17,7 @@ from contracts.orders import (
     PlaceOrderV2,
     RecordPaymentResultV1,
 )
+from csr.cli.call_context import load_call, save_call
 from csr.cli.commands.address_options import STREET_PARTS, TypedAddress, address_options
 from csr.cli.commands.buyer import customer_details, guest_details, payment_input
 from csr.cli.commands.common import (
@@ -251,4 +252,14 @@ def place(
             attributes=extra,
         )
 
-    session(ctx).send(PlaceOrderV2, fields, message_id=message_id)
+    for_the_caller = customer is None and not guest  # the buyer is the call's customer
+    session(ctx).send(
+        PlaceOrderV2, fields, message_id=message_id, on_accepted=about_the_order if for_the_caller else None
+    )
+
+
+def about_the_order(result: dict[str, Any]) -> None:
+    """The order placed for the caller is the order the call is about, for the commands that follow."""
+    call = load_call()
+    if call is not None and result.get("order_number"):
+        save_call(call.with_order(str(result["order_number"])))
