@@ -39,7 +39,7 @@ from contracts.customers import FindCustomersV1
 from contracts.envelope import Envelope, Role
 from contracts.orders import FindOrdersV1, GetOrderV1, PlaceOrderV2
 from csr.client import OmsClient
-from csr.dev_realm import login_for
+from csr.client.dev_realm import login_for
 
 Say = Callable[[str], None]
 
@@ -89,7 +89,7 @@ CHANNEL_PRODUCER = {"linger_ms": 5}
 
 def _client(system: BenchSystem, agent: str, role: Role, producer: dict[str, Any] | None = None) -> OmsClient:
     """Logged in at the stack's Keycloak: channels as ``web-shop``, the feed as ``fulfilment``
-    (client credentials), CSR sessions as realm users named ``agent`` (csr.dev_realm)."""
+    (client credentials), CSR sessions as realm users named ``agent`` (csr.client.dev_realm)."""
     issuer, keycloak_url = system.stack.oidc_issuer, system.stack.keycloak_url
     if not issuer or not keycloak_url:
         raise RuntimeError("the stack runs no identity provider (OMS_OIDC_ISSUER, OMS_KEYCLOAK_URL)")

@@ -1,3 +1,3 @@
-from csr.cli import main
+from csr.cli.app import main
 
 main()

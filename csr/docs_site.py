@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from csr.errors import UsageError
+from csr.client.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 Document = dict[str, Any]

@@ -13,7 +13,7 @@ import logging
 import os
 from datetime import timedelta
 
-from csr.config import ClientConfig
+from csr.client.config import ClientConfig
 from fulfilment_sim.planner import Options
 from fulfilment_sim.runner import run
 

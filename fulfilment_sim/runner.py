@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from contracts.envelope import Message
 from contracts.orders import RecordDeliveryV1, RecordShipmentV1
 from contracts.topics import ORDERS_EVENTS
-from csr.auth import TokenProvider
-from csr.client import ClientError, OmsClient, follow
-from csr.config import ClientConfig
+from csr.client.auth import TokenProvider
+from csr.client.config import ClientConfig
+from csr.client.oms_client import ClientError, OmsClient, follow
 from fulfilment_sim.planner import Options, Planner, message_id
 
 log = logging.getLogger("fulfilment_sim")

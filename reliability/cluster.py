@@ -19,7 +19,7 @@ from typing import Any
 from contracts.envelope import Role
 from contracts.sealing import generate_private_key, public_key_of
 from csr.client import OmsClient, TokenProvider
-from csr.dev_realm import login_for
+from csr.client.dev_realm import login_for
 from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
@@ -106,7 +106,7 @@ class Cluster:
 
     def client(self, agent_id: str, role: Role, timeout: float = 15) -> AgentClient:
         """Logged in at the stack's Keycloak: CSRs and supervisors as realm users named
-        ``agent_id``, channels and systems with their clients' credentials (csr.dev_realm)."""
+        ``agent_id``, channels and systems with their clients' credentials (csr.client.dev_realm)."""
         if not self.stack.oidc_issuer or not self.stack.keycloak_url:
             raise RuntimeError("the stack runs no identity provider (OMS_OIDC_ISSUER, OMS_KEYCLOAK_URL)")
         return AgentClient(

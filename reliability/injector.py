@@ -18,7 +18,7 @@ from contracts.customers import GetActivityCodesV1
 from contracts.envelope import Query, Role
 from contracts.notifications import ListEmailTemplatesV1
 from contracts.orders import ListShippingModesV1
-from csr.errors import ClientError
+from csr.client.errors import ClientError
 from devstack.service_process import ServiceProcess
 from reliability import audit
 from reliability.cluster import SERVICES, AgentClient, Cluster

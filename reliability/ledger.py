@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.envelope import Command
-from csr.errors import ClientError
+from csr.client.errors import ClientError
 from reliability.cluster import AgentClient
 
 SERVICE_OF_TOPIC = {

@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from csr.client.errors import UsageError  # noqa: E402
 from csr.docs_site import build_site  # noqa: E402
-from csr.errors import UsageError  # noqa: E402
 
 if __name__ == "__main__":
     try:

@@ -200,7 +200,7 @@ async def load(client: OmsClient, *, with_pricing: bool = True) -> Loaded:
 
 
 async def _main() -> int:
-    from csr.config import ClientConfig
+    from csr.client.config import ClientConfig
 
     config = ClientConfig.load()
     async with OmsClient(

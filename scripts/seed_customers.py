@@ -312,8 +312,8 @@ async def through_database(pool: asyncpg.Pool, queries: list[tuple[str, Criteria
 async def through_service(settings: CustomersSettings, queries: list[tuple[str, Criteria]]) -> None:
     from contracts.envelope import Role
     from csr.client import OmsClient
-    from csr.config import ClientConfig
-    from csr.dev_realm import person_login
+    from csr.client.config import ClientConfig
+    from csr.client.dev_realm import person_login
     from devstack.api import ensure_stack
 
     issuer = ClientConfig.load().issuer()  # the service verifies the token the client logs in for

@@ -16,8 +16,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from contracts.envelope import Role
 from contracts.orders import PlaceOrderV1
-from csr.auth import IdentityProvider, LoginRefused
 from csr.client import OmsClient
+from csr.client.auth import IdentityProvider, LoginRefused
 from devstack.acls import grant_for_run, revoke_for_run
 from tests.support.builders import unique
 from tests.support.csr_cli import CSR, csr_env, csr_fails, csr_json, register_args, run_csr

@@ -25,7 +25,7 @@ from contracts.orders import (
     UnblockOrderV1,
 )
 from csr.client import OmsClient
-from csr.config import ClientConfig
+from csr.client.config import ClientConfig
 from fulfilment_sim.planner import Options
 from fulfilment_sim.runner import run
 from tests.support.builders import register_customer, unique

@@ -32,8 +32,8 @@ from contracts import errors
 from contracts.envelope import Actor, ReplyV1, Role
 from contracts.orders import BlockOrderV1, GetOrderV1, TakeOverLockV1, UnblockOrderV1
 from contracts.sealing import generate_private_key
-from csr.auth import StaticToken
 from csr.client import OmsClient
+from csr.client.auth import StaticToken
 from devstack import keycloak
 from devstack.endpoints import StackEndpoints
 from tests.support.identity import Identities

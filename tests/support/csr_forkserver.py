@@ -3,7 +3,7 @@
 Starting ``csr`` costs seconds (Python, pydantic building every contract, rich, typer, aiokafka)
 before it does anything, and the servicing tests run it a hundred times. This process imports the
 command line once and forks a child per run: the child is a process of its own, with its own
-environment, standard input, output and error, and its own exit code, and runs ``csr.cli.main``
+environment, standard input, output and error, and its own exit code, and runs ``csr.cli.app.main``
 exactly as the installed ``csr`` entry point does. Only the imports are shared.
 
 It reads one JSON request per line on standard input, ``{"args": [...], "env": {...},
@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
-import csr.cli
+import csr.cli.app
 
 
 def _exit_code(exc: SystemExit) -> int:
@@ -51,7 +51,7 @@ def _child(request: dict[str, Any], stdin: Path | None, stdout: Path, stderr: Pa
     sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
     code = 1
     try:
-        csr.cli.main(request["args"])
+        csr.cli.app.main(request["args"])
         code = 0
     except SystemExit as exc:
         code = _exit_code(exc)

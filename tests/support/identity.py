@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from contracts.envelope import Role
-from csr.auth import ClientCredentials, PasswordLogin, Tokens
+from csr.client.auth import ClientCredentials, PasswordLogin, Tokens
 from devstack import keycloak
 from devstack.endpoints import StackEndpoints
 from tests.support.secrets import record, record_tokens

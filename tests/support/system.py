@@ -17,8 +17,8 @@ import asyncpg
 
 from contracts.envelope import Envelope, Role
 from contracts.sealing import generate_private_key, public_key_of
-from csr.auth import TokenProvider
 from csr.client import OmsClient, follow
+from csr.client.auth import TokenProvider
 from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox

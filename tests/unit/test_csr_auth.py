@@ -18,8 +18,8 @@ import pytest
 
 from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, Role
 from contracts.orders import GetCatalogProductV1, StockAdjustedV1
-from csr import auth
-from csr.auth import (
+from csr.client import OmsClient, auth
+from csr.client.auth import (
     CachedLogin,
     ClientCredentials,
     LoginRefused,
@@ -34,7 +34,6 @@ from csr.auth import (
     load_login,
     save_login,
 )
-from csr.client import OmsClient
 
 ISSUER = "http://idp.test/realms/csr-oms"
 TOKEN_URL = "http://idp.test/realms/csr-oms/protocol/openid-connect/token"

@@ -13,11 +13,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from contracts.sealing import generate_private_key, open_sealed, public_key_of
-from csr import auth
-from csr.cli import app, hoist_global_options
-from csr.config import ClientConfig
-from csr.errors import ConfigError, ReplyTimeout
-from csr.render import fmt, record
+from csr.cli.app import app, hoist_global_options
+from csr.client import auth
+from csr.client.config import ClientConfig
+from csr.client.errors import ConfigError, ReplyTimeout
+from csr.console.render import fmt, record
 from tests.unit.test_csr_auth import FakeIdP
 
 PRIVATE = generate_private_key()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from csr import config
-from csr.cli import main
+from csr.cli.app import main
+from csr.client import config
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -28,7 +28,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ("argv", "says"),
     [
         (["order", "frobnicate"], "No such command 'frobnicate'."),
-        (["order", "show"], "Missing argument"),
+        (["order", "version"], "Missing argument"),
         (["order", "show", "1000017", "--timeout", "soon"], "Invalid value for '--timeout'"),
         (["--nope"], "No such option"),
     ],

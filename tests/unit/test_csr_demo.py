@@ -9,10 +9,11 @@ import uuid
 import pytest
 
 from contracts.orders import AddPaymentInstructionV1, PlaceOrderV1
-from csr.config import ClientConfig
-from csr.demo import Call, DemoFailed, answer, describe, run_demo
-from csr.render import Output
-from csr.scenes import PRODUCTS, WELCOME10
+from csr.client.config import ClientConfig
+from csr.console.render import Output
+from csr.demo.call import Call, DemoFailed, answer, describe
+from csr.demo.run import run_demo
+from csr.demo.scenes import PRODUCTS, WELCOME10
 
 CONFIG = ClientConfig(
     kafka_bootstrap="127.0.0.1:1",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from csr.auth import CachedLogin, ClientCredentials, PasswordLogin
-from csr.config import ClientConfig, KafkaTokenProvider
+from csr.client.auth import CachedLogin, ClientCredentials, PasswordLogin
+from csr.client.config import ClientConfig, KafkaTokenProvider
 
 ISSUER = "http://127.0.0.1:1/realms/csr-oms"
 OAUTH = {"OMS_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "OMS_KAFKA_SASL_MECHANISM": "OAUTHBEARER"}

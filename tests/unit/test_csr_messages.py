@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from contracts.customers import RegisterCustomerV1
 from contracts.orders import PlaceOrderV1
 from contracts.sealing import SealedSecret, generate_private_key, open_sealed, public_key_of, seal
-from csr.errors import InvalidInput, UnknownMessageType, UsageError
-from csr.messages import apply_sets, build, catalog, describe, load_payload, resolve, seal_secrets, sealed_paths
+from csr.client.errors import InvalidInput, UnknownMessageType, UsageError
+from csr.client.messages import apply_sets, build, catalog, describe, load_payload, resolve, seal_secrets, sealed_paths
 
 PRIVATE = generate_private_key()
 PUBLIC = public_key_of(PRIVATE)

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from csr import views  # noqa: F401  (registers the renderers)
-from csr.render import shown, table
+from csr.console import views  # noqa: F401  (registers the renderers)
+from csr.console.render import shown, table
 
 
 def at(width: int, renderable: Any) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-import csr.views.customers  # noqa: F401  (registers the renderers)
-from csr.render import shown
+import csr.console.views.customers  # noqa: F401  (registers the renderers)
+from csr.console.render import shown
 
 ASSET = {
     "sku": "ROUTER-X",
