@@ -83,6 +83,11 @@ COMMANDS: dict[str, tuple[str, Callable[[Stack, argparse.Namespace], None]]] = {
     "restart-postgres": ("stop and start PostgreSQL on the same port", _single(lambda s, a: s.postgres.restart())),
     "stop-smtp": ("stop the SMTP sink (senders then get connection errors)", _single(lambda s, a: s.smtp.stop())),
     "start-smtp": ("start the SMTP sink again", _single(lambda s, a: s.smtp.start())),
+    "stop-stripe-mock": (
+        "stop stripe-mock (the card provider is then down)",
+        _single(lambda s, a: s.stripe_mock.stop()),
+    ),
+    "start-stripe-mock": ("start stripe-mock again", _single(lambda s, a: s.stripe_mock.start())),
     "start-service": ("start one application service by name", _single(lambda s, a: s.service(a.name).start())),
     "stop-service": ("stop one application service by name", _single(lambda s, a: s.service(a.name).stop())),
 }

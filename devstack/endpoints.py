@@ -35,6 +35,9 @@ class StackEndpoints:
     oidc_audience: str = "csr-oms"
     keycloak_url: str | None = None
     kafka_auth: tuple[tuple[str, str], ...] = ()  # the KAFKA_AUTH_ENV variables that are set
+    # The card provider's API (stripe-mock in the dev stack): OMS_STRIPE_API_BASE, OMS_STRIPE_API_KEY.
+    stripe_api_base: str | None = None
+    stripe_api_key: str | None = None
 
     @property
     def kafka_requires_auth(self) -> bool:
@@ -97,6 +100,9 @@ class StackEndpoints:
             env["OMS_OIDC_AUDIENCE"] = self.oidc_audience
         if self.keycloak_url is not None:
             env["OMS_KEYCLOAK_URL"] = self.keycloak_url
+        if self.stripe_api_base is not None and self.stripe_api_key is not None:
+            env["OMS_STRIPE_API_BASE"] = self.stripe_api_base
+            env["OMS_STRIPE_API_KEY"] = self.stripe_api_key
         return env
 
     @classmethod
@@ -115,4 +121,6 @@ class StackEndpoints:
             oidc_issuer=env.get("OMS_OIDC_ISSUER") or None,
             oidc_audience=env.get("OMS_OIDC_AUDIENCE") or "csr-oms",
             keycloak_url=env.get("OMS_KEYCLOAK_URL") or None,
+            stripe_api_base=env.get("OMS_STRIPE_API_BASE") or None,
+            stripe_api_key=env.get("OMS_STRIPE_API_KEY") or None,
         )

@@ -22,6 +22,7 @@ from devstack.postgres import Postgres
 from devstack.services import Service, available_services
 from devstack.smtp import SmtpSink
 from devstack.state import StackState, load_state, save_state
+from devstack.stripe_mock import StripeMock
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Stack:
         self.kafka = Kafka(self.paths, self.state, issuer=lambda: self.keycloak.env().get("OMS_OIDC_ISSUER"))
         self.postgres = Postgres(self.paths, self.state)
         self.smtp = SmtpSink(self.paths, self.state)
+        self.stripe_mock = StripeMock(self.paths, self.state)
 
     @property
     def infrastructure(self) -> list[Component]:
@@ -73,7 +75,7 @@ class Stack:
     def start_phases(self) -> list[list[Component]]:
         """Components started together, phase after phase: Kafka comes after Keycloak because the
         brokers check clients' tokens against Keycloak's keys (JWKS)."""
-        return [[self.keycloak, self.postgres, self.smtp], [self.kafka]]
+        return [[self.keycloak, self.postgres, self.smtp, self.stripe_mock], [self.kafka]]
 
     def service(self, name: str) -> Service:
         return Service.python_module(self.paths, self.state, name, self.infrastructure_env())

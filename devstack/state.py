@@ -37,6 +37,11 @@ class SmtpState(BaseModel):
     process: ProcessInfo | None = None
 
 
+class StripeMockState(BaseModel):
+    port: int | None = None
+    process: ProcessInfo | None = None
+
+
 class KeycloakState(BaseModel):
     version: str | None = None
     port: int | None = None
@@ -53,6 +58,7 @@ class StackState(BaseModel):
     postgres: PostgresState = Field(default_factory=PostgresState)
     smtp: SmtpState = Field(default_factory=SmtpState)
     keycloak: KeycloakState = Field(default_factory=KeycloakState)
+    stripe_mock: StripeMockState = Field(default_factory=StripeMockState)
     services: dict[str, ServiceState] = Field(default_factory=dict)
     # Derived on save, for readers that do not want to know the layout above.
     env: dict[str, str] = Field(default_factory=dict)

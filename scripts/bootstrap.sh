@@ -43,3 +43,15 @@ if ! command -v go >/dev/null; then
   exit 1
 fi
 (cd conformance/go && go build -o ../../build/bin/oms-conformance ./cmd/oms-conformance)
+
+# stripe-mock, Stripe's own API mock (the card provider in tests and the dev stack), built from the
+# Go module proxy into the stack's cache once per version; devstack/stripe_mock.py names the version.
+stripe_mock_version=v0.203.0
+cache_bin="${OMS_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/csr-oms}/bin"
+stamp="$cache_bin/.stripe-mock-$stripe_mock_version"
+if [ ! -x "$cache_bin/stripe-mock" ] || [ ! -e "$stamp" ]; then
+  echo "building stripe-mock $stripe_mock_version into $cache_bin"
+  mkdir -p "$cache_bin"
+  GOBIN="$cache_bin" go install "github.com/stripe/stripe-mock@$stripe_mock_version"
+  rm -f "$cache_bin"/.stripe-mock-* && touch "$stamp"
+fi

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from services.orders.domain.shipping import ModeCharge, ShippingMode
 from services.runtime.settings import ServiceSettings
@@ -151,3 +151,17 @@ class OrdersSettings(ServiceSettings):
 
     # SRV-12: the reasons a customer may give for a return.
     return_reasons: list[str] = Field(default_factory=_return_reasons)
+
+    # MNY-01: the card provider. With both set, cards are tokenized, authorized, captured, voided and
+    # refunded through Stripe's API at this address (stripe-mock in the dev stack and the tests);
+    # without, an outside payment system reports each card's result (RecordPaymentResultV1).
+    # Invoices are always the manual method (services/orders/adapters/manual_provider.py).
+    stripe_api_base: str | None = None
+    stripe_api_key: SecretStr | None = None
+    # A provider that cannot be reached is asked again this often within one command before the
+    # order waits on the payment_pending hold (then the payment worker asks, backing off up to
+    # payment_retry_max_s): services/runtime/retry.py's policy.
+    payment_retry_attempts: int = 3
+    payment_retry_base_s: float = 0.2
+    payment_retry_max_s: float = 30.0
+    payment_worker_interval_s: float = 1.0
