@@ -17,6 +17,7 @@ from contracts.orders.views import (
     FulfilledItem,
     OrderDiscountView,
     OrderLineView,
+    PaymentLedgerTotals,
     PaymentSummary,
     QuoteChange,
     ReturnLine,
@@ -403,3 +404,37 @@ class ReturnUpdatedV1(_OrderEvent):
     reference: str | None = None
     changed_by: str
     changed_at: datetime
+
+
+# --- money after the sale (MNY-01..MNY-04) ---------------------------------------------------------
+
+
+class PaymentMovementV1(_OrderEvent):
+    """Money moved on an order (MNY-01..MNY-04), one event per movement of one payment instruction,
+    for finance, fulfilment and the customer's timeline: ``authorize`` at submit (or after a change
+    that asks for more), ``capture`` per shipment, ``void`` of what was held and is not needed,
+    ``refund`` of what was taken (cancel after capture, return received, price lowered). ``status``
+    ``declined``: the provider said no (the order is on the payment hold). ``idempotency_key`` is
+    what the provider was asked with: one key, at most one movement of money. ``ledger`` is the
+    order's ledger after this movement."""
+
+    PARTITION_KEY = PartitionKey("order_id")
+
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    movement_id: uuid.UUID
+    payment_id: uuid.UUID
+    kind: Literal["authorize", "capture", "void", "refund"]
+    status: Literal["succeeded", "declined"]
+    amount: Amount
+    currency: str
+    method: Literal["card", "invoice"] | None = None
+    provider: str
+    provider_reference: str | None = None
+    authorization_reference: str | None = None
+    idempotency_key: str
+    reason: str
+    decline_reason: str | None = None
+    ledger: PaymentLedgerTotals
+    occurred_at: datetime

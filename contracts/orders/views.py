@@ -673,3 +673,20 @@ class ReturnPage(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+# --- money after the sale (MNY-01..MNY-04) ---------------------------------------------------------
+
+
+class PaymentLedgerTotals(BaseModel):
+    """An order's payment ledger summed (MNY-04): ``held`` = authorized - captured - voided is reserved
+    on the customer's card and not taken; ``paid`` = captured - refunded is taken and not given back."""
+
+    model_config = _model()
+
+    authorized: Amount = Decimal(0)
+    captured: Amount = Decimal(0)
+    voided: Amount = Decimal(0)
+    refunded: Amount = Decimal(0)
+    held: Amount = Decimal(0)
+    paid: Amount = Decimal(0)

@@ -8,6 +8,8 @@ from pathlib import Path
 import asyncpg
 
 from services.orders.adapters.handlers import OrdersDeps, build_handlers
+from services.orders.adapters.payment_worker import payment_worker
+from services.orders.adapters.providers import ProviderSet
 from services.orders.settings import OrdersSettings
 from services.runtime.service import ServiceDefinition
 from services.runtime.settings import ServiceSettings
@@ -15,7 +17,7 @@ from services.runtime.settings import ServiceSettings
 
 async def make_deps(settings: ServiceSettings, pool: asyncpg.Pool) -> OrdersDeps:
     assert isinstance(settings, OrdersSettings)
-    return OrdersDeps(settings=settings, sealing_key=settings.sealing_key())
+    return OrdersDeps(settings=settings, sealing_key=settings.sealing_key(), providers=ProviderSet.of(settings))
 
 
 def create_service() -> ServiceDefinition[OrdersDeps]:
@@ -25,6 +27,7 @@ def create_service() -> ServiceDefinition[OrdersDeps]:
         handlers=build_handlers(),
         migrations=Path(__file__).parent / "migrations",
         make_deps=make_deps,
+        workers=[payment_worker],
     )
 
 

@@ -30,7 +30,9 @@ async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_ema
     said = re.search(r"Your order number is (\S+)\.", done.stdout)
     assert said, done
     order_number = said.group(1)
-    placed = await first_event(system, "orders.events", lambda e: e.payload.get("order_number") == order_number)
+    placed = await first_event(
+        system, "orders.events", lambda e: e.type == "OrderPlaced" and e.payload.get("order_number") == order_number
+    )
     email = placed.payload["email"]
     assert email.startswith("maria.rossi.")
     text = " ".join(done.stdout.split())

@@ -260,7 +260,10 @@ async def test_a_declined_payment_holds_the_order_until_payments_are_updated_and
     assert (again.order_number, again.holds, again.total) == (placed.order_number, [], placed.total)
     assert await reserved(csr, sku) == (2, 8)  # reserved once, not again
     order = (await view(csr, order_id)).order
-    assert [(p.brand, p.last4, p.status) for p in order.payments] == [("mastercard", "4444", "pending")]
+    # The new card is authorized at the re-submit where a card provider runs (MNY-02), else it waits
+    # for the payment system's result.
+    status = "pending" if system.stack.stripe_api_base is None else "authorized"
+    assert [(p.brand, p.last4, p.status) for p in order.payments] == [("mastercard", "4444", status)]
     event = await first_event(
         system,
         "orders.events",

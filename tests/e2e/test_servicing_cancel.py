@@ -109,12 +109,16 @@ async def test_cancelling_releases_the_stock_refunds_what_was_authorized_and_tel
     await eventually(in_history, timeout=30)
 
 
-@pytest.mark.capability("SRV-09")
-async def test_an_order_without_authorized_payment_is_cancelled_with_nothing_to_refund(
-    feed: OmsClient, channel: OmsClient, csr: OmsClient
+@pytest.mark.capability("SRV-09", "MNY-04")
+async def test_an_order_whose_payment_was_declined_is_cancelled_with_nothing_to_refund(
+    feed: OmsClient, channel: OmsClient, csr: OmsClient, systems: OmsClient
 ) -> None:
     sku = await add_product(feed, usd="10.00", on_hand=5)
     order_id, _ = await submitted(csr, [(sku, 2)])
+    [payment] = (await view(csr, order_id)).order.payments
+    # The payment system declines what the provider held: the ledger voids it, nothing is secured.
+    decline = RecordPaymentResultV1(order_id=order_id, payment_id=payment.payment_id, outcome="declined")
+    accepted(await systems.send(decline))
     # A channel (the web shop the customer ordered on) may cancel too.
     result = CancelResult.model_validate(accepted(await channel.send(CancelOrderV1(order_id=order_id, reason="web"))))
     assert (result.status, result.refund_amount, result.released_units) == ("cancelled", D("0.00"), 2)

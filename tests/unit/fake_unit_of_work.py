@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TypeVar
 
 from contracts.envelope import Actor, Event, Role
-from contracts.orders import LockView, OrderView, ReturnOrderView
+from contracts.orders import LockView, OrderView, ReturnOrderView, ShipmentRecord
 from services.orders.application.unit_of_work import OrderExists
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
@@ -134,6 +135,44 @@ class FakeLocks:
         return True
 
 
+class FakePayments:
+    """The payment ledger summed per order, as a provider that authorizes every instruction would
+    leave it: what submit secures, a change adds or gives back, a cancel or a return gives back.
+    The ledger itself is tested in tests/unit/test_payment_ledger.py and tests/e2e/test_money.py."""
+
+    def __init__(self) -> None:
+        self.secured_by_order: dict[uuid.UUID, Decimal] = {}
+
+    async def authorize_at_submit(self, order: OrderView, later: list[Event] | None = None) -> OrderView:
+        usable = sum((p.amount for p in order.payments if p.status != "declined"), Decimal(0))
+        self.secured_by_order.setdefault(order.order_id, usable)
+        return order
+
+    async def capture_shipment(self, order: OrderView, shipment: ShipmentRecord) -> None:
+        return None
+
+    async def release_all(self, order: OrderView, reason: str) -> Decimal:
+        """Voids of an invoice give nothing back (nothing was billed); cards get their hold back."""
+        secured = self.secured_by_order.pop(order.order_id, Decimal("0.00"))
+        return secured if any(p.method == "card" for p in order.payments) else Decimal("0.00")
+
+    async def secured(self, order: OrderView) -> Decimal:
+        return self.secured_by_order.get(order.order_id, Decimal("0.00"))
+
+    async def settle_change(self, order: OrderView, amount_due: Decimal, reason: str) -> OrderView:
+        self.secured_by_order[order.order_id] = await self.secured(order) + amount_due
+        return order
+
+    async def refund_return(self, order: OrderView, amount: Decimal, reason: str) -> Decimal:
+        self.secured_by_order[order.order_id] = await self.secured(order) - amount
+        return amount
+
+    async def record_outside_result(
+        self, order: OrderView, payment_id: uuid.UUID, outcome: str, reference: str | None
+    ) -> None:
+        return None
+
+
 @dataclass
 class FakeUnitOfWork:
     actor: Actor = field(default_factory=lambda: Actor(agent_id="csr-1", role=Role.CSR))
@@ -144,6 +183,7 @@ class FakeUnitOfWork:
     orders: FakeOrders = field(default_factory=FakeOrders)
     catalog: FakeCatalog = field(default_factory=FakeCatalog)
     returns: FakeReturns = field(default_factory=FakeReturns)
+    payments: FakePayments = field(default_factory=FakePayments)
     locks: FakeLocks = field(init=False)
     emitted: list[Event] = field(default_factory=list)
 

@@ -143,7 +143,7 @@ async def set_attributes(ctx: Ctx, cmd: SetOrderAttributesV1) -> OrderChangeResu
 
 async def add_payment(ctx: Ctx, cmd: AddPaymentInstructionV1) -> OrderChangeResult:
     order = await editable(ctx, cmd.order_id, cmd.expected_version, payment_hold_too=True)
-    payment = payment_instruction(ctx, order, cmd.payment, "payload.payment")
+    payment = await payment_instruction(ctx, order, cmd.payment, "payload.payment")
     order = cart.add_payment(order, payment)
     what = f"{payment.brand} card ending {payment.last4}" if payment.method == "card" else "invoice"
     return await commit(ctx, order, "payment_added", f"payment by {what} added", payment_id=payment.payment_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.orders.adapters.order_store import OrderSequence
+from services.orders.adapters.providers import ProviderSet
 from services.orders.domain.pricing import PricingPolicy
 from services.orders.settings import OrdersSettings
 from services.runtime.handling import Context
@@ -16,6 +17,7 @@ class OrdersDeps:
     settings: OrdersSettings
     sealing_key: str | None = None
     order_numbers: OrderSequence = field(default_factory=OrderSequence)
+    providers: ProviderSet = field(default_factory=ProviderSet)  # who moves money (MNY-01)
 
     def open_secret(self, sealed: str, field_name: str) -> str:
         """The clear text of a sealed value, in memory only. Never log or keep what this returns."""

@@ -17,7 +17,7 @@ from contracts.orders import (
     PaymentView,
     PlaceOrderV2,
 )
-from services.orders.adapters import order_store
+from services.orders.adapters import card_entry, order_store
 from services.orders.adapters.deps import Ctx
 from services.orders.adapters.use_cases import uow_of
 from services.orders.application import editing
@@ -89,22 +89,19 @@ async def known_customer(ctx: Ctx, cmd: CreateCartV1 | PlaceOrderV2) -> cart.Cus
     return await order_store.customer(ctx.conn, cmd.customer_id)
 
 
-def payment_instruction(
+async def payment_instruction(
     ctx: Ctx, order: OrderView, payment: CardPaymentInput | InvoicePaymentInput, field: str
 ) -> PaymentView:
     """A payment instruction as it may be kept: a card is opened here, validated, and reduced to a
     token, brand, last four and expiry; the number goes out of scope with this function."""
     amount = cart.payment_amount(order, payment.amount, f"{field}.amount")
-    common = {"payment_id": uuid.uuid4(), "requested_amount": amount, "added_by": ctx.actor.agent_id}
+    payment_id = uuid.uuid4()
+    common = {"payment_id": payment_id, "requested_amount": amount, "added_by": ctx.actor.agent_id}
     if isinstance(payment, InvoicePaymentInput):
         return PaymentView(method="invoice", purchase_order=payment.purchase_order, added_at=ctx.now, **common)
-    facts = cards.inspect_card(
-        ctx.deps.open_secret(payment.card_number, f"{field}.card_number"),
-        payment.expiry_month,
-        payment.expiry_year,
-        ctx.now,
-        f"{field}.card_number",
-    )
+    number = ctx.deps.open_secret(payment.card_number, f"{field}.card_number")
+    facts = cards.inspect_card(number, payment.expiry_month, payment.expiry_year, ctx.now, f"{field}.card_number")
+    facts = await card_entry.tokenized(ctx, facts, number, payment, payment_id, field)  # MNY-01
     return PaymentView(
         method="card",
         brand=facts.brand,

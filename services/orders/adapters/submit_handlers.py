@@ -37,7 +37,7 @@ async def place_order_v2(ctx: Ctx, cmd: PlaceOrderV2) -> SubmitResult:
         order = cart.set_attributes(order, cmd.attributes, [])
     order = await _with_coupons(ctx, order, cmd.coupons)
     for i, payment in enumerate(cmd.payments):
-        instruction = payment_instruction(ctx, order, payment, f"payload.payments[{i}]")
+        instruction = await payment_instruction(ctx, order, payment, f"payload.payments[{i}]")
         order = cart.add_payment(order, instruction, f"payload.payments[{i}]")
     return await submit(uow_of(ctx), order, change="placed", reason="placed", new=True, products=products)
 

@@ -14,6 +14,7 @@ from contracts.envelope import Actor, Event
 from contracts.orders import LockView, OrderView, ReturnOrderView
 from services.orders.adapters import catalog_store, order_store, servicing_store
 from services.orders.adapters.deps import Ctx
+from services.orders.adapters.money import PostgresPayments
 from services.orders.application.unit_of_work import OrderExists
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
@@ -115,6 +116,7 @@ class PostgresUnitOfWork:
         self.catalog = PostgresCatalog(ctx)
         self.locks = PostgresLocks(ctx)
         self.returns = PostgresReturns(ctx)
+        self.payments = PostgresPayments(ctx)
 
     @property
     def now(self) -> datetime:

@@ -12,6 +12,7 @@ from services.orders.domain import changes, holds, pricing, submission
 async def change_order(uow: UnitOfWork, cmd: ChangeOrderV1) -> ChangeOrderResult:
     before = await load_for_edit(uow, cmd.order_id, cmd.expected_version)
     changes.require_changeable(before)
+    secured = await uow.payments.secured(before)  # MNY-04: the amount due is against the ledger
     new_products = await uow.catalog.products(ln.sku for ln in cmd.add_lines)
     order, warnings = changes.apply(before, cmd, new_products, uow.policy)
     order = await _priced(uow, order)
@@ -20,10 +21,13 @@ async def change_order(uow: UnitOfWork, cmd: ChangeOrderV1) -> ChangeOrderResult
     order = order.model_copy(
         update={
             "payments": changes.rebalance(order.payments, order.totals.total),
-            "last_change": changes.summary(before, order, cmd.reason, uow.actor.agent_id, uow.now),
+            "last_change": changes.summary(before, order, cmd.reason, uow.actor.agent_id, uow.now, secured),
         }
     )
     order = pricing.with_payment_amounts(order)
+    assert order.last_change is not None
+    # MNY-02, MNY-04: the difference given back or asked for now, as the reply says
+    order = await uow.payments.settle_change(order, order.last_change.amount_due, f"changed: {cmd.reason}")
     saved = await save(uow, order, "changed", f"changed: {cmd.reason}", content_changed=True)
     uow.emit(changes.changed_event(saved))
     assert saved.order_number is not None and saved.last_change is not None

@@ -28,7 +28,11 @@ async def create_return(uow: UnitOfWork, cmd: CreateReturnV1) -> ReturnResult:
 
 
 async def receive_return(uow: UnitOfWork, cmd: ReceiveReturnV1) -> ReturnResult:
-    return await _advance(uow, cmd, "received")
+    received = await _advance(uow, cmd, "received")
+    order = await uow.orders.get(received.order_id, for_update=True)
+    if order is not None:  # MNY-04: the units are back, what paid for them goes back
+        await uow.payments.refund_return(order, received.refund_amount, f"return {received.return_number} received")
+    return received
 
 
 async def refund_return(uow: UnitOfWork, cmd: RefundReturnV1) -> ReturnResult:

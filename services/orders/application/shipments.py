@@ -16,6 +16,7 @@ async def record_shipment(uow: UnitOfWork, cmd: RecordShipmentV1) -> ShipmentRes
     units = sum(s.quantity for s in shipment.lines)
     saved = await save(uow, shipped, "shipped", f"shipment {shipment.shipment_id}: {units} unit(s) shipped")
     uow.emit(fulfilment.shipped_event(saved, shipment))
+    await uow.payments.capture_shipment(saved, shipment)  # MNY-03
     trackable = fulfilment.trackable_event(saved, shipment)
     if trackable is not None:
         uow.emit(trackable)

@@ -70,20 +70,26 @@ async def submit(
     if done.backorder_policy == "separate_order" and allocation.backorder and any(allocation.reserve.values()):
         second_number = order_rules.order_number(await uow.orders.next_number())
         done, second = submission.split_backorders(done, allocation, uuid.uuid4(), second_number)
+    if new and await uow.orders.get(done.order_id) is not None:  # refused before money is held for it
+        raise Refused.field(errors.CONFLICT, "payload.order_id", f"order {done.order_id} already exists")
+    movements: list[Event] = []  # PaymentMovementV1, emitted after OrderPlacedV1
+    done = await uow.payments.authorize_at_submit(done, movements)  # MNY-02
     done, notices = versioned(uow, done, reason)
     await _save(uow, done, change, reason, new=new)
     await uow.orders.reserve_stock(done.order_id, [(ln.line_no, ln.sku, ln.reserved_quantity) for ln in done.lines])
     await uow.orders.redeem_coupons(done.coupons, done.order_id, done.customer_id)
     uow.emit(order_rules.placed_event(done))
-    _emit(uow, notices)
+    _emit(uow, [*notices, *movements])
     if second is not None:
         second = second.model_copy(
             update={"created_at": now, "created_by": agent, "updated_at": now, "updated_by": agent}
         )
+        second_movements: list[Event] = []
+        second = await uow.payments.authorize_at_submit(second, second_movements)  # MNY-02
         second, second_notices = holds.notices(holds.with_holds(second), f"backorders of order {number}")
         await uow.orders.add(second, "backorders_moved", f"backorders of order {number}")
         uow.emit(order_rules.placed_event(second))
-        _emit(uow, second_notices)
+        _emit(uow, [*second_notices, *second_movements])
     return SubmitResult(
         order_id=done.order_id,
         order_number=number,
@@ -115,6 +121,7 @@ async def _save(uow: UnitOfWork, order: OrderView, change: str, reason: str, *, 
 
 async def _resubmit(uow: UnitOfWork, order: OrderView) -> SubmitResult:
     done = submission.resubmitted(pricing.with_payment_amounts(order), uow.now)
+    done = await uow.payments.authorize_at_submit(done)  # MNY-02: the new instructions
     saved = await commit(uow, done, "resubmitted", "payment instructions updated and order re-submitted")
     assert order.order_number is not None
     return SubmitResult(
@@ -132,6 +139,7 @@ async def record_payment_result(uow: UnitOfWork, cmd: RecordPaymentResultV1) -> 
     order = await load(uow, cmd.order_id)
     cart.require_version(order, cmd.expected_version)
     order = cart.record_payment_result(order, cmd.payment_id, cmd.outcome, cmd.reason, cmd.reference)
+    await uow.payments.record_outside_result(order, cmd.payment_id, cmd.outcome, cmd.reference)  # MNY-04
     change = "payment_declined" if cmd.outcome == "declined" else "payment_authorized"
     reason = f"payment {cmd.payment_id} {cmd.outcome}" + (f": {cmd.reason}" if cmd.reason else "")
     return await commit(uow, order, change, reason, payment_id=cmd.payment_id)

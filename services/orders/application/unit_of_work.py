@@ -16,6 +16,7 @@ from typing import Protocol
 
 from contracts.envelope import Actor, Event
 from contracts.orders import LockView, OrderView, ReturnOrderView
+from services.orders.application.payments import Payments
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
@@ -85,6 +86,10 @@ class UnitOfWork(Protocol):
     def locks(self) -> Locks: ...
     @property
     def returns(self) -> Returns: ...
+    @property
+    def payments(self) -> Payments:
+        """Money after the sale against the order's payment ledger (MNY-01..MNY-04)."""
+
     @property
     def now(self) -> datetime: ...
     @property

@@ -84,10 +84,12 @@ class Cancellation:
     reason: str  # the version's reason, as the order's history shows it
 
 
-def cancelled(order: OrderView, reason: str, agent: str, now: datetime) -> Cancellation:
+def cancelled(order: OrderView, reason: str, agent: str, now: datetime, refund: Decimal | None = None) -> Cancellation:
     """The order's own transition to cancelled (SRV-09): refused unless it may be cancelled; else its
-    next version, the refund, and OrderUpdatedV1 (with any held/released notice) and OrderCancelledV1."""
-    cancelled_order, refund = cancel(order, reason, agent, now)
+    next version, the refund, and OrderUpdatedV1 (with any held/released notice) and OrderCancelledV1.
+    ``refund``: what the payment ledger gave back (MNY-04); without it, what payments authorized."""
+    cancelled_order, authorized = cancel(order, reason, agent, now)
+    refund = authorized if refund is None else refund
     why = f"cancelled: {reason}"
     saved, events = revised(cancelled_order, now, agent, "cancelled", why)
     return Cancellation(saved, refund, [*events, cancelled_event(saved, refund)], why)
@@ -223,12 +225,16 @@ def rebalance(payments: list[PaymentView], total: Decimal) -> list[PaymentView]:
     ]
 
 
-def summary(before: OrderView, after: OrderView, reason: str, agent: str, now: datetime) -> ChangeSummary:
+def summary(
+    before: OrderView, after: OrderView, reason: str, agent: str, now: datetime, secured: Decimal | None = None
+) -> ChangeSummary:
+    """``secured``: what the payment ledger holds and was paid (MNY-04); without it, what the
+    instructions cover."""
     return ChangeSummary(
         version=before.version + 1,
         previous_total=before.totals.total,
         total=after.totals.total,
-        amount_due=after.totals.total - covered(before),
+        amount_due=after.totals.total - (covered(before) if secured is None else secured),
         reason=reason,
         changed_by=agent,
         changed_at=now,
