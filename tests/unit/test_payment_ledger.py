@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal as D  # noqa: N817
 
-from services.orders import ledger as money
 from services.orders.application.payments import (
     AuthorizeRequest,
     MoneyRequest,
@@ -14,7 +13,8 @@ from services.orders.application.payments import (
     ProviderAnswer,
     ProviderUnavailable,
 )
-from services.orders.ledger import Instruction, Movement, PaymentLedger
+from services.orders.domain import ledger as money
+from services.orders.domain.ledger import Instruction, Movement, PaymentLedger
 from services.runtime.retry import RetryPolicy
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

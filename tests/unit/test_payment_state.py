@@ -6,8 +6,8 @@ import uuid
 from decimal import Decimal
 
 from contracts.orders import OrderView, PaymentView
-from services.orders.ledger import Movement, MovementStatus, PaymentLedger
-from services.orders.payment_state import PAYMENT_PENDING, with_payment_state
+from services.orders.domain.ledger import Movement, MovementStatus, PaymentLedger
+from services.orders.domain.payment_state import PAYMENT_PENDING, with_payment_state
 from tests.support.orders import NOW, line, order
 
 
