@@ -144,6 +144,7 @@ async def test_smtp_server_down_then_back_delivers_each_email_exactly_once(
             return len(rows) == len(customers) and all(r["last_error"] for r in rows)
 
         await eventually(retrying, 60)  # the server is down: every e-mail tried, refused, waiting again
+
         # The gauge is read from the table at each scrape: the five wait for their next attempt.
         # A scrape can fall while one of them is being tried again ('sending', not waiting), so the
         # gauge is read until it counts all five between two attempts (the back-off makes that long).
