@@ -86,7 +86,8 @@ class System:
         """Instance ``number`` of service ``name``: instances on one host need an id each."""
         log_path = self.workdir / (f"{name}.log" if number == 1 else f"{name}-{number}.log")
         env = {**env, "OMS_INSTANCE_ID": f"{name}-{number}"}
-        return ServiceProcess.with_database(name, env, self.database(name), log_path)
+        # Generous: on the shared two-core machine a start under load has taken over a minute.
+        return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=180)
 
     def add_instance(self, name: str) -> ServiceProcess:
         """Start one more instance of ``name`` (healthy when this returns)."""
