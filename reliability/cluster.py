@@ -107,7 +107,7 @@ class Cluster:
         """Instance ``number`` of ``name``: instances on one host need an id each (OMS_INSTANCE_ID)."""
         log_path = self.workdir / (f"{name}.log" if number == 1 else f"{name}-{number}.log")
         env = {**env, "OMS_INSTANCE_ID": f"{name}-{number}"}
-        return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=120)
+        return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=300)
 
     def stop(self) -> None:
         for service in [p for name in self.services for p in self.instances_of(name)]:

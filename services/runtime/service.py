@@ -252,13 +252,9 @@ def _json_response(body: dict[str, Any], ok: bool) -> AsgiResponse:
 def _subscribe(
     broker: KafkaBroker, host: ServiceHost[D], definition: ServiceDefinition[D], settings: ServiceSettings
 ) -> None:
-    # FastStream's public subscriber options only. Kafka's consumer in Python (aiokafka) rebalances
-    # eagerly (no cooperative protocol, KIP-429): the sticky assignor gives every member back what
-    # it had and moves only what must move; round robin stays listed so instances of the previous
-    # release (round robin only) and this one agree on a protocol during a rolling upgrade.
+    # FastStream's public subscriber options only.
     common: dict[str, Any] = {
         "group_id": settings.group_id,
-        "partition_assignment_strategy": (StickyPartitionAssignor, RoundRobinPartitionAssignor),
         "ack_policy": AckPolicy.NACK_ON_ERROR,
         "no_reply": True,
         "decoder": _raw_records,
@@ -320,11 +316,20 @@ def _subscribe(
 
 
 def _membership(settings: ServiceSettings, subscriber: str) -> dict[str, Any]:
-    """group.instance.id when static membership is on: one per consumer, and each subscriber is a
-    consumer of its own in the service's group."""
-    if not settings.kafka_static_membership:
-        return {}
-    return {"group_instance_id": f"{settings.instance_id}.{subscriber}"[:249]}
+    """How one subscriber (a consumer of its own in the service's group) shares partitions.
+
+    Kafka's consumer in Python (aiokafka) rebalances eagerly (no cooperative protocol, KIP-429):
+    the sticky assignor gives every member back what it had and moves only what must move. It
+    keeps the member's last assignment in class attributes, which every consumer of the process
+    would share (each would claim the others' partitions), so each subscriber gets a subclass of
+    its own (same protocol name). Round robin stays listed so instances of the previous release
+    (round robin only) and this one agree on a protocol during a rolling upgrade. With static
+    membership, group.instance.id is unique per consumer: instance id and subscriber."""
+    sticky = type(f"Sticky[{subscriber}]", (StickyPartitionAssignor,), {"member_assignment": None, "generation": -1})
+    options: dict[str, Any] = {"partition_assignment_strategy": (sticky, RoundRobinPartitionAssignor)}
+    if settings.kafka_static_membership:
+        options["group_instance_id"] = f"{settings.instance_id}.{subscriber}"[:249]
+    return options
 
 
 TOLERANT_READERS = (
