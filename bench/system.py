@@ -74,7 +74,7 @@ class BenchSystem:
         label = name if number == 1 else f"{name}-{number}"
         env = {**env, "OMS_INSTANCE_ID": f"{name}-{number}"}
         log_path = self.logs / f"{label}.log"
-        return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=120)
+        return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=300)
 
     def stop(self) -> None:
         for service in [*self.services.values(), *self.extra.values()]:
