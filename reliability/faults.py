@@ -94,11 +94,12 @@ async def run(size: Size, duration: float, settle_s: float, workdir: Path, insta
     stack = await asyncio.to_thread(ensure_local_stack, paths)
     cluster = Cluster(paths, stack, workdir, instances=instances)
     say(f"run {cluster.run_id}: stack {paths.stack_dir}, logs in {workdir}")
-    await asyncio.to_thread(cluster.start)
-    began = time.monotonic()
     ledger = Ledger()
     load = Load(cluster, ledger, size.agents, size.products)
     try:
+        # Inside the try: a service that never becomes healthy must not leave the others running.
+        await asyncio.to_thread(cluster.start)
+        began = time.monotonic()
         await load.seed()
         await load.start()
         say(f"load running: {size.agents} agents and a stock feed over {size.products} products")
