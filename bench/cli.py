@@ -1,4 +1,5 @@
-"""``uv run python -m bench [--quick] [--duration 60] [--customers N] [--orders N] [--out DIR]``"""
+"""``uv run python -m bench [--quick] [--duration 60] [--customers N] [--orders N] [--orders-instances N]
+[--out DIR]``"""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def parse(argv: list[str] | None = None) -> Config:
     parser.add_argument("--ceiling-messages", type=int, help=f"messages drained (default {defaults.ceiling_messages})")
     parser.add_argument("--no-half", action="store_true", help="skip the open-loop phase at half the maximum")
     parser.add_argument("--profile", action="store_true", help="py-spy the orders service during the max phase")
+    parser.add_argument("--orders-instances", type=int, help="instances of the orders service (default 1)")
     args = parser.parse_args(argv)
     given = {
         "duration_s": args.duration,
@@ -36,6 +38,7 @@ def parse(argv: list[str] | None = None) -> Config:
         "channels": args.channels,
         "csr_sessions": args.csr_sessions,
         "ceiling_messages": args.ceiling_messages,
+        "orders_instances": args.orders_instances,
     }
     overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if args.no_half:

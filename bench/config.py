@@ -22,6 +22,7 @@ class Config:
     probes: int = 300  # find customer / find order queries, one at a time, without load
     profile: bool = False  # py-spy record of the orders service during the max phase
     email_drain_s: float = 60.0  # after a phase, how long to wait for the last e-mails
+    orders_instances: int = 1  # instances of the orders service, in one consumer group
 
     @classmethod
     def quick(cls, **overrides: object) -> Config:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bench.run import Phase, RunData
 from bench.stats import Recorder, Sample, Summary, per_second, percentile, ratio
+from bench.system import BenchSystem
 
 
 def _r(value: float | None, digits: int = 1) -> float | None:
@@ -67,7 +68,7 @@ def phase_summary(phase: Phase) -> dict[str, Any]:
         "interactive": per_kind,
         "max_consumer_lag": phase.max_lag,
         "database": phase.database,
-        "orders_db_deadlocks": phase.database.get("orders_bench", {}).get("deadlocks"),
+        "orders_db_deadlocks": phase.database.get(BenchSystem.database("orders"), {}).get("deadlocks"),
         "load_average_before": [round(x, 2) for x in phase.load_before],
         "load_average_after": [round(x, 2) for x in phase.load_after],
         "processes": {

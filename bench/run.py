@@ -109,8 +109,8 @@ def _client(system: BenchSystem, agent: str, role: Role, producer: dict[str, Any
 async def run(config: Config) -> RunData:
     data = RunData(config, machine())
     say(f"machine: {data.machine_before}")
-    system = BenchSystem.prepare(config.out / "logs")
-    say("starting the services (prefix bench., databases <service>_bench)")
+    system = BenchSystem.prepare(config.out / "logs", config.orders_instances)
+    say(f"starting the services (prefix {PREFIX}, databases {BenchSystem.database('<service>')})")
     await asyncio.to_thread(system.start)
     try:
         await _run(system, config, data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -20,9 +21,9 @@ from devstack.state import render_env
 
 def _up(stack: Stack, args: argparse.Namespace) -> None:
     began = time.monotonic()
-    for report in stack.up(with_services=args.services):
+    for report in stack.up(with_services=args.services, instances=args.instances):
         verb = "started" if report.started else "reused "
-        print(f"{report.name:<14} {verb} in {report.seconds:6.1f}s", file=sys.stderr)
+        print(f"{report.name:<16} {verb} in {report.seconds:6.1f}s", file=sys.stderr)
     if args.services:
         missing = sorted(set(SERVICES) - set(available_services()))
         for name in missing:
@@ -44,7 +45,7 @@ def _status(stack: Stack, args: argparse.Namespace) -> None:
     for row in rows:
         state = "healthy" if row.healthy else ("running" if row.running else "stopped")
         endpoints = " ".join(f"{k}={v}" for k, v in row.env.items())
-        print(f"{row.name:<14} {state:<8} pid={row.pid or '-':<8} {endpoints}")
+        print(f"{row.name:<16} {state:<8} pid={row.pid or '-':<8} {endpoints}")
     if not all(row.healthy for row in rows):
         raise SystemExit(1)
 
@@ -101,6 +102,13 @@ def _parser() -> argparse.ArgumentParser:
         if name == "up":
             command.add_argument(
                 "--services", action="store_true", help="also start the application services that exist"
+            )
+            command.add_argument(
+                "--instances",
+                type=int,
+                default=int(os.environ.get("OMS_DEVSTACK_INSTANCES", "1")),
+                help="instances of each service with --services (default: $OMS_DEVSTACK_INSTANCES or 1);"
+                " the first is named after its service, the others orders-2, orders-3, ...",
             )
         if name == "down":
             command.add_argument("--wipe", action="store_true")

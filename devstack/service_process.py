@@ -109,10 +109,29 @@ class ServiceProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
 
+    def pause(self) -> None:
+        """SIGSTOP: frozen mid-work, connections open, heartbeats stopped (a stalled VM, a long GC)."""
+        if self.running():
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: a paused process carries on from where it was frozen."""
+        if self.running():
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGCONT)
+
+    def terminate(self) -> None:
+        """SIGTERM without waiting: the graceful stop begins (see wait_exit)."""
+        if self.running():
+            assert self.proc is not None
+            self.proc.send_signal(signal.SIGTERM)
+
     def stop(self) -> None:
         """SIGTERM for a graceful shutdown; kill -9 if it takes more than 30 s."""
         if self.running():
             assert self.proc is not None
+            self.resume()  # a paused process would not act on SIGTERM
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(30)

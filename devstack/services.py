@@ -36,6 +36,20 @@ def available_services() -> list[str]:
     return [name for name in SERVICES if module_is_runnable(f"services.{name}")]
 
 
+def instance_names(service: str, instances: int) -> list[str]:
+    """The stack's names of ``instances`` instances of ``service``: the first keeps the service's
+    own name (``orders``), the others are numbered (``orders-2``, ``orders-3``)."""
+    return [service if n == 1 else f"{service}-{n}" for n in range(1, instances + 1)]
+
+
+def split_instance(name: str) -> tuple[str, int]:
+    """``orders-2`` -> (``orders``, 2); ``orders`` -> (``orders``, 1)."""
+    service, _, number = name.rpartition("-")
+    if service in SERVICES and number.isdigit():
+        return service, int(number)
+    return name, 1
+
+
 class Service(Component):
     """Any long-running command that reads OMS_* settings and serves GET /health."""
 
@@ -54,7 +68,19 @@ class Service(Component):
 
     @classmethod
     def python_module(cls, paths: StackPaths, state: StackState, name: str, stack_env: Mapping[str, str]) -> Service:
-        return cls(paths, state, name, service_command(name), stack_env)
+        """``name`` is a service (``orders``) or one of its numbered instances (``orders-2``)."""
+        return cls(paths, state, name, service_command(split_instance(name)[0]), stack_env)
+
+    @property
+    def service_name(self) -> str:
+        return split_instance(self.name)[0]
+
+    @property
+    def instance_id(self) -> str:
+        """Unique among the stack's instances, which share one host (the default id, the host
+        name, would be the same for all), and the same at every restart."""
+        service, number = split_instance(self.name)
+        return f"{service}-{number}"
 
     @property
     def record(self) -> ServiceState:
@@ -70,7 +96,7 @@ class Service(Component):
         return f"http://{HOST}:{port}" if port else None
 
     def env(self) -> dict[str, str]:
-        return {f"OMS_{self.name.upper()}_URL": self.url} if self.url else {}
+        return {f"OMS_{self.name.upper().replace('-', '_')}_URL": self.url} if self.url else {}
 
     def is_healthy(self) -> bool:
         port = self.record.http_port
@@ -82,9 +108,10 @@ class Service(Component):
         env = {
             **os.environ,
             **self.stack_env,
-            **service_kafka_env(self.name, self.stack_env),
+            **service_kafka_env(self.service_name, self.stack_env),  # the service's own Kafka client
             "OMS_HTTP_PORT": str(record.http_port),
-            "OMS_SERVICE_NAME": self.name,
+            "OMS_SERVICE_NAME": self.service_name,
+            "OMS_INSTANCE_ID": self.instance_id,
             "PYTHONUNBUFFERED": "1",
         }
         record.process = spawn(self.argv, self.log_path, env=env, cwd=self.paths.root)

@@ -19,7 +19,7 @@ from devstack.keycloak import Keycloak
 from devstack.keys import ensure_sealing_keys
 from devstack.paths import StackPaths
 from devstack.postgres import Postgres
-from devstack.services import Service, available_services
+from devstack.services import Service, available_services, instance_names
 from devstack.smtp import SmtpSink
 from devstack.state import StackState, load_state, save_state
 from devstack.stripe_mock import StripeMock
@@ -114,12 +114,15 @@ class Stack:
 
     # -- changes (callers hold the lock) ---------------------------------------------
 
-    def up(self, with_services: bool = False) -> list[StartReport]:
+    def up(self, with_services: bool = False, instances: int = 1) -> list[StartReport]:
+        """Start what is not running; with ``with_services``, ``instances`` of each service (one
+        consumer group and database per service, an instance id each)."""
         try:
             reports = [report for phase in self.start_phases for report in self._ensure_all(phase)]
             self.apply_acls()
             if with_services:
-                services = [self.service(name) for name in available_services()]
+                names = [n for service in available_services() for n in instance_names(service, instances)]
+                services = [self.service(name) for name in names]
                 # Services start one by one: on two cores parallel Python imports only compete.
                 for service in services:
                     reports.extend(self._ensure_all([service]))

@@ -47,10 +47,15 @@ class Cluster:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     private_key: str = field(default_factory=generate_private_key)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    instances: int = 1  # of each service, in one consumer group and database (--instances)
+    extra: dict[str, list[ServiceProcess]] = field(default_factory=dict)  # instances 2..n
 
     @property
     def prefix(self) -> str:
         return f"f{self.run_id}."
+
+    def instances_of(self, name: str) -> list[ServiceProcess]:
+        return [self.services[name], *self.extra.get(name, [])]
 
     @property
     def public_key(self) -> str:
@@ -92,15 +97,20 @@ class Cluster:
         grant_for_run(self.stack, self.prefix)  # the broker's ACLs for this run's topic prefix
         env = self.base_env()
         for name in SERVICES:
-            log_path = self.workdir / f"{name}.log"
-            self.services[name] = ServiceProcess.with_database(
-                name, env, self.database(name), log_path, health_timeout=120
-            )
-            self.services[name].start()
-            self.services[name].wait_healthy()  # one by one: on two cores parallel imports only compete
+            started = [self._instance(name, n, env) for n in range(1, self.instances + 1)]
+            self.services[name], self.extra[name] = started[0], started[1:]
+            for process in started:
+                process.start()
+                process.wait_healthy()  # one by one: on two cores parallel imports only compete
+
+    def _instance(self, name: str, number: int, env: dict[str, str]) -> ServiceProcess:
+        """Instance ``number`` of ``name``: instances on one host need an id each (OMS_INSTANCE_ID)."""
+        log_path = self.workdir / (f"{name}.log" if number == 1 else f"{name}-{number}.log")
+        env = {**env, "OMS_INSTANCE_ID": f"{name}-{number}"}
+        return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=300)
 
     def stop(self) -> None:
-        for service in self.services.values():
+        for service in [p for name in self.services for p in self.instances_of(name)]:
             service.stop()
         revoke_for_run(self.stack, self.prefix)
 

@@ -28,6 +28,7 @@ from devstack.paths import StackPaths
 from reliability.checks import Findings, check_all
 from reliability.cluster import Cluster
 from reliability.injector import CRASH_POINTS, Injector
+from reliability.instance_faults import INSTANCE_FAULTS
 from reliability.ledger import Ledger
 from reliability.load import Load
 
@@ -79,19 +80,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", type=Path, default=Path("reports/faults.json"), help="where the JSON summary goes")
     parser.add_argument("--seed", type=int, default=None, help="random seed, to repeat a run's choices")
     parser.add_argument("--settle", type=float, default=300, help="seconds allowed to drain after the load stops")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="instances of each service; with 2 or more, one instance is also frozen, killed and stopped at a time",
+    )
     return parser
 
 
-async def run(size: Size, duration: float, settle_s: float, workdir: Path) -> dict[str, Any]:
+async def run(size: Size, duration: float, settle_s: float, workdir: Path, instances: int = 1) -> dict[str, Any]:
     paths = StackPaths.from_env()
     stack = await asyncio.to_thread(ensure_local_stack, paths)
-    cluster = Cluster(paths, stack, workdir)
+    cluster = Cluster(paths, stack, workdir, instances=instances)
     say(f"run {cluster.run_id}: stack {paths.stack_dir}, logs in {workdir}")
-    await asyncio.to_thread(cluster.start)
-    began = time.monotonic()
     ledger = Ledger()
     load = Load(cluster, ledger, size.agents, size.products)
     try:
+        # Inside the try: a service that never becomes healthy must not leave the others running.
+        await asyncio.to_thread(cluster.start)
+        began = time.monotonic()
         await load.seed()
         await load.start()
         say(f"load running: {size.agents} agents and a stock feed over {size.products} products")
@@ -146,6 +154,8 @@ def summary(
         "email_delivery": injector.cluster.email_delivery,
         **dict.fromkeys(HOSTILE_FIELDS),
         "max_recovery_s": round(max(recoveries), 1) if recoveries else None,
+        # Faults of one instance among several: how long the service could not answer, from the fault.
+        "max_instance_stall_s": _longest(injector, INSTANCE_FAULTS),
         # more detail
         "load_s": round(load_s, 1),
         "settled": settled,
@@ -176,6 +186,11 @@ def summary(
     }
     result.update(_hostile())
     return result
+
+
+def _longest(injector: Injector, kinds: tuple[str, ...]) -> float | None:
+    stalls = [f.recovery_s for f in injector.faults if f.kind in kinds and f.recovery_s is not None]
+    return round(max(stalls), 1) if stalls else None
 
 
 def _rejection_codes(ledger: Ledger) -> dict[str, int]:
@@ -229,7 +244,12 @@ def render(result: dict[str, Any]) -> str:
         f" rejected {result['commands_rejected']}, re-sent after a timeout {result['commands_resent']},"
         f" never answered {result['commands_unanswered']}",
         f"faults     {sum(f.values())}: " + ", ".join(f"{k} {v}" for k, v in sorted(f.items())),
-        f"recovery   max {result['max_recovery_s']} s after a fault was removed",
+        f"recovery   max {result['max_recovery_s']} s after a fault was removed"
+        + (
+            f"; longest stall with one instance frozen, killed or stopped: {result['max_instance_stall_s']} s"
+            if result.get("max_instance_stall_s") is not None
+            else ""
+        ),
         f"commands   lost {result['lost']}, applied twice {result['applied_twice']}",
         f"events     published {result['events_published']}, missing {result['events_missing']},"
         f" duplicated {result['events_duplicated']} (re-delivered copies of one event, deduplicated"
@@ -278,8 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     duration = args.duration if args.duration is not None else size.duration_s
     workdir = args.report.resolve().parent / f"faults-logs-{time.strftime('%Y%m%d-%H%M%S')}"
     workdir.mkdir(parents=True, exist_ok=True)
-    result = asyncio.run(run(size, duration, args.settle, workdir))
+    result = asyncio.run(run(size, duration, args.settle, workdir, args.instances))
     result["size"] = args.size
+    result["instances"] = args.instances
     result["logs"] = str(workdir)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(result, indent=2, default=str))

@@ -198,6 +198,10 @@ class Injector:
         plan: list[Any] = [lambda s=s: self.kill9(s) for s in SERVICES]
         plan += [lambda s=s, p=p: self.crash_point(s, p) for s, p in crash_points]
         plan += [self.restart_kafka, self.restart_postgres, self.smtp_down, self.smtp_4xx, self.unpublishable_rows]
+        if self.cluster.instances > 1:
+            from reliability.instance_faults import instance_faults
+
+            plan += instance_faults(self)
         return plan
 
     def mixed_round(self, heavy: bool) -> list[Any]:

@@ -58,46 +58,53 @@ async def next_batch(conn: Connection, limit: int) -> list[asyncpg.Record]:
     )
 
 
-async def mark_published(conn: Connection, ids: list[int]) -> None:
-    if ids:
-        await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", ids)
+# One statement, so no transaction is left open should the relay freeze half way: the lease row is
+# locked (FOR SHARE) and its token matched first, and every change applies only if it matched. A
+# takeover committed meanwhile is seen (READ COMMITTED re-reads a locked row's latest version).
+_SETTLE = """
+WITH lease AS (SELECT 1 FROM relay_lease WHERE name = $1 AND token = $2 FOR SHARE),
+published AS (
+    UPDATE outbox SET published_at = now(), published_by = $2
+    WHERE id = ANY($3::bigint[]) AND EXISTS (SELECT 1 FROM lease) RETURNING 1),
+retried AS (
+    UPDATE outbox o SET attempts = r.attempts, last_error = r.error, retry_at = now() + make_interval(secs => r.delay)
+    FROM unnest($4::bigint[], $5::int[], $6::float8[], $7::text[]) AS r(id, attempts, delay, error)
+    WHERE o.id = r.id AND EXISTS (SELECT 1 FROM lease) RETURNING 1),
+parked AS (
+    UPDATE outbox o SET parked_at = now(), park_reason = p.reason, last_error = p.detail,
+        attempts = o.attempts + CASE WHEN p.reason = 'behind_parked' THEN 0 ELSE 1 END
+    FROM unnest($8::bigint[], $9::text[], $10::text[]) AS p(id, reason, detail)
+    WHERE o.id = p.id AND EXISTS (SELECT 1 FROM lease) RETURNING 1)
+SELECT EXISTS (SELECT 1 FROM lease), (SELECT count(*) FROM published), (SELECT count(*) FROM retried),
+    (SELECT count(*) FROM parked)
+"""
 
 
-async def settle(conn: Connection, published: list[int], retries: Sequence[Retry], parked: Sequence[Parking]) -> None:
-    """Record a batch's outcomes; one statement, no transaction, when all went through."""
-    if not retries and not parked:
-        await mark_published(conn, published)
-        return
-    async with conn.transaction():
-        await mark_published(conn, published)
-        await schedule_retries(conn, retries)
-        await park(conn, parked)
-
-
-async def schedule_retries(conn: Connection, retries: Sequence[Retry]) -> None:
-    if retries:
-        await conn.execute(
-            "UPDATE outbox o SET attempts = r.attempts, last_error = r.error,"
-            " retry_at = now() + make_interval(secs => r.delay)"
-            " FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::text[]) AS r(id, attempts, delay, error)"
-            " WHERE o.id = r.id",
-            [r.row_id for r in retries],
-            [r.attempts for r in retries],
-            [r.delay_s for r in retries],
-            [r.error for r in retries],
-        )
-
-
-async def park(conn: Connection, parkings: Sequence[Parking]) -> None:
-    if parkings:
-        await conn.execute(
-            "UPDATE outbox o SET parked_at = now(), park_reason = p.reason, last_error = p.detail,"
-            " attempts = o.attempts + CASE WHEN p.reason = 'behind_parked' THEN 0 ELSE 1 END"
-            " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS p(id, reason, detail) WHERE o.id = p.id",
-            [p.row_id for p in parkings],
-            [p.reason for p in parkings],
-            [p.detail for p in parkings],
-        )
+async def settle(
+    conn: Connection,
+    lease: str,
+    token: int,
+    published: list[int],
+    retries: Sequence[Retry],
+    parked: Sequence[Parking],
+) -> bool:
+    """Record a batch's outcomes, fenced by the relay's lease (services/runtime/lease.py): nothing
+    is changed unless ``token`` is still the lease's. False when it was not (taken over)."""
+    row = await conn.fetchrow(
+        _SETTLE,
+        lease,
+        token,
+        published,
+        [r.row_id for r in retries],
+        [r.attempts for r in retries],
+        [r.delay_s for r in retries],
+        [r.error for r in retries],
+        [p.row_id for p in parked],
+        [p.reason for p in parked],
+        [p.detail for p in parked],
+    )
+    assert row is not None
+    return bool(row[0])
 
 
 async def requeue_parked(conn: Connection, ids: Sequence[int] | None = None) -> int:

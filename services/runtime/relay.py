@@ -1,11 +1,12 @@
 """The outbox relay: publishes committed outbox rows to Kafka, in id order, then marks them.
 
-Only one relay per service database publishes at a time (a PostgreSQL advisory lock), so rows of
-one aggregate leave in the order they were committed, whatever the number of instances. The relay
-wakes when this process commits (an in-process signal) and otherwise polls briefly, which also picks
-up rows written by other instances. Publishing is at-least-once: a crash between Kafka's
-acknowledgement and the marking re-publishes those rows, and every consumer deduplicates by message
-id.
+Only one instance of a service relays its outbox at a time, under a lease with a fencing token
+(services/runtime/lease.py), so rows of one aggregate leave in the order they were committed,
+whatever the number of instances, and an instance that froze and lost the lease cannot mark or park
+rows when it wakes. The leader wakes when this process commits (an in-process signal) and otherwise
+polls briefly, which also picks up rows written by other instances; the others try to take the
+lease at the same pace. Publishing is at-least-once: a crash between Kafka's acknowledgement and the
+marking re-publishes those rows, and every consumer deduplicates by message id.
 
 Each row has its own outcome (services/runtime/parking.py): what Kafka acknowledged is marked
 published, a row that failed for a reason of its own is retried later or parked, with its reason, in
@@ -28,13 +29,14 @@ from contracts.envelope import DeadLetterV1, Envelope
 from services.runtime import metrics, outbox, parking
 from services.runtime.codec import OutgoingRecord, encode, redact
 from services.runtime.kafka import Producer
+from services.runtime.lease import Lease, LeaseLost, RelayLease
 from services.runtime.logs import log
 from services.runtime.replies import Letters
 from services.runtime.retry import OUTAGE
 from services.runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
-_RELAY_LOCK_BASE = 7_420_100
+_PURGE_EVERY_S = 600
 
 
 class OutboxRelay:
@@ -49,7 +51,14 @@ class OutboxRelay:
         self._letters = Letters(settings.service_name, settings.topic_prefix)
         self._wake = asyncio.Event()
         self._stopping = False
+        self._keeper = RelayLease(settings.instance_id, settings.relay_lease_s)
+        self._lease: Lease | None = None  # this instance's tenure, while it leads
         self.last_published_at = 0.0
+
+    @property
+    def lease(self) -> Lease | None:
+        """This instance's tenure as the relay, or None while another instance leads."""
+        return self._lease
 
     def wake(self) -> None:
         self._wake.set()
@@ -63,54 +72,79 @@ class OutboxRelay:
         return self._settings.topic(f"{self._settings.service_name}.outbox.dlq")
 
     async def run(self) -> None:
+        last_purge = time.monotonic()
         while not self._stopping:
             try:
-                await self._lead()
+                if not await self._hold():
+                    # Not woken by this process's commits: the leader polls for them.
+                    await self._pause(self._settings.relay_poll_interval_s)
+                    continue
+                published = await self.publish_once()
+                self._failures = 0
+                if time.monotonic() - last_purge > _PURGE_EVERY_S:
+                    async with self._pool.acquire() as conn:
+                        await outbox.purge_published(conn, self._settings.outbox_retention_hours)
+                    last_purge = time.monotonic()
+                if published < self._settings.relay_batch_size:
+                    await self._sleep(self._settings.relay_poll_interval_s)
             except asyncio.CancelledError:
                 raise
+            except LeaseLost as lost:
+                self._lease = None
+                log(logger, logging.WARNING, "outbox relay lease lost; following", reason=str(lost))
             except Exception:
                 self._failures += 1
                 backoff = self._outage.delay(self._failures)
                 logger.exception("outbox relay failed; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
 
-    async def _lead(self) -> None:
-        async with self._pool.acquire() as lock_conn:
-            if not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK_BASE):
-                await self._sleep(self._settings.relay_poll_interval_s * 4)
-                return
-            try:
-                await self._publish_until_stopped()
-            finally:
-                if not lock_conn.is_closed():
-                    await lock_conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK_BASE)
+    async def _hold(self) -> bool:
+        """Whether this instance leads now: the lease taken when free, renewed once a third of it
+        has passed (raises LeaseLost when another instance took it over meanwhile)."""
+        if self._lease is not None and self._lease.remaining() > self._keeper.ttl_s * 2 / 3:
+            return True
+        async with self._pool.acquire() as conn:
+            if self._lease is None:
+                self._lease = await self._keeper.acquire(conn)
+                if self._lease is not None:
+                    log(logger, logging.INFO, "outbox relay lease taken", token=self._lease.token)
+            else:
+                lease, self._lease = self._lease, None
+                self._lease = await self._keeper.renew(conn, lease)
+        return self._lease is not None
 
-    async def _publish_until_stopped(self) -> None:
-        last_purge = 0.0
-        while not self._stopping:
-            published = await self.publish_once()
-            self._failures = 0
-            if time.monotonic() - last_purge > 600:
+    async def flush(self) -> None:
+        """At a graceful stop, if this instance leads: publish what is committed, then give the lease
+        up so another instance takes over at its next try instead of after the lease runs out."""
+        if self._lease is None:
+            return
+        try:
+            await self.publish_once()
+        finally:
+            lease, self._lease = self._lease, None
+            if lease is not None:
                 async with self._pool.acquire() as conn:
-                    await outbox.purge_published(conn, self._settings.outbox_retention_hours)
-                last_purge = time.monotonic()
-            if published < self._settings.relay_batch_size:
-                await self._sleep(self._settings.relay_poll_interval_s)
+                    await self._keeper.release(conn, lease)
 
     async def publish_once(self) -> int:
-        """Publish one batch; how many rows it settled (published or parked)."""
+        """Publish one batch if this instance leads; how many rows it settled (published or parked)."""
+        if not await self._hold():
+            return 0
         async with self._pool.acquire() as conn:
             rows = {r["id"]: r for r in await outbox.next_batch(conn, self._settings.relay_batch_size)}
             if not rows:
                 return 0
             pending = [_pending(r) for r in rows.values()]
             decided = parking.plan(pending, _parked_before(pending, rows.values()))
+            lease = self._tenure()  # checked right before the batch is handed to the producer
             outcomes = (
                 await self._producer.send_each([_record(rows[p.id]) for p in decided.send]) if decided.send else []
             )
             settled = parking.settle(decided.send, outcomes, self._policy)
             parked = decided.park + settled.park
-            await outbox.settle(conn, settled.published, settled.retry, parked)
+            if not await outbox.settle(conn, self._keeper.name, lease.token, settled.published, settled.retry, parked):
+                self._lease = None
+                raise LeaseLost(f"taken over while publishing; {len(rows)} rows are left to the new leader")
         metrics.OUTBOX_PUBLISHED.labels(self._settings.service_name).inc(len(settled.published))
         if settled.published:
             self.last_published_at = time.time()
@@ -129,6 +163,15 @@ class OutboxRelay:
         if settled.infrastructure is not None:
             raise settled.infrastructure  # the rest is published at the next attempt, after the relay's backoff
         return len(settled.published) + len(parked)
+
+    def _tenure(self) -> Lease:
+        """The lease, if this instance may still use it by its own clock. Past it (the process was
+        frozen, or the database slow), another instance may lead already: hand Kafka nothing."""
+        lease = self._lease
+        if lease is None or lease.remaining() <= 0:
+            self._lease = None
+            raise LeaseLost("the lease ran out before the batch was handed to Kafka")
+        return lease
 
     async def _report_parked(self, parked: list[parking.Parking], rows: dict[int, asyncpg.Record]) -> None:
         """Make a parked row seen: an error log, the metric, and a dead letter with its reason and its
@@ -171,6 +214,12 @@ class OutboxRelay:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
         self._wake.clear()
+
+    async def _pause(self, timeout: float) -> None:
+        """Wait, woken only by stop()."""
+        deadline = time.monotonic() + timeout
+        while not self._stopping and time.monotonic() < deadline:
+            await self._sleep(deadline - time.monotonic())
 
 
 def _pending(row: asyncpg.Record) -> parking.PendingRow:

@@ -17,6 +17,8 @@ from typing import Any, Generic
 
 import asyncpg
 from aiokafka import ConsumerRecord
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from aiokafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
@@ -25,7 +27,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import REGISTRY, make_asgi_app
 
 from contracts.envelope import Message, ReplyV1, typed_envelope
-from services.runtime import asyncapi, db, fetching, metrics, outbox
+from services.runtime import asyncapi, db, metrics, outbox
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
 from services.runtime.identity import TokenVerifier
@@ -128,9 +130,9 @@ class ServiceHost(Generic[D]):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         try:
-            await asyncio.wait_for(self.runtime.relay.publish_once(), 5)
-        except Exception:  # noqa: BLE001 - whatever is left is published at the next start
-            logger.warning("outbox not flushed at shutdown; it will be published at next start")
+            await asyncio.wait_for(self.runtime.relay.flush(), 5)
+        except Exception:  # noqa: BLE001 - whatever is left is published by the next leader
+            logger.warning("outbox not flushed at shutdown; the next relay leader publishes it")
         await self.runtime.producer.stop()
         await self.runtime.pool.close()
         self.runtime = None
@@ -158,6 +160,9 @@ class ServiceHost(Generic[D]):
         need an operator, and restarting the process would not help."""
         checks: dict[str, Any] = {"started": self.runtime is not None}
         if self.runtime is not None:
+            lease = self.runtime.relay.lease
+            checks["relay_leader"] = lease is not None  # this instance relays the outbox now
+            checks["relay_lease_token"] = lease.token if lease is not None else None
             try:
                 stats = await self.refresh_outbox_metrics()
                 checks["outbox_backlog"] = stats.backlog
@@ -258,6 +263,7 @@ def _json_response(body: dict[str, Any], ok: bool) -> AsgiResponse:
 def _subscribe(
     broker: KafkaBroker, host: ServiceHost[D], definition: ServiceDefinition[D], settings: ServiceSettings
 ) -> None:
+    # FastStream's public subscriber options only.
     common: dict[str, Any] = {
         "group_id": settings.group_id,
         "ack_policy": AckPolicy.NACK_ON_ERROR,
@@ -267,11 +273,10 @@ def _subscribe(
         "auto_offset_reset": "earliest",
         "batch": True,
         "max_records": settings.consume_batch_size,
-        "batch_timeout_ms": fetching.POLL_MS,
+        "batch_timeout_ms": settings.kafka_poll_ms,
         "session_timeout_ms": settings.kafka_session_timeout_ms,
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
     }
-    fetching.drop_idle_sleep()
     handlers = definition.handlers
     name = definition.name
     if handlers.commands:
@@ -287,6 +292,7 @@ def _subscribe(
             title=f"{name}.commands",
             description=f"Commands the {name} service handles; each is answered on its reply_to topic.",
             **common,
+            **_membership(settings, "commands"),
         )(on_command)
     if handlers.queries:
         queries = list(handlers.queries)
@@ -301,6 +307,7 @@ def _subscribe(
             title=f"{name}.queries",
             description=f"Queries the {name} service answers on their reply_to topic.",
             **common,
+            **_membership(settings, "queries"),
         )(on_query)
     for topic in sorted(handlers.event_topics()):
         events = [cls for cls in handlers.events if topic == cls.TOPIC]
@@ -315,7 +322,25 @@ def _subscribe(
             title=f"{topic} -> {name}",
             description=f"Events the {name} service follows. {TOLERANT_READERS}",
             **common,
+            **_membership(settings, topic),
         )(on_event)
+
+
+def _membership(settings: ServiceSettings, subscriber: str) -> dict[str, Any]:
+    """How one subscriber (a consumer of its own in the service's group) shares partitions.
+
+    Kafka's consumer in Python (aiokafka) rebalances eagerly (no cooperative protocol, KIP-429):
+    the sticky assignor gives every member back what it had and moves only what must move. It
+    keeps the member's last assignment in class attributes, which every consumer of the process
+    would share (each would claim the others' partitions), so each subscriber gets a subclass of
+    its own (same protocol name). Round robin stays listed so instances of the previous release
+    (round robin only) and this one agree on a protocol during a rolling upgrade. With static
+    membership, group.instance.id is unique per consumer: instance id and subscriber."""
+    sticky = type(f"Sticky[{subscriber}]", (StickyPartitionAssignor,), {"member_assignment": None, "generation": -1})
+    options: dict[str, Any] = {"partition_assignment_strategy": (sticky, RoundRobinPartitionAssignor)}
+    if settings.kafka_static_membership:
+        options["group_instance_id"] = f"{settings.instance_id}.{subscriber}"[:249]
+    return options
 
 
 TOLERANT_READERS = (

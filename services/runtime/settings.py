@@ -50,6 +50,16 @@ class ServiceSettings(BaseSettings):
     # so a (re)started service has all its partitions a few heartbeats after it joined.
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1)
     kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=1)
+    # How long one poll of a quiet topic waits before the subscriber polls again. FastStream's batch
+    # subscriber sleeps as long again after an empty poll, so a command arriving on a quiet topic
+    # waits up to this long per hop; a poll that finds records returns at once (services/runtime/
+    # service.py). Small enough not to be seen in a CSR's reply time, large enough to cost no CPU.
+    kafka_poll_ms: int = Field(default=10, ge=1, le=1_000)
+    # Static membership (group.instance.id = instance id + subscriber): a restarted instance that
+    # comes back within the session timeout gets its partitions back without a rebalance. But a
+    # static member does not leave its group when it stops, so its partitions wait for the session
+    # timeout at every stop; off by default (a stop hands them over at once).
+    kafka_static_membership: bool = False
 
     # PostgreSQL: a server DSN without database; each service uses its own database.
     pg_dsn: str = "postgresql://postgres@127.0.0.1:5432"
@@ -93,6 +103,10 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
+    # One instance relays the outbox at a time, under a lease it renews (services/runtime/lease.py):
+    # a holder that freezes or dies loses it this long after its last renewal, and another instance
+    # takes over then; the others try every relay_poll_interval_s.
+    relay_lease_s: float = Field(default=5.0, ge=1.0)
     # A row that keeps failing for a reason of its own (its topic does not exist) is parked after
     # this many attempts, waiting base, 2x base, ... up to max seconds in between; a row Kafka
     # can never take (invalid topic, too large, not authorized) is parked at once.

@@ -302,7 +302,8 @@ async def test_readiness_fails_while_the_oldest_waiting_row_is_too_old_and_parke
 ) -> None:
     settings = _probe_settings(stack, ready_outbox_max_age_s=60)
     host: ServiceHost[Any] = ServiceHost(None, settings)  # type: ignore[arg-type] # only its health is asked
-    host.runtime = type("Runtime", (), {"pool": pool})()  # the one resource health reads
+    follower = type("Relay", (), {"lease": None})()  # another instance relays
+    host.runtime = type("Runtime", (), {"pool": pool, "relay": follower})()  # what health reads
     async with pool.acquire() as conn:
         await outbox.add_many(conn, _records(".", 1, no_key=True))
         await conn.execute("UPDATE outbox SET parked_at = now(), park_reason = 'invalid_topic'")

@@ -37,6 +37,9 @@ class System:
     workdir: Path
     private_key: str
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    # More instances of a service (add_instance): the same database and consumer group.
+    extra: dict[str, list[ServiceProcess]] = field(default_factory=dict)
+    env_overrides: dict[str, str] = field(default_factory=dict)
 
     @property
     def prefix(self) -> str:
@@ -63,14 +66,14 @@ class System:
             "OMS_RETRY_MAX_S": "2",
             **QUICK_REBALANCE,
             "PYTHONUNBUFFERED": "1",
+            **self.env_overrides,
         }
 
     def start(self) -> None:
         grant_for_run(self.stack, self.prefix)  # the broker's ACLs for this run's topic prefix
         env = self.base_env()
         for name in SERVICES:
-            log_path = self.workdir / f"{name}.log"
-            self.services[name] = ServiceProcess.with_database(name, env, self.database(name), log_path)
+            self.services[name] = self._instance(name, 1, env)
             self.services[name].start()
         try:
             for service in self.services.values():
@@ -79,8 +82,27 @@ class System:
             self.stop()  # the fixture never yields, so nothing else would stop the others
             raise
 
+    def _instance(self, name: str, number: int, env: dict[str, str]) -> ServiceProcess:
+        """Instance ``number`` of service ``name``: instances on one host need an id each."""
+        log_path = self.workdir / (f"{name}.log" if number == 1 else f"{name}-{number}.log")
+        env = {**env, "OMS_INSTANCE_ID": f"{name}-{number}"}
+        # Generous: on the shared two-core machine a start under load has taken over a minute.
+        return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=180)
+
+    def add_instance(self, name: str) -> ServiceProcess:
+        """Start one more instance of ``name`` (healthy when this returns)."""
+        instances = self.extra.setdefault(name, [])
+        instance = self._instance(name, len(instances) + 2, self.base_env())
+        instances.append(instance)
+        instance.start()
+        instance.wait_healthy()
+        return instance
+
+    def instances(self, name: str) -> list[ServiceProcess]:
+        return [self.services[name], *self.extra.get(name, [])]
+
     def stop(self) -> None:
-        for service in self.services.values():
+        for service in [s for name in self.services for s in self.instances(name)]:
             service.stop()
         revoke_for_run(self.stack, self.prefix)
 
@@ -165,10 +187,16 @@ async def eventually(check, timeout: float = 15.0, interval: float = 0.1):
     raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
-def own_system(stack: StackEndpoints, tmp_path_factory: Any) -> Iterator[System]:
-    """Three services with a topic prefix and databases of their own."""
+def own_system(stack: StackEndpoints, tmp_path_factory: Any, **env: str) -> Iterator[System]:
+    """Three services with a topic prefix and databases of their own (``env``: settings for them)."""
     workdir = Path(tmp_path_factory.mktemp("system"))
-    system = System(stack=stack, run_id=uuid.uuid4().hex[:8], workdir=workdir, private_key=generate_private_key())
+    system = System(
+        stack=stack,
+        run_id=uuid.uuid4().hex[:8],
+        workdir=workdir,
+        private_key=generate_private_key(),
+        env_overrides=env,
+    )
     system.start()
     try:
         yield system
