@@ -56,7 +56,7 @@ from services.notifications.connections import SmtpConnections
 from services.notifications.deps import NotificationsDeps
 from services.notifications.rendering import TemplateError
 from services.notifications.settings import NotificationsSettings
-from services.runtime import logs
+from services.runtime import hooks, logs
 from services.runtime.db import Connection
 
 if TYPE_CHECKING:
@@ -302,7 +302,7 @@ async def _deliver(
             next_at = datetime.now(UTC) + backoff(row["attempts"], settings)
             await _record(runtime, lambda conn: store.mark_retry(conn, email_id, next_at, error))
         return
-    runtime.dispatcher.faults.point("crash_after_smtp", str(row["template"]))
+    hooks.reached("mail_accepted", str(row["template"]))
     taken.append(row)
 
 

@@ -30,6 +30,7 @@ from contracts.notifications import (
 from contracts.orders import OrderPlacedV1
 from csr.client import OmsClient
 from devstack.mailbox import ReceivedMail
+from reliability.fault_points import fault_env
 from tests.support.notifications import (
     HangingSmtpServer,
     PrivateNotifications,
@@ -144,6 +145,7 @@ async def test_smtp_server_down_then_back_delivers_each_email_exactly_once(
             return len(rows) == len(customers) and all(r["last_error"] for r in rows)
 
         await eventually(retrying, 60)  # the server is down: every e-mail tried, refused, waiting again
+
         # The gauge is read from the table at each scrape: the five wait for their next attempt.
         # A scrape can fall while one of them is being tried again ('sending', not waiting), so the
         # gauge is read until it counts all five between two attempts (the back-off makes that long).
@@ -178,7 +180,7 @@ async def _crash_after_smtp(
     customer = customer_registered()
     await publish(client, customer)
     await wait_mail(private.mailbox(), customer.email or "", subject_has("Welcome"))
-    private.restart_service({"OMS_FAULTS": "crash_after_smtp:order_comment", **rule})
+    private.restart_service({**fault_env("crash_after_smtp:order_comment"), **rule})
     placed = order_placed(customer)
 
     await publish(client, order_comment(placed, "Your parcel left our warehouse."))
