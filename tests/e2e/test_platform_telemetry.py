@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from contracts import errors
 from csr.client import OmsClient
 from tests.support.builders import register_customer
+from tests.support.ops_files import PROMETHEUS_OWN, expressions, metric_names
 from tests.support.system import System, eventually
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -93,3 +94,21 @@ async def test_one_json_line_per_handled_message_with_ids_outcome_code_and_no_se
 
 async def _now(found: dict[str, object] | None) -> dict[str, object] | None:
     return found
+
+
+@pytest.mark.capability("OPS-03")
+async def test_the_dashboard_and_alerts_name_only_metrics_the_services_export(system: System) -> None:
+    exported = set().union(*(_exported(system, service) for service in system.services))
+    for expr in expressions():
+        missing = metric_names(expr) - exported - PROMETHEUS_OWN
+        assert not missing, (expr, missing)
+
+
+def _exported(system: System, service: str) -> set[str]:
+    """The metric names on the service's /metrics, of families without a sample yet too (HELP and TYPE)."""
+    url = f"http://127.0.0.1:{system.services[service].port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        families = list(text_string_to_metric_families(response.read().decode()))
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+    declared = {f.name + suffix for f in families for suffix in suffixes.get(f.type, ("",))}
+    return declared | {s.name for f in families for s in f.samples}
