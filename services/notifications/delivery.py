@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosmtplib
 import asyncpg
+from opentelemetry.trace import SpanKind
 
 from contracts.envelope import SYSTEM_ACTOR
 from contracts.notifications import EmailFailedV1, EmailSentV1
@@ -56,7 +57,7 @@ from services.notifications.connections import SmtpConnections
 from services.notifications.deps import NotificationsDeps
 from services.notifications.rendering import TemplateError
 from services.notifications.settings import NotificationsSettings
-from services.runtime import hooks, logs
+from services.runtime import hooks, logs, telemetry
 from services.runtime.db import Connection
 
 if TYPE_CHECKING:
@@ -268,6 +269,19 @@ async def _deliver_batch(runtime: Runtime[Any], batch: list[asyncpg.Record], con
 
 
 async def _deliver(
+    runtime: Runtime[Any], row: asyncpg.Record, connections: SmtpConnections, taken: list[asyncpg.Record]
+) -> None:
+    """One attempt, in a span of the trace of the message that asked for the e-mail."""
+    with telemetry.tracer().start_as_current_span(
+        f"send e-mail {row['template'] or 'written'}",
+        context=telemetry.context_of(row["traceparent"]),
+        kind=SpanKind.CLIENT,
+        attributes={"oms.email.id": str(row["email_id"]), "oms.email.attempt": int(row["attempts"])},
+    ):
+        await _attempt(runtime, row, connections, taken)
+
+
+async def _attempt(
     runtime: Runtime[Any], row: asyncpg.Record, connections: SmtpConnections, taken: list[asyncpg.Record]
 ) -> None:
     _trace(row)

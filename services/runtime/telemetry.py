@@ -88,3 +88,15 @@ def inject(headers: MutableMapping[str, str]) -> None:
 def trace_id_of(span: Span) -> str:
     context = span.get_span_context()
     return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+def current_traceparent() -> str | None:
+    """The current span's ``traceparent``, to keep with work done later (an e-mail sent by a worker)."""
+    carrier: dict[str, str] = {}
+    PROPAGATOR.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def context_of(traceparent: str | None) -> Context | None:
+    """The trace context a kept ``traceparent`` names (None: none kept)."""
+    return PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else None

@@ -1,5 +1,5 @@
 """One OpenTelemetry trace from a client's commands through the orders service, its outbox and its
-events, to the notifications service that queues the order confirmation e-mail: the services
+events, to the notifications service that queues the order confirmation e-mail and sends it: the services
 export by OTLP to a real Jaeger (devstack/jaeger.py, built from the Go module proxy on first use),
 and the test reads the trace back from Jaeger's query API."""
 
@@ -58,17 +58,20 @@ async def test_one_trace_follows_an_order_from_the_client_to_the_confirmation_em
     async def confirmation_traced() -> dict[str, Any] | None:
         found = jaeger.trace(wanted)
         names = {(_service(found, s), s["operationName"]) for s in found["spans"]} if found else set()
-        return found if ("notifications", "process OrderPlaced") in names else None
+        return found if ("notifications", "send e-mail order_confirmation") in names else None
 
     found = await eventually(confirmation_traced, timeout=60, interval=1)
     spans = {s["spanID"]: s for s in found["spans"]}
     by_name = {(_service(found, s), s["operationName"]): s for s in spans.values()}
     submit = by_name[("orders", "process SubmitOrder")]
     placed = by_name[("notifications", "process OrderPlaced")]
+    sent = by_name[("notifications", "send e-mail order_confirmation")]
     # The e-mail's span is a child of the submit's: the context went through orders' outbox and
     # the OrderPlaced event's traceparent header.
     assert _parent(placed) == submit["spanID"], (placed, submit)
     assert _parent(submit) == format(caller.span_id, "016x")  # the client's context
+    # Sending the e-mail, later and by the delivery worker, joins the trace of the event that asked for it.
+    assert _parent(sent) == placed["spanID"]
     assert {_service(found, s) for s in spans.values()} == set(TRACED)
     tags = {t["key"]: t["value"] for t in placed["tags"]}
     assert tags["messaging.destination.name"] == system.prefix + "orders.events"
