@@ -22,6 +22,7 @@ from csr.client.errors import ClientError
 from devstack.service_process import ServiceProcess
 from reliability import audit
 from reliability.cluster import SERVICES, AgentClient, Cluster
+from reliability.fault_points import CRASH_EXIT_CODE, fault_env
 
 PROBES: dict[str, Query] = {
     "customers": GetActivityCodesV1(),
@@ -29,10 +30,8 @@ PROBES: dict[str, Query] = {
     "notifications": ListEmailTemplatesV1(),
 }
 
-# What a service exits with at a crash point (services/runtime/faults.py); anything else is a failure.
-CRASH_EXIT_CODE = 137
-
-# The runtime's named crash points (services/runtime/faults.py): between the commit of a
+# The crash points (reliability/fault_points.py; a service exits with CRASH_EXIT_CODE there,
+# anything else is a failure): between the commit of a
 # handled message and the publishing of what it caused, and between the SMTP server's acceptance
 # of an e-mail and the recording of it.
 CRASH_POINTS = [
@@ -264,7 +263,7 @@ async def _armed_until_crash(process: ServiceProcess, point: str, wait_s: float)
     with another code is a failed start: started again, armed, like any supervisor would."""
     deadline = time.monotonic() + wait_s
     while True:
-        await asyncio.to_thread(process.start, {"OMS_FAULTS": point})
+        await asyncio.to_thread(process.start, fault_env(point))
         assert process.proc is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
             await asyncio.to_thread(process.proc.wait, max(deadline - time.monotonic(), 0.1))

@@ -24,6 +24,9 @@ from typing import Any, TypeVar, overload
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from contracts.envelope import Command, Envelope, Kind, Message, Query, ReplyV1
@@ -42,6 +45,9 @@ from csr.client.errors import (
     UsageError,
 )
 from csr.client.events import EventStream, Received
+
+_TRACER = trace.get_tracer("csr-oms.client")
+_TRACE_CONTEXT = TraceContextTextMapPropagator()
 
 __all__ = [
     "Accepted",
@@ -295,20 +301,24 @@ class OmsClient:
         """Publish ``envelope``; a command or query with this client's access token (one
         per request record; events and replies never carry one)."""
         requests = (Kind.COMMAND, Kind.QUERY)
-        await self.publish_raw(
-            self.prefix + topic,
-            envelope.model_dump_json().encode(),
-            key,
-            {
-                "content-type": "application/json",
-                "message_id": str(envelope.message_id),
-                "type": envelope.type,
-                "version": str(envelope.version),
-                "kind": envelope.kind.value,
-                "correlation_id": str(envelope.correlation_id),
-                **(await self.authorization() if envelope.kind in requests else {}),
-            },
-        )
+        headers = {
+            "content-type": "application/json",
+            "message_id": str(envelope.message_id),
+            "type": envelope.type,
+            "version": str(envelope.version),
+            "kind": envelope.kind.value,
+            "correlation_id": str(envelope.correlation_id),
+            **(await self.authorization() if envelope.kind in requests else {}),
+        }
+        # The W3C trace context: the services' spans join the caller's trace. Only the
+        # OpenTelemetry API here; a program that wants traces configures the SDK (docs/operations.md).
+        with _TRACER.start_as_current_span(
+            f"send {envelope.type}",
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "kafka", "messaging.message.id": str(envelope.message_id)},
+        ):
+            _TRACE_CONTEXT.inject(headers)
+            await self.publish_raw(self.prefix + topic, envelope.model_dump_json().encode(), key, headers)
 
     async def publish_raw(
         self, topic: str, value: bytes | None, key: str | None = None, headers: dict[str, str] | None = None

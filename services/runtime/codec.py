@@ -16,6 +16,7 @@ from contracts.common import mask_card_numbers
 from contracts.envelope import TYPE_PATTERN, Envelope, FieldError, Kind, Message
 from contracts.registry import all_messages
 from contracts.topics import REPLY_TOPIC_RULE, is_reply_topic
+from services.runtime import telemetry
 
 MAX_MESSAGE_BYTES = 512 * 1024
 TYPE_HEADER, VERSION_HEADER = "type", "version"  # on every record we write, read before decoding
@@ -60,6 +61,7 @@ def encode(envelope: Envelope, topic: str, key: str | None) -> OutgoingRecord:
         "kind": envelope.kind.value,
         "correlation_id": str(envelope.correlation_id),
     }
+    telemetry.inject(headers)  # the trace of the message being handled, if any
     return OutgoingRecord(
         topic=topic,
         key=key,

@@ -45,14 +45,14 @@ from typing import Generic
 import asyncpg
 
 from contracts import errors
-from contracts.envelope import Actor, Envelope, Event, Kind
-from services.runtime import metrics, outbox
+from contracts.envelope import Actor, Event, Kind
+from services.runtime import hooks, outbox
 from services.runtime.codec import encode
 from services.runtime.db import Connection
-from services.runtime.faults import Faults
 from services.runtime.handling import D, Handlers
 from services.runtime.identity import Identity, Refused, TokenVerifier
 from services.runtime.kafka import Producer
+from services.runtime.pipeline import observing
 from services.runtime.pipeline.answering import Answers
 from services.runtime.pipeline.authentication import Gate, Verifier
 from services.runtime.pipeline.dead_letters import DeadLetters
@@ -60,9 +60,10 @@ from services.runtime.pipeline.decoding import Decoder
 from services.runtime.pipeline.duplicates import Duplicates
 from services.runtime.pipeline.failures import FailurePolicy, HandlerRetry
 from services.runtime.pipeline.items import Records
+from services.runtime.pipeline.observing import Handled
 from services.runtime.pipeline.replying import deliver
 from services.runtime.pipeline.tracing import traced
-from services.runtime.pipeline.transaction import Transactions
+from services.runtime.pipeline.transaction import Committed, Transactions
 from services.runtime.relay import OutboxRelay
 from services.runtime.replies import Letters, outcome_of
 from services.runtime.settings import ServiceSettings
@@ -107,12 +108,11 @@ class Dispatcher(Generic[D]):
         self.producer = producer
         self.relay = relay
         self.handlers = handlers
-        self.faults = Faults(settings.faults)
         self.letters = Letters(service, settings.topic_prefix)
         self.dead_letters = DeadLetters(service, self.letters, producer)
         self.decoder = Decoder(service, self.dead_letters.refuse, settings.topic_prefix)
         self.gate = Gate(service, verifier or verifier_for(settings), self.letters, producer)
-        self.transactions = Transactions(settings, pool, self.letters, self.faults, deps, clock)
+        self.transactions = Transactions(settings, pool, self.letters, deps, clock)
         self.answers = Answers(settings, pool, self.letters, deps, clock)
         self.duplicates = Duplicates(service, self.letters, producer)
         retry = retry or HandlerRetry(max_handler_attempts=settings.max_handler_attempts)
@@ -138,9 +138,7 @@ class Dispatcher(Generic[D]):
         admitted, turned_away = await self.gate.admit(items)
         if admitted:
             committed = await self.transactions.commands(admitted)
-            self._after_commit("command", [envelope for envelope, _, _ in committed.handled], started)
-            for envelope, outcome, _ in committed.handled:
-                self._count(envelope, outcome)
+            self._after_commit("command", committed, started)
             for copy, stored in committed.repeated:
                 await self.duplicates.answer(copy, stored)
         # Answered after the batch committed, so a batch delivered again (it failed) does not
@@ -152,38 +150,35 @@ class Dispatcher(Generic[D]):
         items = await self.decoder.decode_all(records, Kind.EVENT, self.handlers.events, quiet_unknown=True)
         if items:
             committed = await self.transactions.events(items)
-            self._after_commit("event", [envelope for envelope, _, _ in committed.handled], started)
-            for envelope, outcome, _ in committed.handled:
-                self._count(envelope, outcome)
+            self._after_commit("event", committed, started)
 
     async def _queries(self, records: Records) -> None:
         started = time.perf_counter()
         items = await self.decoder.decode_all(records, Kind.QUERY, self.handlers.queries)
         admitted, turned_away = await self.gate.admit(items)
         for item in admitted:
-            with traced(item.envelope):
+            with traced(item.envelope, item.record) as trace_id:
                 reply = await self.answers.answer(item)
-            self._count(item.envelope, outcome_of(reply))
-            if item.envelope.reply_to:
-                await deliver(self.producer, self.settings.service_name, [encode(reply, item.envelope.reply_to, None)])
-            metrics.HANDLE_SECONDS.labels(self.settings.service_name, "query").observe(time.perf_counter() - started)
+                if item.envelope.reply_to:
+                    record = encode(reply, item.envelope.reply_to, None)
+                    await deliver(self.producer, self.settings.service_name, [record])
+            handled = Handled.of(item.envelope, "query", outcome_of(reply), time.perf_counter() - started, trace_id)
+            self._observe(handled.with_code(reply.payload.get("code")))
         await self.gate.answer(turned_away)
 
     # --- shared steps -----------------------------------------------------------------------
 
-    def _after_commit(self, kind: str, envelopes: list[Envelope], started: float) -> None:
-        for envelope in envelopes:
-            self.faults.point("crash_after_commit", envelope.type)
+    def _after_commit(self, kind: str, committed: Committed, started: float) -> None:
+        for envelope, _, _ in committed.handled:
+            hooks.reached("committed", envelope.type)
         self.relay.wake()
         elapsed = time.perf_counter() - started
-        for _ in envelopes:
-            metrics.HANDLE_SECONDS.labels(self.settings.service_name, kind).observe(elapsed)
+        for envelope, outcome, reply in committed.handled:
+            handled = Handled.of(envelope, kind, outcome, elapsed, committed.trace_ids.get(envelope.message_id, ""))
+            self._observe(handled.with_code(reply.payload.get("code")) if reply is not None else handled)
 
-    def _count(self, envelope: Envelope, outcome: str) -> None:
-        metrics.MESSAGES.labels(self.settings.service_name, envelope.type, outcome).inc()
-        if outcome == "rejected":
-            with traced(envelope):
-                logger.info("%s rejected", envelope.type)
+    def _observe(self, handled: Handled) -> None:
+        observing.observe(self.settings.service_name, handled, self.settings.log_handled)
 
     async def emit_standalone(
         self, conn: Connection, event: Event, actor: Actor, correlation_id: uuid.UUID | None

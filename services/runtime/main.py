@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from services.runtime import logs
+from services.runtime import hooks, logs, telemetry
 from services.runtime.service import ServiceDefinition, build_app
 from services.runtime.settings import ServiceSettings
 
@@ -22,6 +23,9 @@ def run(definition: Callable[[], ServiceDefinition[Any]], settings: ServiceSetti
             " tokens the service trusts, e.g. http://127.0.0.1:8080/realms/csr-oms (devstack writes it to .stack/env)"
         )
     logs.configure(settings.service_name, settings.log_level, settings.log_format)
+    # Only the reliability harness and the tests set it (services/runtime/hooks.py).
+    telemetry.configure(settings)
+    hooks.install(os.environ.get(hooks.OBSERVERS_VARIABLE, ""))
     app = build_app(definition(), settings)
     level = logging.getLevelName(settings.log_level.upper())
     # uvicorn serves /health and /metrics and turns SIGTERM into a graceful lifespan shutdown:

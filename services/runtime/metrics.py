@@ -1,4 +1,10 @@
-"""Prometheus metrics every service exposes on /metrics."""
+"""Prometheus metrics every service exposes on /metrics (docs/operations.md says what each means and
+what to do when it moves).
+
+Labels stay few and bounded: ``service``; ``type`` (a message type of the contracts, never a
+value from a message: an unknown type is dead-lettered before it is counted); ``code`` (a code of
+contracts/errors.py); ``topic`` and ``partition`` (the topics the service consumes).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,18 @@ from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES = Counter(
     "oms_messages_total",
-    "Messages consumed, by service, message type and outcome",
+    "Messages handled, by service, message type and outcome (accepted, rejected; events: handled, ignored)",
     ["service", "type", "outcome"],
+)
+REJECTED = Counter(
+    "oms_messages_rejected_total",
+    "Commands and queries refused, and events ignored, by message type and rejection code",
+    ["service", "type", "code"],
 )
 HANDLE_SECONDS = Histogram(
     "oms_handle_seconds",
-    "Time from receiving a message to committing its effects",
-    ["service", "kind"],
+    "Time from receiving a message (its fetch) to committing its effects (queries: to the reply), by type",
+    ["service", "kind", "type"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 DEAD_LETTERS = Counter("oms_dead_letters_total", "Messages sent to a dead-letter topic", ["service", "reason"])
@@ -44,4 +55,9 @@ REPLIES_UNDELIVERABLE = Counter(
     "oms_replies_undeliverable_total",
     "Replies sent straight to a requester's topic that Kafka would not take (no such topic, not allowed...)",
     ["service", "reason"],
+)
+CONSUMER_LAG = Gauge(
+    "oms_consumer_lag",
+    "Records on a partition the service's consumer group has not fetched yet (end offset - position)",
+    ["service", "topic", "partition"],
 )

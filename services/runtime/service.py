@@ -28,6 +28,7 @@ from prometheus_client import REGISTRY, make_asgi_app
 
 from contracts.envelope import Message, ReplyV1, typed_envelope
 from services.runtime import asyncapi, db, metrics, outbox
+from services.runtime.consumer_lag import ConsumerLag, consumers_of
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
 from services.runtime.identity import TokenVerifier
@@ -235,8 +236,14 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
     async def asyncapi_document(scope: Any) -> AsgiResponse:
         return AsgiResponse(document, 200, headers={"content-type": "application/json"})
 
+    lag = ConsumerLag(settings.service_name, settings.topic_prefix)
+
     async def scrape(scope: Any, receive: Any, send: Any) -> None:
         await host.refresh_metrics()
+        try:
+            await asyncio.wait_for(lag.refresh(consumers_of(broker.subscribers)), 3)
+        except Exception:  # noqa: BLE001 - the scrape still answers, with the last values
+            logger.warning("could not read the consumer lag of %s before a scrape", settings.service_name)
         await exposition(scope, receive, send)
 
     return AsgiFastStream(

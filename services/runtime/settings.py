@@ -101,6 +101,12 @@ class ServiceSettings(BaseSettings):
     # Runtime behaviour
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+    # One line per handled message (type, ids, outcome, code, duration, trace id): the operator's
+    # record of what the service did. Off only where that volume is not wanted (a benchmark).
+    log_handled: bool = True
+    # OpenTelemetry traces: exported by OTLP over HTTP to this endpoint (e.g. http://collector:4318),
+    # or to the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT; off when neither is set.
+    otel_exporter_otlp_endpoint: str | None = None
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
     # One instance relays the outbox at a time, under a lease it renews (services/runtime/lease.py):
@@ -121,7 +127,6 @@ class ServiceSettings(BaseSettings):
     # takes a subtransaction id, and past 64 of them in one transaction PostgreSQL's snapshots of
     # every other session "overflow" to the slow pg_subtrans lookup: stay below that.
     consume_batch_size: int = Field(default=60, ge=1, le=64)
-    faults: str = ""  # test-only fault injection points, comma separated (see runtime.faults)
 
     @field_validator("oidc_algorithms")
     @classmethod

@@ -30,6 +30,7 @@ from contracts.notifications import (
 from contracts.orders import OrderPlacedV1
 from csr.client import OmsClient
 from devstack.mailbox import ReceivedMail
+from reliability.fault_points import fault_env
 from tests.support.notifications import (
     HangingSmtpServer,
     PrivateNotifications,
@@ -179,7 +180,7 @@ async def _crash_after_smtp(
     customer = customer_registered()
     await publish(client, customer)
     await wait_mail(private.mailbox(), customer.email or "", subject_has("Welcome"))
-    private.restart_service({"OMS_FAULTS": "crash_after_smtp:order_comment", **rule})
+    private.restart_service({**fault_env("crash_after_smtp:order_comment"), **rule})
     placed = order_placed(customer)
 
     await publish(client, order_comment(placed, "Your parcel left our warehouse."))

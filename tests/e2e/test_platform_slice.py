@@ -12,6 +12,7 @@ import pytest
 from contracts import errors
 from contracts.orders import PlaceOrderV1
 from csr.client import OmsClient
+from reliability.fault_points import fault_env
 from tests.support.builders import register_customer, unique
 from tests.support.system import System, eventually, first_event
 
@@ -112,7 +113,7 @@ async def test_garbage_is_dead_lettered_and_the_next_message_still_processed(sys
 
 @pytest.mark.capability("PLT-04")
 async def test_service_killed_after_commit_publishes_on_restart(system: System, csr: OmsClient) -> None:
-    system.restart("customers", {"OMS_FAULTS": "crash_after_commit:RegisterCustomer"})
+    system.restart("customers", fault_env("crash_after_commit:RegisterCustomer"))
     command = register_customer(csr)
     envelope = csr.envelope(command)
 
@@ -164,7 +165,7 @@ async def test_a_message_that_always_fails_is_dead_lettered_and_its_batch_neighb
     system: System, csr: OmsClient
 ) -> None:
     marker = unique("poison")
-    system.restart("customers", {"OMS_FAULTS": f"poison:{marker}", "OMS_MAX_HANDLER_ATTEMPTS": "3"})
+    system.restart("customers", {**fault_env(f"poison:{marker}"), "OMS_MAX_HANDLER_ATTEMPTS": "3"})
     try:
         # Same key, so the three land in one partition and, sent together, in one batch.
         good_before = register_customer(csr, logon_id=f"{marker[:-4]}a.{unique()}")

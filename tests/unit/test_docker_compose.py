@@ -65,3 +65,74 @@ def test_dockerfile_copies_what_the_services_import() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("contracts", "services", "csr"):
         assert f"COPY {package} {package}" in dockerfile
+
+
+SERVICES = ("customers", "orders", "notifications")
+
+
+def test_one_image_built_once_for_the_three_services() -> None:
+    services = _compose()["services"]
+    images = {services[name]["image"] for name in SERVICES}
+    assert images == {"csr-oms:${OMS_VERSION:-latest}"}
+    built = [name for name in SERVICES if "build" in services[name]]
+    assert built == ["customers"]  # the others use it, never pull it
+    assert all(services[name]["pull_policy"] == "never" for name in SERVICES if name not in built)
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ARG SERVICE=" in dockerfile and "services.$OMS_SERVICE" in dockerfile
+
+
+def test_services_are_healthy_when_ready_and_listen_where_the_healthcheck_asks() -> None:
+    for name in SERVICES:
+        service = _compose()["services"][name]
+        assert "http://127.0.0.1:8000/ready" in " ".join(service["healthcheck"]["test"])
+        assert service["environment"]["OMS_HTTP_PORT"] == "8000"
+        assert service["environment"]["OMS_HTTP_HOST"] == "0.0.0.0"  # noqa: S104 - inside its container
+    assert "/ready" in (ROOT / "Dockerfile").read_text()
+
+
+def test_state_lives_in_named_volumes() -> None:
+    compose = _compose()
+    declared = set(compose["volumes"])
+    mounts = {
+        "postgres": "/var/lib/postgresql/data",
+        "kafka": "/var/lib/kafka/data",
+        "mailpit": "/data",
+        "prometheus": "/prometheus",
+        "grafana": "/var/lib/grafana",
+    }
+    for name, path in mounts.items():
+        volumes = [v.split(":") for v in compose["services"][name]["volumes"]]
+        assert any(source in declared and target == path for source, target, *_ in volumes), name
+    assert compose["services"]["kafka"]["environment"]["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+
+
+def test_the_observability_profile_runs_collector_jaeger_prometheus_and_grafana() -> None:
+    services = _compose()["services"]
+    optional = {name for name, s in services.items() if "observability" in s.get("profiles", [])}
+    assert optional == {"otel-collector", "jaeger", "prometheus", "grafana"}
+    assert all("profiles" not in services[name] for name in SERVICES)  # the system runs without it
+    # Every file the profile mounts from the repository exists.
+    for name in optional:
+        for volume in services[name].get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), (name, source)
+    collector = yaml.safe_load((ROOT / "ops/otel-collector.yaml").read_text())
+    assert collector["exporters"]["otlp/jaeger"]["endpoint"] == "jaeger:4317"
+    assert "4318:4318" in services["otel-collector"]["ports"]
+    # The services export only when told to (off by default, see docs/operations.md).
+    for name in SERVICES:
+        endpoint = services[name]["environment"]["OMS_OTEL_EXPORTER_OTLP_ENDPOINT"]
+        assert endpoint == "${OMS_OTEL_EXPORTER_OTLP_ENDPOINT:-}"
+
+
+def test_the_sealing_key_is_a_secret_the_services_can_read() -> None:
+    compose = _compose()
+    assert compose["secrets"]["sealing_key"]["file"] == "./.sealing.key"
+    for name in SERVICES:
+        service = compose["services"][name]
+        assert service["secrets"] == ["sealing_key"]
+        assert service["environment"]["OMS_SEALING_KEY_FILE"] == "/run/secrets/sealing_key"
+        # The key file is 0600 (csr keygen --out); bind-mounted as it is, so the services run as its owner.
+        assert service["user"] == "${OMS_UID:-10001}"
+    assert "csr keygen --out .sealing.key" in (ROOT / "docker-compose.yml").read_text()

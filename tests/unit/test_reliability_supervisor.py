@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from reliability import injector
+from reliability.fault_points import CRASH_EXIT_CODE, fault_env
 
 
 class FakeProc:
@@ -58,9 +59,9 @@ async def test_a_service_that_exits_while_starting_is_started_again() -> None:
 
 
 async def test_an_armed_service_counts_only_its_crash_at_the_point() -> None:
-    service: Any = FakeService([3, injector.CRASH_EXIT_CODE])
+    service: Any = FakeService([3, CRASH_EXIT_CODE])
     assert await injector._armed_until_crash(service, "crash_after_commit:PlaceOrder", 5) is True
-    assert service.starts == [{"OMS_FAULTS": "crash_after_commit:PlaceOrder"}] * 2
+    assert service.starts == [fault_env("crash_after_commit:PlaceOrder")] * 2
 
 
 async def test_an_armed_service_that_never_reaches_the_point_is_reported_running() -> None:

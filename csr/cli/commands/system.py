@@ -196,10 +196,17 @@ def _check_types(wanted: set[str]) -> None:
 
 def keygen(
     public: bool = typer.Option(False, "--public", help="Print the public key of OMS_SEALING_KEY_FILE instead"),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the new private key to this file (created readable by its owner only)"
+    ),
 ) -> None:
-    """Print a new sealing private key (give services its file; clients get the public key)."""
+    """Print a new sealing private key, or write it with --out (give services its file; clients
+    get the public key)."""
     if not public:
-        typer.echo(generate_private_key())
+        if out is None:
+            typer.echo(generate_private_key())
+        else:
+            _write_private_key(out)
         return
     key_file = os.environ.get("OMS_SEALING_KEY_FILE")
     if not key_file:
@@ -210,3 +217,19 @@ def keygen(
     except (OSError, ValueError) as exc:
         typer.secho(f"error: cannot read a private key from {key_file}: {exc}", err=True, fg="red")
         raise typer.Exit(2) from None
+
+
+def _write_private_key(path: Path) -> None:
+    """Created with mode 0600 whatever the umask (a shell redirection leaves it as readable as the
+    umask says, often by everyone), and never over an existing key: that one may be in use."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        typer.secho(f"error: {path} exists; remove it first if it is really to be replaced", err=True, fg="red")
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.secho(f"error: cannot create {path}: {exc.strerror}", err=True, fg="red")
+        raise typer.Exit(2) from None
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(generate_private_key() + "\n")
+    typer.echo(f"private key written to {path} (mode 0600); its public key: csr keygen --public")

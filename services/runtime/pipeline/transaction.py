@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,10 +24,9 @@ from pydantic import BaseModel
 
 from contracts import errors
 from contracts.envelope import Envelope
-from services.runtime import inbox, metrics, outbox
+from services.runtime import hooks, inbox, metrics, outbox
 from services.runtime.codec import OutgoingRecord
 from services.runtime.db import Connection
-from services.runtime.faults import Faults
 from services.runtime.handling import Context, D, Rejected
 from services.runtime.inbox import StoredReply
 from services.runtime.pipeline.items import Item
@@ -46,16 +46,14 @@ class Committed:
 
     handled: list[tuple[Envelope, str, Envelope | None]] = field(default_factory=list)
     repeated: list[tuple[Envelope, StoredReply | None]] = field(default_factory=list)
+    trace_ids: dict[uuid.UUID, str] = field(default_factory=dict)  # of the handled, when traced
 
 
 class Transactions(Generic[D]):
-    def __init__(
-        self, settings: ServiceSettings, pool: asyncpg.Pool, letters: Letters, faults: Faults, deps: D, clock: Clock
-    ) -> None:
+    def __init__(self, settings: ServiceSettings, pool: asyncpg.Pool, letters: Letters, deps: D, clock: Clock) -> None:
         self.settings = settings
         self.pool = pool
         self.letters = letters
-        self.faults = faults
         self.deps = deps
         self.clock = clock
 
@@ -90,8 +88,9 @@ class Transactions(Generic[D]):
                     copies.append(item.envelope)  # seen before, or a second copy within this batch
                     continue
                 fresh.discard(item.envelope.message_id)  # the same id twice in one batch: the second is a copy
-                with traced(item.envelope):
+                with traced(item.envelope, item.record) as trace_id:
                     reply, records_out = await self._decide(conn, item, shared, savepoints)
+                committed.trace_ids[item.envelope.message_id] = trace_id
                 outgoing += records_out
                 committed.handled.append((item.envelope, outcome_of(reply), reply))
             await outbox.add_many(conn, outgoing)
@@ -112,7 +111,7 @@ class Transactions(Generic[D]):
             reply = self.letters.rejected(envelope, item.refusal)
             return reply, self.letters.reply_records(envelope, reply)
         ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings, batch=shared)
-        self.faults.check_poison(envelope.payload)
+        hooks.reached("handling", envelope.type, envelope.payload)
         try:
             result = await _apart(conn, savepoints, functools.partial(item.handler, ctx, item.message))
         except Rejected as rejection:
@@ -139,14 +138,15 @@ class Transactions(Generic[D]):
                 fresh.discard(envelope.message_id)
                 ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings)
                 outcome = "handled"
-                with traced(envelope):
+                with traced(envelope, item.record) as trace_id:
                     try:
                         await _apart(conn, savepoints, functools.partial(item.handler, ctx, item.message))
                     except Rejected as rejection:
                         logger.warning("event %s ignored: %s (%s)", envelope.type, rejection.message, rejection.code)
                         outcome, ctx.emitted = f"ignored:{rejection.code}", []
-                outgoing += [self.letters.event_record(envelope, e) for e in ctx.emitted]
+                    outgoing += [self.letters.event_record(envelope, e) for e in ctx.emitted]
                 committed.handled.append((envelope, outcome, None))
+                committed.trace_ids[envelope.message_id] = trace_id
             await outbox.add_many(conn, outgoing)
             await inbox.complete_many(conn, [(e.message_id, outcome, None) for e, outcome, _ in committed.handled])
         return committed

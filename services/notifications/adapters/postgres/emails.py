@@ -11,6 +11,7 @@ import asyncpg
 
 from services.notifications.application.unit_of_work import NewEmail, Release, Row
 from services.notifications.domain import rules
+from services.runtime import telemetry
 from services.runtime.db import Connection
 
 
@@ -19,9 +20,10 @@ async def insert_email(conn: Connection, e: NewEmail) -> bool:
     status = await conn.execute(
         """INSERT INTO emails (email_id, dedupe_key, customer_id, order_id, regarding, template, language, format,
                to_addr, subject, body_text, body_html, context, status, next_attempt_at, message_id, created_at,
-               created_by, correlation_id, flags, sealed, format_explicit, language_explicit, last_error)
+               created_by, correlation_id, flags, sealed, format_explicit, language_explicit, last_error,
+               traceparent)
            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::jsonb,$14,$15,$16,$15,$17,$18,$19,$20::jsonb,
-                   $21,$22,$23)
+                   $21,$22,$23,$24)
            ON CONFLICT (dedupe_key) DO NOTHING""",
         e.email_id,
         e.dedupe_key,
@@ -46,6 +48,7 @@ async def insert_email(conn: Connection, e: NewEmail) -> bool:
         e.format_explicit,
         e.language_explicit,
         e.last_error,
+        telemetry.current_traceparent(),  # of the message being handled
     )
     return status.endswith(" 1")
 

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import aiosmtplib
 import asyncpg
+from opentelemetry.trace import SpanKind
 
 from contracts.envelope import SYSTEM_ACTOR
 from contracts.errors import Refused
@@ -59,7 +60,7 @@ from services.notifications.adapters.smtp.connections import SmtpConnections
 from services.notifications.domain import rules as domain
 from services.notifications.domain.rendering import TemplateError
 from services.notifications.settings import NotificationsSettings
-from services.runtime import logs
+from services.runtime import hooks, logs, telemetry
 from services.runtime.db import Connection
 
 if TYPE_CHECKING:
@@ -274,6 +275,19 @@ async def _deliver_batch(runtime: Runtime[Any], batch: list[asyncpg.Record], con
 async def _deliver(
     runtime: Runtime[Any], row: asyncpg.Record, connections: SmtpConnections, taken: list[asyncpg.Record]
 ) -> None:
+    """One attempt, in a span of the trace of the message that asked for the e-mail."""
+    with telemetry.tracer().start_as_current_span(
+        f"send e-mail {row['template'] or 'written'}",
+        context=telemetry.context_of(row["traceparent"]),
+        kind=SpanKind.CLIENT,
+        attributes={"oms.email.id": str(row["email_id"]), "oms.email.attempt": int(row["attempts"])},
+    ):
+        await _attempt(runtime, row, connections, taken)
+
+
+async def _attempt(
+    runtime: Runtime[Any], row: asyncpg.Record, connections: SmtpConnections, taken: list[asyncpg.Record]
+) -> None:
     _trace(row)
     deps: NotificationsDeps = runtime.deps
     settings = deps.settings
@@ -306,7 +320,7 @@ async def _deliver(
             next_at = datetime.now(UTC) + backoff(row["attempts"], settings)
             await _record(runtime, lambda conn: emails.mark_retry(conn, email_id, next_at, error))
         return
-    runtime.dispatcher.faults.point("crash_after_smtp", str(row["template"]))
+    hooks.reached("mail_accepted", str(row["template"]))
     taken.append(row)
 
 
