@@ -80,8 +80,10 @@ _MESSAGES = {
 }
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
-WIRE_PATTERN = r"^sealed:v[12]:[A-Za-z0-9_-]{80,2000}={0,2}$"
-"""What a sealed value looks like (a regular expression; the JSON Schema of sealed fields)."""
+WIRE_PATTERN = r"^sealed:v[12]:[A-Za-z0-9_-]{80,}={0,2}$"
+"""What a sealed value looks like (a regular expression; the JSON Schema of sealed fields). The
+upper bound is the schema's ``maxLength``, not a repeat count: RE2 (Go, Rust) refuses counts above
+1000, and a published pattern must compile in every client's regular-expression engine."""
 FIND_PATTERN = re.compile(r"sealed:v[12]:[A-Za-z0-9_-]{80,2000}={0,2}")
 """Finds sealed values inside a larger text (a topic record, a log line)."""
 
