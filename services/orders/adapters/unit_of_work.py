@@ -10,16 +10,16 @@ from datetime import datetime
 
 import asyncpg
 
-from contracts.envelope import Actor, Event
 from contracts.orders import LockView, OrderView, ReturnOrderView
 from services.orders.adapters import catalog_store, order_store, servicing_store
-from services.orders.adapters.deps import Ctx
+from services.orders.adapters.deps import Ctx, OrdersDeps
 from services.orders.adapters.money import PostgresPayments
 from services.orders.application.unit_of_work import OrderExists
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import PricingPolicy, Rule
+from services.runtime.unit_of_work import MessageUnitOfWork
 
 
 class PostgresOrders:
@@ -109,9 +109,9 @@ class PostgresLocks:
         return await servicing_store.release_lock(self._ctx.conn, order_id, agent_id, self._ctx.now)
 
 
-class PostgresUnitOfWork:
+class PostgresUnitOfWork(MessageUnitOfWork[OrdersDeps]):
     def __init__(self, ctx: Ctx) -> None:
-        self._ctx = ctx
+        super().__init__(ctx)
         self.orders = PostgresOrders(ctx)
         self.catalog = PostgresCatalog(ctx)
         self.locks = PostgresLocks(ctx)
@@ -119,24 +119,13 @@ class PostgresUnitOfWork:
         self.payments = PostgresPayments(ctx)
 
     @property
-    def now(self) -> datetime:
-        return self._ctx.now
-
-    @property
-    def actor(self) -> Actor:
-        return self._ctx.actor
-
-    @property
     def policy(self) -> ShopPolicy:
-        return self._ctx.deps.settings
+        return self.ctx.deps.settings
 
     @property
     def pricing(self) -> PricingPolicy:
-        return self._ctx.deps.pricing
+        return self.ctx.deps.pricing
 
     @property
     def lock_timeout_s(self) -> float:
-        return self._ctx.deps.settings.lock_timeout_s
-
-    def emit(self, event: Event) -> None:
-        self._ctx.emit(event)
+        return self.ctx.deps.settings.lock_timeout_s

@@ -5,10 +5,8 @@ outbox rows, or none of them)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from functools import cached_property
 
-from contracts.envelope import Actor, Event
 from services.notifications.adapters import metrics
 from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres.emails import PostgresEmails
@@ -16,61 +14,39 @@ from services.notifications.adapters.postgres.known_orders import PostgresKnownO
 from services.notifications.adapters.postgres.recipients import PostgresRecipients
 from services.notifications.adapters.postgres.views import PostgresViews
 from services.notifications.domain.requests import Deciding
-from services.runtime.handling import Context
+from services.runtime.unit_of_work import MessageUnitOfWork
 
 
-class PostgresUnitOfWork:
-    def __init__(self, ctx: Context[NotificationsDeps]) -> None:
-        self._ctx = ctx
-
+class PostgresUnitOfWork(MessageUnitOfWork[NotificationsDeps]):
     @cached_property
     def recipients(self) -> PostgresRecipients:
-        return PostgresRecipients(self._ctx.conn)
+        return PostgresRecipients(self.ctx.conn)
 
     @cached_property
     def orders(self) -> PostgresKnownOrders:
-        return PostgresKnownOrders(self._ctx.conn)
+        return PostgresKnownOrders(self.ctx.conn)
 
     @cached_property
     def emails(self) -> PostgresEmails:
-        return PostgresEmails(self._ctx.conn)
+        return PostgresEmails(self.ctx.conn)
 
     @cached_property
     def views(self) -> PostgresViews:
-        return PostgresViews(self._ctx.conn, self._ctx.deps.renderer)
+        return PostgresViews(self.ctx.conn, self.ctx.deps.renderer)
 
     @property
     def deciding(self) -> Deciding:
-        return self._ctx.deps
+        return self.ctx.deps
 
     @property
     def body_retention_days(self) -> int:
-        return self._ctx.deps.settings.body_retention_days
-
-    @property
-    def now(self) -> datetime:
-        return self._ctx.now
-
-    @property
-    def actor(self) -> Actor:
-        return self._ctx.actor
-
-    @property
-    def message_id(self) -> uuid.UUID:
-        return self._ctx.envelope.message_id
-
-    @property
-    def correlation_id(self) -> uuid.UUID:
-        return self._ctx.envelope.correlation_id
+        return self.ctx.deps.settings.body_retention_days
 
     def email_message_id(self, email_id: uuid.UUID) -> str:
-        return message_id_header(self._ctx.deps, email_id)
-
-    def emit(self, event: Event) -> None:
-        self._ctx.emit(event)
+        return message_id_header(self.ctx.deps, email_id)
 
     def mail_queued(self) -> None:
-        self._ctx.deps.mail_queued.set()
+        self.ctx.deps.mail_queued.set()
 
     def count(self, outcome: str) -> None:
         metrics.count(outcome)
