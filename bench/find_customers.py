@@ -45,7 +45,7 @@ from devstack.service_process import ServiceProcess
 PREFIX = "findbench."
 DATABASE = "customers_findbench"
 
-# The SQL shape of services/customers/search.py for one criterion (the benchmark may not import the
+# The SQL shape of services/customers/adapters/postgres/search.py for one criterion (the benchmark may not import the
 # service): what PostgreSQL plans and runs for each find below.
 _EXPLAIN = """EXPLAIN (ANALYZE, FORMAT JSON)
 SELECT c.customer_id FROM customers c
