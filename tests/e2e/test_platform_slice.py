@@ -4,12 +4,14 @@ inbox, outbox, replies, dead letters and e-mail delivery all real."""
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from decimal import Decimal
 
 import pytest
 
 from contracts import errors
+from contracts.common import luhn_ok
 from contracts.orders import PlaceOrderV1
 from csr.client import OmsClient
 from reliability.fault_points import fault_env
@@ -92,12 +94,23 @@ async def test_same_command_twice_has_one_effect_and_the_same_reply(system: Syst
     assert len(welcome) <= 1
 
 
+def _a_card_number_of_its_own() -> str:
+    """A Luhn-valid number no other test seals: the session's secrets scan looks for every sealed
+    card in every record, the input topics too, and this one is a third party's garbage, not ours."""
+    while True:
+        digits = "4" + "".join(random.choices("0123456789", k=15))
+        if luhn_ok(digits):
+            return digits
+
+
 @pytest.mark.capability("PLT-05")
 async def test_garbage_is_dead_lettered_and_the_next_message_still_processed(system: System, csr: OmsClient) -> None:
     marker = unique("garbage-")
+    pan = _a_card_number_of_its_own()
+    spaced = " ".join(pan[i : i + 4] for i in range(0, 16, 4))
     await csr.publish_raw(
         system.prefix + "customers.commands",
-        f"\x00\xff not json [{marker}] card 4111 1111 1111 1111".encode(),
+        f"\x00\xff not json [{marker}] card {spaced}".encode(),
         key="k",
     )
     command = register_customer(csr)
@@ -108,7 +121,8 @@ async def test_garbage_is_dead_lettered_and_the_next_message_still_processed(sys
     letter = await first_event(system, "customers.commands.dlq", lambda e: marker in e.payload["original"])
     assert letter.payload["reason"] == errors.UNDECODABLE
     assert letter.payload["service"] == "customers"
-    assert "4111" not in letter.payload["original"]  # the card number is masked
+    original = letter.payload["original"]
+    assert spaced[:14] not in original and pan[:12] not in original.replace(" ", "")  # the card number is masked
 
 
 @pytest.mark.capability("PLT-04")
