@@ -181,6 +181,13 @@ async def test_an_email_a_vanished_instance_was_sending_is_sent_by_a_survivor_af
     customer = customer_registered()
     await publish(agent, customer)
     welcome = await wait_mail(two.mailbox(), customer.email or "")
+
+    async def recorded_sent() -> list[Any]:  # the sink has the mail a moment before the row says so
+        return await two.fetch(
+            "notifications", "SELECT 1 FROM emails WHERE customer_id = $1 AND status = 'sent'", customer.customer_id
+        )
+
+    await eventually(recorded_sent, 30)
     conn = await two.db("notifications")
     try:
         changed = await conn.execute(
