@@ -36,7 +36,7 @@ lint:
 audit:            ## known vulnerabilities in the locked dependencies (pip-audit; fails when it cannot check)
 	mkdir -p build
 	uv export --frozen --no-hashes --no-emit-project --no-emit-workspace > build/requirements-audit.txt  # contracts/ is ours, not a dependency to audit
-	uvx pip-audit -r build/requirements-audit.txt --disable-pip --strict
+	uvx pip-audit -r build/requirements-audit.txt --disable-pip --no-deps --strict  # the export pins every dependency, transitive ones included
 
 security:         ## hostile input, role matrix and secrets scan, end to end (docs/security.md)
 	uv run pytest tests/e2e/test_hostile_input.py tests/e2e/test_security_role_matrix.py tests/e2e/test_zz_secrets_scan.py -q
