@@ -77,7 +77,7 @@ def unblock(
     expected_version: int | None = EXPECTED_VERSION,
     message_id: str | None = MESSAGE_ID,
 ) -> None:
-    """Lift a block (SRV-03): supervisors only (--role supervisor)."""
+    """Lift a block (SRV-03): supervisors only (log in as one: the role is your login's)."""
     fields = edit_fields(order_ref(ref), note=note, expected_version=expected_version)
     session(ctx).send(UnblockOrderV1, fields, title="Order unblocked", message_id=message_id)
 
