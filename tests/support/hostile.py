@@ -16,7 +16,7 @@ import functools
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,6 +227,10 @@ class Probe:
     refused: str | None = None  # the decoder's code when it refuses the record, else None
     answered: bool = True  # a reply is due (a reply topic and, when refused, a readable envelope)
     card_number: bool = False  # holds a card number: sent only if the decoder refuses it
+    # The authorization headers of a probe about tokens, made from a genuine token of the user its
+    # envelope names (None: that genuine token as ``Bearer``, the way every other probe goes out).
+    auth: Callable[[str], list[tuple[str, bytes]]] | None = None
+    expected_code: str | None = None  # a reply refused with this code is due, and no dead letter
 
     def classify(self, reply_topic: str, prefix: str) -> Probe:
         """What the service's own decoder makes of the record decides what it must answer."""
@@ -307,6 +311,12 @@ def mishandled(probe: Probe, outcome: Outcome) -> str | None:
     # the same verdict: repeats are allowed, different verdicts are not.
     letters = {letter.reason for letter in outcome.letters}
     replies = {(r.status, r.code) for r in outcome.replies}
+    if probe.expected_code is not None:
+        if letters:
+            return f"expected no dead letter, got {sorted(letters)}"
+        if replies != {("rejected", probe.expected_code)}:
+            return f"expected a {probe.expected_code} rejection, got {sorted(replies, key=str)}"
+        return None
     if probe.refused is not None:
         if letters != {probe.refused}:
             return f"expected a dead letter {probe.refused}, got {sorted(letters)}"
@@ -406,6 +416,8 @@ class Rig:
         if any(name.lower() == "authorization" for name, _ in headers):
             return headers
         token = await self.logins[_claimed_role(probe.value)].access_token()
+        if probe.auth is not None:
+            return [*headers, *probe.auth(token)]
         return [*headers, ("authorization", f"Bearer {token}".encode())]
 
     @staticmethod
