@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,7 +76,7 @@ func loadCompose(file string, profiles []string) (*types.Project, []string) {
 	defer loading.Unlock()
 	warned := &warnings{}
 	logger := logrus.StandardLogger()
-	logger.SetOutput(nopWriter{})
+	logger.SetOutput(io.Discard) // reported as problems instead
 	logger.ReplaceHooks(logrus.LevelHooks{})
 	logger.AddHook(warned)
 
@@ -103,10 +104,6 @@ func loadCompose(file string, profiles []string) (*types.Project, []string) {
 	}
 	return project, problems
 }
-
-type nopWriter struct{}
-
-func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 func profilesOf(project *types.Project) []string {
 	var names []string
