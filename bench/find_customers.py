@@ -1,11 +1,12 @@
 """``uv run python -m bench.find_customers [--customers 100000] [--probes 200] [--out build/bench]``
 
 Customer find latency at scale, as a CSR sees it (command to reply through Kafka), one query at a
-time: FindCustomersV1 by five letters of a last name, by a whole logon id and by a whole e-mail,
-and ``csr``'s own resolution of a customer named by logon id or e-mail (the find query, page after
-page until the whole value matches: csr/cli/commands/customer_ref.py). Also PostgreSQL's own plan
-and execution time of each criterion (EXPLAIN ANALYZE), to tell the database's share from the
-round trip's.
+time: FindCustomersV1 by five letters of a last name; by a whole logon id and a whole e-mail given
+as partial criteria (trigram indexes) and as exact ones (``exact_logon_id``, ``exact_email``: the
+unique index on lower(logon_id), the b-tree on lower(email)); and ``csr``'s own resolution of a
+customer named by logon id or e-mail (the exact criteria: csr/cli/commands/customer_ref.py), which
+must find exactly the customer. Also PostgreSQL's own plan and execution time of each criterion
+(EXPLAIN ANALYZE), to tell the database's share from the round trip's.
 
 Only the customers service runs, against a database of its own (``customers_findbench``, kept
 between runs and topped up like the main benchmark's) with the topic prefix ``findbench.``; the
@@ -34,7 +35,6 @@ from csr.cli.commands.customer_ref import exact_matches
 from csr.cli.runner import Lookup, Session
 from csr.client import OmsClient
 from csr.client.dev_realm import login_for
-from csr.client.errors import UsageError
 from devstack import ensure_stack
 from devstack.acls import grant_for_run, revoke_for_run
 from devstack.endpoints import StackEndpoints
@@ -46,11 +46,13 @@ PREFIX = "findbench."
 DATABASE = "customers_findbench"
 
 # The SQL shape of services/customers/adapters/postgres/search.py for one criterion (the benchmark may not import the
-# service): what PostgreSQL plans and runs for each find below.
+# service): what PostgreSQL plans and runs for each find below, partial and exact.
 _EXPLAIN = """EXPLAIN (ANALYZE, FORMAT JSON)
 SELECT c.customer_id FROM customers c
- WHERE search_key(c.{column}) LIKE search_key($1)
+ WHERE {condition}
  ORDER BY lower(c.last_name), lower(c.first_name), c.customer_id LIMIT 21"""
+_PARTIAL = "search_key(c.{column}) LIKE search_key($1)"
+_EXACT = "lower(c.{column}) = lower($1)"
 
 
 def say(text: str) -> None:
@@ -72,7 +74,8 @@ async def _accepted(client: OmsClient, query: FindCustomersV1) -> dict[str, Any]
 
 
 async def probe(client: OmsClient, names: list[str], customers: int, count: int) -> dict[str, Any]:
-    """``count`` rounds of every kind of find, one at a time; ms per kind, and what csr could not resolve."""
+    """``count`` rounds of every kind of find, one at a time; ms per kind, and the customers csr did not
+    resolve to exactly the one named."""
     rng = random.Random(7)
     samples: dict[str, list[float]] = {}
     unresolved: dict[str, int] = {"csr: by logon id": 0, "csr: by e-mail": 0}
@@ -81,7 +84,7 @@ async def probe(client: OmsClient, names: list[str], customers: int, count: int)
         for kind, call in _round(client, lookup, rng.choice(names)[:5], rng.randint(1, customers)):
             try:
                 await _timed(samples, kind, call)
-            except UsageError:  # more customers contain it than csr reads through: named by id instead
+            except NotResolved:
                 unresolved[kind] += 1
     return {"ms": samples, "unresolved": unresolved}
 
@@ -91,34 +94,51 @@ def _round(client: OmsClient, lookup: Lookup, letters: str, i: int) -> list[tupl
     logon_id, email = f"seed{i}", f"seed{i}@bench.example.com"
     return [
         ("last name, 5 letters", _accepted(client, FindCustomersV1(last_name=letters))),
-        ("logon id, whole", _accepted(client, FindCustomersV1(logon_id=logon_id))),
-        ("e-mail, whole", _accepted(client, FindCustomersV1(email=email))),
-        ("csr: by logon id", exact_matches(lookup, logon_id, "CUSTOMER")),
-        ("csr: by e-mail", exact_matches(lookup, email, "CUSTOMER")),
+        ("logon id, whole, partial criterion", _accepted(client, FindCustomersV1(logon_id=logon_id))),
+        ("e-mail, whole, partial criterion", _accepted(client, FindCustomersV1(email=email))),
+        ("logon id, exact criterion", _accepted(client, FindCustomersV1(exact_logon_id=logon_id))),
+        ("e-mail, exact criterion", _accepted(client, FindCustomersV1(exact_email=email))),
+        ("csr: by logon id", _one(exact_matches(lookup, logon_id, "CUSTOMER"))),
+        ("csr: by e-mail", _one(exact_matches(lookup, email, "CUSTOMER"))),
     ]
+
+
+class NotResolved(Exception):
+    """csr did not find exactly the one customer named."""
+
+
+async def _one(matches: Awaitable[list[dict[str, Any]]]) -> dict[str, Any]:
+    found = await matches
+    if len(found) != 1:
+        raise NotResolved(f"{len(found)} customers")
+    return found[0]
 
 
 async def explain(dsn: str, names: list[str], customers: int, count: int = 20) -> dict[str, Any]:
     """PostgreSQL's plan (the indexes it used) and execution times (p50, max) over ``count`` terms
     of each criterion: the database's share of a find, without Kafka and the service."""
     rng = random.Random(11)
-    terms = {
-        "last_name": [f"%{rng.choice(names)[:5]}%" for _ in range(count)],
-        "logon_id": [f"%seed{rng.randint(1, customers)}%" for _ in range(count)],
-        "email": [f"%seed{rng.randint(1, customers)}@bench.example.com%" for _ in range(count)],
+    logon_ids = [f"seed{rng.randint(1, customers)}" for _ in range(count)]
+    emails = [f"seed{rng.randint(1, customers)}@bench.example.com" for _ in range(count)]
+    terms = {  # name: (condition, terms)
+        "last_name": (_PARTIAL.format(column="last_name"), [f"%{rng.choice(names)[:5]}%" for _ in range(count)]),
+        "logon_id": (_PARTIAL.format(column="logon_id"), [f"%{t}%" for t in logon_ids]),
+        "email": (_PARTIAL.format(column="email"), [f"%{t}%" for t in emails]),
+        "exact_logon_id": (_EXACT.format(column="logon_id"), logon_ids),
+        "exact_email": (_EXACT.format(column="email"), emails),
     }
     conn = await asyncpg.connect(dsn)
     try:
         plans: dict[str, Any] = {}
-        for column, patterns in terms.items():
+        for name, (condition, patterns) in terms.items():
             times: list[float] = []
             indexes: set[str] = set()
             for pattern in patterns:
-                plan = json.loads(await conn.fetchval(_EXPLAIN.format(column=column), pattern))[0]
+                plan = json.loads(await conn.fetchval(_EXPLAIN.format(condition=condition), pattern))[0]
                 times.append(plan["Execution Time"])
                 indexes |= _indexes(plan["Plan"])
-            plans[column] = {"terms": count, "p50_ms": percentile(times, 50), "max_ms": max(times),
-                             "indexes": sorted(indexes)}  # fmt: skip
+            plans[name] = {"terms": count, "p50_ms": percentile(times, 50), "max_ms": max(times),
+                           "indexes": sorted(indexes)}  # fmt: skip
         return plans
     finally:
         await conn.close()
@@ -170,7 +190,7 @@ async def run(customers: int, probes: int, out: Path) -> dict[str, Any]:
         public_key = (await asyncio.to_thread(Path(keys["OMS_SEALING_PUBLIC_KEY_FILE"]).read_text)).strip()
         async with _client(stack, public_key) as client:
             await _accepted(client, FindCustomersV1(last_name="warm"))  # connections and plans warmed up
-            say(f"{probes} rounds of five finds, one at a time")
+            say(f"{probes} rounds of seven finds, one at a time")
             probed = await probe(client, names, customers, probes)
         plans = await explain(dsn, names, customers)
         result = {
@@ -191,7 +211,7 @@ async def run(customers: int, probes: int, out: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.find_customers", description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000, help="customers in the database (default 100,000)")
-    parser.add_argument("--probes", type=int, default=200, help="rounds of the five finds (default 200)")
+    parser.add_argument("--probes", type=int, default=200, help="rounds of the seven finds (default 200)")
     parser.add_argument("--out", type=Path, default=Path("build/bench"), help="where find_customers.json goes")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

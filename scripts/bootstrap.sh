@@ -3,7 +3,7 @@
 # a JDK and Maven for Kafka's jars and Keycloak's distribution (both fetched from Maven Central by
 # devstack on first start; Keycloak 26.7 runs on Java 17, Debian 12's JDK, so no other is needed),
 # PostgreSQL's server binaries, and Chromium for the tests of the AsyncAPI web pages. Safe to run again: it only installs what is missing.
-# Then builds the Go conformance client (Go itself must be installed).
+# Then builds the Go conformance client and the deployment files' check (Go itself must be installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +43,12 @@ if ! command -v go >/dev/null; then
   exit 1
 fi
 (cd conformance/go && go build -o ../../build/bin/oms-conformance ./cmd/oms-conformance)
+# The deployment files' check (ops/check): docker-compose.yml as `docker compose config` loads it,
+# Prometheus's configuration and alert rules as Prometheus does; run by scripts/test.sh, since CI
+# has no Docker engine to try them. A cold build takes about a minute of CPU (compose-go, rulefmt
+# with PromQL, and Prometheus's config package, which brings the cloud SDKs of its remote-write
+# authentication along).
+(cd ops/check && go build -o ../../build/bin/oms-opscheck .)
 
 # stripe-mock, Stripe's own API mock (the card provider in tests and the dev stack), built from the
 # Go module proxy into the stack's cache once per version; devstack/stripe_mock.py names the version.

@@ -17,9 +17,16 @@ uv run ruff format --check .
 uv run mypy
 uv run lint-imports
 uv run python scripts/gen_docs.py --check
-# The Go conformance client: formatted, vetted, and its sealing checked against the published
-# test vectors (docs/conformance.md); its end-to-end run is tests/e2e/test_conformance_go.py.
-(cd conformance/go && unformatted="$(gofmt -l .)" && { [ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; exit 1; }; } && go vet ./... && go test ./...)
+# The Go programs, formatted, vetted and tested: the conformance client (its sealing checked against
+# the published test vectors, docs/conformance.md; its end-to-end run is
+# tests/e2e/test_conformance_go.py) and the deployment files' check (ops/check: broken compose
+# files, rules and configurations it must refuse).
+for module in conformance/go ops/check; do
+  (cd "$module" && unformatted="$(gofmt -l .)" && { [ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; exit 1; }; } && go vet ./... && go test ./...)
+done
+# No Docker engine in CI: docker-compose.yml (every profile) and Prometheus's files are checked by
+# the loaders Docker Compose and Prometheus use (docs/operations.md, "Observability stack").
+build/bin/oms-opscheck
 
 echo "== stack"
 uv run python -m devstack up

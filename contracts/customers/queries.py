@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from contracts.customers.values import AgentId, ContactKind, Page, SearchTerm, TicklerStatus
+from contracts.common import Email
+from contracts.customers.values import AgentId, ContactKind, LogonId, Page, SearchTerm, TicklerStatus
 from contracts.customers.views import (
     AccountList,
     AccountView,
@@ -129,7 +130,12 @@ class FindCustomersV1(_CustomerQuery):
     """Find customers (CUS-03). Every criterion given must match; each matches any part of the
     value, ignoring case and accents in every script ("lukasz" finds "Łukasz"; ``phone`` ignores
     punctuation; ``account`` matches the account's name or number; ``postal_code`` and ``city`` any
-    address in the book). Sorted by last name, first name."""
+    address in the book). Sorted by last name, first name.
+
+    ``exact_logon_id`` and ``exact_email`` match the whole value, ignoring case only: what a caller
+    names a customer by. Each is one probe of an index (logon ids are unique ignoring case; several
+    customers may share an e-mail, a guest and a registered customer say), so a client resolving a
+    customer by either needs no paging and no partial matches."""
 
     ALLOWED_ROLES = STAFF
     RESULT = FoundCustomers
@@ -142,6 +148,8 @@ class FindCustomersV1(_CustomerQuery):
     postal_code: SearchTerm | None = None
     city: SearchTerm | None = None
     account: SearchTerm | None = None
+    exact_logon_id: LogonId | None = None
+    exact_email: Email | None = None
     include_guests: bool = True
     page: Page = Field(default_factory=Page)
 
@@ -245,8 +253,9 @@ class FindAccountsV2(_CustomerQuery):
 
 class FindCustomersV2(_CustomerQuery):
     """Find customers (as ``FindCustomersV1``: every criterion given must match, any part of the
-    value, ignoring case and accents), in the common page shape. Among 100,000 customers the
-    matches are not counted: ``has_more`` comes from one extra row."""
+    value, ignoring case and accents; ``exact_logon_id`` and ``exact_email`` the whole value, ignoring
+    case, from an index), in the common page shape. Among 100,000 customers the matches are not
+    counted: ``has_more`` comes from one extra row."""
 
     ALLOWED_ROLES = STAFF
     RESULT = ListPage[CustomerSummary]
@@ -259,6 +268,8 @@ class FindCustomersV2(_CustomerQuery):
     postal_code: SearchTerm | None = None
     city: SearchTerm | None = None
     account: SearchTerm | None = None
+    exact_logon_id: LogonId | None = None
+    exact_email: Email | None = None
     include_guests: bool = True
     page: PageNumber = 1
     page_size: PageSize = 20

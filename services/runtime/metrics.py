@@ -3,7 +3,8 @@ what to do when it moves).
 
 Labels stay few and bounded: ``service``; ``type`` (a message type of the contracts, never a
 value from a message: an unknown type is dead-lettered before it is counted); ``code`` (a code of
-contracts/errors.py); ``topic`` and ``partition`` (the topics the service consumes).
+contracts/errors.py); ``topic`` and ``partition`` (the topics the service consumes); ``kind`` (a
+message kind of contracts.envelope.Kind).
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ OUTBOX_BACKLOG = Gauge(
 )
 OUTBOX_OLDEST_AGE = Gauge(
     "oms_outbox_oldest_age_seconds", "Age of the oldest outbox row waiting to be published (0: none)", ["service"]
+)
+OUTBOX_PUBLISH_LATENCY = Histogram(
+    "oms_outbox_publish_latency_seconds",
+    "Time from an outbox row's transaction (its created_at) to Kafka's acknowledgement of it, by message kind"
+    " (event, reply, command)",
+    ["service", "kind"],
+    # From a few milliseconds (the relay woken by the commit) to past the 60 s after which /ready fails.
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
 OUTBOX_PARKED = Counter(
     "oms_outbox_parked_total",

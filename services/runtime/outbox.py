@@ -47,9 +47,11 @@ async def next_batch(conn: Connection, limit: int) -> list[asyncpg.Record]:
     # Ordered by id = commit order within one aggregate, because one aggregate's commands are
     # consumed from one partition, one at a time. Rows waiting for a retry come too: they hold
     # the later rows of their key (parking.plan). ``parked_before``: the first parked row of the
-    # row's (topic, key), if any (an index probe on the few parked rows).
+    # row's (topic, key), if any (an index probe on the few parked rows). ``age_s``: how long ago
+    # the row's transaction wrote it, by the database's clock (the publish-latency metric).
     return await conn.fetch(
         "SELECT id, topic, key, headers, value, attempts, coalesce(retry_at > now(), false) AS waiting,"
+        " extract(epoch FROM clock_timestamp() - created_at)::float8 AS age_s, headers->>'kind' AS kind,"
         " octet_length(value) + coalesce(octet_length(key), 0) + octet_length(headers::text) AS size,"
         " CASE WHEN key IS NOT NULL THEN (SELECT min(p.id) FROM outbox p WHERE p.parked_at IS NOT NULL"
         "   AND p.published_at IS NULL AND p.topic = o.topic AND p.key = o.key) END AS parked_before"

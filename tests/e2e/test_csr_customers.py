@@ -42,6 +42,26 @@ async def test_find_lists_a_table_and_show_reads_as_panels(system: System) -> No
     assert [c["customer_id"] for c in as_json["customers"]] == [customer_id]
 
 
+@pytest.mark.capability("CUS-03", "CUS-16")
+async def test_find_exact_takes_the_whole_logon_id_or_e_mail_ignoring_case(system: System) -> None:
+    tag = unique()
+    env = csr_env(system)
+    customer_id = await registered(system, tag)
+    junior = await registered(
+        system, f"{tag}j", **{"--logon-id": f"cli.{tag}.jr", "--email": f"jr.carla.{tag}@example.com"}
+    )
+
+    partial = await csr_json("customer", "find", "--logon-id", f"cli.{tag}", env=env)
+    by_logon = await csr_json("customer", "find", "--exact", "--logon-id", f"CLI.{tag.upper()}", env=env)
+    by_email = await csr_json("customer", "find", "--exact", "--email", f"Carla.{tag}@EXAMPLE.com", env=env)
+    alone = await csr_fails("customer", "find", "--exact", "--last-name", "terminal", env=env, code=2)
+
+    assert {c["customer_id"] for c in partial["customers"]} == {customer_id, junior}
+    assert [c["customer_id"] for c in by_logon["customers"]] == [customer_id]
+    assert [c["customer_id"] for c in by_email["customers"]] == [customer_id]
+    assert "--exact applies to --logon-id and --email" in alone.stderr
+
+
 @pytest.mark.capability("CUS-05")
 async def test_update_records_who_changed_what_and_a_stale_version_is_refused(system: System) -> None:
     tag = unique()
@@ -258,4 +278,5 @@ async def test_an_unknown_customer_is_not_found_and_a_name_that_is_no_customer_i
     assert as_json.json()["code"] == "not_found"
     # Not a UUID: a logon id (or an e-mail) the customers service is asked for; none is a usage error.
     assert "CUSTOMER 'not-an-id': no customer has this logon id" in malformed.stderr
-    assert "CUSTOMER '42': no customer has this logon id" in update.stderr
+    # Too short for a logon id and no e-mail: said without asking the service.
+    assert "CUSTOMER '42' is not a customer id, logon id or e-mail" in update.stderr

@@ -250,6 +250,9 @@ async def test_a_return_is_created_for_shipped_lines_found_and_shown(system: Sys
     ret = found["items"][0]
     shown = await csr_ok("return", "show", ret["return_number"], env=env)
     listed = await csr_ok("return", "find", "--order", number, env=env)
+    # The goods arrive: the return named by its number, as on the parcel's label.
+    await csr_ok("return", "receive", ret["return_number"], "--note", "pad arrived", env=env)
+    received = await csr_json("return", "show", ret["return_number"], env=env)
 
     assert "rejected return_exceeds_shipped" in too_early.stderr
     assert "rejected unknown_return_reason" in bad_reason.stderr
@@ -259,6 +262,7 @@ async def test_a_return_is_created_for_shipped_lines_found_and_shown(system: Sys
     assert len(found["items"]) == 1 and Decimal(ret["refund_amount"]) > 0
     assert f"Return order {ret['return_number']}" in words(shown.stdout) and "slow leak" in shown.stdout
     assert ret["return_number"] in listed.stdout and "Returns" in listed.stdout
+    assert received["return_id"] == ret["return_id"] and received["status"] in {"received", "refunded"}
 
 
 @pytest.mark.capability("NTF-03")

@@ -18,12 +18,13 @@ from contracts.customers import (
     CustomerIdResult,
     FindAccountsV1,
     FindCustomersV1,
+    FindCustomersV2,
     FoundCustomers,
     Page,
     UpdateCustomerProfileV1,
 )
 from csr.client import OmsClient
-from tests.support.customers import ADDRESS, event_for, ok, register, tag, view
+from tests.support.customers import ADDRESS, event_for, ok, register, send_raw, tag, view
 from tests.support.system import System
 
 
@@ -156,6 +157,39 @@ async def test_a_find_without_criteria_or_from_a_channel_is_refused(
 
     assert empty.code == errors.INVALID and "at least one criterion" in (empty.message or "")
     assert from_channel.code == errors.FORBIDDEN
+
+
+@pytest.mark.capability("CUS-03", "CUS-16")
+async def test_an_exact_logon_id_or_e_mail_finds_the_whole_value_ignoring_case_only(
+    system: System, csr: OmsClient, channel: OmsClient
+) -> None:
+    word = tag()
+    email = f"ex.{word}@mail.example.com"
+    target, _ = await register(csr, logon_id=f"ex.{word}", last_name=f"Exact{word}", email=email)
+    # Contains the target's logon id and e-mail: a partial criterion finds it, an exact one never.
+    junior, _ = await register(csr, logon_id=f"ex.{word}.jr", email=f"jr.{email}")
+    # A guest with the target's e-mail: an e-mail, unlike a logon id, may name several customers.
+    guest = await ok(channel, CreateGuestCustomerV1(first_name="Gia", last_name=f"Exact{word}", email=email),
+                     CustomerIdResult)  # fmt: skip
+
+    partial = await find(csr, logon_id=f"ex.{word}")
+    by_logon = await find(csr, exact_logon_id=f"EX.{word.upper()}")
+    by_email = await find(csr, exact_email=f"Ex.{word}@MAIL.Example.com")
+    registered_only = await find(csr, exact_email=email, include_guests=False)
+    with_a_name = await find(csr, exact_email=email, first_name="Gia")
+    no_such = await find(csr, exact_logon_id=f"ex.{word}.j")
+    as_page = await csr.send(FindCustomersV2(exact_logon_id=f"ex.{word}"))
+    malformed = await send_raw(csr, FindCustomersV1(exact_logon_id=f"ex.{word}"), exact_email="not an e-mail")
+
+    assert ids(partial) == {target, junior}
+    assert ids(by_logon) == {target} and not by_logon.has_more
+    assert ids(by_email) == {target, guest.customer_id}
+    assert ids(registered_only) == {target}
+    assert ids(with_a_name) == {guest.customer_id}
+    assert ids(no_such) == set()
+    assert as_page.accepted and [c["customer_id"] for c in (as_page.result or {})["items"]] == [str(target)]
+    assert malformed.code == errors.INVALID
+    assert [f.field for f in malformed.field_errors] == ["payload.exact_email"]
 
 
 @pytest.mark.capability("CUS-13", "CUS-03", "CUS-04")

@@ -65,6 +65,38 @@ async def test_handled_rejected_latency_and_lag_move_with_traffic(system: System
 
 
 @pytest.mark.capability("OPS-01")
+async def test_the_relay_publish_latency_counts_each_reply_and_event_it_publishes(
+    system: System, csr: OmsClient
+) -> None:
+    before = scrape(system, "customers")
+    assert (await csr.send(register_customer(csr))).accepted  # a reply and CustomerRegistered leave
+
+    def moved(samples: Samples, name: str, kind: str, **labels: str) -> float:
+        wanted = {"service": "customers", "kind": kind, **labels}
+        return value(samples, name, **wanted) - value(before, name, **wanted)
+
+    async def both_counted() -> Samples | None:
+        # The relay records the latency once the rows are marked published, a moment after the
+        # reply reached us.
+        after = scrape(system, "customers")
+        counted = all(moved(after, _LATENCY + "_count", kind) >= 1 for kind in ("reply", "event"))
+        return after if counted else None
+
+    after = await eventually(both_counted)
+    for kind in ("reply", "event"):
+        count = moved(after, _LATENCY + "_count", kind)
+        mean = moved(after, _LATENCY + "_sum", kind) / count
+        # Woken by the commit, the relay publishes within milliseconds; a loaded machine may take
+        # a second or two, never the 60 s after which the service is not ready.
+        assert 0 < mean < 30, (kind, mean)
+        assert moved(after, _LATENCY + "_bucket", kind, le="+Inf") == count
+        assert moved(after, _LATENCY + "_bucket", kind, le="60.0") == count
+
+
+_LATENCY = "oms_outbox_publish_latency_seconds"
+
+
+@pytest.mark.capability("OPS-01")
 async def test_one_json_line_per_handled_message_with_ids_outcome_code_and_no_secret(
     system: System, csr: OmsClient
 ) -> None:

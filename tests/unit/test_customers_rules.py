@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,27 @@ def test_a_phone_criterion_without_digits_is_no_criterion() -> None:
         "email": "Ann",
         "postal_code": "k1a",
     }
+
+
+def test_an_exact_logon_id_or_e_mail_is_an_equality_on_the_indexed_expression_never_a_like() -> None:
+    query = FindCustomersV1(exact_logon_id="JDoe", exact_email="Jane@Example.com", last_name="do")
+
+    sql, args = search.customers_sql(query)
+
+    # lower(...) = lower($n): what the unique index on lower(logon_id) (001) and the b-tree on
+    # lower(email) (004) answer; the value is a parameter, taken whole (no wildcard added).
+    assert args[:3] == ["%do%", "JDoe", "Jane@example.com"]
+    assert "lower(c.logon_id) = lower($2)" in sql and "lower(c.email) = lower($3)" in sql
+    assert "search_key(c.logon_id)" not in sql and "search_key(c.email)" not in sql
+
+
+def test_exact_criteria_are_criteria_of_their_own() -> None:
+    query = FindCustomersV1(exact_email="ann@example.com")
+    assert search_rules.criteria(query) == {}
+    assert search_rules.exact(query) == {"exact_email": "ann@example.com"}
+    assert search_rules.exact(FindCustomersV1(logon_id="ann")) == {}
+
+
+def test_the_index_for_an_exact_e_mail_is_a_b_tree_on_the_same_expression_the_query_compares() -> None:
+    migration = Path(search_rules.__file__).parents[1] / "migrations" / "004_email_lookup.sql"
+    assert "ON customers (lower(email))" in migration.read_text()

@@ -1,11 +1,11 @@
 """A customer as the caller names them: the customer id (a UUID), the logon id or the e-mail
 address; left out, the customer of the call in progress (``csr call start``).
 
-A logon id or an e-mail is looked up with the customers service's find query (FindCustomersV1,
-which matches any part, ignoring case and accents) and kept only when the whole value is the
-same, ignoring case: logon ids are unique ignoring case, e-mail addresses need not be. None or
-more than one exact match is a usage error (exit 2, nothing sent) that says what to type instead
-and, with ``--json``, lists the candidates."""
+A logon id or an e-mail is looked up with the customers service's find query by its whole value,
+ignoring case (FindCustomersV1 ``exact_logon_id``, ``exact_email``: one index probe each, no
+paging): logon ids are unique ignoring case, e-mail addresses need not be, and text with an @ may
+be either. None or more than one match is a usage error (exit 2, nothing sent) that says what to
+type instead and, with ``--json``, lists the candidates."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from csr.cli.call_context import load_call
 from csr.cli.runner import Lookup, Reference
 from csr.client.errors import UsageError
 
-PAGE_SIZE = 100  # the most the find query returns at once
-MAX_PAGES = 5  # beyond 500 customers containing the text, the caller must be named by id
+PAGE_SIZE = 100  # the most the find query returns at once: more customers sharing an e-mail is ambiguous anyway
 
 
 class UnknownCustomer(UsageError):
@@ -88,33 +87,27 @@ def optional_customer(text: str | None, option: str = "--customer") -> CustomerR
 
 
 async def exact_matches(lookup: Lookup, text: str, option: str) -> list[dict[str, Any]]:
-    """The customers whose logon id (or, for text with an @, e-mail) is ``text``, ignoring case."""
-    wanted = text.casefold()
-    fields = ("logon_id", "email") if "@" in text else ("logon_id",)
+    """The customers whose whole logon id (or, for text with an @, e-mail) is ``text``, ignoring case."""
     found: dict[str, dict[str, Any]] = {}
-    for field in fields:
-        for row in await _containing(lookup, field, text, option):
-            if str(row.get(field) or "").casefold() == wanted:
-                found[str(row["customer_id"])] = row
+    for query in _exact_queries(text, option):
+        for row in (await lookup.ask(query))["customers"]:
+            found[str(row["customer_id"])] = row
     return list(found.values())
 
 
-async def _containing(lookup: Lookup, field: str, text: str, option: str) -> list[dict[str, Any]]:
-    """Every customer whose ``field`` contains ``text``, page by page, up to MAX_PAGES."""
-    rows: list[dict[str, Any]] = []
-    for number in range(1, MAX_PAGES + 1):
+def _exact_queries(text: str, option: str) -> list[FindCustomersV1]:
+    """One exact query per thing ``text`` can be: a logon id and, with an @, an e-mail (a logon id
+    may contain an @ too). Text that can be neither is said at once, nothing asked."""
+    criteria = ("exact_logon_id", "exact_email") if "@" in text else ("exact_logon_id",)
+    queries = []
+    for criterion in criteria:
         try:
-            query = FindCustomersV1.model_validate({field: text, "page": {"number": number, "size": PAGE_SIZE}})
+            queries.append(FindCustomersV1.model_validate({criterion: text, "page": {"size": PAGE_SIZE}}))
         except ValidationError:
-            raise UsageError(f"{option} {text!r} is not a customer id, logon id or e-mail") from None
-        result = await lookup.ask(query)
-        rows.extend(result["customers"])
-        unique = field == "logon_id"  # logon ids are unique ignoring case: the first one found is it
-        if unique and any(str(r.get(field) or "").casefold() == text.casefold() for r in result["customers"]):
-            return rows
-        if not result["has_more"]:
-            return rows
-    raise UsageError(f"{option} {text!r}: more than {MAX_PAGES * PAGE_SIZE} customers contain it; give the customer id")
+            continue  # not a well-formed logon id (or e-mail): no customer can have it
+    if not queries:
+        raise UsageError(f"{option} {text!r} is not a customer id, logon id or e-mail")
+    return queries
 
 
 def _candidate(row: dict[str, Any]) -> dict[str, Any]:

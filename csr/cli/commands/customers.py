@@ -155,16 +155,22 @@ def find(
     city: str | None = typer.Option(None, "--city", help="Any address in the book"),
     account: str | None = typer.Option(None, "--account", help="Account name or number"),
     no_guests: bool = typer.Option(False, "--no-guests", help="Registered customers only"),
+    exact: bool = typer.Option(
+        False, "--exact", help="--logon-id and --email are the whole value (ignoring case), looked up by index"
+    ),
     page: int = PAGE,
     size: int = PAGE_SIZE,
 ) -> None:
-    """Find customers (CUS-03): every criterion given must match a part of the value, ignoring case and accents."""
+    """Find customers (CUS-03): every criterion given must match a part of the value, ignoring case and
+    accents; with --exact, the logon id and e-mail given must be the whole value."""
+    if exact and not (logon_id or email):
+        session(ctx).usage("--exact applies to --logon-id and --email: give one of them")
+    whole = "exact_" if exact else ""
     criteria = given(
-        logon_id=logon_id,
+        **{f"{whole}logon_id": logon_id, f"{whole}email": email},
         first_name=first_name,
         last_name=last_name,
         phone=phone,
-        email=email,
         postal_code=postal_code,
         city=city,
         account=account,

@@ -1,5 +1,6 @@
 """Find customers and accounts (CUS-03, CUS-13) in PostgreSQL: partial, case-insensitive, combined
-criteria (domain/search.py says which), paged.
+criteria (domain/search.py says which), paged; and exact ones, for a customer named by logon id or
+e-mail.
 
 Every criterion becomes ``search_key(column) LIKE search_key('%term%')``: case and accents ignored
 in every script ("lukasz" finds "ŁUKASZ", "orsted" finds "Ørsted"; runtime migration 010), on an
@@ -16,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from contracts.customers import FindCustomersV1
-from services.customers.domain.search import CRITERIA, criteria
+from services.customers.domain.search import CRITERIA, EXACT, criteria, exact
 from services.runtime.db import Connection
 
 _FRAGMENTS = {
@@ -33,7 +34,14 @@ _FRAGMENTS = {
                       WHERE search_key(name) LIKE search_key({p})
                          OR search_key(account_number) LIKE search_key({p}))""",
 }
+# The whole value, ignoring case: one probe of the unique index on lower(logon_id) (migration 001)
+# or of the b-tree on lower(email) (migration 004), never a trigram scan, whatever else is asked.
+_EXACT_FRAGMENTS = {
+    "exact_logon_id": "lower(c.logon_id) = lower({p})",
+    "exact_email": "lower(c.email) = lower({p})",
+}
 assert set(_FRAGMENTS) == set(CRITERIA)  # a criterion the domain knows has its SQL here
+assert set(_EXACT_FRAGMENTS) == set(EXACT)
 
 
 def contains(term: str) -> str:
@@ -49,6 +57,9 @@ def customers_sql(query: FindCustomersV1) -> tuple[str, list[Any]]:
     for name, term in terms.items():
         args.append(contains(term))
         where.append(_FRAGMENTS[name].format(p=f"${len(args)}"))
+    for name, term in exact(query).items():
+        args.append(term)
+        where.append(_EXACT_FRAGMENTS[name].format(p=f"${len(args)}"))
     if not query.include_guests:
         where.append("NOT c.guest")
     args += [query.page.size + 1, (query.page.number - 1) * query.page.size]
