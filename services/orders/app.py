@@ -7,7 +7,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.orders.adapters.handlers import OrdersDeps, build_handlers
+from services.orders.adapters.messages import OrdersDeps, build_handlers
 from services.orders.adapters.payment_worker import payment_worker
 from services.orders.adapters.providers import ProviderSet
 from services.orders.settings import OrdersSettings

@@ -4,8 +4,8 @@ or raises :class:`Refused` and changes nothing. Pricing happens after, in one pl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,6 +16,7 @@ from contracts.errors import Refused
 from contracts.orders import (
     BackorderPolicy,
     ChargeDetail,
+    CloneChange,
     CreateCartV1,
     OrderErrors,
     OrderLineDetail,
@@ -433,3 +434,216 @@ def record_payment_result(
 
 def save(order: OrderView, label: str | None, now: datetime) -> OrderView:
     return order.model_copy(update={"label": label or order.label, "saved_at": now})
+
+
+# --- the cart as an aggregate: its guarded transitions ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartChange:
+    """One transition of a cart: the cart as changed (not priced or versioned yet: the application
+    does that for every edit alike), the version's change and reason, and what the reply names."""
+
+    order: OrderView
+    change: str
+    reason: str
+    line_no: int | None = None
+    payment_id: uuid.UUID | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def create(
+    cmd: CreateCartV1,
+    customer_id: uuid.UUID,
+    known: CustomerName | None,
+    now: datetime,
+    actor: Actor,
+    offered: frozenset[str],
+) -> CartChange:
+    """A new cart (ORD-02), for a guest or a known customer, in a currency the shop offers."""
+    order = new_cart(cmd, customer_id, known, now, actor, offered)
+    who = "guest" if order.guest else "customer"
+    return CartChange(order, "created", f"cart created for {who} {customer_id}")
+
+
+@dataclass(frozen=True)
+class Cart:
+    """A cart as the CSR builds it (ORD-02..ORD-08). Every transition checks first that the order
+    is still a cart (payment instructions may also change while a submitted order waits on its
+    payment hold), as an order's cancel checks its own state; then the rule, then the change."""
+
+    order: OrderView
+
+    def _open(self, *, payment_hold_too: bool = False) -> OrderView:
+        require_status(self.order, payment_hold_too=payment_hold_too)
+        return self.order
+
+    def add_line(
+        self, sku: str, quantity: int, ship_to: ShipTo | None, product: Product | None, settings: ShopPolicy
+    ) -> CartChange:
+        order, line_no, warnings = add_line(self._open(), sku, quantity, ship_to, product, settings)
+        return CartChange(order, "line_added", f"line {line_no}: {quantity} x {sku} added", line_no, None, warnings)
+
+    def change_line(
+        self, line_no: int, quantity: int | None, ship_to: ShipTo | None, clear_ship_to: bool, settings: ShopPolicy
+    ) -> CartChange:
+        order = change_line(self._open(), line_no, quantity, ship_to, clear_ship_to, settings)
+        reason = f"line {line_no} changed" + (f": quantity {quantity}" if quantity else "")
+        return CartChange(order, "line_changed", reason, line_no)
+
+    def remove_line(self, line_no: int) -> CartChange:
+        sku = find_line(self._open(), line_no).sku
+        return CartChange(remove_line(self.order, line_no), "line_removed", f"line {line_no} ({sku}) removed", line_no)
+
+    def set_shipping(self, ship_to: ShipTo, line_nos: list[int] | None, settings: ShopPolicy) -> CartChange:
+        order = set_shipping(self._open(), ship_to, line_nos, settings)
+        where = f"lines {line_nos}" if line_nos else "the order"
+        reason = f"shipping of {where} set to {ship_to.address.city} ({ship_to.shipping_mode or 'same mode'})"
+        return CartChange(order, "shipping_set", reason)
+
+    def set_billing(self, address: Address, source_address_id: uuid.UUID | None) -> CartChange:
+        order = set_billing(self._open(), address, source_address_id)
+        source = "from the address book" if source_address_id else "entered"
+        return CartChange(order, "billing_set", f"billing address set ({source})")
+
+    def set_backorder_policy(self, policy: BackorderPolicy) -> CartChange:
+        return CartChange(set_backorder_policy(self._open(), policy), "backorder_policy_set", f"backorders: {policy}")
+
+    def apply_coupon(self, code: str, coupon: Coupon | None, used: bool, now: datetime) -> CartChange:
+        order = apply_coupon(self._open(), code, coupon, used, now)
+        return CartChange(order, "coupon_applied", f"coupon {code} applied")
+
+    def remove_coupon(self, code: str) -> CartChange:
+        return CartChange(remove_coupon(self._open(), code), "coupon_removed", f"coupon {code} removed")
+
+    def override_charge(
+        self, kind: str, amount: Money | None, reason: str, actor: Actor, now: datetime, settings: ShopPolicy
+    ) -> CartChange:
+        """ORD-06: what the agent may take off is the agent's role's limit."""
+        order = override_charge(self._open(), kind, amount, reason, actor, now, Limits.of(actor.role, settings))
+        what = f"set to {money(amount.amount, amount.currency)}" if amount else "back to the calculated charge"
+        return CartChange(order, "charge_overridden", f"{kind} charge {what}: {reason}")
+
+    def adjust_subtotal(
+        self, amount: Money, reason: str, actor: Actor, now: datetime, settings: ShopPolicy
+    ) -> CartChange:
+        order = adjust_subtotal(self._open(), amount, reason, actor, now, Limits.of(actor.role, settings))
+        said = f"{money(amount.amount, amount.currency)} taken off the subtotal: {reason}"
+        return CartChange(order, "subtotal_adjusted", said)
+
+    def set_attributes(self, values: Mapping[str, str], remove: list[str]) -> CartChange:
+        order = set_attributes(self._open(), values, remove)
+        names = ", ".join(sorted([*values, *remove]))
+        return CartChange(order, "attributes_changed", f"attributes changed: {names}")
+
+    def payment_amount(self, amount: Money | None, field: str) -> Decimal | None:
+        """What an instruction is to pay, checked before the card is opened or sent anywhere."""
+        return payment_amount(self._open(payment_hold_too=True), amount, field)
+
+    def add_payment(self, payment: PaymentView) -> CartChange:
+        order = add_payment(self._open(payment_hold_too=True), payment)
+        what = f"{payment.brand} card ending {payment.last4}" if payment.method == "card" else "invoice"
+        return CartChange(order, "payment_added", f"payment by {what} added", payment_id=payment.payment_id)
+
+    def remove_payment(self, payment_id: uuid.UUID) -> CartChange:
+        order = remove_payment(self._open(payment_hold_too=True), payment_id)
+        return CartChange(order, "payment_removed", f"payment instruction {payment_id} removed", payment_id=payment_id)
+
+    def save(self, label: str | None, now: datetime) -> CartChange:
+        order = save(self._open(), label, now)
+        return CartChange(order, "saved", "cart saved" + (f" as {label!r}" if label else ""))
+
+
+# --- clone (ORD-14) -----------------------------------------------------------------------------------
+
+
+def skus(order: OrderView) -> Iterable[str]:
+    return (ln.sku for ln in order.lines)
+
+
+def clone(
+    source: OrderView, order_id: uuid.UUID, products: Mapping[str, Product], now: datetime, agent: str
+) -> tuple[CartChange, list[CloneChange]]:
+    """A new cart with the source order's customer, addresses and lines at today's prices; a line
+    whose product is no longer sold is dropped; every difference is told."""
+    lines: list[OrderLineDetail] = []
+    changes: list[CloneChange] = []
+    for old in source.lines:
+        product = products.get(old.sku)
+        price = product.price_in(source.currency) if product and product.active else None
+        if product is None or price is None:
+            changes.append(
+                CloneChange(line_no=None, sku=old.sku, kind="dropped", message=f"{old.sku} is no longer sold")
+            )
+            continue
+        line_no = len(lines) + 1
+        lines.append(
+            old.model_copy(
+                update={
+                    "line_no": line_no,
+                    "unit_price": money(price, source.currency),
+                    "reserved_quantity": 0,
+                    "backordered_quantity": 0,
+                }
+            )
+        )
+        changes += _line_changes(line_no, old, money(price, source.currency), product.available)
+    number = source.order_number or str(source.order_id)
+    order = _cloned(source, order_id, lines, now, agent)
+    return CartChange(order, "created", f"cloned from order {number}"), changes
+
+
+def _line_changes(line_no: int, old: OrderLineDetail, price: Decimal, available: int | None) -> list[CloneChange]:
+    found = []
+    if price != old.unit_price:
+        found.append(
+            CloneChange(
+                line_no=line_no,
+                sku=old.sku,
+                kind="price_changed",
+                old_unit_price=old.unit_price,
+                new_unit_price=price,
+                message=f"{old.sku}: was {old.unit_price}, now {price}",
+            )
+        )
+    if available is not None and available < old.quantity:
+        found.append(
+            CloneChange(
+                line_no=line_no,
+                sku=old.sku,
+                kind="unavailable",
+                message=f"{old.sku}: {available} of {old.quantity} available now; the rest would be backordered",
+            )
+        )
+    return found
+
+
+def _cloned(
+    source: OrderView, order_id: uuid.UUID, lines: list[OrderLineDetail], now: datetime, agent: str
+) -> OrderView:
+    return OrderView(
+        order_id=order_id,
+        status="cart",
+        customer_id=source.customer_id,
+        guest=source.guest,
+        account_id=source.account_id,
+        first_name=source.first_name,
+        last_name=source.last_name,
+        email=source.email,
+        phone=source.phone,
+        language=source.language,
+        currency=source.currency,
+        lines=lines,
+        ship_to=source.ship_to,
+        billing_address=source.billing_address,
+        billing_source_address_id=source.billing_source_address_id,
+        backorder_policy=source.backorder_policy,
+        attributes=source.attributes,
+        cloned_from=source.order_id,
+        last_line_no=len(lines),
+        version=0,
+        created_at=now,
+        created_by=agent,
+        updated_at=now,
+        updated_by=agent,
+    )
