@@ -7,8 +7,7 @@ from contracts import customers
 from contracts import orders as o
 from services.orders.adapters import catalog_handlers as catalog
 from services.orders.adapters import query_handlers as queries
-from services.orders.adapters import quote_handlers as quotes
-from services.orders.adapters import return_queries
+from services.orders.adapters import quote_queries, return_queries
 from services.orders.adapters import submit_handlers as submits
 from services.orders.adapters.deps import OrdersDeps
 from services.orders.adapters.unit_of_work import PostgresUnitOfWork
@@ -20,6 +19,7 @@ from services.orders.application import (
     customer_names,
     order_controls,
     order_locks,
+    quotes,
     return_orders,
     shipments,
     submit_order,
@@ -76,10 +76,10 @@ def build_handlers() -> Handlers[OrdersDeps]:
 
 def _servicing(h: Handlers[OrdersDeps]) -> None:
     """Order servicing (SRV-01..SRV-12)."""
-    h.command(o.SaveAsQuoteV1)(quotes.save_as_quote)
-    h.command(o.EmailQuoteV1)(quotes.email_quote)
-    h.command(o.ConvertQuoteToOrderV1)(quotes.convert_quote)
-    h.query(o.FindQuotesV1)(quotes.find_quotes)
+    h.command(o.SaveAsQuoteV1)(u(quotes.save_as_quote))
+    h.command(o.EmailQuoteV1)(u(quotes.email_quote))
+    h.command(o.ConvertQuoteToOrderV1)(u(quotes.convert_quote))
+    h.query(o.FindQuotesV1)(quote_queries.find_quotes)
     h.command(o.BlockOrderV1)(u(order_controls.block_order))
     h.command(o.UnblockOrderV1)(u(order_controls.unblock_order))
     h.command(o.SuspendOrderV1)(u(order_controls.suspend_order))
@@ -106,6 +106,6 @@ def _servicing(h: Handlers[OrdersDeps]) -> None:
     # The common page shape (docs/contract.md): each V2 answered by its V1's handler, reshaped
     h.query(o.SearchCatalogV2)(paging.from_counted(catalog.search_catalog))
     h.query(o.FindOrdersV2)(paging.from_counted(queries.find_orders))
-    h.query(o.FindQuotesV2)(paging.from_counted(quotes.find_quotes))
+    h.query(o.FindQuotesV2)(paging.from_counted(quote_queries.find_quotes))
     h.query(o.ListPendingOrdersV2)(paging.from_counted(queries.list_pending_orders))
     h.query(o.FindReturnsV2)(paging.from_counted(return_queries.find_returns))
