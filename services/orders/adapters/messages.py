@@ -8,7 +8,6 @@ from contracts import orders as o
 from services.orders.adapters import catalog_handlers as catalog
 from services.orders.adapters import query_handlers as queries
 from services.orders.adapters import quote_queries, return_queries
-from services.orders.adapters import submit_handlers as submits
 from services.orders.adapters.deps import OrdersDeps
 from services.orders.adapters.unit_of_work import PostgresUnitOfWork
 from services.orders.application import (
@@ -19,6 +18,7 @@ from services.orders.application import (
     customer_names,
     order_controls,
     order_locks,
+    place_order,
     quotes,
     return_orders,
     shipments,
@@ -37,7 +37,7 @@ u = UseCases(PostgresUnitOfWork)
 def build_handlers() -> Handlers[OrdersDeps]:
     h: Handlers[OrdersDeps] = Handlers()
     h.command(o.PlaceOrderV1)(u(submit_order.place_order))
-    h.command(o.PlaceOrderV2)(submits.place_order_v2)
+    h.command(o.PlaceOrderV2)(u(place_order.place_order_v2))
     h.command(o.SubmitOrderV1)(u(submit_order.submit_order))
     h.command(o.RecordPaymentResultV1)(u(submit_order.record_payment_result))
     h.command(o.UpsertProductV1)(catalog.upsert_product)

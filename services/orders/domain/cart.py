@@ -554,6 +554,40 @@ class Cart:
         return CartChange(order, "saved", "cart saved" + (f" as {label!r}" if label else ""))
 
 
+# --- a whole order in one command (PlaceOrderV2) ----------------------------------------------------
+
+
+def assembled(
+    cmd: PlaceOrderV2,
+    customer_id: uuid.UUID,
+    known: CustomerName | None,
+    products: Mapping[str, Product],
+    coupons: Mapping[str, Coupon],
+    used: set[str],
+    now: datetime,
+    actor: Actor,
+    settings: ShopPolicy,
+) -> OrderView:
+    """The cart a one-command order stands for, built by the same rules as a CSR's cart, in the same
+    order (each refusal names the command's field); its payment instructions are added after."""
+    order = new_cart(cmd, customer_id, known, now, actor, settings.offered_currencies)
+    for i, line in enumerate(cmd.lines):
+        order, _, _ = add_line(
+            order, line.sku, line.quantity, line.ship_to, products.get(line.sku), settings, f"payload.lines[{i}]"
+        )
+    if cmd.ship_to is not None:
+        order = set_shipping(order, cmd.ship_to, None, settings)
+    billing = cmd.billing_address or (cmd.ship_to.address if cmd.ship_to else None)
+    if billing is not None:
+        order = set_billing(order, billing, None)
+    order = set_backorder_policy(order, cmd.backorder_policy)
+    if cmd.attributes:
+        order = set_attributes(order, cmd.attributes, [])
+    for i, code in enumerate(cmd.coupons):
+        order = apply_coupon(order, code, coupons.get(code), code in used, now, f"payload.coupons[{i}]")
+    return order
+
+
 # --- clone (ORD-14) -----------------------------------------------------------------------------------
 
 
