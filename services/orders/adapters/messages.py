@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from contracts import customers
 from contracts import orders as o
-from services.orders.adapters import catalog_handlers as catalog
-from services.orders.adapters import query_handlers as queries
-from services.orders.adapters import quote_queries, return_queries
+from services.orders.adapters import catalog_queries, quote_queries, return_queries
+from services.orders.adapters import order_queries as queries
 from services.orders.adapters.deps import OrdersDeps
-from services.orders.adapters.unit_of_work import PostgresUnitOfWork
+from services.orders.adapters.use_cases import handler as u
 from services.orders.application import (
     calls,
     cancel_order,
     carts,
+    catalog,
     change_order,
     customer_names,
     order_controls,
@@ -26,12 +26,8 @@ from services.orders.application import (
 )
 from services.runtime import paging
 from services.runtime.handling import Handlers
-from services.runtime.unit_of_work import UseCases
 
 __all__ = ["OrdersDeps", "build_handlers"]
-
-
-u = UseCases(PostgresUnitOfWork)
 
 
 def build_handlers() -> Handlers[OrdersDeps]:
@@ -40,10 +36,10 @@ def build_handlers() -> Handlers[OrdersDeps]:
     h.command(o.PlaceOrderV2)(u(place_order.place_order_v2))
     h.command(o.SubmitOrderV1)(u(submit_order.submit_order))
     h.command(o.RecordPaymentResultV1)(u(submit_order.record_payment_result))
-    h.command(o.UpsertProductV1)(catalog.upsert_product)
-    h.command(o.AdjustStockV1)(catalog.adjust_stock)
-    h.command(o.UpsertDiscountRuleV1)(catalog.upsert_discount_rule)
-    h.command(o.UpsertCouponV1)(catalog.upsert_coupon)
+    h.command(o.UpsertProductV1)(u(catalog.upsert_product))
+    h.command(o.AdjustStockV1)(u(catalog.adjust_stock))
+    h.command(o.UpsertDiscountRuleV1)(u(catalog.upsert_discount_rule))
+    h.command(o.UpsertCouponV1)(u(catalog.upsert_coupon))
     h.command(o.CreateCartV1)(u(carts.create_cart))
     h.command(o.AddCartLineV1)(u(carts.add_line))
     h.command(o.ChangeCartLineV1)(u(carts.change_line))
@@ -61,9 +57,9 @@ def build_handlers() -> Handlers[OrdersDeps]:
     h.command(o.SaveCartV1)(u(carts.save_cart))
     h.command(o.AddOrderCommentV1)(u(carts.add_comment))
     h.command(o.CloneOrderV1)(u(carts.clone_order))
-    h.query(o.GetCatalogProductV1)(catalog.get_product)
-    h.query(o.SearchCatalogV1)(catalog.search_catalog)
-    h.query(o.ListShippingModesV1)(catalog.list_shipping_modes)
+    h.query(o.GetCatalogProductV1)(catalog_queries.get_product)
+    h.query(o.SearchCatalogV1)(catalog_queries.search_catalog)
+    h.query(o.ListShippingModesV1)(catalog_queries.list_shipping_modes)
     h.query(o.GetOrderV1)(queries.get_order)
     h.query(o.GetOrderVersionV1)(queries.get_order_version)
     h.query(o.DiffOrderVersionsV1)(queries.diff_order_versions)
@@ -104,7 +100,7 @@ def _servicing(h: Handlers[OrdersDeps]) -> None:
     h.query(o.FindReturnsV1)(return_queries.find_returns)
     h.query(o.GetReturnOrderV1)(return_queries.get_return_order)
     # The common page shape (docs/contract.md): each V2 answered by its V1's handler, reshaped
-    h.query(o.SearchCatalogV2)(paging.from_counted(catalog.search_catalog))
+    h.query(o.SearchCatalogV2)(paging.from_counted(catalog_queries.search_catalog))
     h.query(o.FindOrdersV2)(paging.from_counted(queries.find_orders))
     h.query(o.FindQuotesV2)(paging.from_counted(quote_queries.find_quotes))
     h.query(o.ListPendingOrdersV2)(paging.from_counted(queries.list_pending_orders))
