@@ -32,7 +32,7 @@ from services.orders.application import edit_locks
 from services.orders.application.editing import commit_change, ensure_new, known_customer, load, load_for_edit, result
 from services.orders.application.payment_entry import payment_instruction
 from services.orders.application.unit_of_work import UnitOfWork
-from services.orders.domain import cart
+from services.orders.domain import cart, cloning
 from services.orders.domain import order as order_rules
 from services.orders.domain.cart import Cart
 
@@ -138,8 +138,8 @@ async def add_comment(uow: UnitOfWork, cmd: AddOrderCommentV1) -> OrderChangeRes
 async def clone_order(uow: UnitOfWork, cmd: CloneOrderV1) -> CloneResult:
     source = await load(uow, cmd.source_order_id, for_update=False)
     await ensure_new(uow, cmd.order_id)
-    products = await uow.catalog.products(cart.skus(source))
-    created, changes = cart.clone(source, cmd.order_id, products, uow.now, uow.actor.agent_id)
+    products = await uow.catalog.products(ln.sku for ln in source.lines)
+    created, changes = cloning.clone(source, cmd.order_id, products, uow.now, uow.actor.agent_id)
     await edit_locks.claim(uow, created.order)
     saved = await commit_change(uow, created, new=True)
     return CloneResult(

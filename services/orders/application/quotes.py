@@ -23,7 +23,7 @@ async def save_as_quote(uow: UnitOfWork, cmd: SaveAsQuoteV1) -> QuoteResult:
     order = await load_for_edit(uow, cmd.order_id, cmd.expected_version)
     cart.require_status(order)  # refused before its expiry is looked at or a quote number is taken
     expires_at = quotes.expiry(uow.now, cmd.expires_at, cmd.valid_days, uow.policy)
-    products = await uow.catalog.products(cart.skus(order))
+    products = await uow.catalog.products(ln.sku for ln in order.lines)
     number = order_rules.order_number(await uow.quotes.next_number())
     quote = quotes.save_as_quote(
         await priced(uow, order), products, uow.pricing, number, expires_at, uow.now, uow.actor.agent_id
@@ -54,7 +54,7 @@ async def email_quote(uow: UnitOfWork, cmd: EmailQuoteV1) -> QuoteEmailResult:
 async def convert_quote(uow: UnitOfWork, cmd: ConvertQuoteToOrderV1) -> ConvertQuoteResult:
     quote = await load(uow, cmd.quote_id)
     await ensure_new(uow, cmd.order_id)
-    products = await uow.catalog.products(cart.skus(quote))
+    products = await uow.catalog.products(ln.sku for ln in quote.lines)
     now, agent = uow.now, uow.actor.agent_id
     order, changes, honoured = quotes.convert(quote, products, cmd.order_id, cmd.accept_current_prices, now, agent)
     await edit_locks.claim(uow, order)
