@@ -4,10 +4,8 @@ answer again after each."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
-import subprocess
 import sys
 import time
 import uuid
@@ -19,10 +17,10 @@ from contracts.envelope import Query, Role
 from contracts.notifications import ListEmailTemplatesV1
 from contracts.orders import ListShippingModesV1
 from csr.client.errors import ClientError
-from devstack.service_process import ServiceProcess
 from reliability import audit
 from reliability.cluster import SERVICES, AgentClient, Cluster
-from reliability.fault_points import CRASH_EXIT_CODE, fault_env
+from reliability.instance_faults import Harness, instance_faults
+from reliability.recovery import FaultRecord, armed_until_crash, supervised_start
 
 PROBES: dict[str, Query] = {
     "customers": GetActivityCodesV1(),
@@ -43,35 +41,6 @@ CRASH_POINTS = [
     ("notifications", "crash_after_smtp:order_confirmation"),
     ("notifications", "crash_after_smtp:welcome"),
 ]
-
-
-@dataclass
-class FaultRecord:
-    kind: str
-    detail: str
-    started_at: float
-    restored_at: float | None = None
-    recovered_at: float | None = None
-    triggered: bool = True
-    note: str = ""
-
-    @property
-    def recovery_s(self) -> float | None:
-        """From the moment the fault was removed until every affected service answered again."""
-        if self.restored_at is None or self.recovered_at is None:
-            return None
-        return self.recovered_at - self.restored_at
-
-    def as_dict(self, origin: float) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "detail": self.detail,
-            "at_s": round(self.started_at - origin, 1),
-            "outage_s": round((self.restored_at or self.started_at) - self.started_at, 1),
-            "recovery_s": None if self.recovery_s is None else round(self.recovery_s, 1),
-            "triggered": self.triggered,
-            "note": self.note,
-        }
 
 
 @dataclass
@@ -122,7 +91,7 @@ class Injector:
         record = self._start("kill9", name)
         await asyncio.to_thread(process.kill)
         await asyncio.sleep(self.pause_s)
-        await _supervised_start(process)
+        await supervised_start(process)
         await self._recovered(record, (name,))
 
     async def crash_point(self, service: str, point: str, wait_s: float = 60) -> None:
@@ -131,13 +100,13 @@ class Injector:
         kind = "crash_after_smtp" if point.startswith("crash_after_smtp") else "crash_after_commit"
         record = self._start(kind, f"{service}:{point}")
         await asyncio.to_thread(process.kill)  # quicker than a graceful stop, and one more crash
-        if not await _armed_until_crash(process, point, wait_s + process.health_timeout):
+        if not await armed_until_crash(process, point, wait_s + process.health_timeout):
             record.triggered = False  # the load never reached the point: not a crash, just a restart
             record.note = "the point was not reached in time"
             await asyncio.to_thread(process.stop)
         record.started_at = time.monotonic()
         await asyncio.sleep(self.pause_s)
-        await _supervised_start(process)
+        await supervised_start(process)
         await self._recovered(record, (service,))
 
     async def restart_kafka(self) -> None:
@@ -198,9 +167,7 @@ class Injector:
         plan += [lambda s=s, p=p: self.crash_point(s, p) for s, p in crash_points]
         plan += [self.restart_kafka, self.restart_postgres, self.smtp_down, self.smtp_4xx, self.unpublishable_rows]
         if self.cluster.instances > 1:
-            from reliability.instance_faults import instance_faults
-
-            plan += instance_faults(self)
+            plan += instance_faults(Harness(self.cluster, self.pause_s, self._start, self._recovered))
         return plan
 
     def mixed_round(self, heavy: bool) -> list[Any]:
@@ -232,56 +199,3 @@ class Injector:
         for f in self.faults:
             counts[f.kind] = counts.get(f.kind, 0) + 1
         return counts
-
-
-# A service that cannot reach Kafka or PostgreSQL while it starts exits (code 3), as it should: its
-# supervisor starts it again. The harness plays that supervisor, because the overlapping faults
-# restart a service while the broker or the database is down on purpose.
-SUPERVISOR_RETRY_S = 1.0
-SUPERVISOR_PATIENCE_S = 300.0
-
-
-async def _supervised_start(process: ServiceProcess) -> None:
-    """Start ``process`` and wait for /health, starting it again whenever it exits on the way."""
-    deadline = time.monotonic() + SUPERVISOR_PATIENCE_S
-    while True:
-        await asyncio.to_thread(process.start)
-        try:
-            await asyncio.to_thread(process.wait_healthy)
-            return
-        except RuntimeError:  # exited while starting
-            if time.monotonic() >= deadline:
-                raise
-            _say_restart(process)
-            await asyncio.sleep(SUPERVISOR_RETRY_S)
-
-
-async def _armed_until_crash(process: ServiceProcess, point: str, wait_s: float) -> bool:
-    """Run ``process`` armed with a crash point until it dies there (True) or ``wait_s`` passes
-    (False, still running). Not waiting for /health first: work left over from the kill can reach
-    the point before the first probe answers (a CI run saw the crash 60 ms after startup). An exit
-    with another code is a failed start: started again, armed, like any supervisor would."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        await asyncio.to_thread(process.start, fault_env(point))
-        assert process.proc is not None
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            await asyncio.to_thread(process.proc.wait, max(deadline - time.monotonic(), 0.1))
-        if process.running():
-            return False
-        if process.proc.returncode == CRASH_EXIT_CODE:
-            return True
-        if time.monotonic() >= deadline:
-            code = process.proc.returncode
-            raise RuntimeError(f"{process.name} armed with {point} exited {code}:\n{process.log_tail()}")
-        _say_restart(process)
-        await asyncio.sleep(SUPERVISOR_RETRY_S)
-
-
-def _say_restart(process: ServiceProcess) -> None:
-    code = process.proc.returncode if process.proc else None
-    print(
-        f"[{time.strftime('%H:%M:%S')}] {process.name} exited ({code}) while starting; starting it again",
-        file=sys.stderr,
-        flush=True,
-    )

@@ -29,7 +29,8 @@ def create_service() -> ServiceDefinition[CustomersDeps]:
 
 
 def create_app() -> object:
-    """For ``faststream docs gen services.customers.app:create_app --factory``."""
+    """The service's ASGI app, e.g. for ``faststream run services.customers.app:create_app --factory``. Its AsyncAPI
+    document is the project's own (``services.runtime.asyncapi``, at /docs/asyncapi; ``scripts/gen_docs.py``)."""
     from services.runtime.service import build_app
 
     return build_app(create_service(), CustomersSettings())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.orders.adapters.handlers import OrdersDeps, build_handlers
+from services.orders.adapters.messages import OrdersDeps, build_handlers
 from services.orders.adapters.payment_worker import payment_worker
 from services.orders.adapters.providers import ProviderSet
 from services.orders.settings import OrdersSettings
@@ -32,7 +32,8 @@ def create_service() -> ServiceDefinition[OrdersDeps]:
 
 
 def create_app() -> object:
-    """For ``faststream docs gen services.orders.app:create_app --factory``."""
+    """The service's ASGI app, e.g. for ``faststream run services.orders.app:create_app --factory``. Its AsyncAPI
+    document is the project's own (``services.runtime.asyncapi``, at /docs/asyncapi; ``scripts/gen_docs.py``)."""
     from services.runtime.service import build_app
 
     return build_app(create_service(), OrdersSettings())

@@ -66,7 +66,8 @@ EventHandler = Callable[[Context[D], Any], Awaitable[None]]
 
 @dataclass
 class Handlers(Generic[D]):
-    """Which function handles which message class. Built by each service's ``handlers.py``."""
+    """Which function handles which message class. Built by ``build_handlers`` in each service's
+    ``adapters/messages.py``."""
 
     commands: dict[type[Command], CommandHandler[D]] = field(default_factory=dict)
     queries: dict[type[Query], QueryHandler[D]] = field(default_factory=dict)

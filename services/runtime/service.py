@@ -8,10 +8,8 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from pathlib import Path
 from typing import Any, Generic
 
@@ -23,10 +21,8 @@ from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from faststream.specification import AsyncAPI
 from prometheus_client import REGISTRY, make_asgi_app
 
-from contracts.envelope import Message, ReplyV1, typed_envelope
 from services.runtime import asyncapi, db, metrics, outbox
 from services.runtime.consumer_lag import ConsumerLag, consumers_of
 from services.runtime.dispatch import Dispatcher
@@ -88,10 +84,6 @@ def _clean_headers(record: ConsumerRecord[Any, Any]) -> ConsumerRecord[Any, Any]
     headers = tuple(record.headers or ())
     clean = tuple((k, (v or b"").decode("utf-8", errors="replace").encode()) for k, v in headers)
     return record if clean == headers else dataclasses.replace(record, headers=clean)
-
-
-def _union(classes: Sequence[type[Message]]) -> Any:
-    return reduce(or_, [typed_envelope(c) for c in classes])
 
 
 class ServiceHost(Generic[D]):
@@ -209,7 +201,6 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
         **options,
     )
     _subscribe(broker, host, definition, settings)
-    _document_publishers(broker, definition, settings)
 
     async def checks() -> tuple[dict[str, Any], bool]:
         found = await host.health()
@@ -257,9 +248,6 @@ def build_app(definition: ServiceDefinition[D], settings: ServiceSettings) -> As
         logger=logging.getLogger("oms.app"),
         on_startup=[host.start],
         after_shutdown=[host.stop],
-        specification=AsyncAPI(
-            title=f"CSR OMS {settings.service_name} service", version="1", description=definition.description
-        ),
     )
 
 
@@ -270,7 +258,10 @@ def _json_response(body: dict[str, Any], ok: bool) -> AsgiResponse:
 def _subscribe(
     broker: KafkaBroker, host: ServiceHost[D], definition: ServiceDefinition[D], settings: ServiceSettings
 ) -> None:
-    # FastStream's public subscriber options only.
+    # FastStream's public subscriber options only. The subscribers take raw records (the dispatcher
+    # decodes and validates them; apply_types=False): the messages each topic carries are documented
+    # by the service's own AsyncAPI document (services/runtime/asyncapi.py, served at /docs/asyncapi
+    # and written to docs/asyncapi/), not by the subscribers' type hints.
     common: dict[str, Any] = {
         "group_id": settings.group_id,
         "ack_policy": AckPolicy.NACK_ON_ERROR,
@@ -287,12 +278,9 @@ def _subscribe(
     handlers = definition.handlers
     name = definition.name
     if handlers.commands:
-        commands = list(handlers.commands)
 
         async def on_command(record: Any) -> None:
             await host.dispatcher().on_commands(record)
-
-        on_command.__annotations__["record"] = _union(commands)  # documents the payloads in AsyncAPI
 
         broker.subscriber(
             settings.topic(f"{name}.commands"),
@@ -302,12 +290,9 @@ def _subscribe(
             **_membership(settings, "commands"),
         )(on_command)
     if handlers.queries:
-        queries = list(handlers.queries)
 
         async def on_query(record: Any) -> None:
             await host.dispatcher().on_queries(record)
-
-        on_query.__annotations__["record"] = _union(queries)  # documents the payloads in AsyncAPI
 
         broker.subscriber(
             settings.topic(f"{name}.queries"),
@@ -317,12 +302,9 @@ def _subscribe(
             **_membership(settings, "queries"),
         )(on_query)
     for topic in sorted(handlers.event_topics()):
-        events = [cls for cls in handlers.events if topic == cls.TOPIC]
 
         async def on_event(record: Any) -> None:
             await host.dispatcher().on_events(record)
-
-        on_event.__annotations__["record"] = _union(events)  # documents the payloads in AsyncAPI
 
         broker.subscriber(
             settings.topic(topic),
@@ -354,25 +336,3 @@ TOLERANT_READERS = (
     "Readers ignore fields they do not know, at any depth (a producer may add an optional field without a "
     "new version; docs/contract.md). Commands and queries refuse unknown fields."
 )
-
-
-def _document_publishers(broker: KafkaBroker, definition: ServiceDefinition[D], settings: ServiceSettings) -> None:
-    """Declare what the relay publishes, so the AsyncAPI document shows it (the relay sends with
-    its own idempotent producer, not through these publishers)."""
-    from contracts.registry import all_messages
-
-    own = f"{definition.name}.events"
-    events = [cls for cls in all_messages().values() if getattr(cls, "TOPIC", None) == own]
-    if events:
-        broker.publisher(
-            settings.topic(own),
-            title=own,
-            schema=_union(events),
-            description=f"Events of the {definition.name} service, keyed by aggregate id. {TOLERANT_READERS}",
-        )
-    broker.publisher(
-        "<prefix>replies.<client>",
-        title="replies",
-        schema=typed_envelope(ReplyV1),
-        description=f"The reply to every command and query, on the topic the request named. {TOLERANT_READERS}",
-    )

@@ -8,7 +8,9 @@ commit anything: it hands the use case the message's clock, its verified actor a
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -16,6 +18,9 @@ from contracts.envelope import Actor, Event
 from services.runtime.handling import Context
 
 D = TypeVar("D")
+U = TypeVar("U")
+M = TypeVar("M")
+R = TypeVar("R")
 
 
 class MessageUnitOfWork(Generic[D]):
@@ -43,3 +48,22 @@ class MessageUnitOfWork(Generic[D]):
     def emit(self, event: Event) -> None:
         """An event into the outbox, committed with the transaction or not at all."""
         self.ctx.emit(event)
+
+
+class UseCases(Generic[D, U]):
+    """A service's use cases as the runtime's message handlers, written once for the three services:
+    ``u = UseCases(PostgresUnitOfWork)``, then ``h.command(X)(u(use_case))`` gives ``use_case`` a
+    unit of work made by ``unit_of_work`` on the message's context (its transaction, clock, actor
+    and outbox). The type checker holds the service's unit of work to what its use cases ask for."""
+
+    def __init__(self, unit_of_work: Callable[[Context[D]], U]) -> None:
+        self._unit_of_work = unit_of_work
+
+    def __call__(self, use_case: Callable[[U, M], Awaitable[R]]) -> Callable[[Context[D], M], Awaitable[R]]:
+        unit_of_work = self._unit_of_work
+
+        @functools.wraps(use_case)  # the use case's name in tracebacks, logs and traces
+        async def handle(ctx: Context[D], message: M) -> R:
+            return await use_case(unit_of_work(ctx), message)
+
+        return handle

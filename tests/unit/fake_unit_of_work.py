@@ -3,6 +3,7 @@ redeemed, locked and emitted is kept in plain dicts and lists to look at afterwa
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,9 +11,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
+from contracts.common import Money
 from contracts.envelope import Actor, Event, Role
-from contracts.orders import LockView, OrderView, ReturnOrderView, ShipmentRecord
+from contracts.orders import (
+    CardPaymentInput,
+    CommentView,
+    LockView,
+    OrderView,
+    ProductView,
+    ReturnOrderView,
+    ShipmentRecord,
+    UpsertCouponV1,
+    UpsertDiscountRuleV1,
+    UpsertProductV1,
+)
 from services.orders.application.unit_of_work import OrderExists
+from services.orders.domain import cards
+from services.orders.domain.cards import CardFacts
+from services.orders.domain.cart import CustomerName
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.pricing import PricingPolicy, Rule
@@ -31,6 +47,8 @@ class FakeOrders:
     numbers: int = 100000
     recent: int = 0
     shipped: list[tuple[uuid.UUID, int, str, int]] = field(default_factory=list)
+    comments: list[tuple[uuid.UUID, CommentView]] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
 
     async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> OrderView | None:
         return self.saved.get(order_id)
@@ -55,7 +73,7 @@ class FakeOrders:
         return sum(qty for _, _, qty in self.reserved.pop(order_id, []))
 
     async def used_coupons(self, codes: Iterable[str], customer_id: uuid.UUID) -> set[str]:
-        return set()
+        return self.used & set(codes)
 
     async def redeem_coupons(self, codes: Iterable[str], order_id: uuid.UUID, customer_id: uuid.UUID) -> None:
         self.redeemed += [(code, order_id) for code in codes]
@@ -65,6 +83,45 @@ class FakeOrders:
 
     async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
         self.shipped += [(order_id, *ln) for ln in lines]
+
+    async def add_comment(self, order_id: uuid.UUID, comment: CommentView) -> None:
+        self.comments.append((order_id, comment))
+
+
+@dataclass
+class FakeQuotes:
+    numbers: int = 700000
+
+    async def next_number(self) -> int:
+        self.numbers += 1
+        return self.numbers
+
+
+@dataclass
+class FakeCustomers:
+    names: dict[uuid.UUID, CustomerName] = field(default_factory=dict)
+
+    async def known(self, customer_id: uuid.UUID) -> CustomerName | None:
+        return self.names.get(customer_id)
+
+    async def remember(self, customer_id: uuid.UUID, who: CustomerName) -> None:
+        self.names[customer_id] = who
+
+
+@dataclass
+class FakeCards:
+    """Card numbers come in the clear here (no seal, no provider): the card's facts with a made-up
+    token; what was entered is kept to look at."""
+
+    now: datetime
+    entered: list[uuid.UUID] = field(default_factory=list)
+
+    async def enter(self, card: CardPaymentInput, payment_id: uuid.UUID, field: str) -> CardFacts:
+        facts = cards.inspect_card(
+            card.card_number, card.expiry_month, card.expiry_year, self.now, f"{field}.card_number"
+        )
+        self.entered.append(payment_id)
+        return dataclasses.replace(facts, token=f"tok-{payment_id}")
 
 
 @dataclass
@@ -91,6 +148,8 @@ class FakeCatalog:
     items: dict[str, Product] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     coupon_terms: dict[str, Coupon] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    rule_versions: dict[str, int] = field(default_factory=dict)
 
     async def products(self, skus: Iterable[str], *, for_update: bool = False) -> Mapping[str, Product]:
         return {sku: self.items[sku] for sku in skus if sku in self.items}
@@ -100,6 +159,57 @@ class FakeCatalog:
 
     async def coupons(self, codes: Iterable[str], *, for_update: bool = False) -> Mapping[str, Coupon]:
         return {code: self.coupon_terms[code] for code in codes if code in self.coupon_terms}
+
+    async def upsert_product(self, cmd: UpsertProductV1) -> tuple[ProductView, bool]:
+        old = self.items.get(cmd.sku)
+        on_hand = cmd.on_hand if cmd.on_hand is not None else (old.on_hand if old else 0)
+        self.items[cmd.sku] = Product(
+            sku=cmd.sku,
+            name=cmd.name,
+            prices={p.currency: p.amount for p in cmd.prices},
+            trackable=cmd.trackable,
+            stocked=cmd.stocked,
+            backorderable=cmd.backorderable,
+            active=cmd.active,
+            on_hand=on_hand,
+            reserved=old.reserved if old else 0,
+        )
+        self.versions[cmd.sku] = self.versions.get(cmd.sku, 0) + 1
+        return self.view(cmd.sku), old is None
+
+    async def adjust_stock(self, sku: str, delta: int, reason: str) -> ProductView:
+        product = self.items[sku]
+        self.items[sku] = dataclasses.replace(product, on_hand=product.on_hand + delta)
+        self.versions[sku] = self.versions.get(sku, 0) + 1
+        return self.view(sku)
+
+    async def upsert_rule(self, cmd: UpsertDiscountRuleV1) -> int:
+        self.rule_versions[cmd.code] = self.rule_versions.get(cmd.code, 0) + 1
+        return self.rule_versions[cmd.code]
+
+    async def upsert_coupon(self, cmd: UpsertCouponV1) -> tuple[int, int]:
+        self.rule_versions[cmd.code] = self.rule_versions.get(cmd.code, 0) + 1
+        used = self.coupon_terms[cmd.code].uses if cmd.code in self.coupon_terms else 0
+        return self.rule_versions[cmd.code], used
+
+    def view(self, sku: str) -> ProductView:
+        p = self.items[sku]
+        return ProductView(
+            sku=p.sku,
+            name=p.name,
+            description=None,
+            category=None,
+            prices=[Money(amount=a, currency=c) for c, a in p.prices.items()],
+            trackable=p.trackable,
+            stocked=p.stocked,
+            backorderable=p.backorderable,
+            active=p.active,
+            on_hand=p.on_hand,
+            reserved=p.reserved,
+            available=max(p.on_hand - p.reserved, 0),
+            version=self.versions.get(sku, 1),
+            updated_at=NOW,
+        )
 
 
 @dataclass
@@ -184,11 +294,15 @@ class FakeUnitOfWork:
     catalog: FakeCatalog = field(default_factory=FakeCatalog)
     returns: FakeReturns = field(default_factory=FakeReturns)
     payments: FakePayments = field(default_factory=FakePayments)
+    quotes: FakeQuotes = field(default_factory=FakeQuotes)
+    customers: FakeCustomers = field(default_factory=FakeCustomers)
     locks: FakeLocks = field(init=False)
+    cards: FakeCards = field(init=False)
     emitted: list[Event] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.locks = FakeLocks(self.now, agent_id=self.actor.agent_id, role=self.actor.role.value)
+        self.cards = FakeCards(self.now)
 
     def emit(self, event: Event) -> None:
         self.emitted.append(event)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reliability import injector
+from reliability import recovery
 from reliability.fault_points import CRASH_EXIT_CODE, fault_env
 
 
@@ -49,27 +49,27 @@ class FakeService:
 
 @pytest.fixture(autouse=True)
 def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(injector, "SUPERVISOR_RETRY_S", 0.01)
+    monkeypatch.setattr(recovery, "SUPERVISOR_RETRY_S", 0.01)
 
 
 async def test_a_service_that_exits_while_starting_is_started_again() -> None:
     service: Any = FakeService([3, 3, None])
-    await injector._supervised_start(service)
+    await recovery.supervised_start(service)
     assert len(service.starts) == 3
 
 
 async def test_an_armed_service_counts_only_its_crash_at_the_point() -> None:
     service: Any = FakeService([3, CRASH_EXIT_CODE])
-    assert await injector._armed_until_crash(service, "crash_after_commit:PlaceOrder", 5) is True
+    assert await recovery.armed_until_crash(service, "crash_after_commit:PlaceOrder", 5) is True
     assert service.starts == [fault_env("crash_after_commit:PlaceOrder")] * 2
 
 
 async def test_an_armed_service_that_never_reaches_the_point_is_reported_running() -> None:
     service: Any = FakeService([None])
-    assert await injector._armed_until_crash(service, "crash_after_smtp:welcome", 0.2) is False
+    assert await recovery.armed_until_crash(service, "crash_after_smtp:welcome", 0.2) is False
 
 
 async def test_an_armed_service_that_keeps_failing_to_start_fails_the_run() -> None:
     service: Any = FakeService([3] * 1000)
     with pytest.raises(RuntimeError, match="exited 3"):
-        await injector._armed_until_crash(service, "crash_after_smtp:welcome", 0.3)
+        await recovery.armed_until_crash(service, "crash_after_smtp:welcome", 0.3)

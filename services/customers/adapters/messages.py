@@ -3,10 +3,6 @@ use case with a unit of work on the transaction the runtime opened for it."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from contracts import customers as c
 from contracts.notifications import EmailSentV1
 from contracts.orders import (
@@ -31,29 +27,16 @@ from services.customers.application import (
     ticklers,
     timeline,
 )
-from services.customers.application.unit_of_work import UnitOfWork
 from services.runtime import paging
-from services.runtime.handling import Context, Handlers
+from services.runtime.handling import Handlers
+from services.runtime.unit_of_work import UseCases
 
 __all__ = ["CustomersDeps", "build_handlers"]
-
-M = TypeVar("M")
-R = TypeVar("R")
-
-
-def _in_unit_of_work(
-    use_case: Callable[[UnitOfWork, M], Awaitable[R]],
-) -> Callable[[Context[CustomersDeps], M], Awaitable[R]]:
-    @functools.wraps(use_case)  # the use case's name in tracebacks and logs
-    async def handle(ctx: Context[CustomersDeps], message: M) -> R:
-        return await use_case(PostgresUnitOfWork(ctx), message)
-
-    return handle
 
 
 def build_handlers() -> Handlers[CustomersDeps]:
     h: Handlers[CustomersDeps] = Handlers()
-    u = _in_unit_of_work
+    u = UseCases(PostgresUnitOfWork)
     # CUS-01, CUS-02, CUS-05, CUS-06
     h.command(c.RegisterCustomerV1)(u(registration.register_customer))
     h.command(c.CreateGuestCustomerV1)(u(registration.create_guest_customer))

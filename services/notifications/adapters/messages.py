@@ -3,10 +3,6 @@ use case with a unit of work on the transaction the runtime opened for it."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from contracts import notifications as n
 from contracts.customers import CustomerRegisteredV1, CustomerUpdatedV1, PasswordResetV1
 from contracts.orders import (
@@ -20,29 +16,16 @@ from contracts.orders import (
 from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from services.notifications.application import csr_emails, customer_events, history, order_events, preferences
-from services.notifications.application.unit_of_work import UnitOfWork
 from services.runtime import paging
-from services.runtime.handling import Context, Handlers
+from services.runtime.handling import Handlers
+from services.runtime.unit_of_work import UseCases
 
 __all__ = ["NotificationsDeps", "build_handlers"]
-
-M = TypeVar("M")
-R = TypeVar("R")
-
-
-def _in_unit_of_work(
-    use_case: Callable[[UnitOfWork, M], Awaitable[R]],
-) -> Callable[[Context[NotificationsDeps], M], Awaitable[R]]:
-    @functools.wraps(use_case)  # the use case's name in tracebacks and logs
-    async def handle(ctx: Context[NotificationsDeps], message: M) -> R:
-        return await use_case(PostgresUnitOfWork(ctx), message)
-
-    return handle
 
 
 def build_handlers() -> Handlers[NotificationsDeps]:
     h: Handlers[NotificationsDeps] = Handlers()
-    u = _in_unit_of_work
+    u = UseCases(PostgresUnitOfWork)
     # The customers' events: the service's copy of them, a welcome (NTF-01), a temporary password (CUS-08)
     h.event(CustomerRegisteredV1)(u(customer_events.on_customer_registered))
     h.event(CustomerUpdatedV1)(u(customer_events.on_customer_updated))

@@ -10,11 +10,24 @@ from datetime import datetime
 
 import asyncpg
 
-from contracts.orders import LockView, OrderView, ReturnOrderView
-from services.orders.adapters import catalog_store, order_store, servicing_store
+from contracts.orders import (
+    CardPaymentInput,
+    CommentView,
+    LockView,
+    OrderView,
+    ProductView,
+    ReturnOrderView,
+    UpsertCouponV1,
+    UpsertDiscountRuleV1,
+    UpsertProductV1,
+)
+from services.orders.adapters import card_entry, catalog_store, order_store, servicing_store
 from services.orders.adapters.deps import Ctx, OrdersDeps
 from services.orders.adapters.money import PostgresPayments
 from services.orders.application.unit_of_work import OrderExists
+from services.orders.domain import cards
+from services.orders.domain.cards import CardFacts
+from services.orders.domain.cart import CustomerName
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
@@ -59,6 +72,41 @@ class PostgresOrders:
     async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
         await servicing_store.ship_stock(self._ctx.conn, order_id, lines)
 
+    async def add_comment(self, order_id: uuid.UUID, comment: CommentView) -> None:
+        await order_store.insert_comment(self._ctx.conn, order_id, comment)
+
+
+class PostgresQuotes:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def next_number(self) -> int:
+        return await servicing_store.next_quote_sequence(self._ctx.conn)
+
+
+class PostgresCustomers:
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def known(self, customer_id: uuid.UUID) -> CustomerName | None:
+        return await order_store.customer(self._ctx.conn, customer_id)
+
+    async def remember(self, customer_id: uuid.UUID, who: CustomerName) -> None:
+        await order_store.remember_customer(self._ctx.conn, customer_id, who, self._ctx.now)
+
+
+class PostgresCards:
+    """Sealed card numbers opened with the service's key, then tokenized by the provider (MNY-01)."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def enter(self, card: CardPaymentInput, payment_id: uuid.UUID, field: str) -> CardFacts:
+        ctx = self._ctx
+        number = ctx.deps.open_secret(card.card_number, f"{field}.card_number")
+        facts = cards.inspect_card(number, card.expiry_month, card.expiry_year, ctx.now, f"{field}.card_number")
+        return await card_entry.tokenized(ctx, facts, number, card, payment_id, field)
+
 
 class PostgresReturns:
     def __init__(self, ctx: Ctx) -> None:
@@ -90,6 +138,21 @@ class PostgresCatalog:
     async def coupons(self, codes: Iterable[str], *, for_update: bool = False) -> Mapping[str, Coupon]:
         return await catalog_store.coupons(self._ctx.conn, codes, for_update=for_update)
 
+    async def upsert_product(self, cmd: UpsertProductV1) -> tuple[ProductView, bool]:
+        return await catalog_store.upsert_product(self._ctx.conn, cmd, self._ctx.actor.agent_id, self._ctx.now)
+
+    async def adjust_stock(self, sku: str, delta: int, reason: str) -> ProductView:
+        ctx = self._ctx
+        view = await catalog_store.adjust_stock(ctx.conn, sku, delta, reason, ctx.actor.agent_id, ctx.now)
+        assert view is not None  # the use case read the product for update
+        return view
+
+    async def upsert_rule(self, cmd: UpsertDiscountRuleV1) -> int:
+        return await catalog_store.upsert_rule(self._ctx, cmd)
+
+    async def upsert_coupon(self, cmd: UpsertCouponV1) -> tuple[int, int]:
+        return await catalog_store.upsert_coupon(self._ctx.conn, cmd, self._ctx.actor.agent_id, self._ctx.now)
+
 
 class PostgresLocks:
     def __init__(self, ctx: Ctx) -> None:
@@ -117,6 +180,9 @@ class PostgresUnitOfWork(MessageUnitOfWork[OrdersDeps]):
         self.locks = PostgresLocks(ctx)
         self.returns = PostgresReturns(ctx)
         self.payments = PostgresPayments(ctx)
+        self.quotes = PostgresQuotes(ctx)
+        self.customers = PostgresCustomers(ctx)
+        self.cards = PostgresCards(ctx)
 
     @property
     def policy(self) -> ShopPolicy:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from contracts import errors
 from contracts.envelope import Event
 from contracts.errors import Refused
-from contracts.orders import OrderChangeResult, OrderView
+from contracts.orders import CreateCartV1, OrderChangeResult, OrderView, PlaceOrderV2
 from services.orders.application import edit_locks
 from services.orders.application.unit_of_work import UnitOfWork
 from services.orders.domain import alerts, cart, holds, pricing
@@ -24,6 +24,19 @@ async def load(uow: UnitOfWork, order_id: uuid.UUID, *, for_update: bool = True)
     if order is None:
         raise Refused.field(errors.NOT_FOUND, "payload.order_id", f"no cart or order {order_id}")
     return order
+
+
+async def ensure_new(uow: UnitOfWork, order_id: uuid.UUID) -> None:
+    """A channel's or a CSR's new order id is refused when it is taken (before anything is built)."""
+    if await uow.orders.get(order_id) is not None:
+        raise Refused.field(errors.CONFLICT, "payload.order_id", f"order {order_id} already exists")
+
+
+async def known_customer(uow: UnitOfWork, cmd: CreateCartV1 | PlaceOrderV2) -> cart.CustomerName | None:
+    """What the customers service told us about this customer, when the command lacks it."""
+    if cmd.customer_id is None or (cmd.first_name and cmd.last_name and cmd.email):
+        return None
+    return await uow.customers.known(cmd.customer_id)
 
 
 async def load_for_edit(uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None) -> OrderView:
@@ -83,6 +96,20 @@ async def commit(
         warnings = [*warnings, *raised]
     saved = await save(uow, order, change, reason, new=new, content_changed=content_changed)
     return result(saved, line_no=line_no, payment_id=payment_id, warnings=warnings)
+
+
+async def commit_change(uow: UnitOfWork, done: cart.CartChange, *, new: bool = False) -> OrderChangeResult:
+    """A cart's transition priced, checked by the alert rules, versioned, saved and announced."""
+    return await commit(
+        uow,
+        done.order,
+        done.change,
+        done.reason,
+        new=new,
+        line_no=done.line_no,
+        payment_id=done.payment_id,
+        warnings=done.warnings,
+    )
 
 
 async def save(

@@ -15,8 +15,20 @@ from datetime import datetime
 from typing import Protocol
 
 from contracts.envelope import Actor, Event
-from contracts.orders import LockView, OrderView, ReturnOrderView
+from contracts.orders import (
+    CardPaymentInput,
+    CommentView,
+    LockView,
+    OrderView,
+    ProductView,
+    ReturnOrderView,
+    UpsertCouponV1,
+    UpsertDiscountRuleV1,
+    UpsertProductV1,
+)
 from services.orders.application.payments import Payments
+from services.orders.domain.cards import CardFacts
+from services.orders.domain.cart import CustomerName
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
@@ -50,6 +62,29 @@ class Orders(Protocol):
     async def ship_stock(self, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
         """(line number, SKU, quantity) left the warehouse: reservations and stock on hand go down."""
 
+    async def add_comment(self, order_id: uuid.UUID, comment: CommentView) -> None: ...
+
+
+class Quotes(Protocol):
+    """Quote numbers (SRV-01); a quote itself is kept as an order is."""
+
+    async def next_number(self) -> int: ...
+
+
+class Customers(Protocol):
+    """What the customers service told us of its customers (their names, e-mail and language)."""
+
+    async def known(self, customer_id: uuid.UUID) -> CustomerName | None: ...
+    async def remember(self, customer_id: uuid.UUID, who: CustomerName) -> None:
+        """Keep the customer's names, and put them on the customer's orders."""
+
+
+class Cards(Protocol):
+    """A card number as it is entered (MNY-01): opened from its seal, checked, and given to the card
+    provider for a token. The number never leaves the adapter; the use case gets the card's facts."""
+
+    async def enter(self, card: CardPaymentInput, payment_id: uuid.UUID, field: str) -> CardFacts: ...
+
 
 class Returns(Protocol):
     """Return orders (SRV-12)."""
@@ -61,9 +96,22 @@ class Returns(Protocol):
 
 
 class Catalog(Protocol):
+    """Products with their stock, discount rules and coupons (ORD-01, ORD-05)."""
+
     async def products(self, skus: Iterable[str], *, for_update: bool = False) -> Mapping[str, Product]: ...
     async def active_rules(self) -> list[Rule]: ...
     async def coupons(self, codes: Iterable[str], *, for_update: bool = False) -> Mapping[str, Coupon]: ...
+    async def upsert_product(self, cmd: UpsertProductV1) -> tuple[ProductView, bool]:
+        """The product as kept now, and whether it is new."""
+
+    async def adjust_stock(self, sku: str, delta: int, reason: str) -> ProductView:
+        """Stock on hand moved by ``delta`` (the movement recorded with its reason)."""
+
+    async def upsert_rule(self, cmd: UpsertDiscountRuleV1) -> int:
+        """The rule's new version."""
+
+    async def upsert_coupon(self, cmd: UpsertCouponV1) -> tuple[int, int]:
+        """The coupon's new version and how often it was used."""
 
 
 class Locks(Protocol):
@@ -86,6 +134,12 @@ class UnitOfWork(Protocol):
     def locks(self) -> Locks: ...
     @property
     def returns(self) -> Returns: ...
+    @property
+    def quotes(self) -> Quotes: ...
+    @property
+    def customers(self) -> Customers: ...
+    @property
+    def cards(self) -> Cards: ...
     @property
     def payments(self) -> Payments:
         """Money after the sale against the order's payment ledger (MNY-01..MNY-04)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -433,3 +433,155 @@ def record_payment_result(
 
 def save(order: OrderView, label: str | None, now: datetime) -> OrderView:
     return order.model_copy(update={"label": label or order.label, "saved_at": now})
+
+
+# --- the cart as an aggregate: its guarded transitions ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartChange:
+    """One transition of a cart: the cart as changed (not priced or versioned yet: the application
+    does that for every edit alike), the version's change and reason, and what the reply names."""
+
+    order: OrderView
+    change: str
+    reason: str
+    line_no: int | None = None
+    payment_id: uuid.UUID | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def create(
+    cmd: CreateCartV1,
+    customer_id: uuid.UUID,
+    known: CustomerName | None,
+    now: datetime,
+    actor: Actor,
+    offered: frozenset[str],
+) -> CartChange:
+    """A new cart (ORD-02), for a guest or a known customer, in a currency the shop offers."""
+    order = new_cart(cmd, customer_id, known, now, actor, offered)
+    who = "guest" if order.guest else "customer"
+    return CartChange(order, "created", f"cart created for {who} {customer_id}")
+
+
+@dataclass(frozen=True)
+class Cart:
+    """A cart as the CSR builds it (ORD-02..ORD-08). Every transition checks first that the order
+    is still a cart (payment instructions may also change while a submitted order waits on its
+    payment hold), as an order's cancel checks its own state; then the rule, then the change."""
+
+    order: OrderView
+
+    def _open(self, *, payment_hold_too: bool = False) -> OrderView:
+        require_status(self.order, payment_hold_too=payment_hold_too)
+        return self.order
+
+    def add_line(
+        self, sku: str, quantity: int, ship_to: ShipTo | None, product: Product | None, settings: ShopPolicy
+    ) -> CartChange:
+        order, line_no, warnings = add_line(self._open(), sku, quantity, ship_to, product, settings)
+        return CartChange(order, "line_added", f"line {line_no}: {quantity} x {sku} added", line_no, None, warnings)
+
+    def change_line(
+        self, line_no: int, quantity: int | None, ship_to: ShipTo | None, clear_ship_to: bool, settings: ShopPolicy
+    ) -> CartChange:
+        order = change_line(self._open(), line_no, quantity, ship_to, clear_ship_to, settings)
+        reason = f"line {line_no} changed" + (f": quantity {quantity}" if quantity else "")
+        return CartChange(order, "line_changed", reason, line_no)
+
+    def remove_line(self, line_no: int) -> CartChange:
+        sku = find_line(self._open(), line_no).sku
+        return CartChange(remove_line(self.order, line_no), "line_removed", f"line {line_no} ({sku}) removed", line_no)
+
+    def set_shipping(self, ship_to: ShipTo, line_nos: list[int] | None, settings: ShopPolicy) -> CartChange:
+        order = set_shipping(self._open(), ship_to, line_nos, settings)
+        where = f"lines {line_nos}" if line_nos else "the order"
+        reason = f"shipping of {where} set to {ship_to.address.city} ({ship_to.shipping_mode or 'same mode'})"
+        return CartChange(order, "shipping_set", reason)
+
+    def set_billing(self, address: Address, source_address_id: uuid.UUID | None) -> CartChange:
+        order = set_billing(self._open(), address, source_address_id)
+        source = "from the address book" if source_address_id else "entered"
+        return CartChange(order, "billing_set", f"billing address set ({source})")
+
+    def set_backorder_policy(self, policy: BackorderPolicy) -> CartChange:
+        return CartChange(set_backorder_policy(self._open(), policy), "backorder_policy_set", f"backorders: {policy}")
+
+    def apply_coupon(self, code: str, coupon: Coupon | None, used: bool, now: datetime) -> CartChange:
+        order = apply_coupon(self._open(), code, coupon, used, now)
+        return CartChange(order, "coupon_applied", f"coupon {code} applied")
+
+    def remove_coupon(self, code: str) -> CartChange:
+        return CartChange(remove_coupon(self._open(), code), "coupon_removed", f"coupon {code} removed")
+
+    def override_charge(
+        self, kind: str, amount: Money | None, reason: str, actor: Actor, now: datetime, settings: ShopPolicy
+    ) -> CartChange:
+        """ORD-06: what the agent may take off is the agent's role's limit."""
+        order = override_charge(self._open(), kind, amount, reason, actor, now, Limits.of(actor.role, settings))
+        what = f"set to {money(amount.amount, amount.currency)}" if amount else "back to the calculated charge"
+        return CartChange(order, "charge_overridden", f"{kind} charge {what}: {reason}")
+
+    def adjust_subtotal(
+        self, amount: Money, reason: str, actor: Actor, now: datetime, settings: ShopPolicy
+    ) -> CartChange:
+        order = adjust_subtotal(self._open(), amount, reason, actor, now, Limits.of(actor.role, settings))
+        said = f"{money(amount.amount, amount.currency)} taken off the subtotal: {reason}"
+        return CartChange(order, "subtotal_adjusted", said)
+
+    def set_attributes(self, values: Mapping[str, str], remove: list[str]) -> CartChange:
+        order = set_attributes(self._open(), values, remove)
+        names = ", ".join(sorted([*values, *remove]))
+        return CartChange(order, "attributes_changed", f"attributes changed: {names}")
+
+    def payment_amount(self, amount: Money | None, field: str) -> Decimal | None:
+        """What an instruction is to pay, checked before the card is opened or sent anywhere."""
+        return payment_amount(self._open(payment_hold_too=True), amount, field)
+
+    def add_payment(self, payment: PaymentView) -> CartChange:
+        order = add_payment(self._open(payment_hold_too=True), payment)
+        what = f"{payment.brand} card ending {payment.last4}" if payment.method == "card" else "invoice"
+        return CartChange(order, "payment_added", f"payment by {what} added", payment_id=payment.payment_id)
+
+    def remove_payment(self, payment_id: uuid.UUID) -> CartChange:
+        order = remove_payment(self._open(payment_hold_too=True), payment_id)
+        return CartChange(order, "payment_removed", f"payment instruction {payment_id} removed", payment_id=payment_id)
+
+    def save(self, label: str | None, now: datetime) -> CartChange:
+        order = save(self._open(), label, now)
+        return CartChange(order, "saved", "cart saved" + (f" as {label!r}" if label else ""))
+
+
+# --- a whole order in one command (PlaceOrderV2) ----------------------------------------------------
+
+
+def assembled(
+    cmd: PlaceOrderV2,
+    customer_id: uuid.UUID,
+    known: CustomerName | None,
+    products: Mapping[str, Product],
+    coupons: Mapping[str, Coupon],
+    used: set[str],
+    now: datetime,
+    actor: Actor,
+    settings: ShopPolicy,
+) -> OrderView:
+    """The cart a one-command order stands for, built by the same rules as a CSR's cart, in the same
+    order (each refusal names the command's field); its payment instructions are added after."""
+    order = new_cart(cmd, customer_id, known, now, actor, settings.offered_currencies)
+    for i, line in enumerate(cmd.lines):
+        order, _, _ = add_line(
+            order, line.sku, line.quantity, line.ship_to, products.get(line.sku), settings, f"payload.lines[{i}]"
+        )
+    if cmd.ship_to is not None:
+        order = set_shipping(order, cmd.ship_to, None, settings)
+    billing = cmd.billing_address or (cmd.ship_to.address if cmd.ship_to else None)
+    if billing is not None:
+        order = set_billing(order, billing, None)
+    order = set_backorder_policy(order, cmd.backorder_policy)
+    if cmd.attributes:
+        order = set_attributes(order, cmd.attributes, [])
+    for i, code in enumerate(cmd.coupons):
+        order = apply_coupon(order, code, coupons.get(code), code in used, now, f"payload.coupons[{i}]")
+    return order

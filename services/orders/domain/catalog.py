@@ -77,3 +77,16 @@ def coupon_problem(
     if coupon.terms.currency not in (None, currency):
         return OrderErrors.CURRENCY_MISMATCH, f"coupon {code} is for orders in {coupon.terms.currency}"
     return None
+
+
+def check_stock_adjustment(product: Product | None, sku: str, delta: int) -> Product:
+    """Stock on hand moves for a known product only, and never below zero (ORD-01)."""
+    if product is None:
+        raise Refused.field(OrderErrors.UNKNOWN_SKU, "payload.sku", f"no product with SKU {sku!r}")
+    if product.on_hand + delta < 0:
+        raise Refused.field(
+            OrderErrors.INSUFFICIENT_STOCK,
+            "payload.delta",
+            f"{sku} has {product.on_hand} on hand; cannot take {-delta}",
+        )
+    return product

@@ -10,8 +10,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from contracts.orders import (
+    CommentView,
+    OrderCommentAddedV1,
     OrderLineDetail,
     OrderLineView,
     OrderPlacedV1,
@@ -224,4 +227,32 @@ def placed_event(order: OrderView) -> OrderPlacedV1:
         backorder_order_id=order.backorder_order_id,
         attributes=order.attributes,
         placed_by=order.submitted_by,
+    )
+
+
+# --- comments (ORD-15) ------------------------------------------------------------------------------
+
+
+def comment(
+    order: OrderView,
+    comment_id: uuid.UUID,
+    text: str,
+    visibility: Literal["internal", "customer"],
+    agent: str,
+    now: datetime,
+) -> tuple[CommentView, OrderCommentAddedV1]:
+    """A comment on a cart or an order of any state; it makes no new version (the comment is its own
+    record), and the event lets notifications send a customer-visible one."""
+    added = CommentView(comment_id=comment_id, text=text, visibility=visibility, added_by=agent, added_at=now)
+    return added, OrderCommentAddedV1(
+        order_id=order.order_id,
+        order_number=order.order_number,
+        customer_id=order.customer_id,
+        comment_id=added.comment_id,
+        text=added.text,
+        visibility=added.visibility,
+        added_by=added.added_by,
+        added_at=added.added_at,
+        email=order.email,
+        language=order.language,
     )

@@ -17,10 +17,12 @@ from contracts.orders import (
     OrderView,
     PaymentView,
     QuoteChange,
+    QuoteConvertedV1,
     QuoteEmailRequestedV1,
     QuoteSavedV1,
     QuoteSummaryView,
 )
+from services.orders.domain.cart import require_status
 from services.orders.domain.catalog import Product
 from services.orders.domain.order import line_views
 from services.orders.domain.policy import ShopPolicy
@@ -54,11 +56,12 @@ def save_as_quote(
     now: datetime,
     agent: str,
 ) -> OrderView:
-    """The priced cart becomes a quote: its unit prices are what is guaranteed. It is checked as
-    submit checks it (lines sold in its currency, every shipment in a mode offered in that
-    currency), except for what may still change before it is converted (stock, addresses, billing,
-    payment): a quote whose prices submit could not honour is never saved, let alone e-mailed. A
-    quote without an address has no shipping or tax yet; its e-mail says so."""
+    """The priced cart becomes a quote: its unit prices are what is guaranteed. Only a cart becomes
+    a quote. It is checked as submit checks it (lines sold in its currency, every shipment in a mode
+    offered in that currency), except for what may still change before it is converted (stock,
+    addresses, billing, payment): a quote whose prices submit could not honour is never saved, let
+    alone e-mailed. A quote without an address has no shipping or tax yet; its e-mail says so."""
+    require_status(order)
     found = [*line_problems(order, products), *mode_problems(order, policy)]
     if found:
         raise rejection(found, "saved as a quote")
@@ -250,8 +253,35 @@ def _carried_payments(quote: OrderView, order_id: uuid.UUID) -> list[PaymentView
     ]
 
 
-def converted(quote: OrderView, order_id: uuid.UUID) -> OrderView:
-    return quote.model_copy(update={"status": "converted", "converted_to": order_id})
+def converted(
+    quote: OrderView, order_id: uuid.UUID, changes: list[QuoteChange], honoured: bool, now: datetime, agent: str
+) -> tuple[OrderView, QuoteConvertedV1]:
+    """The quote once a cart was made from it (only an open quote is converted, and only once), and
+    the event that tells so."""
+    require_quote(quote)
+    assert quote.quote_number is not None
+    done = quote.model_copy(update={"status": "converted", "converted_to": order_id})
+    return done, QuoteConvertedV1(
+        quote_id=quote.order_id,
+        quote_number=quote.quote_number,
+        order_id=order_id,
+        customer_id=quote.customer_id,
+        prices_honoured=honoured,
+        changes=changes,
+        converted_by=agent,
+        converted_at=now,
+    )
+
+
+def email_request(quote: OrderView, email: str | None, agent: str, now: datetime) -> QuoteEmailRequestedV1:
+    """An open, valid quote e-mailed (SRV-01), to the address given or the quote's own. It makes no
+    new version: an e-mail does not change the quote; the event records who asked."""
+    require_quote(quote)
+    require_valid(quote, now)
+    to = email or quote.email
+    if to is None:
+        raise Refused.field(errors.INVALID, "payload.email", "the quote has no e-mail address: give one")
+    return email_event(quote, to, agent)
 
 
 # --- events and views -----------------------------------------------------------------------------
