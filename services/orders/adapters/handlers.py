@@ -8,7 +8,7 @@ from contracts import customers
 from contracts import orders as o
 from services.orders.adapters import cart_handlers as carts
 from services.orders.adapters import catalog_handlers as catalog
-from services.orders.adapters import order_store, return_queries
+from services.orders.adapters import claims_messages, order_store, return_queries
 from services.orders.adapters import query_handlers as queries
 from services.orders.adapters import quote_handlers as quotes
 from services.orders.adapters import submit_handlers as submits
@@ -66,6 +66,7 @@ def build_handlers() -> Handlers[OrdersDeps]:
     h.query(o.DiffOrderVersionsV1)(queries.diff_order_versions)
     h.query(o.FindOrdersV1)(queries.find_orders)
     _servicing(h)
+    claims_messages.register(h)  # MNY-06, MNY-09
     h.event(customers.CustomerRegisteredV1)(on_customer_registered)
     h.event(customers.CustomerUpdatedV1)(on_customer_updated)
     return h

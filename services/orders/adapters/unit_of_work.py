@@ -12,6 +12,7 @@ import asyncpg
 
 from contracts.orders import LockView, OrderView, ReturnOrderView
 from services.orders.adapters import catalog_store, order_store, servicing_store
+from services.orders.adapters.block_list_store import PgBlockList
 from services.orders.adapters.deps import Ctx, OrdersDeps
 from services.orders.adapters.money import PostgresPayments
 from services.orders.application.unit_of_work import OrderExists
@@ -117,6 +118,7 @@ class PostgresUnitOfWork(MessageUnitOfWork[OrdersDeps]):
         self.locks = PostgresLocks(ctx)
         self.returns = PostgresReturns(ctx)
         self.payments = PostgresPayments(ctx)
+        self.block_list = PgBlockList(ctx)
 
     @property
     def policy(self) -> ShopPolicy:

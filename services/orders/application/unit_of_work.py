@@ -21,6 +21,7 @@ from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import PricingPolicy, Rule
+from services.orders.domain.risk import BlockListEntry
 
 
 class OrderExists(Exception):
@@ -60,6 +61,21 @@ class Returns(Protocol):
     async def next_number(self) -> int: ...
 
 
+class BlockList(Protocol):
+    """The block list of typed holds (MNY-09): values kept normalized (domain/risk.py)."""
+
+    async def matching(self, values: Sequence[tuple[str, str]]) -> list[BlockListEntry]: ...
+    async def get(self, entry_id: uuid.UUID) -> BlockListEntry | None: ...
+    async def add(self, entry: BlockListEntry, note: str) -> bool:
+        """False when the entry id or the (kind, value) is already on the list."""
+
+    async def remove(self, entry_id: uuid.UUID) -> list[uuid.UUID]:
+        """Take the entry off; the orders it held."""
+
+    async def holds(self, entry_id: uuid.UUID, order_id: uuid.UUID) -> None:
+        """Record that the entry holds the order."""
+
+
 class Catalog(Protocol):
     async def products(self, skus: Iterable[str], *, for_update: bool = False) -> Mapping[str, Product]: ...
     async def active_rules(self) -> list[Rule]: ...
@@ -86,6 +102,8 @@ class UnitOfWork(Protocol):
     def locks(self) -> Locks: ...
     @property
     def returns(self) -> Returns: ...
+    @property
+    def block_list(self) -> BlockList: ...
     @property
     def payments(self) -> Payments:
         """Money after the sale against the order's payment ledger (MNY-01..MNY-04)."""
