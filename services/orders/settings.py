@@ -187,3 +187,9 @@ class OrdersSettings(ServiceSettings):
     payment_retry_base_s: float = 0.2
     payment_retry_max_s: float = 30.0
     payment_worker_interval_s: float = 1.0
+    # MNY-02: an authorization of a provider whose authorizations expire (Stripe's card
+    # authorizations after about 7 days) is replaced when it is older than this, by the
+    # re-authorization worker (every reauthorize_interval_s).
+    reauthorize_after_s: float = 6 * 24 * 3600
+    reauthorize_interval_s: float = 60.0
+    reauthorize_providers: list[str] = Field(default_factory=lambda: ["stripe"])

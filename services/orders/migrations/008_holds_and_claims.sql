@@ -16,3 +16,8 @@ CREATE TABLE order_block_list_holds (
     order_id  uuid NOT NULL,
     PRIMARY KEY (entry_id, order_id)
 );
+
+-- Re-authorization before an authorization expires (MNY-02): the worker looks for succeeded
+-- authorizations older than OMS_REAUTHORIZE_AFTER_S that still hold money.
+CREATE INDEX payment_movements_authorized_idx ON payment_movements (updated_at)
+    WHERE kind = 'authorize' AND status = 'succeeded';
