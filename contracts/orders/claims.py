@@ -12,7 +12,7 @@ from contracts.common import Amount, Text
 from contracts.envelope import STAFF, Event, PartitionKey
 from contracts.orders.after_sale import ClaimReason, ClaimResolution, ClaimView
 from contracts.orders.commands import _OrderEdit
-from contracts.orders.values import LineNo, Quantity, ShipTo, _model
+from contracts.orders.values import LineNo, OrderLineInput, Quantity, ReturnLineInput, ShipTo, _model
 from contracts.topics import ORDERS_EVENTS
 
 
@@ -86,3 +86,57 @@ class ReshipmentRequestedV1(Event):
     lines: list[ReshipLine]
     ship_to: ShipTo | None = None
     requested_at: datetime
+
+
+# --- exchanges (MNY-05) ----------------------------------------------------------------------------
+
+
+class ExchangeResult(BaseModel):
+    model_config = _model()
+
+    order_id: uuid.UUID
+    order_number: str
+    version: int
+    status: str
+    holds: list[str] = Field(default_factory=list)
+    return_id: uuid.UUID
+    return_number: str
+    currency: str
+    return_credit: Amount = Field(description="what the returned units cost the customer")
+    new_items_total: Amount = Field(description="what the order's total grew by with the new items")
+    amount_due: Amount = Field(description="new items total - return credit: positive collected, negative refunded")
+
+
+class ExchangeItemsV1(_OrderEdit):
+    """A return and new items in one step (MNY-05): the return order is created as with
+    CreateReturnV1 and the new items are added to the order at today's prices (released to
+    fulfilment as usual); the difference is settled at once through the payment ledger: collected
+    (a further authorization, captured when the new items ship) or refunded. Receiving the
+    exchange's return later refunds nothing more."""
+
+    ALLOWED_ROLES = STAFF
+    RESULT = ExchangeResult
+
+    return_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    return_lines: list[ReturnLineInput] = Field(min_length=1, max_length=200)
+    add_lines: list[OrderLineInput] = Field(min_length=1, max_length=200)
+    note: Text | None = None
+
+
+class ExchangeCreatedV1(Event):
+    TOPIC = ORDERS_EVENTS
+    PARTITION_KEY = PartitionKey("order_id")
+
+    order_id: uuid.UUID
+    order_number: str
+    customer_id: uuid.UUID
+    version: int
+    return_id: uuid.UUID
+    return_number: str
+    currency: str
+    new_line_nos: list[int]
+    return_credit: Amount
+    new_items_total: Amount
+    amount_due: Amount
+    created_by: str
+    created_at: datetime

@@ -663,6 +663,9 @@ class ReturnOrderView(BaseModel):
     ship_from: ShipTo | None = None
     note: str | None = None
     refund_reference: str | None = None
+    exchange: bool = Field(
+        default=False, description="part of an exchange (MNY-05): its refund was netted against the new items"
+    )
     history: list[ReturnStatusChange]
     created_by: str
     created_at: datetime

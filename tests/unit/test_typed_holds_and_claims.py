@@ -17,22 +17,30 @@ from contracts.orders import (
     AddBlockListEntryV1,
     BlockListChangedV1,
     ClaimFiledV1,
+    ExchangeCreatedV1,
+    ExchangeItemsV1,
     FileClaimV1,
     OrderErrors,
     OrderHeldV1,
     OrderHoldChangedV1,
+    OrderLineInput,
+    OrderLockChangedV1,
     OrderReleasedV1,
     OrderView,
     PaymentView,
+    ReceiveReturnV1,
     RecordShipmentV1,
     ReleaseHoldV1,
     RemoveBlockListEntryV1,
     ReshipmentRequestedV1,
+    ReturnLineInput,
     ShipmentLineInput,
     ShipTo,
     SubmitOrderV1,
 )
 from services.orders.application.claims import file_claim
+from services.orders.application.exchanges import exchange_items
+from services.orders.application.return_orders import receive_return
 from services.orders.application.shipments import record_shipment
 from services.orders.application.submit_order import submit_order
 from services.orders.application.typed_holds import (
@@ -82,7 +90,12 @@ def visa() -> PaymentView:
 
 
 def cart(quantity: int = 2, **kw: Any) -> OrderView:
-    fields: dict[str, Any] = {"billing_address": IL, "payments": [visa()], "email": "Jane@Example.com"}
+    fields: dict[str, Any] = {
+        "billing_address": IL,
+        "payments": [visa()],
+        "email": "Jane@Example.com",
+        "last_line_no": 1,
+    }
     fields.update(kw)
     return order([line(1, "TENT", quantity, "100.00")], **fields)
 
@@ -334,3 +347,105 @@ async def test_an_order_not_shipped_yet_cannot_be_claimed() -> None:
             uow, FileClaimV1(order_id=saved.order_id, line_no=1, quantity=1, reason="lost", resolution="reship")
         )
     assert refused.value.code == errors.INVALID_STATE
+
+
+# --- exchanges (MNY-05) ----------------------------------------------------------------------------
+
+
+def stove(price: str) -> Product:
+    return Product(
+        sku="STOVE",
+        name="Camp stove",
+        prices={"USD": D(price)},
+        trackable=False,
+        stocked=True,
+        backorderable=False,
+        active=True,
+        on_hand=5,
+        reserved=0,
+    )
+
+
+async def test_an_exchange_for_something_dearer_collects_the_difference_and_ships_the_new_item() -> None:
+    uow = FakeUnitOfWork()
+    order_ = await shipped(uow)
+    uow.catalog.items["STOVE"] = stove("150.00")
+    secured = await uow.payments.secured(order_)
+
+    done = await exchange_items(
+        uow,
+        ExchangeItemsV1(
+            order_id=order_.order_id,
+            return_lines=[ReturnLineInput(line_no=1, quantity=1, reason="wrong_item")],
+            add_lines=[OrderLineInput(sku="STOVE", quantity=1)],
+        ),
+    )
+
+    saved = uow.orders.saved[order_.order_id]
+    assert (saved.status, done.status) == ("partially_shipped", "partially_shipped")
+    assert done.return_credit == order_.lines[0].total / 2
+    assert done.new_items_total == saved.totals.total - order_.totals.total
+    assert done.amount_due == done.new_items_total - done.return_credit > 0
+    assert await uow.payments.secured(saved) == secured + done.amount_due
+    assert [(ln.sku, ln.returned_quantity) for ln in saved.lines] == [("TENT", 1), ("STOVE", 0)]
+    assert uow.orders.reserved[order_.order_id][-1] == (2, "STOVE", 1)
+    assert [e.return_number for e in uow.events(ExchangeCreatedV1)] == [done.return_number]
+    assert uow.events(OrderReleasedV1), "the new item goes to fulfilment"
+    document = uow.returns.saved[done.return_id]
+    assert document.exchange and document.status == "requested"
+
+    received = await receive_return(uow, ReceiveReturnV1(return_id=done.return_id))
+    assert received.exchange and uow.payments.refunds == [], "netted at the exchange, not refunded again"
+
+
+async def test_an_exchange_for_something_cheaper_gives_the_difference_back() -> None:
+    uow = FakeUnitOfWork()
+    order_ = await shipped(uow)
+    uow.catalog.items["STOVE"] = stove("10.00")
+    secured = await uow.payments.secured(order_)
+
+    done = await exchange_items(
+        uow,
+        ExchangeItemsV1(
+            order_id=order_.order_id,
+            return_lines=[ReturnLineInput(line_no=1, quantity=2, reason="no_longer_needed")],
+            add_lines=[OrderLineInput(sku="STOVE", quantity=1)],
+        ),
+    )
+
+    assert done.amount_due < 0 and await uow.payments.secured(order_) == secured + done.amount_due
+
+
+async def test_a_bad_exchange_is_refused_and_changes_nothing() -> None:
+    uow = FakeUnitOfWork()
+    order_ = await shipped(uow)
+    uow.catalog.items["STOVE"] = stove("10.00")
+    before = uow.orders.saved[order_.order_id]
+    uow.emitted.clear()
+
+    for return_lines, add_lines, code in (
+        (
+            [ReturnLineInput(line_no=1, quantity=3, reason="damaged")],
+            [OrderLineInput(sku="STOVE", quantity=1)],
+            OrderErrors.RETURN_EXCEEDS_SHIPPED,
+        ),
+        (
+            [ReturnLineInput(line_no=1, quantity=1, reason="bored")],
+            [OrderLineInput(sku="STOVE", quantity=1)],
+            OrderErrors.UNKNOWN_RETURN_REASON,
+        ),
+        (
+            [ReturnLineInput(line_no=1, quantity=1, reason="damaged")],
+            [OrderLineInput(sku="NOPE", quantity=1)],
+            OrderErrors.UNKNOWN_SKU,
+        ),
+    ):
+        with pytest.raises(Refused) as refused:
+            await exchange_items(
+                uow, ExchangeItemsV1(order_id=order_.order_id, return_lines=return_lines, add_lines=add_lines)
+            )
+        assert refused.value.code == code
+
+    assert uow.orders.saved[order_.order_id] == before and not uow.returns.saved
+    # (the edit lock the first attempt took is rolled back with the refusal by the runtime's transaction)
+    assert [e for e in uow.emitted if not isinstance(e, OrderLockChangedV1)] == []
