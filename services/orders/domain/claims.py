@@ -26,7 +26,7 @@ from contracts.orders import (
     ReshipLine,
     ReshipmentRequestedV1,
 )
-from services.orders.domain.pricing import ZERO
+from services.orders.domain.pricing import money
 from services.orders.domain.returns import RETURNABLE, refund_of
 
 
@@ -65,7 +65,7 @@ def file(order: OrderView, wanted: ClaimRequest, agent: str, now: datetime) -> t
             f"line {line.line_no} ({line.sku}): {line.shipped_quantity} shipped, {taken} returned or claimed;"
             f" at most {max(left, 0)} more can be claimed",
         )
-    refund = ZERO
+    refund = money(Decimal(0), order.currency)  # a reship refunds nothing
     if wanted.resolution == "refund":
         before = line.returned_quantity + claimed(order, line.line_no, "refund")
         refund = refund_of(line, before, before + wanted.quantity, order.currency)
@@ -111,7 +111,15 @@ def reshipment_event(order: OrderView, claim: ClaimView) -> ReshipmentRequestedV
         customer_id=order.customer_id,
         claim_id=claim.claim_id,
         currency=order.currency,
-        lines=[ReshipLine(line_no=line.line_no, sku=line.sku, name=line.name, quantity=claim.quantity)],
+        lines=[
+            ReshipLine(
+                line_no=line.line_no,
+                sku=line.sku,
+                name=line.name,
+                quantity=claim.quantity,
+                unit_price=money(Decimal(0), order.currency),
+            )
+        ],
         ship_to=line.ship_to or order.ship_to,
         requested_at=claim.at,
     )
