@@ -20,9 +20,7 @@ from csr.cli.commands.returns import parse_return_line
 from csr.cli.runner import session
 from csr.client.errors import UsageError
 
-blocklist = typer.Typer(
-    help="The block list of typed holds (MNY-09): supervisors only (--role supervisor).", no_args_is_help=True
-)
+blocklist = typer.Typer(help="The block list of typed holds (MNY-09): supervisors only.", no_args_is_help=True)
 HOLD_TYPES = "amount_over_limit, country_mismatch, block_list"
 
 
