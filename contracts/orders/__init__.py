@@ -384,3 +384,54 @@ __all__ = [
     "VoidCallV1",
     "VoidOrderV1",
 ]
+
+# Money after the sale: typed holds, the block list and claims (MNY-05, MNY-06, MNY-09)
+from contracts.orders.after_sale import (
+    BlockListKind,
+    ClaimReason,
+    ClaimResolution,
+    ClaimView,
+    HoldType,
+    TypedHoldView,
+)
+from contracts.orders.claims import (
+    ClaimFiledV1,
+    ClaimResult,
+    ExchangeCreatedV1,
+    ExchangeItemsV1,
+    ExchangeResult,
+    FileClaimV1,
+    ReshipLine,
+    ReshipmentRequestedV1,
+)
+from contracts.orders.risk import (
+    AddBlockListEntryV1,
+    BlockListChangedV1,
+    BlockListEntryResult,
+    OrderHoldChangedV1,
+    ReleaseHoldV1,
+    RemoveBlockListEntryV1,
+)
+
+__all__ += [
+    "AddBlockListEntryV1",
+    "BlockListChangedV1",
+    "BlockListEntryResult",
+    "BlockListKind",
+    "ClaimFiledV1",
+    "ClaimReason",
+    "ClaimResolution",
+    "ClaimResult",
+    "ClaimView",
+    "ExchangeCreatedV1",
+    "ExchangeItemsV1",
+    "ExchangeResult",
+    "FileClaimV1",
+    "HoldType",
+    "OrderHoldChangedV1",
+    "ReleaseHoldV1",
+    "RemoveBlockListEntryV1",
+    "ReshipLine",
+    "ReshipmentRequestedV1",
+    "TypedHoldView",
+]

@@ -28,6 +28,7 @@ class OrderErrors:
     ON_HOLD = "on_hold"  # a shipment reported for an order that is not released (blocked, suspended...)
     UNKNOWN_RETURN_REASON = "unknown_return_reason"  # not one of the configured return reasons
     RETURN_EXCEEDS_SHIPPED = "return_exceeds_shipped"  # more than shipped and not yet returned
+    CLAIM_EXCEEDS_SHIPPED = "claim_exceeds_shipped"  # more than shipped and not yet returned or claimed
 
 
 ORDER_ERROR_DESCRIPTIONS: dict[str, str] = {
@@ -53,4 +54,5 @@ ORDER_ERROR_DESCRIPTIONS: dict[str, str] = {
     OrderErrors.ON_HOLD: "The order is on hold (not released to fulfilment) and may not ship.",
     OrderErrors.UNKNOWN_RETURN_REASON: "The return reason is not one of the configured return reasons.",
     OrderErrors.RETURN_EXCEEDS_SHIPPED: "More would be returned than was shipped and not yet returned.",
+    OrderErrors.CLAIM_EXCEEDS_SHIPPED: "More would be claimed than was shipped and not yet returned or claimed.",
 }

@@ -226,3 +226,4 @@ class ReturnResult(BaseModel):
     currency: str
     refund_amount: Amount
     lines: list[ReturnLineView]
+    exchange: bool = False

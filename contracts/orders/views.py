@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from contracts.common import MAX_INT, Address, Amount, Money, Name
+from contracts.orders.after_sale import ClaimView, TypedHoldView
 from contracts.orders.values import BackorderPolicy, ChargeKind, PaymentStatus, Quantity, ShipTo, _model
 
 # --- carts and orders (ORD-02..ORD-11, ORD-14, ORD-15) ----------------------------------------
@@ -344,6 +345,9 @@ class OrderView(BaseModel):
     last_change: ChangeSummary | None = None
     # fulfilment (SRV-11)
     shipment_records: list[ShipmentRecord] = Field(default_factory=list)
+    # money after the sale (MNY-06, MNY-09)
+    typed_holds: list[TypedHoldView] = Field(default_factory=list, description="holds the risk rules put on it")
+    claims: list[ClaimView] = Field(default_factory=list)
 
 
 class VersionInfo(BaseModel):
@@ -659,6 +663,9 @@ class ReturnOrderView(BaseModel):
     ship_from: ShipTo | None = None
     note: str | None = None
     refund_reference: str | None = None
+    exchange: bool = Field(
+        default=False, description="part of an exchange (MNY-05): its refund was netted against the new items"
+    )
     history: list[ReturnStatusChange]
     created_by: str
     created_at: datetime

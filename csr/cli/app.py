@@ -21,6 +21,7 @@ from typer._click import exceptions as click  # typer vendors its own click: its
 from typer.exceptions import Abort
 
 from csr.cli.commands import (
+    after_sale,
     call,
     carts,
     catalog,
@@ -93,6 +94,7 @@ app.add_typer(quotes.app, name="quote")
 call.register(servicing.calls)
 app.add_typer(servicing.calls, name="call")
 app.add_typer(returns.app, name="return")
+app.add_typer(after_sale.blocklist, name="blocklist")  # MNY-09; csr order claim|exchange|release-hold too
 login.register(app)
 system.register(app)
 notifications.register(app)

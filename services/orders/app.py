@@ -10,6 +10,7 @@ import asyncpg
 from services.orders.adapters.messages import OrdersDeps, build_handlers
 from services.orders.adapters.payment_worker import payment_worker
 from services.orders.adapters.providers import ProviderSet
+from services.orders.adapters.reauthorization_worker import reauthorization_worker
 from services.orders.settings import OrdersSettings
 from services.runtime.service import ServiceDefinition
 from services.runtime.settings import ServiceSettings
@@ -27,7 +28,7 @@ def create_service() -> ServiceDefinition[OrdersDeps]:
         handlers=build_handlers(),
         migrations=Path(__file__).parent / "migrations",
         make_deps=make_deps,
-        workers=[payment_worker],
+        workers=[payment_worker, reauthorization_worker],
     )
 
 

@@ -91,6 +91,20 @@ def _alert_thresholds() -> dict[str, Decimal]:
     }
 
 
+def _hold_thresholds() -> dict[str, Decimal]:
+    # MNY-09: an order total above these (in its currency) waits for a supervisor before it ships.
+    # Every currency the shop prices in has one (the validator of OrdersSettings says so).
+    return {
+        "USD": Decimal(10000),
+        "EUR": Decimal(10000),
+        "CHF": Decimal(10000),
+        "GBP": Decimal(8000),
+        "CAD": Decimal(13000),
+        "JPY": Decimal(1500000),
+        "KWD": Decimal(3000),
+    }
+
+
 def _return_reasons() -> list[str]:
     return ["damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "other"]
 
@@ -125,6 +139,10 @@ class OrdersSettings(ServiceSettings):
     alert_max_orders: int = 5  # 0: no velocity rule
     alert_orders_window_minutes: int = 60
 
+    # MNY-09: typed holds from rules at submit and on every change after submit (domain/risk.py).
+    hold_amount_over: dict[str, Decimal] = Field(default_factory=_hold_thresholds)
+    hold_country_mismatch: bool = True
+
     @property
     def offered_currencies(self) -> frozenset[str]:
         """The currencies a cart may be in: those the default shipping mode is offered in, so every
@@ -144,6 +162,10 @@ class OrdersSettings(ServiceSettings):
                 f"alert_total_over has thresholds in {', '.join(unshippable)}, in which the default shipping mode"
                 f" {self.default_shipping_mode!r} is not offered: add its charges or remove the thresholds"
             )
+        unlimited = sorted(self.offered_currencies - set(self.hold_amount_over))
+        if unlimited:
+            missing = ", ".join(unlimited)
+            raise ValueError(f"hold_amount_over has no threshold for {missing}: every priced currency needs one")
         return self
 
     # SRV-06: an edit lock lasts this long after the agent's last edit.
@@ -165,3 +187,9 @@ class OrdersSettings(ServiceSettings):
     payment_retry_base_s: float = 0.2
     payment_retry_max_s: float = 30.0
     payment_worker_interval_s: float = 1.0
+    # MNY-02: an authorization of a provider whose authorizations expire (Stripe's card
+    # authorizations after about 7 days) is replaced when it is older than this, by the
+    # re-authorization worker (every reauthorize_interval_s).
+    reauthorize_after_s: float = 6 * 24 * 3600
+    reauthorize_interval_s: float = 60.0
+    reauthorize_providers: list[str] = Field(default_factory=lambda: ["stripe"])

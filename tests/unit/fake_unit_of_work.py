@@ -32,6 +32,7 @@ from services.orders.domain.cart import CustomerName
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.pricing import PricingPolicy, Rule
+from services.orders.domain.risk import BlockListEntry
 from services.orders.settings import OrdersSettings
 from tests.support.orders import NOW, POLICY, SETTINGS
 
@@ -245,6 +246,34 @@ class FakeLocks:
         return True
 
 
+@dataclass
+class FakeBlockList:
+    entries: dict[uuid.UUID, BlockListEntry] = field(default_factory=dict)
+    held: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
+
+    async def matching(self, values: Sequence[tuple[str, str]]) -> list[BlockListEntry]:
+        return [e for e in self.entries.values() if (e.kind, e.value) in set(values)]
+
+    async def get(self, entry_id: uuid.UUID) -> BlockListEntry | None:
+        return self.entries.get(entry_id)
+
+    async def add(self, entry: BlockListEntry, note: str) -> bool:
+        taken = any((e.kind, e.value) == (entry.kind, entry.value) for e in self.entries.values())
+        if taken or entry.entry_id in self.entries:
+            return False
+        self.entries[entry.entry_id] = entry
+        return True
+
+    async def remove(self, entry_id: uuid.UUID) -> list[uuid.UUID]:
+        self.entries.pop(entry_id, None)
+        orders = sorted(o for e, o in self.held if e == entry_id)
+        self.held = {(e, o) for e, o in self.held if e != entry_id}
+        return orders
+
+    async def holds(self, entry_id: uuid.UUID, order_id: uuid.UUID) -> None:
+        self.held.add((entry_id, order_id))
+
+
 class FakePayments:
     """The payment ledger summed per order, as a provider that authorizes every instruction would
     leave it: what submit secures, a change adds or gives back, a cancel or a return gives back.
@@ -252,6 +281,7 @@ class FakePayments:
 
     def __init__(self) -> None:
         self.secured_by_order: dict[uuid.UUID, Decimal] = {}
+        self.refunds: list[tuple[uuid.UUID, Decimal, str]] = []
 
     async def authorize_at_submit(self, order: OrderView, later: list[Event] | None = None) -> OrderView:
         usable = sum((p.amount for p in order.payments if p.status != "declined"), Decimal(0))
@@ -275,6 +305,7 @@ class FakePayments:
 
     async def refund_return(self, order: OrderView, amount: Decimal, reason: str) -> Decimal:
         self.secured_by_order[order.order_id] = await self.secured(order) - amount
+        self.refunds.append((order.order_id, amount, reason))
         return amount
 
     async def record_outside_result(
@@ -296,6 +327,7 @@ class FakeUnitOfWork:
     payments: FakePayments = field(default_factory=FakePayments)
     quotes: FakeQuotes = field(default_factory=FakeQuotes)
     customers: FakeCustomers = field(default_factory=FakeCustomers)
+    block_list: FakeBlockList = field(default_factory=FakeBlockList)
     locks: FakeLocks = field(init=False)
     cards: FakeCards = field(init=False)
     emitted: list[Event] = field(default_factory=list)

@@ -22,6 +22,7 @@ from contracts.orders import (
     UpsertProductV1,
 )
 from services.orders.adapters import card_entry, catalog_store, order_store, servicing_store
+from services.orders.adapters.block_list_store import PgBlockList
 from services.orders.adapters.deps import Ctx, OrdersDeps
 from services.orders.adapters.money import PostgresPayments
 from services.orders.application.unit_of_work import OrderExists
@@ -183,6 +184,7 @@ class PostgresUnitOfWork(MessageUnitOfWork[OrdersDeps]):
         self.quotes = PostgresQuotes(ctx)
         self.customers = PostgresCustomers(ctx)
         self.cards = PostgresCards(ctx)
+        self.block_list = PgBlockList(ctx)
 
     @property
     def policy(self) -> ShopPolicy:

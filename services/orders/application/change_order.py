@@ -4,6 +4,7 @@ their prices), reserve its stock again, apply the alert rules, and tell what to 
 from __future__ import annotations
 
 from contracts.orders import ChangeOrderResult, ChangeOrderV1, OrderView
+from services.orders.application import typed_holds
 from services.orders.application.editing import load_for_edit, save, with_alerts
 from services.orders.application.unit_of_work import UnitOfWork
 from services.orders.domain import changes, holds, pricing, submission
@@ -18,6 +19,7 @@ async def change_order(uow: UnitOfWork, cmd: ChangeOrderV1) -> ChangeOrderResult
     order = await _priced(uow, order)
     order = await _reserved(uow, order)
     order, raised = await with_alerts(uow, order)
+    order, typed = await typed_holds.screened(uow, order)  # MNY-09: placed, or released when resolved
     order = order.model_copy(
         update={
             "payments": changes.rebalance(order.payments, order.totals.total),
@@ -28,8 +30,10 @@ async def change_order(uow: UnitOfWork, cmd: ChangeOrderV1) -> ChangeOrderResult
     assert order.last_change is not None
     # MNY-02, MNY-04: the difference given back or asked for now, as the reply says
     order = await uow.payments.settle_change(order, order.last_change.amount_due, f"changed: {cmd.reason}")
-    saved = await save(uow, order, "changed", f"changed: {cmd.reason}", content_changed=True)
+    reason = typed_holds.reason_with(f"changed: {cmd.reason}", typed)
+    saved = await save(uow, order, "changed", reason, content_changed=True)
     uow.emit(changes.changed_event(saved))
+    typed_holds.emit_changes(uow, saved, typed)
     assert saved.order_number is not None and saved.last_change is not None
     return ChangeOrderResult(
         order_id=saved.order_id,

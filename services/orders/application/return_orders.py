@@ -30,7 +30,9 @@ async def create_return(uow: UnitOfWork, cmd: CreateReturnV1) -> ReturnResult:
 async def receive_return(uow: UnitOfWork, cmd: ReceiveReturnV1) -> ReturnResult:
     received = await _advance(uow, cmd, "received")
     order = await uow.orders.get(received.order_id, for_update=True)
-    if order is not None:  # MNY-04: the units are back, what paid for them goes back
+    # MNY-04: the units are back, what paid for them goes back; an exchange's return (MNY-05) was
+    # netted against its new items when it was made
+    if order is not None and not received.exchange:
         await uow.payments.refund_return(order, received.refund_amount, f"return {received.return_number} received")
     return received
 

@@ -18,7 +18,7 @@ from contracts.orders import (
     SubmitOrderV1,
     SubmitResult,
 )
-from services.orders.application import edit_locks
+from services.orders.application import edit_locks, typed_holds
 from services.orders.application.editing import commit, load, load_for_edit, versioned, with_alerts
 from services.orders.application.unit_of_work import OrderExists, UnitOfWork
 from services.orders.domain import cart, holds, pricing, submission
@@ -66,6 +66,8 @@ async def submit(
     priced, _ = await with_alerts(uow, priced)
     number = order_rules.order_number(await uow.orders.next_number())
     done = submission.submitted(priced, allocation, number, now, agent)
+    done, typed = await typed_holds.screened(uow, done)  # MNY-09: the rules' typed holds
+    reason = typed_holds.reason_with(reason, typed)
     second = None
     if done.backorder_policy == "separate_order" and allocation.backorder and any(allocation.reserve.values()):
         second_number = order_rules.order_number(await uow.orders.next_number())
@@ -79,6 +81,7 @@ async def submit(
     await uow.orders.reserve_stock(done.order_id, [(ln.line_no, ln.sku, ln.reserved_quantity) for ln in done.lines])
     await uow.orders.redeem_coupons(done.coupons, done.order_id, done.customer_id)
     uow.emit(order_rules.placed_event(done))
+    typed_holds.emit_changes(uow, done, typed)
     _emit(uow, [*notices, *movements])
     if second is not None:
         second = second.model_copy(

@@ -33,6 +33,7 @@ from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import PricingPolicy, Rule
+from services.orders.domain.risk import BlockListEntry
 
 
 class OrderExists(Exception):
@@ -95,6 +96,21 @@ class Returns(Protocol):
     async def next_number(self) -> int: ...
 
 
+class BlockList(Protocol):
+    """The block list of typed holds (MNY-09): values kept normalized (domain/risk.py)."""
+
+    async def matching(self, values: Sequence[tuple[str, str]]) -> list[BlockListEntry]: ...
+    async def get(self, entry_id: uuid.UUID) -> BlockListEntry | None: ...
+    async def add(self, entry: BlockListEntry, note: str) -> bool:
+        """False when the entry id or the (kind, value) is already on the list."""
+
+    async def remove(self, entry_id: uuid.UUID) -> list[uuid.UUID]:
+        """Take the entry off; the orders it held."""
+
+    async def holds(self, entry_id: uuid.UUID, order_id: uuid.UUID) -> None:
+        """Record that the entry holds the order."""
+
+
 class Catalog(Protocol):
     """Products with their stock, discount rules and coupons (ORD-01, ORD-05)."""
 
@@ -140,6 +156,8 @@ class UnitOfWork(Protocol):
     def customers(self) -> Customers: ...
     @property
     def cards(self) -> Cards: ...
+    @property
+    def block_list(self) -> BlockList: ...
     @property
     def payments(self) -> Payments:
         """Money after the sale against the order's payment ledger (MNY-01..MNY-04)."""

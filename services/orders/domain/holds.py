@@ -22,7 +22,9 @@ SHIPPABLE = ("submitted", "partially_shipped")
 """Statuses in which something is still to be shipped, so holds and release matter."""
 CONTROLLABLE = (*SHIPPABLE,)
 """Statuses in which an order can be blocked or suspended."""
-DERIVED = ("blocked", "suspended", "alerts")
+TYPED = ("amount_over_limit", "country_mismatch", "block_list")
+"""The typed holds of the risk rules (MNY-09, domain/risk.py): on while an unreleased one is."""
+DERIVED = ("blocked", "suspended", "alerts", *TYPED)
 
 
 def _name(order: OrderView) -> str:
@@ -42,6 +44,7 @@ def with_holds(order: OrderView) -> OrderView:
         "blocked": order.block is not None,
         "suspended": order.suspension is not None,
         "alerts": bool(uncleared(order)),
+        **{t: any(h.hold_type == t and not h.released for h in order.typed_holds) for t in TYPED},
     }
     holds = {h for h in order.holds if h not in DERIVED} | {h for h, on in derived.items() if on}
     return order.model_copy(update={"holds": sorted(holds)})

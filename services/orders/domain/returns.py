@@ -195,6 +195,7 @@ def result(document: ReturnOrderView) -> ReturnResult:
         currency=document.currency,
         refund_amount=document.refund_amount,
         lines=document.lines,
+        exchange=document.exchange,
     )
 
 
