@@ -91,6 +91,18 @@ def _alert_thresholds() -> dict[str, Decimal]:
     }
 
 
+def _appeasement_limits() -> dict[str, Decimal]:
+    return {
+        "USD": Decimal(50),
+        "EUR": Decimal(50),
+        "CHF": Decimal(50),
+        "GBP": Decimal(40),
+        "CAD": Decimal(65),
+        "JPY": Decimal(7500),
+        "KWD": Decimal(15),
+    }
+
+
 def _return_reasons() -> list[str]:
     return ["damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "other"]
 
@@ -165,3 +177,7 @@ class OrdersSettings(ServiceSettings):
     payment_retry_base_s: float = 0.2
     payment_retry_max_s: float = 30.0
     payment_worker_interval_s: float = 1.0
+
+    # MNY-07: the most a CSR may grant as an appeasement, per currency (above it, or in a currency
+    # without a limit, only a supervisor). The default covers every currency the shop prices in.
+    appeasement_csr_limits: dict[str, Decimal] = Field(default_factory=_appeasement_limits)

@@ -16,8 +16,10 @@ from contracts.orders import (
     OrderView,
     PaymentView,
     PlaceOrderV2,
+    StoreCreditPaymentInput,
 )
 from services.orders.adapters import card_entry, order_store
+from services.orders.adapters.credit_unit_of_work import store_credit_covers
 from services.orders.adapters.deps import Ctx
 from services.orders.adapters.use_cases import uow_of
 from services.orders.application import editing
@@ -90,7 +92,7 @@ async def known_customer(ctx: Ctx, cmd: CreateCartV1 | PlaceOrderV2) -> cart.Cus
 
 
 async def payment_instruction(
-    ctx: Ctx, order: OrderView, payment: CardPaymentInput | InvoicePaymentInput, field: str
+    ctx: Ctx, order: OrderView, payment: CardPaymentInput | InvoicePaymentInput | StoreCreditPaymentInput, field: str
 ) -> PaymentView:
     """A payment instruction as it may be kept: a card is opened here, validated, and reduced to a
     token, brand, last four and expiry; the number goes out of scope with this function."""
@@ -99,6 +101,9 @@ async def payment_instruction(
     common = {"payment_id": payment_id, "requested_amount": amount, "added_by": ctx.actor.agent_id}
     if isinstance(payment, InvoicePaymentInput):
         return PaymentView(method="invoice", purchase_order=payment.purchase_order, added_at=ctx.now, **common)
+    if isinstance(payment, StoreCreditPaymentInput):  # MNY-08: checked against the balance now, taken at submit
+        await store_credit_covers(ctx, order, amount, f"{field}.amount")
+        return PaymentView(method="store_credit", added_at=ctx.now, **common)
     number = ctx.deps.open_secret(payment.card_number, f"{field}.card_number")
     facts = cards.inspect_card(number, payment.expiry_month, payment.expiry_year, ctx.now, f"{field}.card_number")
     facts = await card_entry.tokenized(ctx, facts, number, payment, payment_id, field)  # MNY-01

@@ -8,7 +8,7 @@ from contracts import customers
 from contracts import orders as o
 from services.orders.adapters import cart_handlers as carts
 from services.orders.adapters import catalog_handlers as catalog
-from services.orders.adapters import order_store, return_queries
+from services.orders.adapters import credit_messages, order_store, return_queries
 from services.orders.adapters import query_handlers as queries
 from services.orders.adapters import quote_handlers as quotes
 from services.orders.adapters import submit_handlers as submits
@@ -68,6 +68,7 @@ def build_handlers() -> Handlers[OrdersDeps]:
     _servicing(h)
     h.event(customers.CustomerRegisteredV1)(on_customer_registered)
     h.event(customers.CustomerUpdatedV1)(on_customer_updated)
+    credit_messages.register(h)  # MNY-07, MNY-08
     return h
 
 
