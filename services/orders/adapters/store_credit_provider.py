@@ -68,12 +68,16 @@ class StoreCreditProvider:
     async def void(
         self, authorization: str, amount: Decimal, currency: str, *, whole: bool, key: str
     ) -> ProviderAnswer:
-        return await self._give_back(authorization, amount, currency, key)
+        return await self._give_back(authorization, amount, currency, key, "released")
 
     async def refund(self, authorization: str, amount: Decimal, currency: str, *, key: str) -> ProviderAnswer:
-        return await self._give_back(authorization, amount, currency, key)
+        return await self._give_back(authorization, amount, currency, key, "refunded")
 
-    async def _give_back(self, authorization: str, amount: Decimal, currency: str, key: str) -> ProviderAnswer:
+    async def _give_back(
+        self, authorization: str, amount: Decimal, currency: str, key: str, how: str
+    ) -> ProviderAnswer:
+        """``how``: ``released`` (a cancel or a change, before anything shipped) or ``refunded``
+        (after: a return, an appeasement); the reason starts with it."""
         mid = _movement_id(key)
         credit = PgStoreCredit(self.conn)
         if await credit.movement(mid) is not None:
@@ -82,7 +86,7 @@ class StoreCreditProvider:
         if redeemed is None:
             return ProviderAnswer("declined", reason=f"no store credit redemption {authorization}")
         account = await credit.account(redeemed.customer_id, currency, for_update=True)
-        movement = self._movement(mid, "given_back", redeemed.customer_id, amount, currency, redeemed)
+        movement = self._movement(mid, "given_back", redeemed.customer_id, amount, currency, redeemed, how)
         await credit.add(movement)
         self._tell(movement, account.balance + amount)
         return ProviderAnswer("succeeded", f"{_PREFIX}{mid}")
@@ -95,9 +99,10 @@ class StoreCreditProvider:
         amount: Decimal,
         currency: str,
         about: AuthorizeRequest | CreditMovement,
+        how: str = "paid for",
     ) -> CreditMovement:
         number = about.order_number
-        what = "paid for order" if kind == "redeemed" else "given back from order"
+        what = f"{how} order" if kind == "redeemed" else f"{how} from order"
         return CreditMovement(
             movement_id=mid,
             customer_id=customer_id,

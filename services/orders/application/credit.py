@@ -30,7 +30,8 @@ from contracts.orders import (
     StoreCreditIssuedV1,
     StoreCreditResult,
 )
-from services.orders.application.editing import load_for_edit, save
+from services.orders.application import edit_locks
+from services.orders.application.editing import load, save
 from services.orders.application.unit_of_work import UnitOfWork
 from services.orders.domain.credit import AppeasementAsk, CreditAccount, CreditMovement, check_appeasement
 from services.orders.domain.pricing import money
@@ -143,11 +144,12 @@ async def grant_appeasement(uow: CreditUnitOfWork, cmd: GrantAppeasementV1) -> A
     new version (its history, with the verified actor) and AppeasementGrantedV1."""
     if await uow.goodwill.granted(cmd.appeasement_id):
         raise Refused.field(errors.CONFLICT, "payload.appeasement_id", f"appeasement {cmd.appeasement_id} was granted")
-    order = await load_for_edit(uow, cmd.order_id, None)
+    order = await load(uow, cmd.order_id)
     ask = AppeasementAsk(cmd.amount.amount, cmd.amount.currency, cmd.payout, uow.actor.role)
     paid = await uow.goodwill.paid(order) if cmd.payout == "card" else None
     check_appeasement(order, ask, uow.appeasement_csr_limits, paid)
     amount = exact(cmd.amount.amount, order.currency)
+    await edit_locks.claim(uow, order)  # another agent working the order refuses it (SRV-06)
     what = f"appeasement of {amount} {order.currency} ({cmd.reason}{': ' + cmd.note if cmd.note else ''})"
     refunded, balance = Decimal(0), None
     if cmd.payout == "card":
