@@ -24,6 +24,7 @@ from csr.cli.commands import (
     call,
     carts,
     catalog,
+    credit,
     customers,
     demo,
     docs,
@@ -93,6 +94,7 @@ app.add_typer(quotes.app, name="quote")
 call.register(servicing.calls)
 app.add_typer(servicing.calls, name="call")
 app.add_typer(returns.app, name="return")
+app.add_typer(credit.app, name="credit")  # MNY-07, MNY-08
 login.register(app)
 system.register(app)
 notifications.register(app)
