@@ -145,7 +145,8 @@ async def add_payment(ctx: Ctx, cmd: AddPaymentInstructionV1) -> OrderChangeResu
     order = await editable(ctx, cmd.order_id, cmd.expected_version, payment_hold_too=True)
     payment = await payment_instruction(ctx, order, cmd.payment, "payload.payment")
     order = cart.add_payment(order, payment)
-    what = f"{payment.brand} card ending {payment.last4}" if payment.method == "card" else "invoice"
+    what = payment.method.replace("_", " ")  # invoice, store credit
+    what = f"{payment.brand} card ending {payment.last4}" if payment.method == "card" else what
     return await commit(ctx, order, "payment_added", f"payment by {what} added", payment_id=payment.payment_id)
 
 
