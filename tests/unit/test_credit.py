@@ -53,6 +53,7 @@ class FakeStoreCredit:
 class FakeGoodwill:
     paid_by_order: dict[uuid.UUID, Decimal] = field(default_factory=dict)
     recorded: list[Appeasement] = field(default_factory=list)
+    refunds: list[tuple[uuid.UUID, Decimal, str]] = field(default_factory=list)
 
     async def granted(self, appeasement_id: uuid.UUID) -> bool:
         return any(a.appeasement_id == appeasement_id for a in self.recorded)
@@ -62,6 +63,11 @@ class FakeGoodwill:
 
     async def paid(self, order: OrderView) -> Decimal:
         return self.paid_by_order.get(order.order_id, D("0.00"))
+
+    async def refund_to_cards(self, order: OrderView, amount: Decimal, reason: str) -> Decimal:
+        self.paid_by_order[order.order_id] -= amount
+        self.refunds.append((order.order_id, amount, reason))
+        return amount
 
 
 @dataclass
@@ -100,7 +106,7 @@ def supervisor() -> Actor:
 def nothing_changed(uow: FakeCreditUnitOfWork, o: OrderView) -> None:
     assert uow.orders.saved[o.order_id] == o and uow.orders.versions == []
     assert uow.emitted == [] and uow.store_credit.movements == [] and uow.goodwill.recorded == []
-    assert uow.payments.secured_by_order == {}
+    assert uow.goodwill.refunds == []
 
 
 def test_the_reason_codes_are_a_closed_documented_list_and_other_needs_a_note() -> None:
@@ -124,7 +130,8 @@ async def test_a_csr_grants_to_the_card_up_to_the_limit_and_the_order_records_wh
     o = placed(uow)
     result = await grant_appeasement(uow, grant(o, "20.00"))
     assert (result.refunded, result.payout, result.store_credit_balance) == (D("20.00"), "card", None)
-    assert uow.payments.secured_by_order[o.order_id] == D("-20.00")  # refunded through the ledger
+    assert uow.goodwill.refunds == [(o.order_id, D("20.00"), "appeasement of 20.00 USD (late_delivery)")]
+    assert uow.goodwill.paid_by_order[o.order_id] == D("30.00")
     [(_, version, change, reason)] = uow.orders.versions
     assert (version, change) == (o.version + 1, "appeasement_granted") and "late_delivery" in reason
     assert uow.orders.saved[o.order_id].updated_by == "csr-1"

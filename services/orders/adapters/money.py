@@ -63,6 +63,10 @@ async def _carry_out(
     return ledger, done
 
 
+carry_out = _carry_out
+"""For the other money use cases of the adapters (an appeasement to the card: credit_unit_of_work.py)."""
+
+
 def movement_events(order: OrderView, ledger: PaymentLedger, done: Sequence[Movement]) -> list[PaymentMovementV1]:
     """One event per answered movement, each with the ledger as it stood after it."""
     methods = {p.payment_id: p.method for p in order.payments}

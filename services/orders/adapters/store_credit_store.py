@@ -8,9 +8,7 @@ from decimal import Decimal
 import asyncpg
 
 from contracts.iso import minor_units
-from contracts.orders import OrderView, StoreCreditBalance, StoreCreditMovementView, StoreCreditView
-from services.orders.adapters.payment_store import PgPaymentLedger
-from services.orders.application.credit import Appeasement
+from contracts.orders import StoreCreditBalance, StoreCreditMovementView, StoreCreditView
 from services.orders.domain.credit import CreditAccount, CreditMovement
 from services.runtime.db import Connection
 
@@ -121,38 +119,6 @@ async def store_credit_view(
             for m in map(_movement, rows)
         ],
     )
-
-
-class PgGoodwill:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    async def granted(self, appeasement_id: uuid.UUID) -> bool:
-        found = await self._conn.fetchval("SELECT 1 FROM appeasements WHERE appeasement_id = $1", appeasement_id)
-        return found is not None
-
-    async def paid(self, order: OrderView) -> Decimal:
-        """What the order's cards paid and were not given back (store credit is not a card)."""
-        ledger = await PgPaymentLedger(self._conn).load(order.order_id, order.currency)
-        cards = [p.payment_id for p in order.payments if p.method == "card"]
-        return sum((ledger.totals(payment_id).paid for payment_id in cards), Decimal(0))
-
-    async def record(self, a: Appeasement) -> None:
-        await self._conn.execute(
-            "INSERT INTO appeasements (appeasement_id, order_id, customer_id, amount, currency, reason, note, payout,"
-            " granted_by, granted_role, granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            a.appeasement_id,
-            a.order_id,
-            a.customer_id,
-            a.amount,
-            a.currency,
-            a.reason,
-            a.note,
-            a.payout,
-            a.granted_by,
-            a.granted_role,
-            a.at,
-        )
 
 
 async def customer_of(conn: Connection, order_id: uuid.UUID) -> asyncpg.Record | None:

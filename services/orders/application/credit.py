@@ -67,7 +67,11 @@ class Goodwill(Protocol):
     async def granted(self, appeasement_id: uuid.UUID) -> bool: ...
     async def record(self, appeasement: Appeasement) -> None: ...
     async def paid(self, order: OrderView) -> Decimal:
-        """Captured minus refunded, over the order's payment ledger."""
+        """Captured minus refunded by the order's cards, over its payment ledger."""
+
+    async def refund_to_cards(self, order: OrderView, amount: Decimal, reason: str) -> Decimal:
+        """Refund ``amount`` to the cards that paid (latest capture first) through their provider;
+        what the provider gave back."""
 
 
 class CreditUnitOfWork(UnitOfWork, Protocol):
@@ -153,7 +157,7 @@ async def grant_appeasement(uow: CreditUnitOfWork, cmd: GrantAppeasementV1) -> A
     what = f"appeasement of {amount} {order.currency} ({cmd.reason}{': ' + cmd.note if cmd.note else ''})"
     refunded, balance = Decimal(0), None
     if cmd.payout == "card":
-        refunded = await uow.payments.refund_return(order, amount, what)
+        refunded = await uow.goodwill.refund_to_cards(order, amount, what)
     else:
         account = await issue(
             uow, cmd.appeasement_id, order.customer_id, amount, order.currency, "appeasement", what, order
