@@ -37,6 +37,7 @@ from tests.support.orders import (
     new_cart,
     pay_by_card,
     rejected,
+    send_with,
     ship,
     ship_and_bill,
     submitted,
@@ -118,7 +119,10 @@ async def test_goodwill_to_the_card_is_refunded_through_stripe_with_the_csr_limi
 
     rejected(await csr.send(appease(order_id, "50.01", "card")), OrderErrors.SUPERVISOR_REQUIRED)
     rejected(await supervisor.send(appease(order_id, "500.00", "card")), OrderErrors.EXCEEDS_PAID)
-    rejected(await csr.send(appease(order_id, "5.00", "card", reason="other")), errors.INVALID)  # no note
+    no_note = await send_with(csr, appease(order_id, "5.00", "card", reason="other", note="x"), note=None)
+    rejected(no_note, errors.INVALID)  # 'other' needs a note
+    unknown = await send_with(csr, appease(order_id, "5.00", "card"), reason="felt_like_it")
+    rejected(unknown, errors.INVALID, "payload.reason")  # not one of the documented codes
     wrong = GrantAppeasementV1(
         order_id=order_id, amount=Money(amount=D("5"), currency="EUR"), reason="price_match", payout="card"
     )

@@ -23,6 +23,7 @@ from contracts.orders import (
     AppeasementGrantedV1,
     GrantAppeasementV1,
     IssueStoreCreditV1,
+    LockView,
     OrderErrors,
     OrderUpdatedV1,
     OrderView,
@@ -224,3 +225,18 @@ async def test_store_credit_finer_than_the_currency_is_refused() -> None:
     with pytest.raises(Refused) as refused:
         await issue_store_credit(uow, command)
     assert refused.value.code == errors.INVALID and uow.store_credit.movements == [] and uow.emitted == []
+
+
+async def test_a_grant_leaves_the_order_free_for_the_supervisor_but_waits_for_another_agents_lock() -> None:
+    uow = FakeCreditUnitOfWork()
+    o = placed(uow)
+    await grant_appeasement(uow, grant(o, "5.00"))
+    assert await uow.locks.live(o.order_id) is None  # taken for the grant only
+    later = NOW + timedelta(hours=1)
+    uow.locks.held[o.order_id] = LockView(
+        order_id=o.order_id, agent_id="csr-2", role="csr", acquired_at=NOW, expires_at=later
+    )
+    saved = uow.orders.saved[o.order_id]
+    with pytest.raises(Refused) as refused:
+        await grant_appeasement(uow, grant(saved, "5.00"))
+    assert refused.value.code == errors.LOCKED and len(uow.goodwill.recorded) == 1

@@ -153,6 +153,7 @@ async def grant_appeasement(uow: CreditUnitOfWork, cmd: GrantAppeasementV1) -> A
     paid = await uow.goodwill.paid(order) if cmd.payout == "card" else None
     check_appeasement(order, ask, uow.appeasement_csr_limits, paid)
     amount = exact(cmd.amount.amount, order.currency)
+    held = await uow.locks.live(order.order_id)
     await edit_locks.claim(uow, order)  # another agent working the order refuses it (SRV-06)
     what = f"appeasement of {amount} {order.currency} ({cmd.reason}{': ' + cmd.note if cmd.note else ''})"
     refunded, balance = Decimal(0), None
@@ -179,6 +180,8 @@ async def grant_appeasement(uow: CreditUnitOfWork, cmd: GrantAppeasementV1) -> A
         )
     )
     saved = await save(uow, order, "appeasement_granted", f"{what} as {cmd.payout.replace('_', ' ')}")
+    if held is None:  # taken for this grant only (like a submit's): a supervisor asked next finds it free
+        await edit_locks.release(uow, saved)
     number = saved.order_number or str(saved.order_id)
     uow.emit(
         AppeasementGrantedV1(
