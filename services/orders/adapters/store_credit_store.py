@@ -49,7 +49,7 @@ class PgStoreCredit:
             # One customer's movements one after the other (an issue and a redemption in two
             # partitions at once): the balance each is checked against is the one it changes.
             await self._conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended('store_credit:' || $1::text, 0))", customer_id
+                "SELECT pg_advisory_xact_lock(hashtextextended('store_credit:' || $1::text, 0))", str(customer_id)
             )
         rows = await self._conn.fetch(
             _SELECT + " WHERE customer_id = $1 AND currency = $2 ORDER BY seq",
