@@ -66,6 +66,24 @@ from contracts.orders.commands import (
     VoidCallV1,
     VoidOrderV1,
 )
+from contracts.orders.credit import (
+    APPEASEMENT_REASONS,
+    AppeasementGrantedV1,
+    AppeasementReason,
+    AppeasementResult,
+    CreditKind,
+    CreditSource,
+    GetStoreCreditV1,
+    GrantAppeasementV1,
+    IssueStoreCreditV1,
+    Payout,
+    StoreCreditBalance,
+    StoreCreditIssuedV1,
+    StoreCreditMovementView,
+    StoreCreditRedeemedV1,
+    StoreCreditResult,
+    StoreCreditView,
+)
 from contracts.orders.errors import ORDER_ERROR_DESCRIPTIONS, OrderErrors
 from contracts.orders.events import (
     CouponUpsertedV1,
@@ -153,6 +171,7 @@ from contracts.orders.values import (
     ShipmentLineInput,
     ShipTo,
     Sku,
+    StoreCreditPaymentInput,
 )
 from contracts.orders.views import (
     ActionNote,
@@ -204,6 +223,7 @@ from contracts.orders.views import (
 )
 
 __all__ = [
+    "APPEASEMENT_REASONS",
     "FULFILMENT_SYSTEMS",
     "ORDER_ERROR_DESCRIPTIONS",
     "PAYMENT_SYSTEMS",
@@ -219,6 +239,9 @@ __all__ = [
     "AdjustSubtotalV1",
     "AgentId",
     "AlertView",
+    "AppeasementGrantedV1",
+    "AppeasementReason",
+    "AppeasementResult",
     "ApplyCouponV1",
     "BackorderPolicy",
     "BlockOrderV1",
@@ -245,6 +268,8 @@ __all__ = [
     "CouponUpsertedV1",
     "CreateCartV1",
     "CreateReturnV1",
+    "CreditKind",
+    "CreditSource",
     "DiffOrderVersionsV1",
     "DiscountKind",
     "DiscountRuleUpsertedV1",
@@ -261,8 +286,11 @@ __all__ = [
     "GetOrderV1",
     "GetOrderVersionV1",
     "GetReturnOrderV1",
+    "GetStoreCreditV1",
+    "GrantAppeasementV1",
     "HoldReason",
     "InvoicePaymentInput",
+    "IssueStoreCreditV1",
     "LineNo",
     "LineQuantityChange",
     "ListPendingOrdersV1",
@@ -303,6 +331,7 @@ __all__ = [
     "PaymentStatus",
     "PaymentSummary",
     "PaymentView",
+    "Payout",
     "PendingOrderView",
     "PendingOrdersPage",
     "PlaceOrderV1",
@@ -365,6 +394,13 @@ __all__ = [
     "Sku",
     "StockAdjustedV1",
     "StockResult",
+    "StoreCreditBalance",
+    "StoreCreditIssuedV1",
+    "StoreCreditMovementView",
+    "StoreCreditPaymentInput",
+    "StoreCreditRedeemedV1",
+    "StoreCreditResult",
+    "StoreCreditView",
     "SubmitOrderV1",
     "SubmitResult",
     "SubtotalAdjustment",

@@ -29,6 +29,9 @@ class OrderErrors:
     UNKNOWN_RETURN_REASON = "unknown_return_reason"  # not one of the configured return reasons
     RETURN_EXCEEDS_SHIPPED = "return_exceeds_shipped"  # more than shipped and not yet returned
     CLAIM_EXCEEDS_SHIPPED = "claim_exceeds_shipped"  # more than shipped and not yet returned or claimed
+    SUPERVISOR_REQUIRED = "supervisor_required"  # an appeasement above the CSR limit of its currency (MNY-07)
+    EXCEEDS_PAID = "exceeds_paid"  # more to the card than was captured and not yet refunded (MNY-07)
+    INSUFFICIENT_STORE_CREDIT = "insufficient_store_credit"  # more than the customer's balance (MNY-08)
 
 
 ORDER_ERROR_DESCRIPTIONS: dict[str, str] = {
@@ -55,4 +58,9 @@ ORDER_ERROR_DESCRIPTIONS: dict[str, str] = {
     OrderErrors.UNKNOWN_RETURN_REASON: "The return reason is not one of the configured return reasons.",
     OrderErrors.RETURN_EXCEEDS_SHIPPED: "More would be returned than was shipped and not yet returned.",
     OrderErrors.CLAIM_EXCEEDS_SHIPPED: "More would be claimed than was shipped and not yet returned or claimed.",
+    OrderErrors.SUPERVISOR_REQUIRED: "The appeasement is above the CSR limit of its currency: only a supervisor may"
+    " grant it.",
+    OrderErrors.EXCEEDS_PAID: "More would go back to the card than was captured on the order and not yet refunded.",
+    OrderErrors.INSUFFICIENT_STORE_CREDIT: "The customer's store credit balance in that currency is smaller than"
+    " the amount.",
 }

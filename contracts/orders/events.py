@@ -429,7 +429,7 @@ class PaymentMovementV1(_OrderEvent):
     status: Literal["succeeded", "declined"]
     amount: Amount
     currency: str
-    method: Literal["card", "invoice"] | None = None
+    method: Literal["card", "invoice", "store_credit"] | None = None
     provider: str
     provider_reference: str | None = None
     authorization_reference: str | None = None

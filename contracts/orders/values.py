@@ -91,7 +91,20 @@ class InvoicePaymentInput(BaseModel):
     amount: Money | None = Field(default=None, description="None: whatever the other instructions leave")
 
 
-PaymentInput = Annotated[CardPaymentInput | InvoicePaymentInput, Field(discriminator="method")]
+class StoreCreditPaymentInput(BaseModel):
+    """Pay part or all of the order from the customer's store credit (MNY-08), in the order's
+    currency. The amount is required (store credit never "takes the rest": a card does); it is
+    checked against the balance when added and taken from it when the order is submitted."""
+
+    model_config = _model()
+
+    method: Literal["store_credit"]
+    amount: Money
+
+
+PaymentInput = Annotated[
+    CardPaymentInput | InvoicePaymentInput | StoreCreditPaymentInput, Field(discriminator="method")
+]
 
 
 class OrderLineInput(BaseModel):

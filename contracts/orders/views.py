@@ -146,7 +146,7 @@ class PaymentView(BaseModel):
     model_config = _model()
 
     payment_id: uuid.UUID
-    method: Literal["card", "invoice"]
+    method: Literal["card", "invoice", "store_credit"]
     requested_amount: Amount | None = None
     amount: Amount = Decimal(0)
     brand: str | None = None

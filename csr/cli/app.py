@@ -25,6 +25,7 @@ from csr.cli.commands import (
     call,
     carts,
     catalog,
+    credit,
     customers,
     demo,
     docs,
@@ -95,6 +96,7 @@ call.register(servicing.calls)
 app.add_typer(servicing.calls, name="call")
 app.add_typer(returns.app, name="return")
 app.add_typer(after_sale.blocklist, name="blocklist")  # MNY-09; csr order claim|exchange|release-hold too
+app.add_typer(credit.app, name="credit")  # MNY-07, MNY-08
 login.register(app)
 system.register(app)
 notifications.register(app)

@@ -105,6 +105,18 @@ def _hold_thresholds() -> dict[str, Decimal]:
     }
 
 
+def _appeasement_limits() -> dict[str, Decimal]:
+    return {
+        "USD": Decimal(50),
+        "EUR": Decimal(50),
+        "CHF": Decimal(50),
+        "GBP": Decimal(40),
+        "CAD": Decimal(65),
+        "JPY": Decimal(7500),
+        "KWD": Decimal(15),
+    }
+
+
 def _return_reasons() -> list[str]:
     return ["damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "other"]
 
@@ -193,3 +205,7 @@ class OrdersSettings(ServiceSettings):
     reauthorize_after_s: float = 6 * 24 * 3600
     reauthorize_interval_s: float = 60.0
     reauthorize_providers: list[str] = Field(default_factory=lambda: ["stripe"])
+
+    # MNY-07: the most a CSR may grant as an appeasement, per currency (above it, or in a currency
+    # without a limit, only a supervisor). The default covers every currency the shop prices in.
+    appeasement_csr_limits: dict[str, Decimal] = Field(default_factory=_appeasement_limits)

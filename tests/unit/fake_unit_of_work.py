@@ -11,12 +11,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
+from contracts import errors
 from contracts.common import Money
 from contracts.envelope import Actor, Event, Role
+from contracts.errors import Refused
 from contracts.orders import (
     CardPaymentInput,
     CommentView,
     LockView,
+    OrderErrors,
     OrderView,
     ProductView,
     ReturnOrderView,
@@ -247,6 +250,19 @@ class FakeLocks:
 
 
 @dataclass
+class FakeStoreCreditCover:
+    """Balances per (customer, currency); an instruction above it is refused like the real one."""
+
+    balances: dict[tuple[uuid.UUID, str], Decimal] = field(default_factory=dict)
+
+    async def covers(self, order: OrderView, amount: Decimal | None, field_name: str) -> None:
+        if amount is None or amount <= 0:
+            raise Refused.field(errors.INVALID, field_name, "give the store credit to use, more than zero")
+        if self.balances.get((order.customer_id, order.currency), Decimal(0)) < amount:
+            raise Refused.field(OrderErrors.INSUFFICIENT_STORE_CREDIT, field_name, "more than the balance")
+
+
+@dataclass
 class FakeBlockList:
     entries: dict[uuid.UUID, BlockListEntry] = field(default_factory=dict)
     held: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
@@ -328,6 +344,7 @@ class FakeUnitOfWork:
     quotes: FakeQuotes = field(default_factory=FakeQuotes)
     customers: FakeCustomers = field(default_factory=FakeCustomers)
     block_list: FakeBlockList = field(default_factory=FakeBlockList)
+    store_credit_cover: FakeStoreCreditCover = field(default_factory=FakeStoreCreditCover)
     locks: FakeLocks = field(init=False)
     cards: FakeCards = field(init=False)
     emitted: list[Event] = field(default_factory=list)

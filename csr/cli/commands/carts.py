@@ -363,14 +363,15 @@ def pay(
     ),
     invoice: bool = typer.Option(False, "--invoice", help="Pay on invoice (account customers)"),
     purchase_order: str | None = typer.Option(None, "--po", help="Purchase order number of an invoice"),
+    store_credit: bool = typer.Option(False, "--store-credit", help="Pay --amount from store credit (MNY-08)"),
     amount: str | None = typer.Option(None, "--amount", help="Pay this much this way (default: what is left)"),
     remove: str | None = typer.Option(None, "--remove", help="Remove this payment instruction (its id) instead"),
     expected_version: int | None = EXPECTED,
     message_id: str | None = MESSAGE_ID,
 ) -> None:
     """Add how the customer pays (ORD-08): a card (sealed before it leaves this terminal; only the
-    brand and last four are ever shown) or an invoice. Also on an order on payment hold (ORD-10),
-    followed by `csr cart submit`."""
+    brand and last four are ever shown), an invoice, or store credit (`--store-credit --amount`).
+    Also on an order on payment hold (ORD-10), followed by `csr cart submit`."""
     target = order_ref(ref)
     if remove:
         edit(
@@ -386,7 +387,11 @@ def pay(
     async def fields(lookup: Lookup) -> dict[str, Any]:
         if amount:
             money(amount, "--amount", "USD")  # malformed: said before the card number is asked for
-        payment = payment_input(invoice, purchase_order, expires, holder, number, None)
+        elif store_credit:
+            raise UsageError("--store-credit needs --amount: how much of the store credit to use")
+        payment: dict[str, Any] = {"method": "store_credit"}
+        if not store_credit:
+            payment = payment_input(invoice, purchase_order, expires, holder, number, None)
         order = (await order_of(lookup, target))["order"]
         if amount:
             payment["amount"] = money(amount, "--amount", order["currency"])

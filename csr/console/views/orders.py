@@ -96,6 +96,8 @@ def payment_text(payment: Mapping[str, Any]) -> str:
     """``visa •••• 1111, exp 12/2030, Maria Rossi`` or ``invoice, PO 4711``: never more of a card."""
     if payment.get("method") == "invoice":
         return "invoice" + (f", PO {payment['purchase_order']}" if payment.get("purchase_order") else "")
+    if payment.get("method") == "store_credit":
+        return "store credit"
     parts = [f"{payment.get('brand') or 'card'} •••• {payment.get('last4') or '????'}"]
     if payment.get("expiry_month") and payment.get("expiry_year"):
         parts.append(f"exp {int(payment['expiry_month']):02d}/{payment['expiry_year']}")

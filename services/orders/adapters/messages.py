@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contracts import customers
 from contracts import orders as o
-from services.orders.adapters import catalog_queries, claims_messages, quote_queries, return_queries
+from services.orders.adapters import catalog_queries, claims_messages, credit_messages, quote_queries, return_queries
 from services.orders.adapters import order_queries as queries
 from services.orders.adapters.deps import OrdersDeps
 from services.orders.adapters.use_cases import handler as u
@@ -66,6 +66,7 @@ def build_handlers() -> Handlers[OrdersDeps]:
     h.query(o.FindOrdersV1)(queries.find_orders)
     _servicing(h)
     claims_messages.register(h)  # MNY-05, MNY-06, MNY-09
+    credit_messages.register(h)  # MNY-07, MNY-08
     h.event(customers.CustomerRegisteredV1)(u(customer_names.on_customer_registered))
     h.event(customers.CustomerUpdatedV1)(u(customer_names.on_customer_updated))
     return h

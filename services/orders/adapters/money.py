@@ -14,6 +14,7 @@ from contracts.envelope import Event
 from contracts.orders import OrderView, PaymentLedgerTotals, PaymentMovementV1, ShipmentRecord
 from services.orders.adapters.deps import Ctx
 from services.orders.adapters.payment_store import PgPaymentLedger
+from services.orders.adapters.store_credit_provider import with_store_credit
 from services.orders.application.payments import EXTERNAL, MoneyRequest, Mover, Payments
 from services.orders.domain import ledger as money
 from services.orders.domain.ledger import Movement, PaymentLedger, PlannedMovement
@@ -30,7 +31,7 @@ def retry_policy(ctx: Ctx) -> RetryPolicy:
 
 
 def mover(ctx: Ctx) -> Mover:
-    return Mover(PgPaymentLedger(ctx.conn), ctx.deps.providers, retry_policy(ctx))
+    return Mover(PgPaymentLedger(ctx.conn), with_store_credit(ctx), retry_policy(ctx))
 
 
 def request(ctx: Ctx, order: OrderView, reason: str) -> MoneyRequest:
@@ -60,6 +61,10 @@ async def _carry_out(
         for event in events:
             ctx.emit(event)
     return ledger, done
+
+
+carry_out = _carry_out
+"""For the other money use cases of the adapters (an appeasement to the card: credit_unit_of_work.py)."""
 
 
 def movement_events(order: OrderView, ledger: PaymentLedger, done: Sequence[Movement]) -> list[PaymentMovementV1]:

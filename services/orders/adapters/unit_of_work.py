@@ -7,9 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 
 import asyncpg
 
+from contracts import errors
+from contracts.errors import Refused
 from contracts.orders import (
     CardPaymentInput,
     CommentView,
@@ -25,11 +28,13 @@ from services.orders.adapters import card_entry, catalog_store, order_store, ser
 from services.orders.adapters.block_list_store import PgBlockList
 from services.orders.adapters.deps import Ctx, OrdersDeps
 from services.orders.adapters.money import PostgresPayments
+from services.orders.adapters.store_credit_store import PgStoreCredit
 from services.orders.application.unit_of_work import OrderExists
 from services.orders.domain import cards
 from services.orders.domain.cards import CardFacts
 from services.orders.domain.cart import CustomerName
 from services.orders.domain.catalog import Coupon, Product
+from services.orders.domain.credit import require_balance
 from services.orders.domain.locks import Taken
 from services.orders.domain.policy import ShopPolicy
 from services.orders.domain.pricing import PricingPolicy, Rule
@@ -94,6 +99,19 @@ class PostgresCustomers:
 
     async def remember(self, customer_id: uuid.UUID, who: CustomerName) -> None:
         await order_store.remember_customer(self._ctx.conn, customer_id, who, self._ctx.now)
+
+
+class PostgresStoreCreditCover:
+    """The customer's store credit account, read on the message's transaction (MNY-08)."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+
+    async def covers(self, order: OrderView, amount: Decimal | None, field: str) -> None:
+        if amount is None or amount <= 0:
+            raise Refused.field(errors.INVALID, field, "give the store credit to use, more than zero")
+        account = await PgStoreCredit(self._ctx.conn).account(order.customer_id, order.currency)
+        require_balance(account, amount, field)
 
 
 class PostgresCards:
@@ -185,6 +203,7 @@ class PostgresUnitOfWork(MessageUnitOfWork[OrdersDeps]):
         self.customers = PostgresCustomers(ctx)
         self.cards = PostgresCards(ctx)
         self.block_list = PgBlockList(ctx)
+        self.store_credit_cover = PostgresStoreCreditCover(ctx)
 
     @property
     def policy(self) -> ShopPolicy:

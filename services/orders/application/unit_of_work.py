@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from contracts.envelope import Actor, Event
@@ -87,6 +88,13 @@ class Cards(Protocol):
     async def enter(self, card: CardPaymentInput, payment_id: uuid.UUID, field: str) -> CardFacts: ...
 
 
+class StoreCreditCover(Protocol):
+    """Whether the customer's store credit in the order's currency covers an instruction now (MNY-08);
+    refuses it (``invalid``, ``insufficient_store_credit``) when not. It is taken at submit."""
+
+    async def covers(self, order: OrderView, amount: Decimal | None, field: str) -> None: ...
+
+
 class Returns(Protocol):
     """Return orders (SRV-12)."""
 
@@ -158,6 +166,8 @@ class UnitOfWork(Protocol):
     def cards(self) -> Cards: ...
     @property
     def block_list(self) -> BlockList: ...
+    @property
+    def store_credit_cover(self) -> StoreCreditCover: ...
     @property
     def payments(self) -> Payments:
         """Money after the sale against the order's payment ledger (MNY-01..MNY-04)."""

@@ -541,7 +541,8 @@ class Cart:
 
     def add_payment(self, payment: PaymentView) -> CartChange:
         order = add_payment(self._open(payment_hold_too=True), payment)
-        what = f"{payment.brand} card ending {payment.last4}" if payment.method == "card" else "invoice"
+        what = payment.method.replace("_", " ")  # invoice, store credit
+        what = f"{payment.brand} card ending {payment.last4}" if payment.method == "card" else what
         return CartChange(order, "payment_added", f"payment by {what} added", payment_id=payment.payment_id)
 
     def remove_payment(self, payment_id: uuid.UUID) -> CartChange:

@@ -1,0 +1,38 @@
+"""Appeasements and store credit (MNY-07, MNY-08): which message goes to which use case. Included
+from the service's wiring with one line (``credit_messages.register(h)``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from contracts.orders import GetStoreCreditV1, GrantAppeasementV1, IssueStoreCreditV1, StoreCreditView
+from services.orders.adapters.credit_unit_of_work import PostgresCreditUnitOfWork
+from services.orders.adapters.deps import Ctx, OrdersDeps
+from services.orders.adapters.store_credit_store import store_credit_view
+from services.orders.application import credit
+from services.orders.application.credit import CreditUnitOfWork
+from services.runtime.handling import Handlers
+
+M = TypeVar("M")
+R = TypeVar("R")
+
+
+def _handler(use_case: Callable[[CreditUnitOfWork, M], Awaitable[R]]) -> Callable[[Ctx, M], Awaitable[R]]:
+    @functools.wraps(use_case)
+    async def handle(ctx: Ctx, message: M) -> R:
+        return await use_case(PostgresCreditUnitOfWork(ctx), message)
+
+    return handle
+
+
+async def get_store_credit(ctx: Ctx, query: GetStoreCreditV1) -> StoreCreditView:
+    """A query changes nothing and reads straight from the movements."""
+    return await store_credit_view(ctx.conn, query.customer_id, query.currency, query.limit)
+
+
+def register(h: Handlers[OrdersDeps]) -> None:
+    h.command(GrantAppeasementV1)(_handler(credit.grant_appeasement))  # MNY-07
+    h.command(IssueStoreCreditV1)(_handler(credit.issue_store_credit))  # MNY-08
+    h.query(GetStoreCreditV1)(get_store_credit)  # MNY-08

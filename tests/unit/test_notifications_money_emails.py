@@ -1,0 +1,166 @@
+"""The e-mails of money after the sale (MNY-04, MNY-07, MNY-08) render in every language the project
+has templates in, with the same variables the orders' events carry; Japanese and Arabic are checked
+for their own words (a non-Latin script, and Arabic right to left)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from contracts.orders import (
+    APPEASEMENT_REASONS,
+    AppeasementGrantedV1,
+    PaymentLedgerTotals,
+    PaymentMovementV1,
+    StoreCreditIssuedV1,
+)
+from services.notifications.adapters.templates import Renderer
+from services.notifications.application import customer_events, money_events
+from tests.support.notifications import customer_registered
+from tests.support.orders import NOW
+from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork
+
+D = Decimal
+
+LANGUAGES = ["en", "de", "fr", "ja", "ar"]
+NAMES = {"first_name": "Jane", "last_name": "Doe"}
+WHEN = "2026-03-01T15:30:00+00:00"
+SAMPLES: dict[str, dict[str, Any]] = {
+    "appeasement": {
+        "order_number": "1000009",
+        "amount": "15.00",
+        "currency": "JPY",
+        "reason": "late_delivery",
+        "payout": "store_credit",
+        "occurred_at": WHEN,
+    },
+    "refund": {"order_number": "1000009", "amount": "106.25", "currency": "USD", "occurred_at": WHEN},
+    "store_credit": {
+        "order_number": None,
+        "amount": "20.00",
+        "currency": "EUR",
+        "balance": "32.50",
+        "kind": "issued",
+        "occurred_at": WHEN,
+    },
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_each_money_email_renders_in_every_language(name: str, language: str) -> None:
+    rendered = Renderer().render(name, language, {**NAMES, **SAMPLES[name]})
+    assert rendered.language == language
+    assert rendered.subject and "\n" not in rendered.subject
+    assert "Jane" in rendered.text and "Jane" in rendered.html
+    assert rendered.html.startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize("reason", APPEASEMENT_REASONS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_appeasement_reason_has_words_in_every_language(reason: str, language: str) -> None:
+    rendered = Renderer().render("appeasement", language, {**NAMES, **SAMPLES["appeasement"], "reason": reason})
+    assert reason not in rendered.text  # the code is not shown, the language's words for it are
+
+
+def test_the_japanese_appeasement_speaks_japanese_and_the_arabic_right_to_left() -> None:
+    ja = Renderer().render("appeasement", "ja", {**NAMES, **SAMPLES["appeasement"]})
+    assert ja.subject == "ご注文 1000009 についてのお詫び"
+    assert "Doe Jane 様" in ja.text and "ストアクレジットに追加しました" in ja.text and "￥15" in ja.text
+    ar = Renderer().render("store_credit", "ar", {**NAMES, **SAMPLES["store_credit"]})
+    assert 'dir="rtl"' in ar.html and "رصيدك في المتجر" in ar.text
+
+
+# --- which events become e-mails (services/notifications/application/money_events.py) -------------
+
+
+def _movement(customer_id: uuid.UUID, reason: str, kind: str = "refund") -> PaymentMovementV1:
+    totals = PaymentLedgerTotals(
+        authorized=D("100"), captured=D("100"), voided=D(0), refunded=D("40"), held=D(0), paid=D("60")
+    )
+    return PaymentMovementV1(
+        order_id=uuid.uuid4(),
+        order_number="1000009",
+        customer_id=customer_id,
+        movement_id=uuid.uuid4(),
+        payment_id=uuid.uuid4(),
+        kind=kind,
+        status="succeeded",
+        amount=D("40.00"),
+        currency="USD",
+        method="card",
+        provider="stripe",
+        idempotency_key="oms-x",
+        reason=reason,
+        ledger=totals,
+        occurred_at=NOW,
+    )
+
+
+async def _customer(uow: FakeNotificationsUnitOfWork, language: str) -> uuid.UUID:
+    customer = customer_registered(preferred_language=language)
+    await customer_events.on_customer_registered(uow, customer)
+    uow.next_message()
+    return customer.customer_id
+
+
+def _templates(uow: FakeNotificationsUnitOfWork) -> list[str]:
+    return sorted(r["template"] for r in uow.emails.rows.values() if r["template"] != "welcome")
+
+
+async def test_only_a_received_returns_refund_is_e_mailed_as_a_refund() -> None:
+    uow = FakeNotificationsUnitOfWork()
+    customer_id = await _customer(uow, "ja")
+    for reason in ("cancelled: twice", "changed: one less", "appeasement of 5.00 USD (late_delivery)"):
+        await money_events.on_refund(uow, _movement(customer_id, reason))
+        uow.next_message()
+    await money_events.on_refund(uow, _movement(customer_id, "return R-1 received", kind="void"))
+    uow.next_message()
+    assert _templates(uow) == []
+    await money_events.on_refund(uow, _movement(customer_id, "return R-1 received"))
+    [row] = [r for r in uow.emails.rows.values() if r["template"] == "refund"]
+    assert row["language"] == "ja" and row["status"] == "pending" and "返金" in row["subject"]
+
+
+async def test_an_appeasement_is_e_mailed_once_and_its_store_credit_is_not_e_mailed_again() -> None:
+    uow = FakeNotificationsUnitOfWork()
+    customer_id = await _customer(uow, "fr")
+    order_id = uuid.uuid4()
+    granted = AppeasementGrantedV1(
+        appeasement_id=uuid.uuid4(),
+        order_id=order_id,
+        order_number="1000009",
+        customer_id=customer_id,
+        amount=D("10.00"),
+        currency="EUR",
+        reason="damaged_item",
+        payout="store_credit",
+        granted_by="csr-1",
+        granted_role="csr",
+        occurred_at=NOW,
+    )
+    issued = StoreCreditIssuedV1(
+        customer_id=customer_id,
+        movement_id=granted.appeasement_id,
+        amount=D("10.00"),
+        currency="EUR",
+        source="appeasement",
+        reason="appeasement",
+        order_id=order_id,
+        balance=D("10.00"),
+        by="csr-1",
+        occurred_at=NOW,
+    )
+    await money_events.on_appeasement_granted(uow, granted)
+    uow.next_message()
+    await money_events.on_store_credit_issued(uow, issued)
+    uow.next_message()
+    assert _templates(uow) == ["appeasement"]
+    supervisor = issued.model_copy(update={"source": "supervisor", "movement_id": uuid.uuid4(), "order_id": None})
+    await money_events.on_store_credit_issued(uow, supervisor)
+    assert _templates(uow) == ["appeasement", "store_credit"]
+    [row] = [r for r in uow.emails.rows.values() if r["template"] == "store_credit"]
+    assert row["language"] == "fr" and "avoir" in (row["body_text"] or "")
