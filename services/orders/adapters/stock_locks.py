@@ -1,10 +1,10 @@
 """The orders service's keys in the one global lock order (services/runtime/ordered_locks.py).
 
 Every statement that writes a product's stock or a coupon's uses takes its key first; so do the
-reads that decide on them (``FOR UPDATE``). The spaces are ranked as the use cases take them:
-products, then coupons (submit prices with the products, then redeems the coupons), then the
-per-customer lock. A transaction that needs them the other way round is not wrong, only tried
-again once (the rule in ordered_locks.py)."""
+reads that decide on them (``FOR UPDATE``). The spaces are ranked as one message takes them: the
+customer (a one-command order looks its customer up first), then the products, then the coupons
+(submit prices with the products, then redeems the coupons). A message that needs them the other
+way round is not wrong: the keys below are tried instead of waited for (ordered_locks.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from services.runtime import ordered_locks
 from services.runtime.db import Connection
 
-PRODUCT = 6_171
-COUPON = 6_172
-CUSTOMER = 6_173
+CUSTOMER = 6_171
+PRODUCT = 6_172
+COUPON = 6_173
 
 
 async def products(conn: Connection, skus: Iterable[str]) -> None:
