@@ -178,6 +178,7 @@ def summary(
         "outbox_parked_unexpected": n["outbox_parked_unexpected"],
         "outbox_injected_not_parked": n["outbox_injected_not_parked"],
         "consumer_lag": n["consumer_lag"],
+        "pg_deadlocks": n.get("pg_deadlocks"),
         "commands_by_type": {t: dict(c) for t, c in sorted(ledger.counts().items())},
         "rejection_codes": _rejection_codes(ledger),
         "agent_errors": load.errors[:20],
