@@ -70,7 +70,19 @@ async def check_all(cluster: Cluster, ledger: Ledger, unpublishable: frozenset[s
     lags = await audit.consumer_lag(cluster)
     found.numbers["consumer_lag"] = lags
     found.numbers["inbox_rows"] = inbox
+    found.numbers["pg_deadlocks"] = await _deadlocks(cluster)
     return found
+
+
+async def _deadlocks(cluster: Cluster) -> dict[str, int]:
+    """PostgreSQL's count of deadlocks it broke, per service database. Reported, not a violation
+    (the pipeline retries a broken deadlock), and since the last statistics reset: a PostgreSQL
+    crash restart among the faults zeroes it."""
+    counts = {}
+    for service in SERVICES:
+        sql = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+        counts[service] = int((await audit.fetch(cluster, service, sql))[0]["deadlocks"])
+    return counts
 
 
 # --- commands: accepted means applied, once -------------------------------------------------------

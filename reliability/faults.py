@@ -178,6 +178,7 @@ def summary(
         "outbox_parked_unexpected": n["outbox_parked_unexpected"],
         "outbox_injected_not_parked": n["outbox_injected_not_parked"],
         "consumer_lag": n["consumer_lag"],
+        "pg_deadlocks": n.get("pg_deadlocks"),
         "commands_by_type": {t: dict(c) for t, c in sorted(ledger.counts().items())},
         "rejection_codes": _rejection_codes(ledger),
         "agent_errors": load.errors[:20],
@@ -262,7 +263,7 @@ def render(result: dict[str, Any]) -> str:
         f" ({result['emails_uncertain_delivered']} of them in the sink)",
         f"orders     placed {result['orders_placed']}, numbers reused {result['order_numbers_reused']},"
         f" totals wrong {result['totals_wrong']}, stock inconsistent {result['stock_inconsistent']}",
-        f"consumers  lag {result['consumer_lag']}",
+        f"consumers  lag {result['consumer_lag']}; PostgreSQL deadlocks broken {result.get('pg_deadlocks')}",
         f"outbox     parked {result['outbox_parked']} (only the injected unpublishable rows may be),"
         f" parked unexpectedly {result['outbox_parked_unexpected']},"
         f" injected but not parked {result['outbox_injected_not_parked']}",

@@ -31,6 +31,11 @@ DEAD_LETTERS = Counter("oms_dead_letters_total", "Messages sent to a dead-letter
 CONTENTION_RETRIES = Counter(
     "oms_contention_retries_total", "Batches retried in place after losing a lock race (deadlock)", ["service"]
 )
+LOCK_ORDER_RERUNS = Counter(
+    "oms_lock_order_reruns_total",
+    "Batches run again to take their locks in the global order (services/runtime/ordered_locks.py)",
+    ["service"],
+)
 SAVEPOINT_RERUNS = Counter(
     "oms_savepoint_reruns_total", "Batches handled again with a savepoint per message after a refusal", ["service"]
 )

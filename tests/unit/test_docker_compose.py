@@ -136,3 +136,15 @@ def test_the_sealing_key_is_a_secret_the_services_can_read() -> None:
         # The key file is 0600 (csr keygen --out); bind-mounted as it is, so the services run as its owner.
         assert service["user"] == "${OMS_UID:-10001}"
     assert "csr keygen --out .sealing.key" in (ROOT / "docker-compose.yml").read_text()
+
+
+def test_services_can_be_scaled() -> None:
+    """`docker compose up --scale orders=3`: a fixed host port could be bound by one replica only,
+    and a fixed OMS_INSTANCE_ID would give the replicas one id (one relay lease holder, one owner
+    of every e-mail being sent); the default, the host name, is the container's id."""
+    for name in SERVICES:
+        service = _compose()["services"][name]
+        assert all(":" not in str(port) for port in service.get("ports", [])), (name, service["ports"])
+        assert "OMS_INSTANCE_ID" not in service["environment"]
+        assert "container_name" not in service and "hostname" not in service
+    assert "--scale orders=3" in (ROOT / "docker-compose.yml").read_text()

@@ -58,4 +58,5 @@ def test_prometheus_loads_the_rules_and_scrapes_the_three_services() -> None:
     config = yaml.safe_load((ROOT / "ops/prometheus/prometheus.yml").read_text())
     assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
     (job,) = config["scrape_configs"]
-    assert job["static_configs"][0]["targets"] == ["customers:8000", "orders:8000", "notifications:8000"]
+    (discovery,) = job["dns_sd_configs"]  # every replica of a scaled service, not one of them
+    assert discovery == {"names": ["customers", "orders", "notifications"], "type": "A", "port": 8000}

@@ -17,6 +17,7 @@ from contracts.orders import (
     UpsertDiscountRuleV1,
     UpsertProductV1,
 )
+from services.orders.adapters import stock_locks
 from services.orders.adapters.order_store import like_words
 from services.orders.domain.catalog import Coupon, Product
 from services.orders.domain.pricing import CouponTerms, Rule
@@ -49,10 +50,13 @@ _COUPONS_LOCKED = _COUPONS + " FOR UPDATE"
 
 
 async def products(conn: Connection, skus: Iterable[str], *, for_update: bool = False) -> dict[str, Product]:
-    """The products named, locked in SKU order when ``for_update`` (so two orders never deadlock)."""
+    """The products named; with ``for_update``, locked in the global lock order (stock_locks.py),
+    so that no two transactions (batches of any instances) deadlock over them."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}
+    if for_update:
+        await stock_locks.products(conn, wanted)
     sql = _PRODUCTS_LOCKED if for_update else _PRODUCTS
     return {r["sku"]: _product(r) for r in await conn.fetch(sql, wanted)}
 
@@ -84,6 +88,7 @@ async def product_view(conn: Connection, sku: str) -> ProductView | None:
 
 async def upsert_product(conn: Connection, cmd: UpsertProductV1, actor: str, now: datetime) -> tuple[ProductView, bool]:
     prices = json.dumps({p.currency: str(p.amount) for p in cmd.prices}, sort_keys=True)
+    await stock_locks.products(conn, [cmd.sku])
     row = await conn.fetchrow(
         """INSERT INTO products (sku, name, description, category, prices, trackable, stocked, backorderable, active,
                on_hand, reserved, version, updated_at, updated_by)
@@ -115,6 +120,7 @@ async def adjust_stock(
     conn: Connection, sku: str, delta: int, reason: str, actor: str, now: datetime
 ) -> ProductView | None:
     """None when the SKU is unknown. Raises CheckViolationError when stock would go below zero."""
+    await stock_locks.products(conn, [sku])
     row = await conn.fetchrow(
         "UPDATE products SET on_hand = on_hand + $2, version = version + 1, updated_at = $3, updated_by = $4"
         " WHERE sku = $1 RETURNING *",
@@ -225,6 +231,7 @@ async def active_rules(ctx: Context[Any]) -> list[Rule]:
 
 
 async def upsert_coupon(conn: Connection, cmd: UpsertCouponV1, actor: str, now: datetime) -> tuple[int, int]:
+    await stock_locks.coupons(conn, [cmd.code])
     row = await conn.fetchrow(
         """INSERT INTO coupons (code, description, kind, value, currency, min_subtotal, valid_from, valid_to,
                max_uses, uses, once_per_customer, active, version, updated_at, updated_by)
@@ -255,6 +262,8 @@ async def coupons(conn: Connection, codes: Iterable[str], *, for_update: bool = 
     wanted = sorted(set(codes))
     if not wanted:
         return {}
+    if for_update:
+        await stock_locks.coupons(conn, wanted)
     sql = _COUPONS_LOCKED if for_update else _COUPONS
     return {r["code"]: _coupon(r) for r in await conn.fetch(sql, wanted)}
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.orders import CommentView, FindOrdersV1, OrderSummaryView, OrderView, VersionInfo
-from services.orders.adapters import order_documents
+from services.orders.adapters import order_documents, stock_locks
 from services.orders.domain.cart import CustomerName
 from services.runtime.db import Connection
 
@@ -289,6 +289,7 @@ async def reserve_stock(
     lines = [ln for ln in lines if ln[2] > 0]
     if not lines:
         return
+    await stock_locks.products(conn, (sku for _, sku, _ in lines))  # held already when they were read
     await conn.execute(
         """WITH r AS (
                INSERT INTO stock_reservations (order_id, line_no, sku, quantity, reserved_at)
@@ -311,6 +312,7 @@ async def release_stock(conn: Connection, order_id: uuid.UUID) -> int:
     by_sku: dict[str, int] = {}
     for r in rows:
         by_sku[r["sku"]] = by_sku.get(r["sku"], 0) + r["quantity"]
+    await stock_locks.products(conn, by_sku)
     await conn.executemany(
         "UPDATE products SET reserved = greatest(reserved - $2, 0) WHERE sku = $1", sorted(by_sku.items())
     )
@@ -338,6 +340,7 @@ async def redeem_coupons(
         "INSERT INTO coupon_redemptions (code, order_id, customer_id, redeemed_at) VALUES ($1,$2,$3,$4)",
         [(code, order_id, customer_id, now) for code in codes],
     )
+    await stock_locks.coupons(conn, codes)
     await conn.execute("UPDATE coupons SET uses = uses + 1 WHERE code = ANY($1::text[])", list(codes))
 
 
@@ -346,8 +349,9 @@ async def redeem_coupons(
 
 async def lock_customer(conn: Connection, customer_id: uuid.UUID) -> None:
     """Serialize, per customer, reading a customer's names for a new cart with storing them from an
-    event: else a cart created while the event is handled would be missed by both."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1::bigint)", customer_id.int & 0x7FFF_FFFF_FFFF_FFFF)
+    event: else a cart created while the event is handled would be missed by both. In the global
+    lock order, so a batch of events for several customers cannot deadlock with another."""
+    await stock_locks.customer(conn, customer_id)
 
 
 async def customer(conn: Connection, customer_id: uuid.UUID) -> CustomerName | None:

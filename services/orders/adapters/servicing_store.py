@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from contracts.orders import FindQuotesV1, FindReturnsV1, LockView, OrderView, PendingOrderView, ReturnOrderView
-from services.orders.adapters import order_documents
+from services.orders.adapters import order_documents, stock_locks
 from services.orders.adapters.order_store import like_words
 from services.orders.domain.locks import Taken
 from services.runtime.db import Connection
@@ -194,6 +194,7 @@ async def pending_orders(
 async def ship_stock(conn: Connection, order_id: uuid.UUID, lines: Sequence[tuple[int, str, int]]) -> None:
     """(line number, SKU, quantity) left the warehouse: the line's reservation shrinks by what it
     covered, and the stock on hand goes down (never below zero: fulfilment reports what it shipped)."""
+    await stock_locks.products(conn, (sku for _, sku, _ in lines))  # all first, in the global order
     for line_no, sku, quantity in lines:
         covered = await conn.fetchval(
             """WITH r AS (SELECT quantity FROM stock_reservations WHERE order_id = $1 AND line_no = $2 FOR UPDATE),

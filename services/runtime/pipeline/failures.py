@@ -21,6 +21,7 @@ from aiokafka import ConsumerRecord
 from contracts import errors
 from services.runtime import metrics
 from services.runtime.codec import DecodeFailure
+from services.runtime.ordered_locks import OutOfOrder
 from services.runtime.pipeline.decoding import Refuse
 from services.runtime.pipeline.items import Records
 from services.runtime.retry import OUTAGE
@@ -40,6 +41,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
     asyncpg.LockNotAvailableError,
+    OutOfOrder,
     asyncpg.IdleInTransactionSessionTimeoutError,  # this instance was frozen past the timeout
     asyncpg.AdminShutdownError,
 )
@@ -48,10 +50,12 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 # order deadlock; PostgreSQL aborts one. Retrying that one at once usually wins.
 # A lock not granted within lock_timeout (held by a frozen instance, say) is the same: the
 # transaction rolled back whole, and trying again later wins once PostgreSQL ended the holder's.
+# OutOfOrder only escapes the transaction stage from code that takes ordered locks outside it.
 CONTENTION: tuple[type[BaseException], ...] = (
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
     asyncpg.LockNotAvailableError,
+    OutOfOrder,
 )
 
 Step = Callable[[Records], Awaitable[None]]

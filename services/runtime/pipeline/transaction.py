@@ -11,10 +11,11 @@ handled in offset order, and the partitions of a fetch one after the other (see 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic
@@ -24,11 +25,12 @@ from pydantic import BaseModel
 
 from contracts import errors
 from contracts.envelope import Envelope
-from services.runtime import hooks, inbox, metrics, outbox
+from services.runtime import hooks, inbox, metrics, ordered_locks, outbox
 from services.runtime.codec import OutgoingRecord
 from services.runtime.db import Connection
 from services.runtime.handling import Context, D, Rejected
 from services.runtime.inbox import StoredReply
+from services.runtime.ordered_locks import Key, OutOfOrder
 from services.runtime.pipeline.items import Item
 from services.runtime.pipeline.tracing import traced
 from services.runtime.replies import Letters, outcome_of
@@ -48,6 +50,12 @@ class Committed:
     repeated: list[tuple[Envelope, StoredReply | None]] = field(default_factory=list)
     trace_ids: dict[uuid.UUID, str] = field(default_factory=dict)  # of the handled, when traced
 
+    def add(self, other: Committed) -> None:
+        """What a following transaction of the same batch did (the batch was cut: _in_lock_order)."""
+        self.handled += other.handled
+        self.repeated += other.repeated
+        self.trace_ids.update(other.trace_ids)
+
 
 class Transactions(Generic[D]):
     def __init__(self, settings: ServiceSettings, pool: asyncpg.Pool, letters: Letters, deps: D, clock: Clock) -> None:
@@ -58,37 +66,60 @@ class Transactions(Generic[D]):
         self.clock = clock
 
     async def commands(self, items: list[Item]) -> Committed:
-        return await self._trusting_first(self._handle_commands, items)
+        return await self._in_lock_order(self._handle_commands, items, frozenset())
 
     async def events(self, items: list[Item]) -> Committed:
-        return await self._trusting_first(self._handle_events, items)
+        return await self._in_lock_order(self._handle_events, items, frozenset())
 
-    async def _trusting_first(
-        self, handle: Callable[[list[Item], bool], Awaitable[Committed]], items: list[Item]
-    ) -> Committed:
+    async def _in_lock_order(self, handle: _Handle, items: list[Item], first: frozenset[Key]) -> Committed:
+        """The batch in as few transactions as the global lock order allows (ordered_locks.py).
+        When message ``i`` wanted a lock out of order that another transaction holds, the
+        transaction was rolled back without waiting; then messages ``[0, i)``, which took theirs in
+        order, are handled in a transaction of their own and the rest starts a new one, where its
+        first message takes its locks in order. When message 0 itself wanted one out of order (its
+        handler asked for keys in two steps), the batch runs again with those keys taken first.
+        Each round commits a message or learns a key, so this ends; a partition's messages are
+        still committed in offset order."""
+        committed = Committed()
+        rest = items
+        while rest:
+            try:
+                committed.add(await self._trusting_first(handle, rest, first))
+                break
+            except _OutOfOrderAt as out:
+                metrics.LOCK_ORDER_RERUNS.labels(self.settings.service_name).inc()
+                if out.index == 0:
+                    first = first | out.keys
+                    continue
+                committed.add(await self._in_lock_order(handle, rest[: out.index], first))
+                rest, first = rest[out.index :], frozenset()
+        return committed
+
+    async def _trusting_first(self, handle: _Handle, items: list[Item], first: frozenset[Key]) -> Committed:
         """Handle the batch without a savepoint per message first: two round trips less per
         message, and most batches have no refusal. A refusal (or a value the database refused)
         may have come after some of its message's writes, which only a savepoint could undo: the
         transaction is rolled back and the batch handled again, each message in its savepoint."""
         try:
-            return await handle(items, False)
+            return await handle(items, False, first)
         except _NeedsSavepoints:
             metrics.SAVEPOINT_RERUNS.labels(self.settings.service_name).inc()
-            return await handle(items, True)
+            return await handle(items, True, first)
 
-    async def _handle_commands(self, items: list[Item], savepoints: bool) -> Committed:
+    async def _handle_commands(self, items: list[Item], savepoints: bool, first: frozenset[Key]) -> Committed:
         committed = Committed()
         copies: list[Envelope] = []
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction(), ordered_locks.transaction(conn) as locks:
             fresh = await inbox.claim_many(conn, [item.envelope for item in items])
+            await locks.take(first)  # after the inbox claim, which waits for nothing held here
             outgoing: list[OutgoingRecord] = []
             shared: dict[str, Any] = {}
-            for item in items:
+            for index, item in enumerate(items):
                 if item.envelope.message_id not in fresh:
                     copies.append(item.envelope)  # seen before, or a second copy within this batch
                     continue
                 fresh.discard(item.envelope.message_id)  # the same id twice in one batch: the second is a copy
-                with traced(item.envelope, item.record) as trace_id:
+                with traced(item.envelope, item.record) as trace_id, _at(index):
                     reply, records_out = await self._decide(conn, item, shared, savepoints)
                 committed.trace_ids[item.envelope.message_id] = trace_id
                 outgoing += records_out
@@ -126,19 +157,21 @@ class Transactions(Generic[D]):
         events = [self.letters.event_record(envelope, e) for e in ctx.emitted]
         return reply, events + self.letters.reply_records(envelope, reply)
 
-    async def _handle_events(self, items: list[Item], savepoints: bool) -> Committed:
+    async def _handle_events(self, items: list[Item], savepoints: bool, first: frozenset[Key]) -> Committed:
         committed = Committed()
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction(), ordered_locks.transaction(conn) as locks:
             fresh = await inbox.claim_many(conn, [item.envelope for item in items])
+            await locks.take(first)
             outgoing: list[OutgoingRecord] = []
-            for item in items:
+            shared: dict[str, Any] = {}
+            for index, item in enumerate(items):
                 envelope = item.envelope
                 if envelope.message_id not in fresh:
                     continue
                 fresh.discard(envelope.message_id)
-                ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings)
+                ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings, batch=shared)
                 outcome = "handled"
-                with traced(envelope, item.record) as trace_id:
+                with traced(envelope, item.record) as trace_id, _at(index):
                     try:
                         await _apart(conn, savepoints, functools.partial(item.handler, ctx, item.message))
                     except Rejected as rejection:
@@ -150,6 +183,27 @@ class Transactions(Generic[D]):
             await outbox.add_many(conn, outgoing)
             await inbox.complete_many(conn, [(e.message_id, outcome, None) for e, outcome, _ in committed.handled])
         return committed
+
+
+_Handle = Callable[[list[Item], bool, frozenset[Key]], Awaitable[Committed]]
+
+
+class _OutOfOrderAt(Exception):
+    """Message ``index`` of the batch wanted a lock out of the global order that another
+    transaction holds (raised out of the transaction, which rolls it back)."""
+
+    def __init__(self, index: int, keys: frozenset[Key]) -> None:
+        super().__init__(f"message {index} of the batch wanted a lock out of order")
+        self.index = index
+        self.keys = keys
+
+
+@contextlib.contextmanager
+def _at(index: int) -> Iterator[None]:
+    try:
+        yield
+    except OutOfOrder as out:
+        raise _OutOfOrderAt(index, out.keys) from None
 
 
 class _NeedsSavepoints(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -94,41 +95,72 @@ async def claim_due(conn: Connection, limit: int, instance: str) -> list[asyncpg
     )
 
 
-# The outcome of a conversation is recorded only over 'sending': recording is retried when the
-# connection to PostgreSQL breaks, and a COMMIT whose answer was lost may have happened. Recorded
-# twice, the e-mail would be announced (EmailSentV1, EmailFailedV1) twice; the small faults run
-# caught one EmailSent published twice across a PostgreSQL restart.
+# The outcome of a conversation is recorded only over the claim it belongs to: the row still
+# 'sending', claimed by this instance (``claimed_by``) at this attempt (``attempts``, which every
+# claim increments: a fencing token). Recording is retried when the connection to PostgreSQL
+# breaks, and a COMMIT whose answer was lost may have happened: recorded twice, the e-mail would be
+# announced (EmailSentV1, EmailFailedV1) twice; the small faults run caught one EmailSent published
+# twice across a PostgreSQL restart. And an instance frozen past OMS_SENDING_LEASE_S wakes to
+# record a conversation whose row another instance has since taken over (sent again, or marked
+# uncertain): its late word must change nothing, or it would mark another's claim sent (its
+# EmailSentV1 for a send still under way) or queue an e-mail already sent once more.
 
 
-async def mark_sent_many(conn: Connection, email_ids: list[uuid.UUID], now: datetime) -> set[uuid.UUID]:
+@dataclass(frozen=True)
+class Claim:
+    """One claim of an e-mail for sending: who took it, at which attempt."""
+
+    email_id: uuid.UUID
+    instance: str
+    attempt: int
+
+    @classmethod
+    def of(cls, row: Row) -> Claim:
+        """The claim of a row as :func:`claim_due` returned it."""
+        return cls(row["email_id"], row["claimed_by"], row["attempts"])
+
+
+async def mark_sent_many(conn: Connection, claims: list[Claim], now: datetime) -> set[uuid.UUID]:
     """The ids this changed (those missing were already recorded, by an attempt whose COMMIT
-    answer was lost)."""
+    answer was lost, or were taken over by another instance)."""
     rows = await conn.fetch(
-        "UPDATE emails SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL"
-        " WHERE email_id = ANY($1::uuid[]) AND status = 'sending' RETURNING email_id",
-        email_ids,
+        "UPDATE emails e SET status = 'sent', sent_at = $2, last_error = NULL, sealed = NULL"
+        " FROM unnest($1::uuid[], $3::text[], $4::int[]) AS c(email_id, instance, attempt)"
+        " WHERE e.email_id = c.email_id AND e.status = 'sending' AND e.claimed_by = c.instance"
+        " AND e.attempts = c.attempt RETURNING e.email_id",
+        [c.email_id for c in claims],
         now,
+        [c.instance for c in claims],
+        [c.attempt for c in claims],
     )
     return {r["email_id"] for r in rows}
 
 
-async def mark_retry(conn: Connection, email_id: uuid.UUID, next_at: datetime, error: str) -> None:
-    await conn.execute(
-        "UPDATE emails SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE email_id = $1",
-        email_id,
+async def mark_retry(conn: Connection, claim: Claim, next_at: datetime, error: str) -> bool:
+    """Queued again after an attempt that did not deliver it. True when this changed the row."""
+    done = await conn.execute(
+        "UPDATE emails SET status = 'pending', next_attempt_at = $4, last_error = $5"
+        " WHERE email_id = $1 AND status = 'sending' AND claimed_by = $2 AND attempts = $3",
+        claim.email_id,
+        claim.instance,
+        claim.attempt,
         next_at,
         error[:500],
     )
+    return done != "UPDATE 0"
 
 
-async def mark_resend(conn: Connection, email_id: uuid.UUID, next_at: datetime, note: str) -> bool:
+async def mark_resend(conn: Connection, claim: Claim, next_at: datetime, note: str) -> bool:
     """At least once: an e-mail whose last attempt may have delivered it is queued again, with the
     same Message-ID, so that a lost e-mail is impossible and a copy is one mail systems fold.
-    Only over 'sending' (see above). True when this changed the row."""
+    True when this changed the row."""
     done = await conn.execute(
-        "UPDATE emails SET status = 'pending', next_attempt_at = $2, last_error = $3, resends = resends + 1,"
-        " flags = array_append(array_remove(flags, $4), $4) WHERE email_id = $1 AND status = 'sending'",
-        email_id,
+        "UPDATE emails SET status = 'pending', next_attempt_at = $4, last_error = $5, resends = resends + 1,"
+        " flags = array_append(array_remove(flags, $6), $6)"
+        " WHERE email_id = $1 AND status = 'sending' AND claimed_by = $2 AND attempts = $3",
+        claim.email_id,
+        claim.instance,
+        claim.attempt,
         next_at,
         note[:500],
         rules.RESENT_AFTER_UNCERTAIN,
@@ -136,13 +168,16 @@ async def mark_resend(conn: Connection, email_id: uuid.UUID, next_at: datetime, 
     return done != "UPDATE 0"
 
 
-async def mark_settled_unsent(conn: Connection, email_id: uuid.UUID, status: str, error: str) -> bool:
+async def mark_settled_unsent(conn: Connection, claim: Claim, status: str, error: str) -> bool:
     """'failed' (refused for good) or 'uncertain' (the server may have it, and the rule is at most
     once, or the attempts ran out): not sent again unless a CSR says so.
-    True when this changed the row (False: already recorded)."""
+    True when this changed the row (False: already recorded, or taken over)."""
     done = await conn.execute(
-        "UPDATE emails SET status = $2, last_error = $3, sealed = NULL WHERE email_id = $1 AND status = 'sending'",
-        email_id,
+        "UPDATE emails SET status = $4, last_error = $5, sealed = NULL"
+        " WHERE email_id = $1 AND status = 'sending' AND claimed_by = $2 AND attempts = $3",
+        claim.email_id,
+        claim.instance,
+        claim.attempt,
         status,
         error[:500],
     )

@@ -8,6 +8,7 @@ from dataclasses import fields
 from datetime import datetime
 
 from services.notifications.domain.recipients import Recipient
+from services.runtime import ordered_locks
 from services.runtime.db import Connection
 
 _CUSTOMER_LOCK_CLASS = 6_170  # two-key advisory locks: a key space of their own
@@ -19,8 +20,10 @@ async def lock_customer(conn: Connection, customer_id: uuid.UUID) -> None:
     The customers' and the orders' events are consumed concurrently: without this, an order e-mail
     could read "customer unknown" while the customer's event commits, and the customer's handler
     could look for waiting e-mails before the order's was committed, leaving it waiting forever.
-    Held until the transaction ends."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _CUSTOMER_LOCK_CLASS, str(customer_id))
+    Held until the transaction ends, and taken in the global lock order (ordered_locks.py): a batch
+    of events holds the locks of several customers at once, and two batches (the two subscribers,
+    or two instances) taking them in opposite orders would otherwise deadlock."""
+    await ordered_locks.take(conn, [ordered_locks.key(_CUSTOMER_LOCK_CLASS, str(customer_id))])
 
 
 async def upsert_recipient(conn: Connection, r: Recipient, now: datetime) -> None:

@@ -318,7 +318,7 @@ async def _attempt(
             await _settle_unsent(runtime, row, "uncertain" if maybe else "failed", given_up)
         else:
             next_at = datetime.now(UTC) + backoff(row["attempts"], settings)
-            await _record(runtime, lambda conn: emails.mark_retry(conn, email_id, next_at, error))
+            await _record(runtime, lambda conn: _retry(conn, row, next_at, error))
         return
     hooks.reached("mail_accepted", str(row["template"]))
     taken.append(row)
@@ -338,7 +338,7 @@ async def _after_uncertain(runtime: Runtime[Any], row: asyncpg.Record, error: st
 
     async def change(conn: Connection) -> None:
         nonlocal changed
-        changed = await emails.mark_resend(conn, row["email_id"], next_at, note)
+        changed = await emails.mark_resend(conn, emails.Claim.of(row), next_at, note)
 
     await _record(runtime, change)
     if changed:
@@ -355,8 +355,9 @@ async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> Non
 
     async def sent(conn: Connection) -> None:
         nonlocal recorded
-        # Rows already 'sent' were recorded by an earlier attempt whose COMMIT answer was lost.
-        changed = await emails.mark_sent_many(conn, [row["email_id"] for row in rows], now)
+        # Rows not changed were recorded by an earlier attempt whose COMMIT answer was lost, or
+        # were taken over by another instance while this one was frozen (emails.py, "Claim").
+        changed = await emails.mark_sent_many(conn, [emails.Claim.of(row) for row in rows], now)
         events = [(_sent_event(row, now), row["correlation_id"]) for row in rows if row["email_id"] in changed]
         await runtime.dispatcher.emit_standalone_many(conn, events, SYSTEM_ACTOR)
         recorded = len(events)
@@ -403,9 +404,7 @@ async def _interrupted(runtime: Runtime[Any], row: asyncpg.Record, progress: Pro
         change = _after_uncertain(runtime, row, stopped, at_once=True)
     else:
         now = datetime.now(UTC)
-        change = _record(
-            runtime, lambda conn: emails.mark_retry(conn, row["email_id"], now, "interrupted by a shutdown")
-        )
+        change = _record(runtime, lambda conn: _retry(conn, row, now, "interrupted by a shutdown"))
     try:
         await asyncio.wait_for(change, 5)
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
@@ -418,7 +417,7 @@ async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str
 
     async def change(conn: Connection) -> None:
         nonlocal changed
-        changed = await emails.mark_settled_unsent(conn, row["email_id"], status, error)
+        changed = await emails.mark_settled_unsent(conn, emails.Claim.of(row), status, error)
         if changed:
             await _announce_unsent(runtime, conn, row, status, error, now)
 
@@ -433,6 +432,11 @@ async def _announce_unsent(
 ) -> None:
     event = EmailFailedV1(**_about(row), status=status, error=error[:500], attempts=row["attempts"], failed_at=now)
     await runtime.dispatcher.emit_standalone(conn, event, SYSTEM_ACTOR, row["correlation_id"])
+
+
+async def _retry(conn: Connection, row: asyncpg.Record, next_at: datetime, error: str) -> None:
+    if not await emails.mark_retry(conn, emails.Claim.of(row), next_at, error):
+        logger.warning("e-mail %s was taken over by another instance; its retry is not recorded", row["email_id"])
 
 
 async def _record(runtime: Runtime[Any], change: Callable[[Connection], Awaitable[None]]) -> None:
