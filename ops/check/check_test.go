@@ -143,3 +143,11 @@ func TestATargetThatIsNoServiceFails(t *testing.T) {
 	broken := strings.Replace(goodConfig, `"app:8000"`, `"api:8000"`, 1)
 	expectProblem(t, map[string]string{"prometheus.yml": broken}, `target "api:8000" is no service of the compose file`)
 }
+
+func TestADNSNameThatIsNoServiceFails(t *testing.T) {
+	byDNS := strings.Replace(goodConfig, "static_configs:\n      - targets: [\"app:8000\"]", "dns_sd_configs:\n      - names: [\"api\"]\n        type: A\n        port: 8000", 1)
+	if byDNS == goodConfig {
+		t.Fatal("the test's configuration has no static target to replace")
+	}
+	expectProblem(t, map[string]string{"prometheus.yml": byDNS}, `DNS name "api" is no service of the compose file`)
+}

@@ -14,6 +14,9 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/discovery"
+	// Registers dns_sd_configs (Prometheus registers each service discovery in its package's init):
+	// the compose file's Prometheus finds every replica of a scaled service by DNS.
+	"github.com/prometheus/prometheus/discovery/dns"
 	"github.com/prometheus/prometheus/model/rulefmt"
 )
 
@@ -111,12 +114,20 @@ func ruleFiles(project *types.Project, service types.ServiceConfig, containerCon
 	return files, ""
 }
 
-// unknownTargets: a static target's host must be a service of the compose file (the services
+// unknownTargets: a static target's host, and a DNS name a scrape resolves, must be a service of the compose file (the services
 // reach each other by service name), so renaming a service cannot silently empty a dashboard.
 func unknownTargets(project *types.Project, cfg *config.Config) []string {
 	var problems []string
 	for _, scrape := range cfg.ScrapeConfigs {
 		for _, sd := range scrape.ServiceDiscoveryConfigs {
+			if byName, ok := sd.(*dns.SDConfig); ok {
+				for _, name := range byName.Names {
+					if !slices.Contains(sortedNames(project.AllServices()), name) {
+						problems = append(problems, fmt.Sprintf("job %s: DNS name %q is no service of the compose file", scrape.JobName, name))
+					}
+				}
+				continue
+			}
 			static, ok := sd.(discovery.StaticConfig)
 			if !ok {
 				continue
