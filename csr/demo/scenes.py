@@ -426,7 +426,11 @@ async def the_return(call: Call) -> None:
             note="slow leak after the first night",
         ),
     )
-    call.facts.update(return_number=returned["return_number"], return_id=returned["return_id"])
+    call.facts.update(
+        return_number=returned["return_number"],
+        return_id=returned["return_id"],
+        refund_amount=returned["refund_amount"],
+    )
     await call.ask("csr", GetReturnOrderV1(return_id=returned["return_id"]), view=True)
     refund = money(returned["refund_amount"], returned["currency"])
     call.say("csr", f"Return {returned['return_number']} is open: you'll get {refund} back once it arrives.")
@@ -453,8 +457,12 @@ async def the_return_arrives(call: Call) -> None:
     call.scene("Days later: the pad arrives at the warehouse")
     async with (await call.client("csr")).events(ORDERS_EVENTS) as events:
         await call.ask("warehouse", ReceiveReturnV1(return_id=call.facts["return_id"], note="slow leak confirmed"))
-        [refund] = await money_moves(call, events, "refund")
-    back = money(refund["amount"], refund["currency"])
+        # Refunded from the latest capture first: more than one capture may pay for the pad.
+        promised = Decimal(str(call.facts["refund_amount"]))
+        refunds = await money_moves(
+            call, events, "refund", until=lambda m: Decimal(str(m["ledger"]["refunded"])) >= promised
+        )
+    back = money(sum(Decimal(str(m["amount"])) for m in refunds), refunds[0]["currency"])
     call.say("csr", f"(Return {call.facts['return_number']} is in: {back} went back to Maria's card.)")
 
 
