@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from reliability.audit import TopicEvent
+from reliability.checks import _aggregate
 from reliability.findings import Findings
 from reliability.payment_checks import NAMES, _compare, _keys
 from reliability.stripe_log import ProviderRequest, StripeLog
@@ -94,3 +96,15 @@ def test_the_proxy_records_an_unreachable_provider_as_not_reached(tmp_path: Path
         False,
     )
     assert json.loads((tmp_path / "requests.jsonl").read_text())["idempotency_key"] == "oms-1"
+
+
+def test_a_payment_movement_and_a_workers_order_update_are_each_their_own_change() -> None:
+    def event(cause: str | None, **payload: Any) -> TopicEvent:
+        return TopicEvent("m", "X", cause, {"order_id": "o1", **payload})
+
+    # one command moving money on two authorizations: two movements, not a duplicate
+    assert _aggregate(event("c", movement_id="a")) != _aggregate(event("c", movement_id="b"))
+    # the payment worker (no cause) answering the same order twice: two versions
+    assert _aggregate(event(None, version=3)) != _aggregate(event(None, version=4))
+    # a command's own order update is still one per cause, whatever its version
+    assert _aggregate(event("c", version=3)) == _aggregate(event("c", version=4))
