@@ -7,6 +7,11 @@ here; its method, path, idempotency key, parameters and the answer's status are 
 one JSON object a line, to ``stripe-requests.jsonl`` in the run's log directory). The checks match
 them against the orders service's payment ledger (reliability/checks.py).
 
+stripe-mock also ignores idempotency keys; Stripe does not, and the services count on it. So the
+proxy plays Stripe's part: a request repeating a key that was answered gets the first answer again
+(``replayed``), and one that repeats a key with other parameters gets Stripe's 400
+``idempotency_error``.
+
 While stripe-mock is stopped (the ``stripe_down`` fault) the proxy answers 502, as a gateway in
 front of an unreachable provider does; the Stripe library takes it for a provider-side error,
 which the service asks again about later, like a refused connection. Such a request is recorded
@@ -29,6 +34,10 @@ from typing import Any
 from devstack.ports import HOST
 
 UNREACHABLE = b'{"error": {"type": "api_error", "message": "the payment provider cannot be reached"}}'
+KEY_REUSED = (
+    b'{"error": {"type": "idempotency_error", "message": "Keys for idempotent requests can only be used'
+    b' with the same parameters they were first used with."}}'
+)
 
 # The requests that move money (a card's tokenization moves none): the paths of an authorization,
 # a capture, a cancel and a refund.
@@ -43,6 +52,7 @@ class ProviderRequest:
     params: dict[str, str]
     status: int  # 502 and reached False while the provider was down
     reached: bool
+    replayed: bool = False  # answered from the first answer to its key, as Stripe does
 
     @property
     def moves_money(self) -> bool:
@@ -59,6 +69,8 @@ class StripeLog:
     upstream: str
     log_path: Path
     requests: list[ProviderRequest] = field(default_factory=list)
+    # idempotency key -> (the request it was first answered for, the status and body of that answer)
+    _answers: dict[str, tuple[bytes, int, bytes]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 
@@ -106,6 +118,16 @@ class StripeLog:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         params = {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode()).items()}
+        key = handler.headers.get("Idempotency-Key")
+        asked = f"{handler.command} {handler.path} ".encode() + body
+        with self._lock:
+            first = self._answers.get(key) if key else None
+        if first is not None:
+            same = first[0] == asked
+            status, payload = (first[1], first[2]) if same else (400, KEY_REUSED)
+            self._record(ProviderRequest(handler.command, handler.path, key, params, status, True, replayed=same))
+            self._answer(handler, status, payload)
+            return
         upstream = urllib.request.Request(  # noqa: S310 - the stack's stripe-mock, on loopback
             self.upstream + handler.path,
             data=body if handler.command != "GET" else None,
@@ -120,11 +142,14 @@ class StripeLog:
             status, payload = exc.code, exc.read()
         except OSError:  # refused, reset, timed out: stripe-mock is stopped (or stopping)
             status, payload, reached = 502, UNREACHABLE, False
-        self._record(
-            ProviderRequest(
-                handler.command, handler.path, handler.headers.get("Idempotency-Key"), params, status, reached
-            )
-        )
+        if key and reached and status < 500:  # Stripe keeps an answer, not a failure on its side
+            with self._lock:
+                self._answers.setdefault(key, (asked, status, payload))
+        self._record(ProviderRequest(handler.command, handler.path, key, params, status, reached))
+        self._answer(handler, status, payload)
+
+    @staticmethod
+    def _answer(handler: BaseHTTPRequestHandler, status: int, payload: bytes) -> None:
         with contextlib.suppress(OSError):  # the caller may be gone (killed on purpose)
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")

@@ -95,7 +95,10 @@ async def payment_instruction(
     """A payment instruction as it may be kept: a card is opened here, validated, and reduced to a
     token, brand, last four and expiry; the number goes out of scope with this function."""
     amount = cart.payment_amount(order, payment.amount, f"{field}.amount")
-    payment_id = uuid.uuid4()
+    # Derived from the message, like every idempotency key: a redelivered PlaceOrderV2 (its
+    # transaction lost to a crash after the provider answered) authorizes the same instruction
+    # under the same key, instead of a second authorization nobody records.
+    payment_id = uuid.uuid5(ctx.envelope.message_id, f"payment:{field}")
     common = {"payment_id": payment_id, "requested_amount": amount, "added_by": ctx.actor.agent_id}
     if isinstance(payment, InvoicePaymentInput):
         return PaymentView(method="invoice", purchase_order=payment.purchase_order, added_at=ctx.now, **common)

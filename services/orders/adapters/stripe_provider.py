@@ -68,7 +68,9 @@ class StripeProvider:
             "capture_method": "manual",
             "confirm": True,
             "payment_method_options": {"card": card_options},
-            "description": f"order {request.order_number}",
+            # Not the order number: a submit redelivered after a crash numbers the order anew (a
+            # sequence), and Stripe refuses a key asked again with other parameters.
+            "description": f"order {request.order_id}",
             "metadata": {"order_id": str(request.order_id), "payment_id": str(request.payment_id)},
         }
         intent = await self._call(self._client.v1.payment_intents.create_async, params, key, "authorize")
