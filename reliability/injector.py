@@ -178,10 +178,8 @@ class Injector:
         waiting = 0
         await asyncio.to_thread(self.cluster.devstack, "stop-stripe-mock")
         try:
-            # At least the outage; longer (up to a minute more) until an order waits on payment_pending,
-            # so that every run proves the wait and not only an outage nobody paid during.
             deadline = time.monotonic() + self.outage_s
-            while time.monotonic() < deadline or (not waiting and time.monotonic() < deadline + 60):
+            while time.monotonic() < deadline:
                 with contextlib.suppress(OSError, asyncpg.PostgresError):  # another fault may have the database
                     waiting = max(waiting, await audit.orders_waiting_for_payment(self.cluster))
                 await asyncio.sleep(0.5)

@@ -110,6 +110,5 @@ def test_nothing_is_lost_or_duplicated_under_faults(private_stack: dict[str, str
     assert crashed and result["provider_keys_asked_again"] >= 1, (result["faults"], result["provider_keys_asked_again"])
     outage = [f for f in result["faults"] if f["kind"] == "stripe_down"]
     assert outage[0]["triggered"] and result["provider_requests_unreached"] >= 1, outage
-    assert result["payment_pending_max"] >= 1, outage  # orders waited on payment_pending meanwhile
     assert {k: result[k] for k in MONEY} == dict.fromkeys(MONEY, 0), result["details"]
     assert run.returncode == 0, run.stdout[-3000:]
