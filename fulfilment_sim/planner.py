@@ -35,6 +35,9 @@ class Options:
     warehouse: str | None = None  # only orders whose ``warehouse`` attribute is this one
     carrier: str = "SIM Parcel"
     shipment_prefix: str = "SIM"
+    # One line per shipment, each ``ship_delay`` after the last one left: a warehouse picking from
+    # several shelves, so an order ships in parts (each part's capture, then the final one, MNY-03).
+    line_by_line: bool = False
 
 
 @dataclass
@@ -42,6 +45,7 @@ class _Order:
     release: OrderReleasedV1 | None = None
     ship_at: datetime | None = None
     deliveries: dict[str, datetime] = field(default_factory=dict)
+    shipped_since_release: dict[int, int] = field(default_factory=dict)  # line number -> units
 
 
 class Planner:
@@ -61,6 +65,7 @@ class Planner:
             if self._mine(event):
                 state = self.orders.setdefault(event.order_id, _Order())
                 state.release, state.ship_at = event, now + self.options.ship_delay
+                state.shipped_since_release = {}
         elif isinstance(event, (OrderHeldV1, OrderCancelledV1)):
             if event.order_id in self.orders:
                 self.orders[event.order_id].release = None  # withdrawn: never ship it on that release
@@ -73,9 +78,15 @@ class Planner:
         state = self.orders.get(event.order_id)
         if state is None:
             return
-        state.release = None
+        ours = event.shipment_id.startswith(f"{self.options.shipment_prefix}-")
+        for line in event.lines:
+            state.shipped_since_release[line.line_no] = state.shipped_since_release.get(line.line_no, 0) + line.quantity
+        if self.options.line_by_line and ours and state.release is not None and self._left(state):
+            state.ship_at = now + self.options.ship_delay  # the next part
+        else:
+            state.release = None
         delay = self.options.deliver_delay
-        if delay is not None and event.shipment_id.startswith(f"{self.options.shipment_prefix}-"):
+        if delay is not None and ours:
             state.deliveries[event.shipment_id] = now + delay
 
     def _due_retries(self, now: datetime, kind: type[RecordShipmentV1] | type[RecordDeliveryV1]) -> list[Any]:
@@ -89,11 +100,16 @@ class Planner:
             release = state.release
             if release is None or state.ship_at is None or state.ship_at > now:
                 continue
-            state.release = None
-            command = self.shipment(release)
+            command = self.shipment(release, state.shipped_since_release)
+            # Line by line, the release stays until the last part's OrderShipped (see _shipped).
+            state.release, state.ship_at = (release, None) if self.options.line_by_line else (None, None)
             if command is not None:
                 due.append(command)
         return due
+
+    def _left(self, state: _Order) -> bool:
+        release = state.release
+        return release is not None and self.shipment(release, state.shipped_since_release) is not None
 
     def due_deliveries(self, now: datetime) -> list[RecordDeliveryV1]:
         due: list[RecordDeliveryV1] = self._due_retries(now, RecordDeliveryV1)
@@ -109,11 +125,12 @@ class Planner:
         applied once however often it arrives)."""
         self.retries.append((now + self.options.ship_delay, command))
 
-    def shipment(self, release: OrderReleasedV1) -> RecordShipmentV1 | None:
-        """Everything the release leaves to ship; serial numbers for trackable items."""
+    def shipment(self, release: OrderReleasedV1, since: dict[int, int] | None = None) -> RecordShipmentV1 | None:
+        """Everything the release leaves to ship (``since``: units shipped after it, by line), or its
+        first line only when shipping line by line; serial numbers for trackable items."""
         lines = []
         for line in release.lines:
-            done = line.shipped_quantity or 0
+            done = (line.shipped_quantity or 0) + (since or {}).get(line.line_no, 0)
             left = line.quantity - done
             if left <= 0:
                 continue
@@ -125,9 +142,12 @@ class Planner:
             lines.append(ShipmentLineInput(line_no=line.line_no, quantity=left, serial_numbers=serials))
         if not lines:
             return None
+        part = ""
+        if self.options.line_by_line:
+            lines, part = lines[:1], f"-L{lines[0].line_no}"
         return RecordShipmentV1(
             order_id=release.order_id,
-            shipment_id=f"{self.options.shipment_prefix}-{release.order_number}-v{release.version}",
+            shipment_id=f"{self.options.shipment_prefix}-{release.order_number}-v{release.version}{part}",
             lines=lines,
             carrier=self.options.carrier,
             tracking_number=f"{self.options.shipment_prefix}{release.order_number}{release.version:03d}",

@@ -126,7 +126,20 @@ async def backlog(cluster: Cluster) -> dict[str, int]:
     sql = "SELECT count(*) AS n FROM emails WHERE status = ANY($1::text[])"
     rows = await fetch(cluster, "notifications", sql, list(UNSETTLED_EMAILS))
     found["emails.unsettled"] = int(rows[0]["n"])
+    found["payments.pending"] = await pending_movements(cluster)
     return found
+
+
+async def pending_movements(cluster: Cluster) -> int:
+    """Payment movements the provider has not answered yet (the payment worker asks again)."""
+    rows = await fetch(cluster, "orders", "SELECT count(*) AS n FROM payment_movements WHERE status = 'pending'")
+    return int(rows[0]["n"])
+
+
+async def orders_waiting_for_payment(cluster: Cluster) -> int:
+    """Orders on the payment_pending hold: their provider could not be reached."""
+    rows = await fetch(cluster, "orders", "SELECT count(*) AS n FROM orders WHERE 'payment_pending' = ANY(holds)")
+    return int(rows[0]["n"])
 
 
 async def settle(cluster: Cluster, timeout: float) -> tuple[bool, dict[str, Any]]:

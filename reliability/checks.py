@@ -9,31 +9,21 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from reliability import audit
 from reliability.cluster import SERVICES, Cluster
+from reliability.findings import Findings
 from reliability.ledger import Ledger
 from reliability.load import INITIAL_STOCK
+from reliability.payment_checks import check_payments
+
+__all__ = ["Findings", "check_all"]
 
 CENT = Decimal("0.01")
-
-
-@dataclass
-class Findings:
-    numbers: dict[str, Any] = field(default_factory=dict)
-    details: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, name: str, detail: str) -> None:
-        self.numbers[name] = self.numbers.get(name, 0) + 1
-        if len(self.details[name]) < 20:
-            self.details[name].append(detail)
-
-    def zero(self, *names: str) -> None:
-        for name in names:
-            self.numbers.setdefault(name, 0)
+# A placed order's statuses as the load drives it: submitted, then shipped by the warehouse agent.
+PLACED = ("submitted", "partially_shipped", "shipped", "complete")
 
 
 async def check_all(cluster: Cluster, ledger: Ledger, unpublishable: frozenset[str] = frozenset()) -> Findings:
@@ -67,6 +57,7 @@ async def check_all(cluster: Cluster, ledger: Ledger, unpublishable: frozenset[s
     await _customers(cluster, ledger, found)
     await _emails(cluster, ledger, found)
     await _parked(cluster, unpublishable, found)
+    await check_payments(cluster, ledger, found)
     lags = await audit.consumer_lag(cluster)
     found.numbers["consumer_lag"] = lags
     found.numbers["inbox_rows"] = inbox
@@ -161,6 +152,13 @@ async def _events(cluster: Cluster, found: Findings) -> list[audit.TopicEvent]:
 
 
 def _aggregate(event: audit.TopicEvent) -> str:
+    """What one cause changes once. A payment movement is its own: one command may move money on
+    several authorizations, and the payment worker (no cause) answers movements of one order in
+    several rounds; its order update is one per version."""
+    if event.payload.get("movement_id"):
+        return f"movement_id={event.payload['movement_id']}"
+    if event.causation_id is None and event.payload.get("order_id") and event.payload.get("version"):
+        return f"order_id={event.payload['order_id']} version={event.payload['version']}"
     for key in ("email_id", "order_id", "customer_id", "sku", "code"):
         if event.payload.get(key):
             return f"{key}={event.payload[key]}"
@@ -180,7 +178,7 @@ async def _orders(cluster: Cluster, ledger: Ledger, events: list[audit.TopicEven
     placed = [r for r in ledger.accepted() if r.meta.get("placed")]
     for record in placed:
         order = orders.get(record.meta["order_id"])
-        if order is None or order["status"] != "submitted" or not order["order_number"]:
+        if order is None or order["status"] not in PLACED or not order["order_number"]:
             found.add("lost", f"{record.type} {record.message_id}: order {record.meta['order_id']} not submitted")
             continue
         expected = Counter((sku, q) for sku, q in record.meta["lines"])
@@ -251,12 +249,16 @@ async def _stock(cluster: Cluster, ledger: Ledger, found: Findings) -> None:
             cluster,
             "orders",
             "SELECT l.sku, sum(l.reserved_quantity) AS n FROM order_lines l JOIN orders o USING (order_id)"
-            " WHERE o.status = 'submitted' GROUP BY l.sku",
+            " WHERE o.status = ANY($1::text[]) GROUP BY l.sku",
+            list(PLACED),
         )
     }
     deltas: Counter[str] = Counter()
     for record in ledger.accepted("AdjustStock"):
         deltas[record.meta["sku"]] += record.meta["delta"]
+    for record in ledger.accepted("RecordShipment"):  # what left the warehouse is no longer on hand
+        for sku, quantity in record.meta["shipped"]:
+            deltas[sku] -= quantity
     for p in products:
         sku = p["sku"]
         if p["on_hand"] < 0 or p["reserved"] < 0:
@@ -267,7 +269,7 @@ async def _stock(cluster: Cluster, ledger: Ledger, found: Findings) -> None:
         expected = INITIAL_STOCK + deltas[sku]
         if p["on_hand"] != expected:
             kind = "applied_twice" if abs(p["on_hand"] - INITIAL_STOCK) > abs(deltas[sku]) else "lost"
-            found.add(kind, f"{sku}: on hand {p['on_hand']} != {INITIAL_STOCK} + accepted adjustments {deltas[sku]}")
+            found.add(kind, f"{sku}: on hand {p['on_hand']} != {INITIAL_STOCK} + adjustments - shipments {deltas[sku]}")
 
 
 # --- customers ------------------------------------------------------------------------------------

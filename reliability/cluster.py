@@ -1,5 +1,5 @@
 """The system under test: the three services as child processes of the harness, against one
-local devstack whose Kafka, PostgreSQL and SMTP sink the harness may restart or stop.
+local devstack whose Kafka, PostgreSQL, SMTP sink and stripe-mock the harness may restart or stop.
 
 Each run gets its own topic prefix and databases (like the e2e fixture), so a reused stack never
 mixes runs; the stack itself should still be private to the harness, because restarting Kafka or
@@ -25,6 +25,7 @@ from devstack.endpoints import StackEndpoints
 from devstack.mailbox import Mailbox
 from devstack.paths import StackPaths
 from devstack.service_process import SERVICES, ServiceProcess
+from reliability.stripe_log import StripeLog
 
 __all__ = ["SERVICES", "AgentClient", "Cluster"]
 
@@ -49,6 +50,8 @@ class Cluster:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     instances: int = 1  # of each service, in one consumer group and database (--instances)
     extra: dict[str, list[ServiceProcess]] = field(default_factory=dict)  # instances 2..n
+    # What the card provider was asked: the services reach the stack's stripe-mock through it.
+    stripe_log: StripeLog | None = None
 
     @property
     def prefix(self) -> str:
@@ -91,10 +94,27 @@ class Cluster:
             "OMS_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
             "OMS_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "PYTHONUNBUFFERED": "1",
+            **self._payment_env(),
+        }
+
+    def _payment_env(self) -> dict[str, str]:
+        """Cards through the recording proxy; a provider outage's backlog asked again within seconds
+        (two attempts within a command, then the payment worker every half second, backing off to 2 s)."""
+        if self.stripe_log is None:
+            return {}
+        return {
+            "OMS_STRIPE_API_BASE": self.stripe_log.url,
+            "OMS_PAYMENT_RETRY_ATTEMPTS": "2",
+            "OMS_PAYMENT_RETRY_BASE_S": "0.2",
+            "OMS_PAYMENT_RETRY_MAX_S": "2",
+            "OMS_PAYMENT_WORKER_INTERVAL_S": "0.5",
         }
 
     def start(self) -> None:
         grant_for_run(self.stack, self.prefix)  # the broker's ACLs for this run's topic prefix
+        if self.stack.stripe_api_base and self.stack.stripe_api_key:
+            self.stripe_log = StripeLog(self.stack.stripe_api_base, self.workdir / "stripe-requests.jsonl")
+            self.stripe_log.start()
         env = self.base_env()
         for name in SERVICES:
             started = [self._instance(name, n, env) for n in range(1, self.instances + 1)]
@@ -113,6 +133,8 @@ class Cluster:
         for service in [p for name in self.services for p in self.instances_of(name)]:
             service.stop()
         revoke_for_run(self.stack, self.prefix)
+        if self.stripe_log is not None:
+            self.stripe_log.stop()
 
     def client(self, agent_id: str, role: Role, timeout: float = 15) -> AgentClient:
         """Logged in at the stack's Keycloak: CSRs and supervisors as realm users named

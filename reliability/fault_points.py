@@ -7,6 +7,9 @@ outside its code (services/runtime/hooks.py): the service is started with
   of that type committed and before what it caused is published.
 - ``crash_after_smtp:<template>``: dies right after the SMTP server took such an e-mail, before
   the service recorded it.
+- ``crash_after_provider:<kind>``: dies right after the payment provider answered a movement of
+  that kind (``authorize``, ``capture``, ``void``, ``refund``, ``tokenize``), before the answer
+  was committed: the redelivered command must ask again with the same idempotency key.
 - ``poison:<text>``: handling fails on any message whose payload contains ``<text>``, to show that
   one message that always fails is dead-lettered without stopping the others.
 """
@@ -25,7 +28,11 @@ FAULTS_VARIABLE = "OMS_FAULTS"
 OBSERVERS_VARIABLE = "OMS_RUNTIME_OBSERVERS"
 CRASH_EXIT_CODE = 137
 # The hooks' point each crash point waits for.
-_CRASHES = {"committed": "crash_after_commit", "mail_accepted": "crash_after_smtp"}
+_CRASHES = {
+    "committed": "crash_after_commit",
+    "mail_accepted": "crash_after_smtp",
+    "provider_answered": "crash_after_provider",
+}
 
 
 def fault_env(spec: str) -> dict[str, str]:

@@ -5,8 +5,10 @@ project's ``.stack``), drives a steady mixed load, injects faults one kind at a 
 several at once, lets the system settle and checks the invariants (reliability/checks.py). Prints
 a report and writes a JSON summary; exits 1 when anything was lost or duplicated.
 
-The harness restarts Kafka and PostgreSQL and stops the SMTP sink of that stack: point it at a
-stack nobody else is using.
+The harness restarts Kafka and PostgreSQL and stops the SMTP sink and stripe-mock of that stack:
+point it at a stack nobody else is using. The services reach stripe-mock through a recording proxy
+(reliability/stripe_log.py), so the checks can compare what the card provider was asked with the
+payment ledger.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from reliability.injector import CRASH_POINTS, Injector
 from reliability.instance_faults import INSTANCE_FAULTS
 from reliability.ledger import Ledger
 from reliability.load import Load
+from reliability.payment_checks import NAMES as PAYMENT_NAMES
 
 HOSTILE_REPORT_ENV = "OMS_HOSTILE_REPORT"  # directory of the security suite's JSON reports, if it ran
 HOSTILE_FIELDS = ("hostile_inputs", "hostile_mishandled", "secrets_found", "role_violations")
 MUST_BE_ZERO = ("lost", "applied_twice", "events_missing", "events_duplicated", "emails_lost", "emails_duplicated")
+MONEY_MUST_BE_ZERO = PAYMENT_NAMES  # reliability/payment_checks.py
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ SIZES = {
         outage_s=5,  # the load sends e-mails all the time: a few seconds catch several mid-send
         gap_s=1,  # a fault begins once the last one's services answer again: the gap is idle time
         heavy_mixed=False,
-        crash_points=(CRASH_POINTS[0], CRASH_POINTS[5]),
+        # a commit, an SMTP acceptance, and the card provider's answer to an authorization and a refund
+        crash_points=(CRASH_POINTS[0], CRASH_POINTS[5], CRASH_POINTS[7], CRASH_POINTS[8]),
     ),
     "full": Size(
         duration_s=600,
@@ -179,6 +184,12 @@ def summary(
         "outbox_injected_not_parked": n["outbox_injected_not_parked"],
         "consumer_lag": n["consumer_lag"],
         "pg_deadlocks": n.get("pg_deadlocks"),
+        **{name: n[name] for name in PAYMENT_NAMES},
+        "payment_movements": n.get("payment_movements"),
+        "payment_pending_max": injector.payment_pending_max,
+        "provider_requests": n.get("provider_requests"),
+        "provider_requests_unreached": n.get("provider_requests_unreached"),
+        "provider_keys_asked_again": n.get("provider_keys_asked_again"),
         "commands_by_type": {t: dict(c) for t, c in sorted(ledger.counts().items())},
         "rejection_codes": _rejection_codes(ledger),
         "agent_errors": load.errors[:20],
@@ -227,7 +238,11 @@ def violations(result: dict[str, Any]) -> list[str]:
     for k in ("order_numbers_reused", "stock_inconsistent", "totals_wrong", "events_unexplained"):
         if result[k]:
             bad.append(f"{k}={result[k]}")
-    for k in ("outbox_parked_unexpected", "outbox_injected_not_parked"):  # absent from older reports
+    for k in (
+        "outbox_parked_unexpected",
+        "outbox_injected_not_parked",
+        *MONEY_MUST_BE_ZERO,
+    ):  # absent from older reports
         if result.get(k):
             bad.append(f"{k}={result[k]}")
     if any(v != 0 for v in result["consumer_lag"].values()):
@@ -264,6 +279,11 @@ def render(result: dict[str, Any]) -> str:
         f"orders     placed {result['orders_placed']}, numbers reused {result['order_numbers_reused']},"
         f" totals wrong {result['totals_wrong']}, stock inconsistent {result['stock_inconsistent']}",
         f"consumers  lag {result['consumer_lag']}; PostgreSQL deadlocks broken {result.get('pg_deadlocks')}",
+        f"money      movements {result.get('payment_movements')}; provider asked {result.get('provider_requests')}"
+        f" times ({result.get('provider_requests_unreached')} while down; keys asked again, each with its first"
+        f" request: {result.get('provider_keys_asked_again')}); most orders on payment_pending during an"
+        f" outage {result.get('payment_pending_max')}",
+        "money      " + ", ".join(f"{k} {result.get(k)}" for k in MONEY_MUST_BE_ZERO),
         f"outbox     parked {result['outbox_parked']} (only the injected unpublishable rows may be),"
         f" parked unexpectedly {result['outbox_parked_unexpected']},"
         f" injected but not parked {result['outbox_injected_not_parked']}",

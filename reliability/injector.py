@@ -4,6 +4,7 @@ answer again after each."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -11,6 +12,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+import asyncpg
 
 from contracts.customers import GetActivityCodesV1
 from contracts.envelope import Query, Role
@@ -30,8 +33,9 @@ PROBES: dict[str, Query] = {
 
 # The crash points (reliability/fault_points.py; a service exits with CRASH_EXIT_CODE there,
 # anything else is a failure): between the commit of a
-# handled message and the publishing of what it caused, and between the SMTP server's acceptance
-# of an e-mail and the recording of it.
+# handled message and the publishing of what it caused, between the SMTP server's acceptance
+# of an e-mail and the recording of it, and between the payment provider's answer and our commit
+# (appended last: the sizes pick points by their index).
 CRASH_POINTS = [
     ("orders", "crash_after_commit:PlaceOrder"),
     ("orders", "crash_after_commit:AddCartLine"),
@@ -40,6 +44,9 @@ CRASH_POINTS = [
     ("notifications", "crash_after_commit:OrderPlaced"),
     ("notifications", "crash_after_smtp:order_confirmation"),
     ("notifications", "crash_after_smtp:welcome"),
+    ("orders", "crash_after_provider:authorize"),
+    ("orders", "crash_after_provider:refund"),
+    ("orders", "crash_after_provider:capture"),
 ]
 
 
@@ -51,6 +58,7 @@ class Injector:
     outage_s: float  # how long SMTP stays down or answers 4xx
     faults: list[FaultRecord] = field(default_factory=list)
     unpublishable: set[str] = field(default_factory=set)  # message ids of the outbox rows put there to park
+    payment_pending_max: int = 0  # the most orders seen waiting on payment_pending during a provider outage
 
     @classmethod
     async def create(cls, cluster: Cluster, pause_s: float, outage_s: float) -> Injector:
@@ -97,7 +105,7 @@ class Injector:
     async def crash_point(self, service: str, point: str, wait_s: float = 60) -> None:
         """Restart ``service`` armed with a crash point; the load makes it die there; restart it unarmed."""
         process = self.cluster.services[service]
-        kind = "crash_after_smtp" if point.startswith("crash_after_smtp") else "crash_after_commit"
+        kind = point.split(":", 1)[0]  # crash_after_commit, crash_after_smtp, crash_after_provider
         record = self._start(kind, f"{service}:{point}")
         await asyncio.to_thread(process.kill)  # quicker than a graceful stop, and one more crash
         if not await armed_until_crash(process, point, wait_s + process.health_timeout):
@@ -127,6 +135,32 @@ class Injector:
         finally:
             await asyncio.to_thread(self.cluster.devstack, "start-smtp")
         await self._recovered(record, ("notifications",))
+
+    async def stripe_down(self) -> None:
+        """The card provider unreachable under load: stripe-mock's process stopped for the outage,
+        then started again on its port. Card movements asked meanwhile are kept pending with their
+        keys and the orders wait on the payment_pending hold (counted while it lasts); recovered
+        once the payment worker got every pending movement answered."""
+        log = self.cluster.stripe_log
+        assert log is not None, "the stack runs no stripe-mock"
+        record = self._start("stripe_down", f"stripe-mock stopped for {self.outage_s:.0f}s")
+        asked_before = len(log.requests)
+        waiting = 0
+        await asyncio.to_thread(self.cluster.devstack, "stop-stripe-mock")
+        try:
+            deadline = time.monotonic() + self.outage_s
+            while time.monotonic() < deadline:
+                with contextlib.suppress(OSError, asyncpg.PostgresError):  # another fault may have the database
+                    waiting = max(waiting, await audit.orders_waiting_for_payment(self.cluster))
+                await asyncio.sleep(0.5)
+        finally:
+            await asyncio.to_thread(self.cluster.devstack, "start-stripe-mock")
+        unreached = log.unreached_since(asked_before)
+        self.payment_pending_max = max(self.payment_pending_max, waiting)
+        record.note = f"{unreached} requests found it down; at most {waiting} orders on payment_pending"
+        record.triggered = unreached > 0
+        await self._recovered(record, ("orders",))
+        await _payments_answered(self.cluster, record)
 
     async def smtp_4xx(self) -> None:
         record = self._start("smtp_4xx", f"451 to every DATA for {self.outage_s:.0f}s")
@@ -166,6 +200,8 @@ class Injector:
         plan: list[Any] = [lambda s=s: self.kill9(s) for s in SERVICES]
         plan += [lambda s=s, p=p: self.crash_point(s, p) for s, p in crash_points]
         plan += [self.restart_kafka, self.restart_postgres, self.smtp_down, self.smtp_4xx, self.unpublishable_rows]
+        if self.cluster.stripe_log is not None:
+            plan.append(self.stripe_down)
         if self.cluster.instances > 1:
             plan += instance_faults(Harness(self.cluster, self.pause_s, self._start, self._recovered))
         return plan
@@ -176,6 +212,8 @@ class Injector:
         killed = random.choice([s for s in SERVICES if s != crashed])  # one fault per process at a time
         round_: list[Any] = [lambda: self.kill9(killed), lambda: self.crash_point(crashed, point)]
         round_.append(random.choice([self.smtp_4xx, self.smtp_down]))
+        if heavy and self.cluster.stripe_log is not None:
+            round_.append(self.stripe_down)
         if heavy:
             round_.append(random.choice([self.restart_postgres, self.restart_kafka]))
         return round_
@@ -199,3 +237,14 @@ class Injector:
         for f in self.faults:
             counts[f.kind] = counts.get(f.kind, 0) + 1
         return counts
+
+
+async def _payments_answered(cluster: Cluster, record: FaultRecord, patience_s: float = 300) -> None:
+    """The recovery of a provider outage: until no movement waits for the provider any more."""
+    deadline = time.monotonic() + patience_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, asyncpg.PostgresError):  # another fault may have the database
+            if not await audit.pending_movements(cluster):
+                break
+        await asyncio.sleep(0.2)
+    record.recovered_at = time.monotonic()

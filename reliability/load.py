@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,10 +24,15 @@ from contracts.orders import (
     CardPaymentInput,
     ChangeCartLineV1,
     CreateCartV1,
+    CreateReturnV1,
     OrderLineInput,
     PlaceOrderV2,
+    ReceiveReturnV1,
+    RecordShipmentV1,
+    ReturnLineInput,
     SetBillingAddressV1,
     SetShippingV1,
+    ShipmentLineInput,
     ShipTo,
     SubmitOrderV1,
     UpsertProductV1,
@@ -58,11 +65,22 @@ class Customer:
 
 
 @dataclass
+class Placed:
+    """An order placed and not shipped yet: what the warehouse is to ship."""
+
+    order_id: uuid.UUID
+    lines: list[tuple[str, int]]  # (sku, quantity) by line number
+    at: float = field(default_factory=time.monotonic)
+    tries: int = 0
+
+
+@dataclass
 class World:
-    """What the agents share: the catalog and the customers registered so far."""
+    """What the agents share: the catalog, the customers registered and the orders to ship so far."""
 
     skus: list[str] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
+    to_ship: deque[Placed] = field(default_factory=deque)
 
     def some_customer(self) -> Customer | None:
         return random.choice(self.customers) if self.customers else None
@@ -116,6 +134,8 @@ class Load:
             self.tasks.append(asyncio.create_task(self._run(loop, client), name=f"{name}-{n}"))
         stock = await self._client("stock-feed", Role.SYSTEM)
         self.tasks.append(asyncio.create_task(self._run(self._stock, stock), name="stock-feed"))
+        warehouse = await self._client("warehouse", Role.CHANNEL)
+        self.tasks.append(asyncio.create_task(self._run(self._warehouse, warehouse), name="warehouse"))
 
     async def stop(self) -> None:
         """Let every agent finish the step it is in (its commands get their replies), then stop."""
@@ -162,7 +182,9 @@ class Load:
             ship_to=ShipTo(address=address(who.first_name, who.last_name), shipping_mode="standard"),
             payments=[self._card(client)],
         )
-        await self.ledger.send(client, command, order_id=str(command.order_id), lines=lines, placed=True)
+        record = await self.ledger.send(client, command, order_id=str(command.order_id), lines=lines, placed=True)
+        if record.outcome == "accepted":
+            self.world.to_ship.append(Placed(command.order_id, lines))
 
     async def _csr(self, client: AgentClient) -> None:
         """A CSR on the phone: registers the caller, then builds a cart step by step and submits it."""
@@ -227,7 +249,9 @@ class Load:
             await self.ledger.send(client, step, order_id=str(order_id))
         lines = [expected[n] for n in sorted(expected)]
         submit = SubmitOrderV1(order_id=order_id)
-        await self.ledger.send(client, submit, order_id=str(order_id), lines=lines, placed=True)
+        record = await self.ledger.send(client, submit, order_id=str(order_id), lines=lines, placed=True)
+        if record.outcome == "accepted":
+            self.world.to_ship.append(Placed(order_id, lines))
 
     async def _mailer(self, client: AgentClient) -> None:
         """A CSR writing to a customer (or, before any is registered, to an address)."""
@@ -240,6 +264,38 @@ class Load:
                 customer_id=customer.customer_id, subject=f"About your order {tag}", body_text="We shipped it."
             )
         await self.ledger.send(client, command)
+
+    async def _warehouse(self, client: AgentClient) -> None:
+        """Fulfilment and returns, so that card money is captured and refunded under the faults:
+        each placed order ships whole once released (its capture), and every other one sends a
+        unit of line 1 back, received at once (its refund). An order not released yet (on the
+        payment_pending hold while the provider is away) is refused and tried again later."""
+        if not self.world.to_ship or time.monotonic() - self.world.to_ship[0].at < 1:
+            await asyncio.sleep(0.5)
+            return
+        parcel = self.world.to_ship.popleft()
+        shipment = RecordShipmentV1(
+            order_id=parcel.order_id,
+            shipment_id=f"SHP-{uuid.uuid4().hex[:12]}",
+            lines=[ShipmentLineInput(line_no=n, quantity=q) for n, (_, q) in enumerate(parcel.lines, start=1)],
+            carrier="UPS",
+        )
+        record = await self.ledger.send(client, shipment, order_id=str(parcel.order_id), shipped=parcel.lines)
+        if record.outcome == "rejected" and parcel.tries < 60:
+            parcel.tries += 1
+            parcel.at = time.monotonic()
+            self.world.to_ship.append(parcel)
+            return
+        if record.outcome != "accepted" or random.random() < 0.5:
+            return
+        back = CreateReturnV1(
+            order_id=parcel.order_id, lines=[ReturnLineInput(line_no=1, quantity=1, reason="damaged")]
+        )
+        created = await self.ledger.send(client, back, order_id=str(parcel.order_id))
+        if created.outcome == "accepted":
+            receive = ReceiveReturnV1(return_id=back.return_id)
+            refund = created.result["refund_amount"]
+            await self.ledger.send(client, receive, order_id=str(parcel.order_id), refund=refund)
 
     async def _stock(self, client: AgentClient) -> None:
         """Goods received and counted: small stock deltas, applied exactly once or the count drifts."""

@@ -76,9 +76,9 @@ Scene = Callable[["Call"], Awaitable[None]]
 DEMO_USERS = {"csr": ("alice", "alice-dev"), "supervisor": ("sam", "sam-dev")}
 """The people on the call log in with the dev realm's users (stack/keycloak/csr-oms-realm.json):
 this is the dev stack's demo."""
-DEMO_CLIENTS = {"catalog": "oms-admin", "payments": "web-shop"}
+DEMO_CLIENTS = {"catalog": "oms-admin", "payments": "web-shop", "warehouse": "fulfilment"}
 """The systems on the call use their own clients' credentials: the catalog feed is tooling (role
-system), the payment gateway answers like a channel."""
+system), the payment gateway answers like a channel, the warehouse is the fulfilment system."""
 
 
 class Call:

@@ -1,7 +1,9 @@
 """Named points in the life of a message where observers outside the service may be told what
 happens: ``handling`` (a message is about to be handled; detail: its type, with its payload),
-``committed`` (its effects are committed, not yet published; detail: its type) and
-``mail_accepted`` (the SMTP server took an e-mail, not yet recorded; detail: its template).
+``committed`` (its effects are committed, not yet published; detail: its type),
+``mail_accepted`` (the SMTP server took an e-mail, not yet recorded; detail: its template) and
+``provider_answered`` (the payment provider answered a movement, not yet committed; detail: its
+kind).
 
 A service in production has no observer: every point is a call to an empty list. The reliability
 harness and the tests install theirs from outside the service's code, by naming a module in

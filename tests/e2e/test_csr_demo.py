@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,20 @@ from tests.support.system import ROOT, System, first_event
 
 
 @pytest.mark.capability(
-    "CUS-01", "CUS-14", "ORD-09", "NTF-01", "NTF-03", "SRV-01", "SRV-02", "SRV-03", "SRV-10", "SRV-11", "SRV-12"
+    "CUS-01",
+    "CUS-14",
+    "ORD-09",
+    "NTF-01",
+    "NTF-03",
+    "SRV-01",
+    "SRV-02",
+    "SRV-03",
+    "SRV-10",
+    "SRV-11",
+    "SRV-12",
+    "MNY-02",
+    "MNY-03",
+    "MNY-04",
 )
 async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_email_landed(system: System) -> None:
     uv = shutil.which("uv")
@@ -57,3 +71,31 @@ async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_ema
     for _, to, file in landed:
         assert to == email
         assert email in await asyncio.to_thread(Path(file).read_text)
+    money_said(text, return_number.group(1))
+
+
+LEDGER = re.compile(
+    r"ledger\s+(\w+) ([\d.]+) USD \(stripe\): authorized ([\d.]+), captured ([\d.]+), voided ([\d.]+),"
+    r" refunded ([\d.]+), held ([\d.]+), paid ([\d.]+)"
+)
+
+
+def money_said(text: str, return_number: str) -> None:
+    """The card authorized at submit and for the change, captured shipment by shipment (a part
+    while something is still held, then the rest), the return refunded: each ledger line adds up."""
+    moves = [(m[0], *(Decimal(x) for x in m[1:])) for m in LEDGER.findall(text)]
+    kinds = [kind for kind, *_ in moves]
+    # at submit, then for the pad the change added; a capture per shipment (one per authorization
+    # it takes from); the refund (one per capture it gives back from)
+    captured_then_refunded = kinds[2:]
+    assert kinds[:2] == ["authorize", "authorize"] and captured_then_refunded[-1] == "refund", kinds
+    assert captured_then_refunded == sorted(captured_then_refunded), kinds  # captures, then refunds
+    for _, _, authorized, captured, voided, refunded, held, paid in moves:
+        assert held == authorized - captured - voided and paid == captured - refunded, moves
+    captures = [m for m in moves if m[0] == "capture"]
+    assert len(captures) >= 2 and captures[0][6] > 0 and captures[-1][6] == 0, captures  # partial, then final
+    assert captures[-1][3] == captures[-1][2]  # everything authorized was taken once it all shipped
+    refund = sum(m[1] for m in moves if m[0] == "refund")
+    promised = re.search(rf"Return {return_number} is open: you'll get ([\d.]+) USD back", text)
+    assert promised and Decimal(promised.group(1)) == refund, promised
+    assert f"Return {return_number} is in: {refund} USD went back to Maria's card" in text

@@ -1,7 +1,8 @@
 """The faults-under-load harness at its small size, against a private stack of its own (it restarts
 Kafka and PostgreSQL and stops the SMTP sink, which would disturb every other test on a shared
 stack). Nothing accepted may be lost or applied twice, no event missing or duplicated, no e-mail
-lost or sent twice, no outbox row parked but the unpublishable ones injected."""
+lost or sent twice, no outbox row parked but the unpublishable ones injected; and no money moved
+twice or lost through a card-provider outage or a crash after the provider's answer."""
 
 from __future__ import annotations
 
@@ -15,7 +16,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ENDPOINT_VARIABLES = ("OMS_KAFKA_BOOTSTRAP", "OMS_PG_DSN", "OMS_SMTP_HOST", "OMS_SMTP_PORT", "OMS_MAIL_DIR")
+MONEY = (
+    "payments_pending",
+    "payments_lost",
+    "charged_twice",
+    "provider_unrecorded",
+    "ledger_unasked",
+    "provider_key_conflicts",
+)
+ENDPOINT_VARIABLES = (
+    "OMS_KAFKA_BOOTSTRAP",
+    "OMS_PG_DSN",
+    "OMS_SMTP_HOST",
+    "OMS_SMTP_PORT",
+    "OMS_MAIL_DIR",
+    "OMS_STRIPE_API_BASE",
+    "OMS_STRIPE_API_KEY",
+)
 
 
 @pytest.fixture
@@ -60,6 +77,7 @@ def test_nothing_is_lost_or_duplicated_under_faults(private_stack: dict[str, str
         assert faults.get(kind, 0) >= 1, faults
     assert faults.get("smtp_down", 0) >= 1 and faults.get("smtp_4xx", 0) >= 1, faults
     assert faults.get("unpublishable_rows", 0) == 1, faults
+    assert faults.get("stripe_down", 0) >= 1 and faults.get("crash_after_provider", 0) >= 1, faults
     assert result["commands_accepted"] > 50, result["commands_by_type"]
     assert result["emails_expected"] > 20
     assert result["settled"], result["left_unsettled"]
@@ -82,4 +100,15 @@ def test_nothing_is_lost_or_duplicated_under_faults(private_stack: dict[str, str
         0,
         0,
     ), result["details"]
+    # Money (MNY-01): card orders authorized, shipped, some returned, all through stripe-mock; the
+    # outage's movements waited and were answered, and a crash after the provider's answer asked
+    # again with the same key: no key answered twice for two ledger rows, none answered unrecorded.
+    movements = result["payment_movements"]
+    for kind in ("authorize", "capture", "refund"):
+        assert movements.get(f"{kind}:succeeded", 0) >= 1, movements
+    crashed = [f for f in result["faults"] if f["kind"] == "crash_after_provider" and f["triggered"]]
+    assert crashed and result["provider_keys_asked_again"] >= 1, (result["faults"], result["provider_keys_asked_again"])
+    outage = [f for f in result["faults"] if f["kind"] == "stripe_down"]
+    assert outage[0]["triggered"] and result["provider_requests_unreached"] >= 1, outage
+    assert {k: result[k] for k in MONEY} == dict.fromkeys(MONEY, 0), result["details"]
     assert run.returncode == 0, run.stdout[-3000:]

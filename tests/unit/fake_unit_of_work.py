@@ -334,6 +334,7 @@ class FakePayments:
 class FakeUnitOfWork:
     actor: Actor = field(default_factory=lambda: Actor(agent_id="csr-1", role=Role.CSR))
     now: datetime = NOW
+    message_id: uuid.UUID = field(default_factory=uuid.uuid4)
     policy: OrdersSettings = field(default_factory=lambda: SETTINGS)
     pricing: PricingPolicy = field(default_factory=lambda: POLICY)
     lock_timeout_s: float = 900

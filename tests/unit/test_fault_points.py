@@ -61,3 +61,14 @@ def test_production_code_carries_no_fault_injection() -> None:
         text = path.read_text()
         assert "OMS_FAULTS" not in text and "os._exit" not in text and "poison:" not in text, path
     assert "reliability" not in (ROOT / "Dockerfile").read_text()
+
+
+def test_a_provider_crash_point_exits_between_the_answer_and_the_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr("os._exit", exits.append)
+    points = fault_points.FaultPoints("crash_after_provider:refund")
+    points("provider_answered", "authorize", None)
+    points("committed", "refund", None)  # another point with the same detail
+    assert exits == []
+    points("provider_answered", "refund", None)
+    assert exits == [fault_points.CRASH_EXIT_CODE]

@@ -204,3 +204,29 @@ def test_the_last_shipment_captures_everything_held_as_final() -> None:
     ledger = PaymentLedger(ORDER, "USD", (auth,))
     [capture] = money.plan_capture(D("10.00"), ledger, everything=True)
     assert (capture.amount, capture.final, capture.authorization) == (D("50.00"), True, "pi_1")
+
+
+async def test_a_return_received_while_its_capture_waits_for_the_provider_is_refunded_after_it() -> None:
+    """Found by the faults suite: the provider away as the order shipped (capture pending), the
+    return received meanwhile planned its refund from what was taken, nothing yet: lost. Now the
+    pending capture counts, and the refund waits, unasked, until the capture is answered."""
+    provider, repo = FakeProvider(), FakeRepository()
+    ledger = await _authorized(provider, repo)
+    provider.down_for = 3
+    ledger, _ = await _mover(provider, repo).carry_out(
+        ledger, money.plan_capture(D("100.00"), ledger, everything=True), INSTRUCTIONS, _request()
+    )
+    [capture] = ledger.pending
+    assert ledger.capturing(capture.authorization) == D("100.00")
+
+    asked = len(provider.asked)
+    planned = money.plan_refund(D("25.00"), ledger)
+    assert [(p.kind, p.amount) for p in planned] == [("refund", D("25.00"))]
+    ledger, [refund] = await _mover(provider, repo).carry_out(ledger, planned, INSTRUCTIONS, _request())
+    assert (refund.status, refund.attempts, len(provider.asked)) == ("pending", 0, asked)  # not asked yet
+
+    captured = await _mover(provider, repo).retry(capture, None, _request())
+    ledger = ledger.recorded(captured)
+    refunded = await _mover(provider, repo).retry(refund, None, _request())
+    ledger = ledger.recorded(refunded)
+    assert (ledger.totals().captured, ledger.totals().refunded, ledger.pending) == (D("100.00"), D("25.00"), [])

@@ -71,6 +71,8 @@ async def _retry_order(runtime: Runtime[OrdersDeps], conn: Connection, order_id:
     mover = Mover(repo, runtime.deps.providers, backoff)
     done: list[Movement] = []
     for movement in due:
+        if movement.kind == "refund" and ledger.capturing(movement.authorization):
+            continue  # it gives back a capture still unanswered: asked after it, not before
         request = MoneyRequest(
             order.order_id, order.order_number or "", order.currency, movement.movement_id, movement.reason, now
         )

@@ -11,7 +11,11 @@ stack and the tests, Stripe itself in production (``OMS_STRIPE_API_BASE``, ``OMS
   releases what it does not take); a refund names the intent.
 
 Every request carries our idempotency key. A decline (card error) is an answer; a connection
-failure, a rate limit or a Stripe-side error means "ask again later" (ProviderUnavailable).
+failure, a rate limit or a Stripe-side error means "ask again later" (ProviderUnavailable). Once
+Stripe answered, the runtime hook ``provider_answered`` (detail: the movement's kind, or
+``tokenize``) is reached before anything of it is committed: the reliability harness kills the
+service there (reliability/fault_points.py, ``crash_after_provider``) to prove the retry asks again
+with the same key.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import stripe
 
 from contracts.iso import minor_units
 from services.orders.application.payments import AuthorizeRequest, ProviderAnswer, ProviderUnavailable
+from services.runtime import hooks
 
 _TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
@@ -48,7 +53,7 @@ class StripeProvider:
         """The card as a Stripe PaymentMethod, whose id (the answer's reference) is all that is kept."""
         params: Any = {"type": "card", "card": {"number": number, "exp_month": month, "exp_year": year}}
         params["billing_details"] = {"name": holder}
-        method = await self._call(self._client.v1.payment_methods.create_async, params, key)
+        method = await self._call(self._client.v1.payment_methods.create_async, params, key, "tokenize")
         return method if isinstance(method, ProviderAnswer) else ProviderAnswer("succeeded", str(method.id))
 
     async def authorize(self, request: AuthorizeRequest, key: str) -> ProviderAnswer:
@@ -63,10 +68,12 @@ class StripeProvider:
             "capture_method": "manual",
             "confirm": True,
             "payment_method_options": {"card": card_options},
-            "description": f"order {request.order_number}",
+            # Not the order number: a submit redelivered after a crash numbers the order anew (a
+            # sequence), and Stripe refuses a key asked again with other parameters.
+            "description": f"order {request.order_id}",
             "metadata": {"order_id": str(request.order_id), "payment_id": str(request.payment_id)},
         }
-        intent = await self._call(self._client.v1.payment_intents.create_async, params, key)
+        intent = await self._call(self._client.v1.payment_intents.create_async, params, key, "authorize")
         if isinstance(intent, ProviderAnswer):
             return intent
         if intent.status == "requires_action":  # a MOTO card never should; the customer is not here
@@ -80,7 +87,10 @@ class StripeProvider:
     ) -> ProviderAnswer:
         params: Any = {"amount_to_capture": minor(amount, currency), "final_capture": final}
         intent = await self._call(
-            lambda p, options: self._client.v1.payment_intents.capture_async(authorization, p, options), params, key
+            lambda p, options: self._client.v1.payment_intents.capture_async(authorization, p, options),
+            params,
+            key,
+            "capture",
         )
         return intent if isinstance(intent, ProviderAnswer) else ProviderAnswer("succeeded", str(intent.id))
 
@@ -91,24 +101,31 @@ class StripeProvider:
             return ProviderAnswer("succeeded", f"{authorization}:released-at-final-capture")
         params: Any = {"cancellation_reason": "requested_by_customer"}
         intent = await self._call(
-            lambda p, options: self._client.v1.payment_intents.cancel_async(authorization, p, options), params, key
+            lambda p, options: self._client.v1.payment_intents.cancel_async(authorization, p, options),
+            params,
+            key,
+            "void",
         )
         return intent if isinstance(intent, ProviderAnswer) else ProviderAnswer("succeeded", str(intent.id))
 
     async def refund(self, authorization: str, amount: Decimal, currency: str, *, key: str) -> ProviderAnswer:
         params: Any = {"payment_intent": authorization, "amount": minor(amount, currency)}
-        refund = await self._call(self._client.v1.refunds.create_async, params, key)
+        refund = await self._call(self._client.v1.refunds.create_async, params, key, "refund")
         return refund if isinstance(refund, ProviderAnswer) else ProviderAnswer("succeeded", str(refund.id))
 
     @staticmethod
-    async def _call(method: Any, params: Any, key: str) -> Any:
+    async def _call(method: Any, params: Any, key: str, movement: str) -> Any:
+        answer: Any
         try:
-            return await method(params, {"idempotency_key": key})
+            answer = await method(params, {"idempotency_key": key})
         except stripe.CardError as exc:
-            return ProviderAnswer("declined", None, exc.user_message or exc.code or "declined")
+            answer = ProviderAnswer("declined", None, exc.user_message or exc.code or "declined")
         except _TRANSIENT as exc:
             raise ProviderUnavailable(type(exc).__name__) from None
         except stripe.InvalidRequestError as exc:
             # Stripe refused the request itself (an unknown card token, an amount too small):
             # asking again will not help, so it is an answer, kept with Stripe's code.
-            return ProviderAnswer("declined", None, f"refused by the provider: {exc.code or 'invalid_request'}")
+            answer = ProviderAnswer("declined", None, f"refused by the provider: {exc.code or 'invalid_request'}")
+        # Answered, nothing of it committed yet: the window a crash must not turn into a second charge.
+        hooks.reached("provider_answered", movement)
+        return answer

@@ -18,7 +18,10 @@ async def payment_instruction(
     field: str,
 ) -> PaymentView:
     amount = Cart(order).payment_amount(payment.amount, f"{field}.amount")  # refused before a card is opened
-    payment_id = uuid.uuid4()
+    # Derived from the message, like every idempotency key: a redelivered PlaceOrderV2 (its
+    # transaction lost to a crash after the provider answered) authorizes the same instruction
+    # under the same key, instead of a second authorization nobody records.
+    payment_id = uuid.uuid5(uow.message_id, f"payment:{field}")
     common = {"payment_id": payment_id, "requested_amount": amount, "added_by": uow.actor.agent_id}
     if isinstance(payment, InvoicePaymentInput):
         return PaymentView(method="invoice", purchase_order=payment.purchase_order, added_at=uow.now, **common)

@@ -135,10 +135,17 @@ class Mover:
             provider = movement.provider if movement else self._provider_for(plan, instruction, ledger)
             if provider == EXTERNAL and plan.kind == "authorize":
                 continue  # an outside system authorizes it and reports (RecordPaymentResultV1)
-            if movement is None or movement.status == "pending":
+            unanswered = movement is None or movement.status == "pending"
+            if unanswered and plan.kind == "refund" and ledger.capturing(plan.authorization):
+                # What it gives back is not taken yet: the payment worker asks once the capture is answered.
+                movement = movement or self._new(plan, seq, key, request, provider)
+            elif movement is None or movement.status == "pending":
                 movement = await self._ask(plan, seq, key, instruction, request, movement, provider)
-                await self.repository.save(request.order_id, request.currency, movement, request.message_id)
-                ledger = ledger.recorded(movement)
+            else:
+                done.append(movement)
+                continue
+            await self.repository.save(request.order_id, request.currency, movement, request.message_id)
+            ledger = ledger.recorded(movement)
             done.append(movement)
         return ledger, done
 
@@ -163,7 +170,22 @@ class Mover:
         earlier: Movement | None,
         provider: str,
     ) -> Movement:
-        base = earlier or Movement(
+        base = earlier or self._new(plan, seq, key, request, provider)
+        attempts = base.attempts
+        while True:
+            attempts += 1
+            try:
+                answer = await self._call(plan, key, instruction, request, provider)
+                return _answered(base, answer, request.now, attempts)
+            except ProviderUnavailable:
+                if self.backoff.exhausted(attempts):
+                    return _answered(base, None, request.now, attempts)
+                await self.sleep(self.backoff.delay(attempts))
+
+    @staticmethod
+    def _new(plan: PlannedMovement, seq: int, key: str, request: MoneyRequest, provider: str) -> Movement:
+        """The movement before any answer: ``pending``, not asked yet."""
+        return Movement(
             movement_id=movement_id(request.message_id, seq, plan),
             payment_id=plan.payment_id,
             kind=plan.kind,
@@ -176,16 +198,6 @@ class Mover:
             authorization=plan.authorization,
             attempts=0,
         )
-        attempts = base.attempts
-        while True:
-            attempts += 1
-            try:
-                answer = await self._call(plan, key, instruction, request, provider)
-                return _answered(base, answer, request.now, attempts)
-            except ProviderUnavailable:
-                if self.backoff.exhausted(attempts):
-                    return _answered(base, None, request.now, attempts)
-                await self.sleep(self.backoff.delay(attempts))
 
     def _provider_for(self, plan: PlannedMovement, instruction: Instruction | None, ledger: PaymentLedger) -> str:
         """An authorization goes to the method's provider; what follows on it, to the one that made it."""

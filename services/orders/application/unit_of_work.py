@@ -177,6 +177,11 @@ class UnitOfWork(Protocol):
     @property
     def actor(self) -> Actor: ...
     @property
+    def message_id(self) -> uuid.UUID:
+        """The id of the message being handled: what ids that must come out the same when it is
+        redelivered are derived from (a payment instruction, an idempotency key)."""
+
+    @property
     def policy(self) -> ShopPolicy:
         """The shop's configuration the rules read (limits, shipping modes, alert rules, lock timeout)."""
 

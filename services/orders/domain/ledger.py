@@ -177,6 +177,10 @@ class PaymentLedger:
             m.payment_id == payment_id and m.kind == "authorize" and m.status == "pending" for m in self.movements
         )
 
+    def capturing(self, authorization: str | None) -> Decimal:
+        """Captures of ``authorization`` the provider has not answered yet: taken once it does."""
+        return sum((m.amount for m in self.pending if m.kind == "capture" and m.authorization == authorization), ZERO)
+
     @property
     def awaiting(self) -> Decimal:
         """Authorizations asked for whose provider has not answered yet."""
@@ -257,7 +261,9 @@ def plan_refund(amount: Decimal, ledger: PaymentLedger) -> list[PlannedMovement]
     planned = []
     left = amount
     for auth in reversed(ledger.authorizations()):
-        give = min(auth.paid, left)
+        # A capture still pending (the provider was away when it shipped) is money taken all the
+        # same: left out, the refund of a return received meanwhile would be lost.
+        give = min(auth.paid + ledger.capturing(auth.reference), left)
         if give > 0:
             planned.append(PlannedMovement(auth.payment_id, "refund", give, auth.reference))
             left -= give
