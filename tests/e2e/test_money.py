@@ -28,7 +28,7 @@ from contracts.orders import (
 )
 from csr.client import OmsClient
 from tests.support.orders import CARDS, accepted, add_product, event_of, ready_cart, ship, submitted, view
-from tests.support.stripe_recorder import StripeRecorder
+from tests.support.stripe_recorder import StripeRecorder, ledger, orders_through_recorder
 from tests.support.system import System, eventually
 
 D = Decimal
@@ -38,32 +38,13 @@ QUICK_RETRIES = {"OMS_PAYMENT_RETRY_BASE_S": "0.05", "OMS_PAYMENT_RETRY_MAX_S": 
 @pytest.fixture(scope="module")
 def stripe(system: System) -> Iterator[StripeRecorder]:
     """The run's orders service, restarted to reach stripe-mock through the recorder."""
-    upstream = system.stack.stripe_api_base
-    assert upstream, "the money tests need stripe-mock: `devstack up` starts it (scripts/bootstrap.sh installs it)"
-    recorder = StripeRecorder(upstream)
-    recorder.start()
-    system.restart("orders", {"OMS_STRIPE_API_BASE": recorder.url, **QUICK_RETRIES})
-    try:
-        yield recorder
-    finally:
-        system.restart("orders")
-        recorder.stop()
+    yield from orders_through_recorder(system, QUICK_RETRIES)
 
 
 @pytest.fixture(scope="module")
 async def warehouse(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("warehouse-money", Role.SYSTEM) as client:
         yield client
-
-
-async def ledger(system: System, order_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await system.fetch(
-        "orders",
-        "SELECT kind, amount, status, provider, idempotency_key, authorization_ref, reference"
-        " FROM payment_movements WHERE order_id = $1 ORDER BY created_at, movement_id",
-        order_id,
-    )
-    return [dict(r) for r in rows]
 
 
 def keys(rows: list[dict[str, Any]], kind: str) -> set[str]:

@@ -53,7 +53,7 @@ from tests.support.orders import (
     submitted,
     view,
 )
-from tests.support.stripe_recorder import StripeRecorder
+from tests.support.stripe_recorder import StripeRecorder, ledger, orders_through_recorder
 from tests.support.system import System, eventually
 
 D = Decimal
@@ -68,32 +68,13 @@ SETTINGS = {
 
 @pytest.fixture(scope="module")
 def stripe(system: System) -> Iterator[StripeRecorder]:
-    upstream = system.stack.stripe_api_base
-    assert upstream, "these tests need stripe-mock: `devstack up` starts it (scripts/bootstrap.sh installs it)"
-    recorder = StripeRecorder(upstream)
-    recorder.start()
-    system.restart("orders", {"OMS_STRIPE_API_BASE": recorder.url, **SETTINGS})
-    try:
-        yield recorder
-    finally:
-        system.restart("orders")
-        recorder.stop()
+    yield from orders_through_recorder(system, SETTINGS)
 
 
 @pytest.fixture(scope="module")
 async def warehouse(system: System) -> AsyncIterator[OmsClient]:
     async with system.client("warehouse-claims", Role.SYSTEM) as client:
         yield client
-
-
-async def ledger(system: System, order_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await system.fetch(
-        "orders",
-        "SELECT kind, amount, status, provider, idempotency_key, authorization_ref, reason"
-        " FROM payment_movements WHERE order_id = $1 ORDER BY created_at, movement_id",
-        order_id,
-    )
-    return [dict(r) for r in rows]
 
 
 def succeeded(rows: list[dict[str, Any]], kind: str) -> list[Decimal]:

@@ -43,7 +43,8 @@ from tests.support.orders import (
     submitted,
     view,
 )
-from tests.support.stripe_recorder import StripeRecorder
+from tests.support.stripe_recorder import StripeRecorder, orders_through_recorder
+from tests.support.stripe_recorder import ledger as movements
 from tests.support.system import System, first_event
 
 D = Decimal
@@ -52,16 +53,7 @@ D = Decimal
 @pytest.fixture(scope="module")
 def stripe(system: System) -> Iterator[StripeRecorder]:
     """The run's orders service, restarted to reach stripe-mock through the recorder."""
-    upstream = system.stack.stripe_api_base
-    assert upstream, "the money tests need stripe-mock: `devstack up` starts it (scripts/bootstrap.sh installs it)"
-    recorder = StripeRecorder(upstream)
-    recorder.start()
-    system.restart("orders", {"OMS_STRIPE_API_BASE": recorder.url})
-    try:
-        yield recorder
-    finally:
-        system.restart("orders")
-        recorder.stop()
+    yield from orders_through_recorder(system)
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +63,7 @@ async def warehouse(system: System) -> AsyncIterator[OmsClient]:
 
 
 async def ledger(system: System, order_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await system.fetch(
-        "orders",
-        "SELECT kind, amount, status, provider, idempotency_key, reason FROM payment_movements"
-        " WHERE order_id = $1 ORDER BY created_at, movement_id",
-        order_id,
-    )
-    return [dict(r) | {"amount": D(r["amount"]).quantize(D("0.01"))} for r in rows]
+    return [r | {"amount": D(r["amount"]).quantize(D("0.01"))} for r in await movements(system, order_id)]
 
 
 async def balance(client: OmsClient, customer_id: uuid.UUID, currency: str = "USD") -> Decimal:

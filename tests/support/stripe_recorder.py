@@ -9,12 +9,14 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from devstack.ports import HOST
+from tests.support.system import System
 
 
 @dataclass(frozen=True)
@@ -107,3 +109,29 @@ class StripeRecorder:
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
         handler.wfile.write(payload)
+
+
+def orders_through_recorder(system: System, settings: dict[str, str] | None = None) -> Iterator[StripeRecorder]:
+    """The body of a module fixture: the run's orders service restarted to reach stripe-mock through
+    a recorder (with ``settings`` on top), and restarted as it was afterwards."""
+    upstream = system.stack.stripe_api_base
+    assert upstream, "the money tests need stripe-mock: `devstack up` starts it (scripts/bootstrap.sh installs it)"
+    recorder = StripeRecorder(upstream)
+    recorder.start()
+    system.restart("orders", {"OMS_STRIPE_API_BASE": recorder.url, **(settings or {})})
+    try:
+        yield recorder
+    finally:
+        system.restart("orders")
+        recorder.stop()
+
+
+async def ledger(system: System, order_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The order's payment movements in the order they were made."""
+    rows = await system.fetch(
+        "orders",
+        "SELECT kind, amount, status, provider, idempotency_key, authorization_ref, reference, reason"
+        " FROM payment_movements WHERE order_id = $1 ORDER BY created_at, movement_id",
+        order_id,
+    )
+    return [dict(r) for r in rows]

@@ -94,22 +94,27 @@ async def _retry_order(runtime: Runtime[OrdersDeps], conn: Connection, order_id:
         ledger, released = await mover.carry_out(ledger, planned, instructions(order), release)
         done += released
     if done:
-        await _save(runtime, conn, order, ledger, done, now)
+        await save_worker_movements(runtime, conn, order, ledger, done, now)
     return len(done)
 
 
-async def _save(
+async def save_worker_movements(
     runtime: Runtime[OrdersDeps],
     conn: Connection,
     order: OrderView,
     ledger: PaymentLedger,
     done: list[Movement],
     now: datetime,
+    *,
+    worker: Actor = WORKER,
+    change: str = "payment_answered",
+    reason: str = "the payment provider answered",
 ) -> None:
-    reason = "the payment provider answered"
-    stamped = holds.with_holds(domain.next_version(with_payment_state(order, ledger, now), now, WORKER.agent_id))
+    """What a payment worker moved, saved as a new version of the order by ``worker`` (holds and
+    payment state recomputed from the ledger), with the order's events and one per movement."""
+    stamped = holds.with_holds(domain.next_version(with_payment_state(order, ledger, now), now, worker.agent_id))
     saved, notices = holds.notices(stamped, reason)
-    await store.update_order(conn, saved, "payment_answered", reason)
-    events: list[Event] = [domain.updated_event(saved, "payment_answered", reason), *notices]
+    await store.update_order(conn, saved, change, reason)
+    events: list[Event] = [domain.updated_event(saved, change, reason), *notices]
     events += movement_events(saved, ledger, done)
-    await runtime.dispatcher.emit_standalone_many(conn, [(e, None) for e in events], WORKER)
+    await runtime.dispatcher.emit_standalone_many(conn, [(e, None) for e in events], worker)

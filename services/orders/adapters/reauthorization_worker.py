@@ -14,17 +14,15 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from contracts.envelope import Actor, Event, Role
-from contracts.orders import OrderView
+from contracts.envelope import Actor, Role
 from services.orders.adapters import order_store as store
 from services.orders.adapters.deps import OrdersDeps
-from services.orders.adapters.money import movement_events
 from services.orders.adapters.payment_store import PgPaymentLedger
+from services.orders.adapters.payment_worker import save_worker_movements
 from services.orders.application.payments import MoneyRequest, Mover
-from services.orders.domain import holds, reauthorization
-from services.orders.domain import order as domain
-from services.orders.domain.ledger import Movement, PaymentLedger
-from services.orders.domain.payment_state import instructions, with_payment_state
+from services.orders.domain import reauthorization
+from services.orders.domain.ledger import Movement
+from services.orders.domain.payment_state import instructions
 from services.runtime.db import Connection
 from services.runtime.retry import RetryPolicy
 from services.runtime.service import Runtime
@@ -98,22 +96,15 @@ async def _renew(runtime: Runtime[OrdersDeps], conn: Connection, order_id: uuid.
             ledger, voided = await mover.carry_out(ledger, [renewal.void], instructions(order), request)
             done += voided
     if done:
-        await _save(runtime, conn, order, ledger, done, now)
+        await save_worker_movements(
+            runtime,
+            conn,
+            order,
+            ledger,
+            done,
+            now,
+            worker=WORKER,
+            change="reauthorized",
+            reason="payment re-authorized before its authorization expires",
+        )
     return sum(1 for m in done if m.kind == "void" and m.status == "succeeded")
-
-
-async def _save(
-    runtime: Runtime[OrdersDeps],
-    conn: Connection,
-    order: OrderView,
-    ledger: PaymentLedger,
-    done: list[Movement],
-    now: datetime,
-) -> None:
-    reason = "payment re-authorized before its authorization expires"
-    stamped = holds.with_holds(domain.next_version(with_payment_state(order, ledger, now), now, WORKER.agent_id))
-    saved, notices = holds.notices(stamped, reason)
-    await store.update_order(conn, saved, "reauthorized", reason)
-    events: list[Event] = [domain.updated_event(saved, "reauthorized", reason), *notices]
-    events += movement_events(saved, ledger, done)
-    await runtime.dispatcher.emit_standalone_many(conn, [(e, None) for e in events], WORKER)
