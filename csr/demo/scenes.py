@@ -4,7 +4,8 @@ fraud block only a supervisor lifts, fulfilment shipping and the assets it creat
 short function per scene. The money is read out as it moves (csr/demo/money.py): the card
 authorized at submit (and again for what the change added), captured shipment by shipment (the
 simulator ships line by line: a partial capture, then the final one), refunded when the return
-arrives. A scene for a new capability is a few lines added to :data:`SCENES`.
+arrives, and goodwill for a late parcel given back to the card (an appeasement). A scene for a new
+capability is a few lines added to :data:`SCENES`.
 
 The demo runs against whatever system it is pointed at, a fresh one in CI included: the first scene
 makes sure the catalog holds what the caller will buy, exactly as the seed catalog
@@ -49,6 +50,7 @@ from contracts.orders import (
     GetCatalogProductV1,
     GetOrderV1,
     GetReturnOrderV1,
+    GrantAppeasementV1,
     ReceiveReturnV1,
     SaveAsQuoteV1,
     SearchCatalogV1,
@@ -466,11 +468,40 @@ async def the_return_arrives(call: Call) -> None:
     call.say("csr", f"(Return {call.facts['return_number']} is in: {back} went back to Maria's card.)")
 
 
-# Where an appeasement goes (MNY-05): after the refund, the CSR offers Maria a goodwill credit for
-# the trouble (refunded to the card through the ledger, or as store credit), narrated with
-# csr.demo.money like the refund above. The appeasements' own work adds its scene here; the demo's
-# test then expects its ledger line too.
-APPEASEMENT_SCENES: list[Scene] = []
+APPEASEMENT = Decimal("15.00")  # within a CSR's own limit (USD 50): no supervisor needed
+
+
+async def the_appeasement(call: Call) -> None:
+    """MNY-07: goodwill for the late parcel, refunded to the card through the ledger (latest
+    capture first, like the return's refund), read out by its ledger line."""
+    call.scene("Maria calls once more: goodwill for a late parcel")
+    call.say("caller", "The pad's refund came, thanks. But the parcel reached the locker two days late.")
+    goodwill = money(APPEASEMENT, "USD")
+    call.say("csr", f"I'm sorry about that. For the late delivery I can give you {goodwill} back on your card.")
+    async with (await call.client("csr")).events(ORDERS_EVENTS) as events:
+        before = Decimal(str(call.facts["ledger"][-1]["ledger"]["refunded"]))
+        granted = await call.ask(
+            "csr",
+            GrantAppeasementV1(
+                order_id=call.facts["order_id"],
+                amount=Money(amount=APPEASEMENT, currency="USD"),
+                reason="late_delivery",
+                note="express parcel reached the locker two days late",
+                payout="card",
+            ),
+        )
+        # Refunded from the latest capture first: it may take more than one refund movement.
+        await money_moves(
+            call, events, "refund", until=lambda m: Decimal(str(m["ledger"]["refunded"])) >= before + APPEASEMENT
+        )
+    back = money(granted["refunded"], granted["currency"])
+    call.say("csr", f"(Appeasement for the late delivery: {back} went back to Maria's card.)")
+    await call.mail(call.facts["email"], "gesture of goodwill")
+
+
+# After the return's refund, the CSR gives Maria goodwill for the late parcel (MNY-07), narrated
+# with csr.demo.money like the refund above; the demo's test expects its ledger line too.
+APPEASEMENT_SCENES: list[Scene] = [the_appeasement]
 
 SCENES: list[Scene] = [
     before_the_phones_open,

@@ -30,6 +30,7 @@ from tests.support.system import ROOT, System, first_event
     "MNY-02",
     "MNY-03",
     "MNY-04",
+    "MNY-07",
 )
 async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_email_landed(system: System) -> None:
     uv = shutil.which("uv")
@@ -67,6 +68,7 @@ async def test_the_demo_call_reads_out_the_order_number_and_shows_where_each_ema
         f"Your order {order_number} was changed",
         f"Your order {order_number} has shipped",
         f"Your return {return_number.group(1)}",
+        f"A gesture of goodwill for your order {order_number}",
     ]
     for _, to, file in landed:
         assert to == email
@@ -80,18 +82,25 @@ LEDGER = re.compile(
 )
 
 
+APPEASED = "goodwill for a late parcel"  # the appeasement scene's title
+
+
 def money_said(text: str, return_number: str) -> None:
     """The card authorized at submit and for the change, captured shipment by shipment (a part
-    while something is still held, then the rest), the return refunded: each ledger line adds up."""
-    moves = [(m[0], *(Decimal(x) for x in m[1:])) for m in LEDGER.findall(text)]
+    while something is still held, then the rest), the return refunded, then goodwill for the late
+    parcel (an appeasement, MNY-07) refunded to the card: each ledger line adds up."""
+    before, scene, after = text.partition(APPEASED)
+    assert scene, "the demo call shows an appeasement (MNY-07)"
+    moves = [(m[0], *(Decimal(x) for x in m[1:])) for m in LEDGER.findall(before)]
+    goodwill = [(m[0], *(Decimal(x) for x in m[1:])) for m in LEDGER.findall(after)]
     kinds = [kind for kind, *_ in moves]
     # at submit, then for the pad the change added; a capture per shipment (one per authorization
     # it takes from); the refund (one per capture it gives back from)
     captured_then_refunded = kinds[2:]
     assert kinds[:2] == ["authorize", "authorize"] and captured_then_refunded[-1] == "refund", kinds
     assert captured_then_refunded == sorted(captured_then_refunded), kinds  # captures, then refunds
-    for _, _, authorized, captured, voided, refunded, held, paid in moves:
-        assert held == authorized - captured - voided and paid == captured - refunded, moves
+    for _, _, authorized, captured, voided, refunded, held, paid in moves + goodwill:
+        assert held == authorized - captured - voided and paid == captured - refunded, moves + goodwill
     captures = [m for m in moves if m[0] == "capture"]
     assert len(captures) >= 2 and captures[0][6] > 0 and captures[-1][6] == 0, captures  # partial, then final
     assert captures[-1][3] == captures[-1][2]  # everything authorized was taken once it all shipped
@@ -99,3 +108,11 @@ def money_said(text: str, return_number: str) -> None:
     promised = re.search(rf"Return {return_number} is open: you'll get ([\d.]+) USD back", text)
     assert promised and Decimal(promised.group(1)) == refund, promised
     assert f"Return {return_number} is in: {refund} USD went back to Maria's card" in text
+    # the appeasement: the last ledger lines, refunds of what was offered, on top of the return's
+    offered = re.search(r"For the late delivery I can give you ([\d.]+) USD back on your card", after)
+    assert offered, after
+    amount = Decimal(offered.group(1))
+    assert goodwill and [m[0] for m in goodwill] == ["refund"] * len(goodwill), goodwill
+    assert sum(m[1] for m in goodwill) == amount, goodwill
+    assert goodwill[-1][5] == moves[-1][5] + amount, (moves[-1], goodwill)  # refunded grew by it, no more
+    assert f"Appeasement for the late delivery: {amount} USD went back to Maria's card" in after
