@@ -38,6 +38,7 @@ from contracts.orders import (
     SubmitResult,
 )
 from csr.client import OmsClient
+from tests.support.notifications import html_of, known_customer, mails_to, subject_has, text_of, wait_mail
 from tests.support.orders import (
     accepted,
     add_line,
@@ -332,9 +333,11 @@ async def test_an_authorization_older_than_the_setting_is_renewed_then_the_old_o
 async def test_an_exchange_for_a_dearer_item_collects_the_difference_and_its_return_refunds_nothing_more(
     system: System, stripe: StripeRecorder, feed: OmsClient, csr: OmsClient, warehouse: OmsClient
 ) -> None:
+    customer = await known_customer(system, csr, preferred_language="en-US")
+    person = {"customer_id": customer.customer_id, "email": customer.email}
     tent = await add_product(feed, usd="100.00", on_hand=10)
     stove = await add_product(feed, usd="150.00", on_hand=10, name="Camp stove")
-    order_id, placed = await submitted(csr, [(tent, 2)])
+    order_id, placed = await submitted(csr, [(tent, 2)], **person)
     await event_of(system, "OrderReleased", order_id)
     accepted(await ship(warehouse, order_id, [(1, 2)]))
     before = await ledger(system, order_id)
@@ -375,9 +378,25 @@ async def test_an_exchange_for_a_dearer_item_collects_the_difference_and_its_ret
     exchange = await event_of(system, "ExchangeCreated", order_id)
     assert (exchange["return_number"], exchange["amount_due"]) == (done.return_number, str(done.amount_due))
 
+    # One e-mail for the exchange, in the customer's language, whose amounts add up (and no refund e-mail).
+    mail = await wait_mail(system.mailbox(), customer.email or "", subject_has("exchange"))
+    assert mail.subject == f"Your exchange for order {done.order_number}"
+    body, html = text_of(mail), html_of(mail) or ""
+    credit, new_items, due = (f"${d:,.2f}" for d in (done.return_credit, done.new_items_total, done.amount_due))
+    assert f"Credit for the items you send back: {credit}\n" in body
+    assert f"Your new items: {new_items}\n" in body and f"Still to pay: {due}\n" in body
+    assert done.return_number in body and due in html and "refunded" not in body
+
     accepted(await ship(warehouse, order_id, [(2, 1)]))
     rows = await ledger(system, order_id)
     assert succeeded(rows, "capture")[-1] == done.amount_due, "the last shipment takes what the exchange held"
     received = ReturnResult.model_validate(accepted(await warehouse.send(ReceiveReturnV1(return_id=done.return_id))))
     assert received.exchange and received.status == "received"
     assert succeeded(await ledger(system, order_id), "refund") == [], "netted at the exchange, not refunded again"
+    await eventually(lambda: system.fetch("notifications", _EMAILS_OF_ORDER, order_id), 30)
+    templates = [r["template"] for r in await system.fetch("notifications", _EMAILS_OF_ORDER, order_id)]
+    assert templates.count("exchange") == 1 and "refund" not in templates, templates
+    assert [m.subject for m in mails_to(system.mailbox(), customer.email or "") if "refund" in (m.subject or "")] == []
+
+
+_EMAILS_OF_ORDER = "SELECT template FROM emails WHERE order_id = $1 ORDER BY created_at"

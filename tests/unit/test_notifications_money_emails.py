@@ -13,6 +13,7 @@ import pytest
 from contracts.orders import (
     APPEASEMENT_REASONS,
     AppeasementGrantedV1,
+    ExchangeCreatedV1,
     PaymentLedgerTotals,
     PaymentMovementV1,
     StoreCreditIssuedV1,
@@ -38,6 +39,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "occurred_at": WHEN,
     },
     "refund": {"order_number": "1000009", "amount": "106.25", "currency": "USD", "occurred_at": WHEN},
+    "exchange": {
+        "order_number": "1000009",
+        "return_number": "1000012",
+        "currency": "USD",
+        "return_credit": "106.25",
+        "new_items_total": "159.38",
+        "amount_due": "53.13",
+        "created_at": WHEN,
+    },
     "store_credit": {
         "order_number": None,
         "amount": "20.00",
@@ -164,3 +174,60 @@ async def test_an_appeasement_is_e_mailed_once_and_its_store_credit_is_not_e_mai
     assert _templates(uow) == ["appeasement", "store_credit"]
     [row] = [r for r in uow.emails.rows.values() if r["template"] == "store_credit"]
     assert row["language"] == "fr" and "avoir" in (row["body_text"] or "")
+
+
+# --- exchanges (MNY-05) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("due", "shown"), [("53.13", "53.13"), ("-12.50", "12.50"), ("0.00", None)])
+def test_the_exchange_e_mail_says_what_is_collected_or_given_back(language: str, due: str, shown: str | None) -> None:
+    sample = {**NAMES, **SAMPLES["exchange"], "amount_due": due}
+    rendered = Renderer().render("exchange", language, sample)
+    for text in (rendered.text, rendered.html):
+        assert "1000009" in text and "1000012" in text
+        assert "-" + (shown or "x") not in text and "\u2212" not in text  # an amount given back is shown positive
+    plain = Renderer().render("exchange", "en", sample).text
+    if shown is None:
+        assert "Nothing to pay" in plain
+    elif due.startswith("-"):
+        assert "To be refunded to you: $12.50" in plain
+    else:
+        assert "Still to pay: $53.13" in plain and "$106.25" in plain and "$159.38" in plain
+
+
+def test_the_exchange_e_mail_in_japanese_and_arabic() -> None:
+    ja = Renderer().render("exchange", "ja", {**NAMES, **SAMPLES["exchange"], "currency": "JPY", "amount_due": "-500"})
+    assert ja.subject == "ご注文 1000009 の交換"
+    assert "Doe Jane 様" in ja.text and "ご返金額: ￥500" in ja.text
+    ar = Renderer().render("exchange", "ar", {**NAMES, **SAMPLES["exchange"]})
+    assert 'dir="rtl"' in ar.html and "الاستبدال" in ar.subject and "المبلغ المتبقي للدفع" in ar.text
+
+
+async def test_an_exchange_is_e_mailed_once_and_its_refund_movement_not_as_a_refund() -> None:
+    uow = FakeNotificationsUnitOfWork()
+    customer_id = await _customer(uow, "de")
+    exchange = ExchangeCreatedV1(
+        order_id=uuid.uuid4(),
+        order_number="1000009",
+        customer_id=customer_id,
+        version=4,
+        return_id=uuid.uuid4(),
+        return_number="1000012",
+        currency="EUR",
+        new_line_nos=[2],
+        return_credit=D("106.25"),
+        new_items_total=D("60.00"),
+        amount_due=D("-46.25"),
+        created_by="csr-1",
+        created_at=NOW,
+    )
+    await money_events.on_exchange_created(uow, exchange)
+    uow.next_message()
+    reason = f"{money_events.EXCHANGE_REFUND}: return 1000012 and 1 new line(s): wrong size"
+    await money_events.on_refund(uow, _movement(customer_id, reason))
+    uow.next_message()
+    assert _templates(uow) == ["exchange"]
+    [row] = [r for r in uow.emails.rows.values() if r["template"] == "exchange"]
+    assert row["language"] == "de" and row["status"] == "pending" and "Umtausch" in row["subject"]
+    assert "Wird Ihnen erstattet: 46,25" in (row["body_text"] or "")

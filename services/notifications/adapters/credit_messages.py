@@ -1,4 +1,4 @@
-"""The e-mails of money after the sale (MNY-04, MNY-07, MNY-08): which orders event goes to which
+"""The e-mails of money after the sale (MNY-04, MNY-05, MNY-07, MNY-08): which orders event goes to which
 use case. Included from the service's wiring with one line (``credit_messages.register(h)``)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from contracts.orders import AppeasementGrantedV1, PaymentMovementV1, StoreCreditIssuedV1
+from contracts.orders import AppeasementGrantedV1, ExchangeCreatedV1, PaymentMovementV1, StoreCreditIssuedV1
 from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from services.notifications.application import money_events
@@ -30,4 +30,5 @@ def _u(
 def register(h: Handlers[NotificationsDeps]) -> None:
     h.event(AppeasementGrantedV1)(_u(money_events.on_appeasement_granted))
     h.event(PaymentMovementV1)(_u(money_events.on_refund))
+    h.event(ExchangeCreatedV1)(_u(money_events.on_exchange_created))
     h.event(StoreCreditIssuedV1)(_u(money_events.on_store_credit_issued))
