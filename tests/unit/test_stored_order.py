@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 import typing
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
-from contracts.orders import OrderView
-from services.orders.adapters import order_documents, stored_order
+from contracts.orders import OrderView, ReturnOrderView
+from services.orders.adapters import order_documents, stored_order, stored_return
 from services.orders.adapters.stored_order import StoredOrder
+from services.orders.adapters.stored_return import StoredReturn
 from tests.unit.test_order_documents import v1_document
 
 
@@ -41,6 +45,10 @@ def _differences(view: type[BaseModel], stored: type[BaseModel], path: str) -> l
 
 def test_the_stored_order_has_every_field_of_the_view_and_no_other() -> None:
     assert _differences(OrderView, StoredOrder, "OrderView") == []
+
+
+def test_the_stored_return_has_every_field_of_the_view_and_no_other() -> None:
+    assert _differences(ReturnOrderView, StoredReturn, "ReturnOrderView") == []
 
 
 def test_the_check_sees_a_field_missing_deep_down() -> None:
@@ -86,3 +94,41 @@ def test_a_version_2_document_still_reads(as_text: bool) -> None:
     doc = version_2 if as_text else json.loads(version_2)
     assert order_documents.read(2, doc) == order
     assert order_documents.CURRENT == 3
+
+
+def test_a_return_reads_back_as_it_was_saved_in_the_same_document() -> None:
+    at = datetime(2025, 3, 2, 10, 0, tzinfo=UTC)
+    address = {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}
+    doc = ReturnOrderView.model_validate(
+        {
+            "return_id": uuid.UUID("7f1d2c3b-0000-4000-8000-000000000003"),
+            "return_number": "R1000001",
+            "status": "requested",
+            "order_id": uuid.UUID("7f1d2c3b-0000-4000-8000-000000000001"),
+            "order_number": "1000009",
+            "customer_id": uuid.UUID("7f1d2c3b-0000-4000-8000-000000000002"),
+            "currency": "USD",
+            "lines": [
+                {
+                    "line_no": 1,
+                    "sku": "MUG-1",
+                    "name": "Mug",
+                    "quantity": 1,
+                    "reason": "damaged",
+                    "unit_price": Decimal("7.50"),
+                    "refund_amount": Decimal("7.50"),
+                }
+            ],
+            "refund_amount": Decimal("7.50"),
+            "ship_from": {"address": address, "shipping_mode": "ground"},
+            "history": [{"status": "requested", "by": "csr-1", "at": at}],
+            "created_by": "csr-1",
+            "created_at": at,
+            "updated_by": "csr-1",
+            "updated_at": at,
+        }
+    )
+    written = stored_return.written(doc)
+    assert json.loads(written) == json.loads(doc.model_dump_json())  # what was stored before
+    assert stored_return.read(written) == doc
+    assert stored_return.read(doc.model_dump_json()) == doc
