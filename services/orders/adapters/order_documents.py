@@ -10,7 +10,9 @@ A document of the current version goes straight to the model (the hot path: no e
 Version history:
 1. an order placed before order capture: only the columns of ``orders`` and its ``order_lines``
    (PlaceOrderV1's order: lines at the channel's prices, no charges), gathered by ``order_store``;
-2. the order as order capture keeps it (``OrderView``'s fields).
+2. the order as order capture keeps it (``OrderView``'s fields, the contract itself);
+3. ``stored_order.StoredOrder``: the adapter's own model of the document, apart from the contract
+   (the same fields as version 2, so the upcaster only renames the version).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from decimal import Decimal
 from typing import Any
 
 from contracts.orders import OrderView
+from services.orders.adapters.stored_order import StoredOrder, stored, view
 
 Document = dict[str, Any]
 
-CURRENT = 2
+CURRENT = 3
 
 
 def _v1_to_v2(doc: Document) -> Document:
@@ -56,7 +59,12 @@ def _v1_to_v2(doc: Document) -> Document:
     }
 
 
-UPCASTERS: dict[int, Callable[[Document], Document]] = {1: _v1_to_v2}
+def _v2_to_v3(doc: Document) -> Document:
+    """The contract's ``OrderView`` of the day becomes ``StoredOrder``: the same fields."""
+    return doc
+
+
+UPCASTERS: dict[int, Callable[[Document], Document]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """From version N to N + 1, one entry per version below ``CURRENT``."""
 
 
@@ -75,12 +83,12 @@ def read(schema: int, doc: str | Document) -> OrderView:
     """The order in a stored document (JSON text, or a document gathered from columns)."""
     if isinstance(doc, str):
         if schema == CURRENT:
-            return OrderView.model_validate_json(doc)
+            return view(StoredOrder.model_validate_json(doc))
         doc = json.loads(doc, parse_float=Decimal)  # amounts stay exact on their way through the upcasters
         assert isinstance(doc, dict)
-    return OrderView.model_validate(upcast(schema, doc))
+    return view(StoredOrder.model_validate(upcast(schema, doc)))
 
 
 def written(order: OrderView) -> str:
     """The document to store, of version ``CURRENT``."""
-    return order.model_dump_json()
+    return stored(order).model_dump_json()

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from contracts.orders import FindQuotesV1, FindReturnsV1, LockView, OrderView, PendingOrderView, ReturnOrderView
-from services.orders.adapters import order_documents, stock_locks
+from services.orders.adapters import order_documents, stock_locks, stored_return
 from services.orders.adapters.order_store import like_words
 from services.orders.domain.locks import Taken
 from services.runtime.db import Connection
@@ -142,7 +142,7 @@ def _quote(row: Any) -> OrderView:
 
 
 def _return(row: Any) -> ReturnOrderView:
-    return ReturnOrderView.model_validate_json(row["doc"])
+    return stored_return.read(row["doc"])
 
 
 async def _page(
@@ -230,7 +230,7 @@ async def insert_return(conn: Connection, doc: ReturnOrderView) -> None:
         doc.status,
         doc.created_at,
         doc.updated_at,
-        doc.model_dump_json(),
+        stored_return.written(doc),
     )
 
 
@@ -240,7 +240,7 @@ async def update_return(conn: Connection, doc: ReturnOrderView) -> None:
         doc.return_id,
         doc.status,
         doc.updated_at,
-        doc.model_dump_json(),
+        stored_return.written(doc),
     )
 
 
