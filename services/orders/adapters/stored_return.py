@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from contracts.orders import ReturnOrderView
+from services.orders.adapters.stored_order import StoredShipTo  # an address is stored alike in both
 
 _STORED = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,33 +32,6 @@ class StoredReturnStatusChange(BaseModel):
     by: str
     at: datetime
     note: str | None = None
-
-
-class StoredAddress(BaseModel):
-    """``contracts.common.Address`` as stored."""
-
-    model_config = _STORED
-
-    nickname: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    line1: str
-    line2: str | None = None
-    city: str
-    region: str | None = None
-    postal_code: str
-    country: str
-    phone: str | None = None
-
-
-class StoredShipTo(BaseModel):
-    """``contracts.orders.values.ShipTo`` as stored."""
-
-    model_config = _STORED
-
-    address: StoredAddress
-    shipping_mode: str | None = None
-    source_address_id: uuid.UUID | None = None
 
 
 class StoredReturnLineView(BaseModel):
