@@ -3,28 +3,14 @@ use case. Included from the service's wiring with one line (``credit_messages.re
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from contracts.orders import AppeasementGrantedV1, ExchangeCreatedV1, PaymentMovementV1, StoreCreditIssuedV1
 from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from services.notifications.application import money_events
-from services.notifications.application.unit_of_work import UnitOfWork
-from services.runtime.handling import Context, Handlers
+from services.runtime.handling import Handlers
+from services.runtime.unit_of_work import UseCases
 
-M = TypeVar("M")
-
-
-def _u(
-    use_case: Callable[[UnitOfWork, M], Awaitable[None]],
-) -> Callable[[Context[NotificationsDeps], M], Awaitable[None]]:
-    @functools.wraps(use_case)
-    async def handle(ctx: Context[NotificationsDeps], message: M) -> None:
-        await use_case(PostgresUnitOfWork(ctx), message)
-
-    return handle
+_u = UseCases(PostgresUnitOfWork)
 
 
 def register(h: Handlers[NotificationsDeps]) -> None:

@@ -3,28 +3,17 @@ from the service's wiring with one line (``credit_messages.register(h)``)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from contracts.orders import GetStoreCreditV1, GrantAppeasementV1, IssueStoreCreditV1, StoreCreditView
 from services.orders.adapters.credit_unit_of_work import PostgresCreditUnitOfWork
 from services.orders.adapters.deps import Ctx, OrdersDeps
 from services.orders.adapters.store_credit_store import store_credit_view
 from services.orders.application import credit
-from services.orders.application.credit import CreditUnitOfWork
 from services.runtime.handling import Handlers
+from services.runtime.unit_of_work import UseCases
 
-M = TypeVar("M")
-R = TypeVar("R")
-
-
-def _handler(use_case: Callable[[CreditUnitOfWork, M], Awaitable[R]]) -> Callable[[Ctx, M], Awaitable[R]]:
-    @functools.wraps(use_case)
-    async def handle(ctx: Ctx, message: M) -> R:
-        return await use_case(PostgresCreditUnitOfWork(ctx), message)
-
-    return handle
+# The credit use cases ask for more than the orders unit of work: the store credit accounts and the
+# appeasements (application/credit.py, CreditUnitOfWork).
+_handler = UseCases(PostgresCreditUnitOfWork)
 
 
 async def get_store_credit(ctx: Ctx, query: GetStoreCreditV1) -> StoreCreditView:
