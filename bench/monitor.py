@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -252,3 +253,39 @@ async def database_counters(pg_dsn: str, databases: list[str]) -> dict[str, dict
 
 def difference(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     return {db: {k: v - before.get(db, {}).get(k, 0) for k, v in counts.items()} for db, counts in after.items()}
+
+
+SERVICE_COUNTERS = (
+    "oms_lock_order_reruns_total",  # a batch cut (and its prefix handled again) by the global lock order
+    "oms_savepoint_reruns_total",  # a batch handled again with a savepoint per message after a refusal
+    "oms_contention_retries_total",  # a batch retried in place after a deadlock or lock timeout
+)
+
+
+async def service_counters(ports: dict[str, int]) -> dict[str, dict[str, float]]:
+    """The pipeline's own counters of each service, summed over its instances (``ports``: instance
+    -> HTTP port; "orders-2" counts as orders): how often batches were handled twice."""
+    totals: dict[str, dict[str, float]] = {}
+    for instance, port in ports.items():
+        text = await asyncio.to_thread(_metrics_text, port)
+        service = totals.setdefault(instance.split("-")[0], dict.fromkeys(SERVICE_COUNTERS, 0.0))
+        for line in text.splitlines():
+            name = line.partition("{")[0].partition(" ")[0]
+            if name in service:
+                service[name] += float(line.rsplit(" ", 1)[-1])
+    return totals
+
+
+def _metrics_text(port: int) -> str:
+    # Only ever http://127.0.0.1:<port>/metrics of a service process this benchmark started.
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            return str(response.read().decode())
+    except OSError:
+        return ""  # an instance that does not answer counts nothing (the report says 0)
+
+
+def counter_difference(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    return {s: {k: v - before.get(s, {}).get(k, 0.0) for k, v in c.items()} for s, c in after.items()}

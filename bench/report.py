@@ -69,6 +69,10 @@ def phase_summary(phase: Phase) -> dict[str, Any]:
         "max_consumer_lag": phase.max_lag,
         "database": phase.database,
         "orders_db_deadlocks": phase.database.get(BenchSystem.database("orders"), {}).get("deadlocks"),
+        # Commits of the orders database per accepted order: 1/x is the orders service's mean batch.
+        "orders_db_commits_per_order": _per_order(phase.database.get(BenchSystem.database("orders"), {}), orders.count),
+        "orders_lock_order_reruns": phase.reruns.get("orders", {}).get("oms_lock_order_reruns_total"),
+        "reruns": phase.reruns,
         "load_average_before": [round(x, 2) for x in phase.load_before],
         "load_average_after": [round(x, 2) for x in phase.load_after],
         "processes": {
@@ -182,7 +186,8 @@ def markdown(s: dict[str, Any], plot: str) -> str:
         "duration_s", "in_flight", "target_per_s", "orders_per_s", "orders_accepted", "order_failures",
         "order_reply_p50_ms", "order_reply_p95_ms", "order_reply_p99_ms", "emails_per_s", "emails_expected",
         "emails_received_for_window", "email_latency_p50_ms", "email_latency_p99_ms", "interactive_p50_ms",
-        "interactive_p99_ms", "max_consumer_lag", "orders_db_deadlocks", "load_average_before", "load_average_after",
+        "interactive_p99_ms", "max_consumer_lag", "orders_db_deadlocks", "orders_db_commits_per_order",
+        "orders_lock_order_reruns", "load_average_before", "load_average_after",
     ]  # fmt: skip
     phases = s["phases"]
     for key in keys:
@@ -260,3 +265,7 @@ def write(data: RunData, out: Path) -> dict[str, Any]:
     plot(data, out / "report.png")
     (out / "report.md").write_text(markdown(s, "report.png"))
     return s
+
+
+def _per_order(counts: dict[str, int], orders: int) -> float | None:
+    return _r(counts["commits"] / orders, 3) if orders and "commits" in counts else None

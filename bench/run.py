@@ -28,10 +28,12 @@ from bench.monitor import (
     MailTail,
     ProcessMonitor,
     ProcessUsage,
+    counter_difference,
     database_counters,
     difference,
     every,
     machine,
+    service_counters,
 )
 from bench.stats import Recorder
 from bench.system import PREFIX, BenchSystem
@@ -65,6 +67,7 @@ class Phase:
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     profiles: dict[str, Path] = field(default_factory=dict)  # process -> py-spy collapsed stacks
     database: dict[str, dict[str, int]] = field(default_factory=dict)  # deadlocks, commits, rollbacks
+    reruns: dict[str, dict[str, float]] = field(default_factory=dict)  # service -> pipeline counter -> count
 
 
 @dataclass
@@ -258,6 +261,7 @@ async def _phase(
     await asyncio.sleep(config.warmup_s)
     databases = [system.database(s) for s in system.services]
     counters = await database_counters(system.stack.pg_dsn, databases)
+    reruns = await service_counters(system.ports())
     phase.load_before = os.getloadavg()
     phase.start = time.time()
     processes.start()
@@ -267,6 +271,7 @@ async def _phase(
     phase.usage = processes.stop()
     phase.load_after = os.getloadavg()
     phase.database = difference(counters, await database_counters(system.stack.pg_dsn, databases))
+    phase.reruns = counter_difference(reruns, await service_counters(system.ports()))
     say(f"phase {name}: window closed; stopping the load and waiting for replies")
     stop_load.set()
     await asyncio.gather(*tasks, return_exceptions=True)

@@ -80,6 +80,10 @@ class BenchSystem:
         for service in [*self.services.values(), *self.extra.values()]:
             service.stop()
 
+    def ports(self) -> dict[str, int]:
+        """Each instance's HTTP port (its /metrics), by instance name ("orders", "orders-2", ...)."""
+        return {name: s.port for name, s in {**self.services, **self.extra}.items()}
+
     def pids(self) -> dict[str, int]:
         """The processes whose CPU and memory the report shows: the services, Kafka, PostgreSQL
         (its postmaster; the monitor adds its backends) and the SMTP sink."""
