@@ -54,3 +54,10 @@ async def complete_many(conn: Connection, outcomes: list[tuple[uuid.UUID, str, d
 async def stored_replies(conn: Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, StoredReply]:
     rows = await conn.fetch("SELECT message_id, actor_id, reply FROM inbox WHERE message_id = ANY($1::uuid[])", ids)
     return {r["message_id"]: StoredReply(r["actor_id"], json.loads(r["reply"])) for r in rows if r["reply"]}
+
+
+async def release(conn: Connection, ids: list[uuid.UUID]) -> None:
+    """Give back claims this transaction took but will not complete (its batch was cut before
+    them): the messages are handled in the next transaction, which claims them again."""
+    if ids:
+        await conn.execute("DELETE FROM inbox WHERE message_id = ANY($1::uuid[]) AND outcome IS NULL", ids)

@@ -33,7 +33,7 @@ CONTENTION_RETRIES = Counter(
 )
 LOCK_ORDER_RERUNS = Counter(
     "oms_lock_order_reruns_total",
-    "Batches run again to take their locks in the global order (services/runtime/ordered_locks.py)",
+    "Batches cut to take their locks in the global order (services/runtime/ordered_locks.py)",
     ["service"],
 )
 SAVEPOINT_RERUNS = Counter(

@@ -127,6 +127,11 @@ class ServiceSettings(BaseSettings):
     # takes a subtransaction id, and past 64 of them in one transaction PostgreSQL's snapshots of
     # every other session "overflow" to the slow pg_subtrans lookup: stay below that.
     consume_batch_size: int = Field(default=60, ge=1, le=64)
+    # After a batch was cut by the global lock order (services/runtime/ordered_locks.py: another
+    # instance or subscriber holds keys this one wants), batches take a savepoint per message for
+    # this long, so that the next cuts commit the messages before them instead of handling them
+    # again. A service that never meets another's locks never pays for the savepoints.
+    lock_order_contended_s: float = Field(default=30.0, ge=0)
 
     @field_validator("oidc_algorithms")
     @classmethod

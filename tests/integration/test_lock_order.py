@@ -25,8 +25,8 @@ from aiokafka import ConsumerRecord
 from contracts.envelope import Actor, Envelope, Role
 from contracts.orders import PlaceOrderV1
 from devstack import StackEndpoints
-from services.orders.adapters import catalog_store, order_store
-from services.runtime import metrics
+from services.orders.adapters import catalog_store, order_store, stock_locks
+from services.runtime import metrics, ordered_locks
 from services.runtime.codec import encode
 from services.runtime.db import create_pool, ensure_database, migrate
 from services.runtime.dispatch import Dispatcher
@@ -93,7 +93,7 @@ def _batch(partition: int, skus: list[str]) -> list[ConsumerRecord[Any, Any]]:
     return records
 
 
-def _dispatcher(pool: asyncpg.Pool, handler: Reservations) -> Dispatcher[None]:
+def _dispatcher(pool: asyncpg.Pool, handler: Reservations | CountingReservations) -> Dispatcher[None]:
     handlers: Handlers[None] = Handlers()
     handlers.command(PlaceOrderV1)(handler)
     sent = Sent()
@@ -131,6 +131,66 @@ async def test_two_batches_reserving_the_same_products_in_opposite_orders_do_not
     assert metrics.LOCK_ORDER_RERUNS.labels(SERVICE)._value.get() > reruns  # the out-of-order one was cut
     await asyncio.sleep(1)  # the statistics are flushed by each backend at most once a second
     assert await _deadlocks(orders_pool) == deadlocks
+
+
+class CountingReservations:
+    """Reserve like submit, counting how often each message's handler ran."""
+
+    def __init__(self, watched: uuid.UUID) -> None:
+        self.runs: dict[uuid.UUID, int] = {}
+        self.watched = watched
+        self.watched_ran = asyncio.Event()
+
+    async def __call__(self, ctx: Context[None], cmd: PlaceOrderV1) -> None:
+        self.runs[ctx.envelope.message_id] = self.runs.get(ctx.envelope.message_id, 0) + 1
+        if ctx.envelope.message_id == self.watched:
+            self.watched_ran.set()
+        (line,) = cmd.lines
+        await catalog_store.products(ctx.conn, [line.sku], for_update=True)
+        await order_store.reserve_stock(ctx.conn, ctx.envelope.message_id, [(1, line.sku, line.quantity)], ctx.now)
+
+
+def _low_then_high() -> tuple[str, str]:
+    """The SKUs A and B with the lower key first: (lower, higher)."""
+    a, b = (ordered_locks.key(stock_locks.PRODUCT, sku) for sku in ("A", "B"))
+    return ("A", "B") if a < b else ("B", "A")
+
+
+@pytest.mark.capability("PLT-12")
+@pytest.mark.parametrize("contended", [False, True])
+async def test_a_cut_commits_the_messages_before_it_once_the_service_is_contended(
+    orders_pool: asyncpg.Pool, contended: bool
+) -> None:
+    """Another transaction (another instance) holds the lower product's key. The batch reserves
+    the higher product, then the lower: it is cut before the second message. Contended (a cut seen
+    lately), every message has its savepoint and the first commits as handled, once; in the
+    trusting pass the whole transaction is rolled back and the batch handled again with
+    savepoints (the service is contended from then on)."""
+    low, high = _low_then_high()
+    records = _batch(0, [high, low])
+    first, second = (_message_id(r) for r in records)
+    handler = CountingReservations(watched=second)
+    dispatcher = _dispatcher(orders_pool, handler)
+    if contended:
+        dispatcher.transactions.contention.seen()
+    async with orders_pool.acquire() as other, other.transaction():
+        await other.execute("SELECT pg_advisory_xact_lock($1, $2)", *ordered_locks.key(stock_locks.PRODUCT, low))
+        handling = asyncio.create_task(dispatcher.on_commands(records))
+        await asyncio.wait_for(handler.watched_ran.wait(), 10)  # the second message met the held key
+        await asyncio.sleep(0.3)  # and the batch was cut (it then waits for the key, in order)
+    await asyncio.wait_for(handling, 30)
+
+    # Trusting: the rolled-back pass, the pass with savepoints (cut again: the key is still held),
+    # then its own transaction. Contended: cut, then its own transaction.
+    assert handler.runs == {first: 1, second: 2} if contended else {first: 2, second: 3}
+    stock = {r["sku"]: r["reserved"] for r in await orders_pool.fetch("SELECT sku, reserved FROM products")}
+    assert stock == {"A": 1, "B": 1}  # each reservation made once
+    outcomes = await orders_pool.fetch("SELECT outcome FROM inbox")
+    assert sorted(r["outcome"] for r in outcomes) == ["accepted", "accepted"]
+
+
+def _message_id(record: ConsumerRecord[Any, Any]) -> uuid.UUID:
+    return Envelope.model_validate_json(record.value).message_id
 
 
 async def test_control_row_locks_in_opposite_orders_do_deadlock(orders_pool: asyncpg.Pool) -> None:

@@ -89,18 +89,23 @@ async def test_the_pipeline_transaction_is_found_by_its_connection() -> None:
 
 
 class Handle:
-    """Stands in for one transaction over the items: message ``cut_at`` of the first run wanted a
-    lock out of order; every later run commits."""
+    """Stands in for one transaction over the items: message ``cut_at`` of the first ``held`` runs
+    wants a lock out of order that another transaction holds. Without savepoints that rolls the
+    transaction back; with them, the messages before it commit and the batch is cut there."""
 
-    def __init__(self, cut_at: int) -> None:
+    def __init__(self, cut_at: int, held: int = 1) -> None:
         self.cut_at = cut_at
-        self.runs: list[tuple[list[Any], frozenset[Key]]] = []
+        self.held = held
+        self.runs: list[tuple[list[Any], bool, frozenset[Key]]] = []
 
-    async def __call__(self, items: list[Any], savepoints: bool, first: frozenset[Key]) -> Committed:
-        self.runs.append((items, first))
-        if len(self.runs) == 1:
-            raise transaction._OutOfOrderAt(self.cut_at, frozenset({(1, 1)}))
-        return Committed(handled=[(item, "accepted", None) for item in items])
+    async def __call__(self, items: list[Any], savepoints: bool, first: frozenset[Key]) -> transaction._Round:
+        self.runs.append((items, savepoints, first))
+        if len(self.runs) <= self.held:
+            if not savepoints or self.cut_at == 0:
+                raise transaction._OutOfOrderAt(self.cut_at, frozenset({(1, 1)}))
+            prefix = items[: self.cut_at]
+            return transaction._Round(Committed(handled=[(i, "accepted", None) for i in prefix]), self.cut_at)
+        return transaction._Round(Committed(handled=[(item, "accepted", None) for item in items]))
 
 
 def transactions() -> Transactions[None]:
@@ -108,16 +113,47 @@ def transactions() -> Transactions[None]:
 
 
 async def test_a_batch_is_cut_before_the_message_that_wanted_a_lock_out_of_order() -> None:
-    handle = Handle(cut_at=2)
+    handle = Handle(cut_at=2, held=2)
     batch: list[Any] = ["a", "b", "c", "d"]  # stand-ins for the batch's items
     committed = await transactions()._in_lock_order(handle, batch, frozenset())
-    # The messages before it commit on their own; it starts the next transaction, holding nothing.
-    assert [items for items, _ in handle.runs] == [["a", "b", "c", "d"], ["a", "b"], ["c", "d"]]
+    # The trusting pass is rolled back; handled again with savepoints, the messages before the cut
+    # commit and the message that wanted the lock starts the next transaction, holding nothing.
+    assert [(items, savepoints) for items, savepoints, _ in handle.runs] == [
+        (["a", "b", "c", "d"], False),
+        (["a", "b", "c", "d"], True),
+        (["c", "d"], True),
+    ]
     assert [e for e, _, _ in committed.handled] == batch
+
+
+async def test_once_contended_a_cut_handles_no_message_twice() -> None:
+    handle = Handle(cut_at=2, held=1)
+    tx = transactions()
+    tx.contention.seen()  # a cut was seen lately: another instance holds some of the same keys
+    batch: list[Any] = ["a", "b", "c", "d"]
+    committed = await tx._in_lock_order(handle, batch, frozenset())
+    assert [(items, savepoints) for items, savepoints, _ in handle.runs] == [
+        (["a", "b", "c", "d"], True),
+        (["c", "d"], True),
+    ]
+    assert [e for e, _, _ in committed.handled] == batch
+    assert tx.contention.now()
+
+
+async def test_a_service_alone_keeps_the_trusting_pass() -> None:
+    handle = Handle(cut_at=0, held=0)
+    tx = transactions()
+    batch: list[Any] = ["a"]
+    await tx._in_lock_order(handle, batch, frozenset())
+    assert [savepoints for _, savepoints, _ in handle.runs] == [False]
+    assert not tx.contention.now()
 
 
 async def test_a_first_message_out_of_order_runs_again_with_its_keys_taken_first() -> None:
     handle = Handle(cut_at=0)
     batch: list[Any] = ["a", "b"]
     await transactions()._in_lock_order(handle, batch, frozenset())
-    assert handle.runs == [(["a", "b"], frozenset()), (["a", "b"], frozenset({(1, 1)}))]
+    assert [(items, first) for items, _, first in handle.runs] == [
+        (["a", "b"], frozenset()),
+        (["a", "b"], frozenset({(1, 1)})),
+    ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from contracts import errors
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, Event
 from services.runtime import hooks, inbox, metrics, ordered_locks, outbox
 from services.runtime.codec import OutgoingRecord
 from services.runtime.db import Connection
@@ -64,6 +65,7 @@ class Transactions(Generic[D]):
         self.letters = letters
         self.deps = deps
         self.clock = clock
+        self.contention = Contention(settings.lock_order_contended_s)
 
     async def commands(self, items: list[Item]) -> Committed:
         return await self._in_lock_order(self._handle_commands, items, frozenset())
@@ -73,44 +75,59 @@ class Transactions(Generic[D]):
 
     async def _in_lock_order(self, handle: _Handle, items: list[Item], first: frozenset[Key]) -> Committed:
         """The batch in as few transactions as the global lock order allows (ordered_locks.py).
-        When message ``i`` wanted a lock out of order that another transaction holds, the
-        transaction was rolled back without waiting; then messages ``[0, i)``, which took theirs in
-        order, are handled in a transaction of their own and the rest starts a new one, where its
-        first message takes its locks in order. When message 0 itself wanted one out of order (its
-        handler asked for keys in two steps), the batch runs again with those keys taken first.
-        Each round commits a message or learns a key, so this ends; a partition's messages are
-        still committed in offset order."""
+
+        When message ``i`` wanted a lock out of order that another transaction holds, the batch is
+        cut before it: with a savepoint per message, only message ``i``'s work is undone, messages
+        ``[0, i)`` (which took theirs in order) commit, and the rest starts a new transaction whose
+        first message takes its locks in order. Without savepoints (the trusting pass) the whole
+        transaction is rolled back and the batch handled again with them: the service is contended
+        (another instance or subscriber holds the same keys), so its next batches take a savepoint
+        per message for a while (``Contention``) and a cut never handles a message twice. When
+        message 0 itself wanted a key out of order (its handler asked for keys in two steps), the
+        batch runs again with those keys taken first. Each round commits a message or learns a key,
+        so this ends; a partition's messages are still committed in offset order."""
         committed = Committed()
         rest = items
         while rest:
             try:
-                committed.add(await self._trusting_first(handle, rest, first))
-                break
-            except _OutOfOrderAt as out:
-                metrics.LOCK_ORDER_RERUNS.labels(self.settings.service_name).inc()
+                done = await self._trusting_first(handle, rest, first)
+            except _OutOfOrderAt as out:  # rolled back whole: the trusting pass, or message 0 was cut
+                self._cut()
                 if out.index == 0:
                     first = first | out.keys
-                    continue
-                committed.add(await self._in_lock_order(handle, rest[: out.index], first))
-                rest, first = rest[out.index :], frozenset()
+                continue
+            committed.add(done.committed)
+            if done.cut_at is None:
+                break
+            self._cut()
+            rest, first = rest[done.cut_at :], frozenset()
         return committed
 
-    async def _trusting_first(self, handle: _Handle, items: list[Item], first: frozenset[Key]) -> Committed:
+    def _cut(self) -> None:
+        metrics.LOCK_ORDER_RERUNS.labels(self.settings.service_name).inc()
+        self.contention.seen()
+
+    async def _trusting_first(self, handle: _Handle, items: list[Item], first: frozenset[Key]) -> _Round:
         """Handle the batch without a savepoint per message first: two round trips less per
         message, and most batches have no refusal. A refusal (or a value the database refused)
         may have come after some of its message's writes, which only a savepoint could undo: the
-        transaction is rolled back and the batch handled again, each message in its savepoint."""
+        transaction is rolled back and the batch handled again, each message in its savepoint.
+        While the service is contended, every batch takes the savepoints from the start: a cut
+        then costs only the message it falls on."""
+        if self.contention.now():
+            return await handle(items, True, first)
         try:
             return await handle(items, False, first)
         except _NeedsSavepoints:
             metrics.SAVEPOINT_RERUNS.labels(self.settings.service_name).inc()
             return await handle(items, True, first)
 
-    async def _handle_commands(self, items: list[Item], savepoints: bool, first: frozenset[Key]) -> Committed:
-        committed = Committed()
+    async def _handle_commands(self, items: list[Item], savepoints: bool, first: frozenset[Key]) -> _Round:
+        done = _Round(Committed())
         copies: list[Envelope] = []
         async with self.pool.acquire() as conn, conn.transaction(), ordered_locks.transaction(conn) as locks:
             fresh = await inbox.claim_many(conn, [item.envelope for item in items])
+            claimed = set(fresh)
             await locks.take(first)  # after the inbox claim, which waits for nothing held here
             outgoing: list[OutgoingRecord] = []
             shared: dict[str, Any] = {}
@@ -119,20 +136,24 @@ class Transactions(Generic[D]):
                     copies.append(item.envelope)  # seen before, or a second copy within this batch
                     continue
                 fresh.discard(item.envelope.message_id)  # the same id twice in one batch: the second is a copy
-                with traced(item.envelope, item.record) as trace_id, _at(index):
-                    reply, records_out = await self._decide(conn, item, shared, savepoints)
-                committed.trace_ids[item.envelope.message_id] = trace_id
+                try:
+                    with traced(item.envelope, item.record) as trace_id, _at(index, savepoints):
+                        reply, records_out = await self._decide(conn, item, shared, savepoints)
+                except _CutAt as cut:
+                    done.cut_at = cut.index
+                    await inbox.release(conn, _unhandled(items[cut.index :], claimed, done.committed))
+                    break
+                done.committed.trace_ids[item.envelope.message_id] = trace_id
                 outgoing += records_out
-                committed.handled.append((item.envelope, outcome_of(reply), reply))
+                done.committed.handled.append((item.envelope, outcome_of(reply), reply))
             await outbox.add_many(conn, outgoing)
-            await inbox.complete_many(
-                conn, [(e.message_id, outcome, _stored(e, r)) for e, outcome, r in committed.handled if r]
-            )
+            handled = done.committed.handled
+            await inbox.complete_many(conn, [(e.message_id, outcome, _stored(e, r)) for e, outcome, r in handled if r])
             # Read after complete_many: a copy of a message handled earlier in this very batch
             # finds its reply as well (it used to get none).
             stored = await inbox.stored_replies(conn, [e.message_id for e in copies]) if copies else {}
-        committed.repeated = [(copy, stored.get(copy.message_id)) for copy in copies]
-        return committed
+        done.committed.repeated = [(copy, stored.get(copy.message_id)) for copy in copies]
+        return done
 
     async def _decide(
         self, conn: Connection, item: Item, shared: dict[str, Any], savepoints: bool
@@ -157,10 +178,11 @@ class Transactions(Generic[D]):
         events = [self.letters.event_record(envelope, e) for e in ctx.emitted]
         return reply, events + self.letters.reply_records(envelope, reply)
 
-    async def _handle_events(self, items: list[Item], savepoints: bool, first: frozenset[Key]) -> Committed:
-        committed = Committed()
+    async def _handle_events(self, items: list[Item], savepoints: bool, first: frozenset[Key]) -> _Round:
+        done = _Round(Committed())
         async with self.pool.acquire() as conn, conn.transaction(), ordered_locks.transaction(conn) as locks:
             fresh = await inbox.claim_many(conn, [item.envelope for item in items])
+            claimed = set(fresh)
             await locks.take(first)
             outgoing: list[OutgoingRecord] = []
             shared: dict[str, Any] = {}
@@ -169,23 +191,68 @@ class Transactions(Generic[D]):
                 if envelope.message_id not in fresh:
                     continue
                 fresh.discard(envelope.message_id)
-                ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings, batch=shared)
-                outcome = "handled"
-                with traced(envelope, item.record) as trace_id, _at(index):
-                    try:
-                        await _apart(conn, savepoints, functools.partial(item.handler, ctx, item.message))
-                    except Rejected as rejection:
-                        logger.warning("event %s ignored: %s (%s)", envelope.type, rejection.message, rejection.code)
-                        outcome, ctx.emitted = f"ignored:{rejection.code}", []
-                    outgoing += [self.letters.event_record(envelope, e) for e in ctx.emitted]
-                committed.handled.append((envelope, outcome, None))
-                committed.trace_ids[envelope.message_id] = trace_id
+                try:
+                    with traced(envelope, item.record) as trace_id, _at(index, savepoints):
+                        outcome, emitted = await self._follow(conn, item, shared, savepoints)
+                except _CutAt as cut:
+                    done.cut_at = cut.index
+                    await inbox.release(conn, _unhandled(items[cut.index :], claimed, done.committed))
+                    break
+                outgoing += [self.letters.event_record(envelope, e) for e in emitted]
+                done.committed.handled.append((envelope, outcome, None))
+                done.committed.trace_ids[envelope.message_id] = trace_id
             await outbox.add_many(conn, outgoing)
-            await inbox.complete_many(conn, [(e.message_id, outcome, None) for e, outcome, _ in committed.handled])
-        return committed
+            await inbox.complete_many(conn, [(e.message_id, o, None) for e, o, _ in done.committed.handled])
+        return done
+
+    async def _follow(
+        self, conn: Connection, item: Item, shared: dict[str, Any], savepoints: bool
+    ) -> tuple[str, list[Event]]:
+        """One event's handling: its outcome and the events it emitted (none when it was ignored)."""
+        envelope = item.envelope
+        ctx: Context[D] = Context(conn, envelope, self.clock(), self.deps, self.settings, batch=shared)
+        try:
+            await _apart(conn, savepoints, functools.partial(item.handler, ctx, item.message))
+        except Rejected as rejection:
+            logger.warning("event %s ignored: %s (%s)", envelope.type, rejection.message, rejection.code)
+            return f"ignored:{rejection.code}", []
+        return "handled", ctx.emitted
 
 
-_Handle = Callable[[list[Item], bool, frozenset[Key]], Awaitable[Committed]]
+_Handle = Callable[[list[Item], bool, frozenset[Key]], Awaitable["_Round"]]
+
+
+@dataclass
+class _Round:
+    """One transaction of a batch: what it committed, and where the batch was cut (``None``: the
+    batch was handled to its end)."""
+
+    committed: Committed
+    cut_at: int | None = None
+
+
+class Contention:
+    """Whether a cut by the global lock order was seen lately: then another transaction (another
+    instance, another subscriber) holds keys this service's batches want, and a savepoint per
+    message costs less than handling a batch's first messages twice. Alone, a service never sees
+    a cut and keeps the cheaper trusting pass."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._until = 0.0
+
+    def seen(self) -> None:
+        self._until = time.monotonic() + self.window_s
+
+    def now(self) -> bool:
+        return time.monotonic() < self._until
+
+
+def _unhandled(rest: list[Item], claimed: set[uuid.UUID], committed: Committed) -> list[uuid.UUID]:
+    """The ids this transaction claimed for messages after the cut (an id handled before it, sent
+    twice in the batch, stays claimed: it is done)."""
+    handled = {e.message_id for e, _, _ in committed.handled}
+    return [i.envelope.message_id for i in rest if i.envelope.message_id in claimed - handled]
 
 
 class _OutOfOrderAt(Exception):
@@ -198,11 +265,22 @@ class _OutOfOrderAt(Exception):
         self.keys = keys
 
 
+class _CutAt(Exception):
+    """Message ``index`` (not the first) wanted a lock out of order, and its savepoint undid its
+    work: the messages before it commit now, it begins the next transaction."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"the batch is cut before message {index}")
+        self.index = index
+
+
 @contextlib.contextmanager
-def _at(index: int) -> Iterator[None]:
+def _at(index: int, savepoints: bool) -> Iterator[None]:
     try:
         yield
     except OutOfOrder as out:
+        if savepoints and index > 0:
+            raise _CutAt(index) from None
         raise _OutOfOrderAt(index, out.keys) from None
 
 
