@@ -71,6 +71,14 @@ def session_settings(settings: ServiceSettings) -> dict[str, str]:
     }
 
 
+async def connect(settings: ServiceSettings) -> asyncpg.Connection:
+    """One connection of its own, outside the pool, with the pool's session settings."""
+    conn: asyncpg.Connection = await asyncpg.connect(
+        settings.database_dsn(), server_settings=session_settings(settings), **_connect_kwargs(settings)
+    )
+    return conn
+
+
 async def create_pool(settings: ServiceSettings) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         settings.database_dsn(),

@@ -29,17 +29,26 @@ async def add(conn: Connection, record: OutgoingRecord) -> None:
     )
 
 
+WAKE_CHANNEL = "oms_outbox"
+"""The notification a transaction that wrote outbox rows sends as it commits: it wakes the relay
+of whichever instance leads (services/runtime/relay_wakeups.py), not only of the one committing."""
+
+
 async def add_many(conn: Connection, records: list[OutgoingRecord]) -> None:
-    """One statement for the whole batch: a round trip per row would dominate the transaction."""
+    """One statement for the whole batch: a round trip per row would dominate the transaction.
+    The same statement notifies ``WAKE_CHANNEL``; PostgreSQL delivers it only if the transaction
+    commits, once per transaction however many rows it wrote."""
     if records:
         await conn.execute(
-            "INSERT INTO outbox (topic, key, headers, value, message_id)"
-            " SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[], $5::uuid[])",
+            "WITH written AS (INSERT INTO outbox (topic, key, headers, value, message_id)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[], $5::uuid[]) RETURNING 1)"
+            " SELECT pg_notify($6, '') FROM (SELECT 1 FROM written LIMIT 1) AS one",
             [r.topic for r in records],
             [r.key for r in records],
             [json.dumps(r.headers) for r in records],
             [r.value for r in records],
             [r.message_id for r in records],
+            WAKE_CHANNEL,
         )
 
 

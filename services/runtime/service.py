@@ -23,7 +23,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import REGISTRY, make_asgi_app
 
-from services.runtime import asyncapi, db, metrics, outbox
+from services.runtime import asyncapi, db, metrics, outbox, relay_wakeups
 from services.runtime.consumer_lag import ConsumerLag, consumers_of
 from services.runtime.dispatch import Dispatcher
 from services.runtime.handling import D, Handlers
@@ -111,6 +111,7 @@ class ServiceHost(Generic[D]):
         dispatcher = Dispatcher(settings, pool, producer, relay, self.definition.handlers, deps, verifier=verifier)
         self.runtime = Runtime(settings, pool, producer, relay, dispatcher, deps)
         self._tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        self._tasks.append(asyncio.create_task(relay_wakeups.listen(settings, relay.wake), name="outbox-wakeups"))
         self._tasks += [asyncio.create_task(w(self.runtime), name=w.__name__) for w in self.definition.workers]
         logger.info("%s started", settings.service_name)
 
