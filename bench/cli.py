@@ -1,5 +1,5 @@
 """``uv run python -m bench [--quick] [--duration 60] [--customers N] [--orders N] [--orders-instances N]
-[--out DIR]``"""
+[--scaling 1,2,3] [--out DIR]``"""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ def parse(argv: list[str] | None = None) -> Config:
     parser.add_argument("--no-half", action="store_true", help="skip the open-loop phase at half the maximum")
     parser.add_argument("--profile", action="store_true", help="py-spy the orders service during the max phase")
     parser.add_argument("--orders-instances", type=int, help="instances of the orders service (default 1)")
+    parser.add_argument(
+        "--scaling",
+        type=_counts,
+        help="e.g. 1,2,3: a max phase at each count of orders instances, side by side in one run",
+    )
     args = parser.parse_args(argv)
     given = {
         "duration_s": args.duration,
@@ -39,6 +44,7 @@ def parse(argv: list[str] | None = None) -> Config:
         "csr_sessions": args.csr_sessions,
         "ceiling_messages": args.ceiling_messages,
         "orders_instances": args.orders_instances,
+        "scaling": args.scaling,
     }
     overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if args.no_half:
@@ -46,6 +52,13 @@ def parse(argv: list[str] | None = None) -> Config:
     if args.profile:
         overrides["profile"] = True
     return Config.quick(**overrides) if args.quick else Config(**overrides)  # type: ignore[arg-type]
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    counts = tuple(int(part) for part in text.split(",") if part.strip())
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("a comma-separated list of instance counts, each at least 1")
+    return counts
 
 
 def main(argv: list[str] | None = None) -> None:

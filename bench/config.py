@@ -23,6 +23,9 @@ class Config:
     profile: bool = False  # py-spy record of the orders service during the max phase
     email_drain_s: float = 60.0  # after a phase, how long to wait for the last e-mails
     orders_instances: int = 1  # instances of the orders service, in one consumer group
+    # Instead of the max and half phases: one max phase per count of orders instances, side by
+    # side in this one run on the same data (instances added or stopped between phases).
+    scaling: tuple[int, ...] = ()
 
     @classmethod
     def quick(cls, **overrides: object) -> Config:

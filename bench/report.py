@@ -102,7 +102,7 @@ def _summary_dict(s: Summary) -> dict[str, Any]:
 
 def summary(data: RunData) -> dict[str, Any]:
     phases = {p.name: phase_summary(p) for p in data.phases}
-    best = phases.get("max", {})
+    best = phases.get("max") or next(iter(phases.values()), {})
     half = phases.get("half", {})
     ceiling = data.ceiling.per_s if data.ceiling else None
     probes = {k: _summary_dict(Summary.of([s.seconds * 1000 for s in r.samples], 1.0)) for k, r in data.probes.items()}
@@ -134,6 +134,28 @@ def summary(data: RunData) -> dict[str, Any]:
         "processes": best.get("processes", {}),
         "probes": probes,
         "phases": phases,
+        "scaling": [_scaling_row(name, p) for name, p in phases.items() if name.startswith("instances-")],
+    }
+
+
+def _scaling_row(name: str, phase: dict[str, Any]) -> dict[str, Any]:
+    """One count of orders instances: throughput, latency, and what an order cost the orders
+    instances together and PostgreSQL, with the contention it met."""
+    processes = phase.get("processes", {})
+    orders = [p.get("cpu_ms_per_order") or 0.0 for n, p in processes.items() if n.split("-")[0] == "orders"]
+    return {
+        "orders_instances": int(name.removeprefix("instances-")),
+        "orders_per_s": phase.get("orders_per_s"),
+        "order_reply_p50_ms": phase.get("order_reply_p50_ms"),
+        "order_reply_p99_ms": phase.get("order_reply_p99_ms"),
+        "orders_cpu_ms_per_order": _r(sum(orders), 2),
+        "orders_cpu_ms_per_order_each": orders,
+        "postgres_cpu_ms_per_order": processes.get("postgres", {}).get("cpu_ms_per_order"),
+        "kafka_cpu_ms_per_order": processes.get("kafka", {}).get("cpu_ms_per_order"),
+        "lock_order_cuts": phase.get("orders_lock_order_reruns"),
+        "orders_db_commits_per_order": phase.get("orders_db_commits_per_order"),
+        "orders_db_deadlocks": phase.get("orders_db_deadlocks"),
+        "load_average_after": phase.get("load_average_after"),
     }
 
 
@@ -211,6 +233,7 @@ def markdown(s: dict[str, Any], plot: str) -> str:
     lines.append("| --- | ---: | ---: | ---: |")
     for name, p in s["processes"].items():
         lines.append(f"| {name} | {p['cpu_percent']} | {p.get('cpu_ms_per_order')} | {p['peak_memory_mb']} |")
+    lines += _scaling_table(s.get("scaling", []))
     lines += ["", f"![throughput and latency over time]({plot})", ""]
     return "\n".join(lines)
 
@@ -269,3 +292,24 @@ def write(data: RunData, out: Path) -> dict[str, Any]:
 
 def _per_order(counts: dict[str, int], orders: int) -> float | None:
     return _r(counts["commits"] / orders, 3) if orders and "commits" in counts else None
+
+
+def _scaling_table(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    lines = ["", "## Orders instances side by side (one run, the same data)", ""]
+    lines.append(
+        "| orders instances | orders/s | reply p50 / p99 ms | CPU ms per order: orders (each) / PostgreSQL / Kafka"
+        " | lock-order cuts | orders DB commits per order | deadlocks | load after |"
+    )
+    lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for r in rows:
+        each = " + ".join(f"{x:.1f}" for x in r["orders_cpu_ms_per_order_each"])
+        lines.append(
+            f"| {r['orders_instances']} | {r['orders_per_s']} | {r['order_reply_p50_ms']} / {r['order_reply_p99_ms']}"
+            f" | {r['orders_cpu_ms_per_order']} ({each}) / {r['postgres_cpu_ms_per_order']}"
+            f" / {r['kafka_cpu_ms_per_order']}"
+            f" | {r['lock_order_cuts']} | {r['orders_db_commits_per_order']} | {r['orders_db_deadlocks']}"
+            f" | {r['load_average_after']} |"
+        )
+    return lines

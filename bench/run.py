@@ -159,6 +159,12 @@ async def _run(system: BenchSystem, config: Config, data: RunData) -> None:
         say("find probes, one at a time, no other load")
         data.probes = await _probes(csrs[0], names, numbers, config.probes)
 
+        for count in config.scaling:
+            say(f"orders instances: {count}")
+            await asyncio.to_thread(system.scale_orders, count)
+            await _phase(system, config, data, f"instances-{count}", channels, csrs, sealed, names, numbers, None)
+        if config.scaling:
+            return
         maximum = await _phase(system, config, data, "max", channels, csrs, sealed, names, numbers, None)
         best = maximum.results.orders.summary(maximum.start, maximum.end).per_s
         if config.half_load and best > 0:

@@ -80,15 +80,35 @@ class BenchSystem:
         for service in [*self.services.values(), *self.extra.values()]:
             service.stop()
 
+    def scale_orders(self, count: int) -> None:
+        """``count`` instances of orders from now on: the missing ones started (they join the
+        consumer group), the ones above it stopped gracefully (they leave it)."""
+        env = self.env()
+        for number in range(2, max(count, self.orders_instances) + 1):
+            label = f"orders-{number}"
+            if number <= count and label not in self.extra:
+                self.extra[label] = self._instance("orders", env, number)
+            instance = self.extra.get(label)
+            if instance is None:
+                continue
+            if number <= count and not instance.running():
+                instance.start()
+                instance.wait_healthy()
+            elif number > count:
+                instance.stop()
+        self.orders_instances = count
+
+    def running(self) -> dict[str, ServiceProcess]:
+        return {name: s for name, s in {**self.services, **self.extra}.items() if s.running()}
+
     def ports(self) -> dict[str, int]:
-        """Each instance's HTTP port (its /metrics), by instance name ("orders", "orders-2", ...)."""
-        return {name: s.port for name, s in {**self.services, **self.extra}.items()}
+        """Each running instance's HTTP port (its /metrics), by name ("orders", "orders-2", ...)."""
+        return {name: s.port for name, s in self.running().items()}
 
     def pids(self) -> dict[str, int]:
         """The processes whose CPU and memory the report shows: the services, Kafka, PostgreSQL
         (its postmaster; the monitor adds its backends) and the SMTP sink."""
-        everyone = {**self.services, **self.extra}
-        found = {name: s.proc.pid for name, s in everyone.items() if s.proc is not None}
+        found = {name: s.proc.pid for name, s in self.running().items() if s.proc is not None}
         state = load_state(self.paths.state_file)
         for name, process in (("kafka", state.kafka.process), ("postgres", state.postgres.process)):
             if process is not None:
