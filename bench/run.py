@@ -159,10 +159,12 @@ async def _run(system: BenchSystem, config: Config, data: RunData) -> None:
         say("find probes, one at a time, no other load")
         data.probes = await _probes(csrs[0], names, numbers, config.probes)
 
-        for count in config.scaling:
+        for round_, count in enumerate(config.scaling, 1):
             say(f"orders instances: {count}")
             await asyncio.to_thread(system.scale_orders, count)
-            await _phase(system, config, data, f"instances-{count}", channels, csrs, sealed, names, numbers, None)
+            # Named by the count, and the round when a count comes again (1,2,3,1: did the data's growth matter?)
+            name = f"instances-{count}" + (f" round {round_}" if config.scaling.count(count) > 1 else "")
+            await _phase(system, config, data, name, channels, csrs, sealed, names, numbers, None)
         if config.scaling:
             return
         maximum = await _phase(system, config, data, "max", channels, csrs, sealed, names, numbers, None)
