@@ -145,7 +145,7 @@ def _scaling_row(name: str, phase: dict[str, Any]) -> dict[str, Any]:
     orders = [p.get("cpu_ms_per_order") or 0.0 for n, p in processes.items() if n.split("-")[0] == "orders"]
     return {
         "phase": name,
-        "orders_instances": int(name.removeprefix("instances-").split()[0]),
+        "orders_instances": int(name.removeprefix("instances-").split("-")[0]),
         "orders_per_s": phase.get("orders_per_s"),
         "order_reply_p50_ms": phase.get("order_reply_p50_ms"),
         "order_reply_p99_ms": phase.get("order_reply_p99_ms"),

@@ -162,8 +162,9 @@ async def _run(system: BenchSystem, config: Config, data: RunData) -> None:
         for round_, count in enumerate(config.scaling, 1):
             say(f"orders instances: {count}")
             await asyncio.to_thread(system.scale_orders, count)
-            # Named by the count, and the round when a count comes again (1,2,3,1: did the data's growth matter?)
-            name = f"instances-{count}" + (f" round {round_}" if config.scaling.count(count) > 1 else "")
+            # Named by the count, and the round when a count comes again (1,2,3,1: did the data's
+            # growth matter?). The name tags the phase's e-mail addresses: no spaces.
+            name = f"instances-{count}" + (f"-round-{round_}" if config.scaling.count(count) > 1 else "")
             await _phase(system, config, data, name, channels, csrs, sealed, names, numbers, None)
         if config.scaling:
             return

@@ -35,4 +35,4 @@ def test_a_scaling_row_adds_up_every_orders_instance_and_nothing_else() -> None:
     assert row["postgres_cpu_ms_per_order"] == 6.0
     assert row["lock_order_cuts"] == 12.0
     assert "| 2 | 48.0 |" in "\n".join(report._scaling_table([row]))
-    assert report._scaling_row("instances-1 round 4", phase)["orders_instances"] == 1
+    assert report._scaling_row("instances-1-round-4", phase)["orders_instances"] == 1
