@@ -16,7 +16,6 @@ from typing import Any, Generic
 import asyncpg
 from aiokafka import ConsumerRecord
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from aiokafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
@@ -319,15 +318,18 @@ def _subscribe(
 def _membership(settings: ServiceSettings, subscriber: str) -> dict[str, Any]:
     """How one subscriber (a consumer of its own in the service's group) shares partitions.
 
-    Kafka's consumer in Python (aiokafka) rebalances eagerly (no cooperative protocol, KIP-429):
-    the sticky assignor gives every member back what it had and moves only what must move. It
-    keeps the member's last assignment in class attributes, which every consumer of the process
-    would share (each would claim the others' partitions), so each subscriber gets a subclass of
-    its own (same protocol name). Round robin stays listed so instances of the previous release
-    (round robin only) and this one agree on a protocol during a rolling upgrade. With static
-    membership, group.instance.id is unique per consumer: instance id and subscriber."""
-    sticky = type(f"Sticky[{subscriber}]", (StickyPartitionAssignor,), {"member_assignment": None, "generation": -1})
-    options: dict[str, Any] = {"partition_assignment_strategy": (sticky, RoundRobinPartitionAssignor)}
+    Round robin, not sticky. Kafka's consumer in Python (aiokafka) rebalances eagerly (no
+    cooperative protocol, KIP-429), and its sticky assignor loses partitions in a group like ours,
+    where each subscriber of a process follows other topics: it never records the generation of an
+    assignment, so after a member dies and its successor rejoins, two members claim the same
+    partition at generation -1 and the assignment can leave it to nobody (aio-libs/aiokafka#1176).
+    Our three-instance faults run saw exactly that: ``orders.queries`` partition 2 had no owner
+    for twenty minutes, the customers' ``orders.events`` 0 and 1 for twelve. Round robin hands out
+    every partition at every rebalance; what it moves, it moves at once, and the inbox makes a
+    redelivered batch harmless. Instances of the previous release also list round robin, so a
+    rolling upgrade agrees on it. With static membership (restarts in place keep their
+    partitions), group.instance.id is unique per consumer: instance id and subscriber."""
+    options: dict[str, Any] = {"partition_assignment_strategy": (RoundRobinPartitionAssignor,)}
     if settings.kafka_static_membership:
         options["group_instance_id"] = f"{settings.instance_id}.{subscriber}"[:249]
     return options
