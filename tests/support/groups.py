@@ -84,16 +84,18 @@ async def wait_settled(
     admin = AIOKafkaAdminClient(**system.stack.kafka_admin_options())
     await admin.start()
     try:
-        partitions = await _partition_counts(admin, system.prefix)
-        view = await describe(admin, system.prefix + service)
-        while not view.settled_for(clients, partitions):
+        while True:
+            # Read again each time: a topic the service follows may be created while it starts.
+            partitions = await _partition_counts(admin, system.prefix)
+            view = await describe(admin, system.prefix + service)
+            if view.settled_for(clients, partitions):
+                break
             if time.monotonic() - started > timeout:
                 raise AssertionError(
                     f"{service}'s consumer group not settled with {sorted(clients)} after {timeout}s:"
                     f" {view.state}, partitions per client {view.owners()}"
                 )
             await asyncio.sleep(0.2)
-            view = await describe(admin, system.prefix + service)
     finally:
         await admin.close()
     return time.monotonic() - started
