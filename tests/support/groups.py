@@ -32,11 +32,15 @@ class GroupView:
     follows: dict[str, frozenset[str]]
     assigned: dict[str, frozenset[tuple[str, int]]]
 
+    def topics(self) -> frozenset[str]:
+        """Every topic some member follows."""
+        return frozenset().union(*self.follows.values())
+
     def settled_for(self, clients: set[str], partitions: dict[str, int]) -> bool:
         """Stable, exactly ``clients`` in it, each following every topic, every partition assigned."""
-        topics = frozenset().union(*self.follows.values()) if self.follows else frozenset()
+        topics = self.topics()
         every = {(topic, p) for topic in topics for p in range(partitions.get(topic, 0))}
-        owned = set().union(*self.assigned.values()) if self.assigned else set()
+        owned: set[tuple[str, int]] = set().union(*self.assigned.values())
         return (
             self.state == "Stable"
             and set(self.follows) == clients
@@ -85,9 +89,8 @@ async def wait_settled(
     await admin.start()
     try:
         while True:
-            # Read again each time: a topic the service follows may be created while it starts.
-            partitions = await _partition_counts(admin, system.prefix)
             view = await describe(admin, system.prefix + service)
+            partitions = await _partition_counts(admin, view.topics())
             if view.settled_for(clients, partitions):
                 break
             if time.monotonic() - started > timeout:
@@ -101,6 +104,9 @@ async def wait_settled(
     return time.monotonic() - started
 
 
-async def _partition_counts(admin: AIOKafkaAdminClient, prefix: str) -> dict[str, int]:
-    metadata = await admin.describe_topics()
-    return {t["topic"]: len(t["partitions"]) for t in metadata if t["topic"].startswith(prefix)}
+async def _partition_counts(admin: AIOKafkaAdminClient, topics: frozenset[str]) -> dict[str, int]:
+    """How many partitions each of ``topics`` has (a topic the metadata does not know yet: left out)."""
+    if not topics:
+        return {}
+    metadata = await admin.describe_topics(sorted(topics))
+    return {t["topic"]: len(t["partitions"]) for t in metadata if t["partitions"]}
