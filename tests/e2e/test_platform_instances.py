@@ -60,7 +60,8 @@ def two(stack: StackEndpoints, tmp_path_factory: pytest.TempPathFactory, sink: H
         "OMS_RELAY_LEASE_S": str(LEASE_S),
         "OMS_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS": "5000",
         "OMS_SENDING_LEASE_S": str(SENDING_LEASE_S),
-        # Longer than a held conversation lasts on a loaded machine: only the test ends one.
+        # A held conversation ends when the test says so (each shorter than the sending lease),
+        # never by the sender's own timeout first, however slow the machine.
         "OMS_SMTP_TIMEOUT_S": "60",
     }
     own_stack = dataclasses.replace(stack, smtp_host="127.0.0.1", smtp_port=sink.port, mail_dir=sink.directory)
