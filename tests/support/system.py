@@ -89,13 +89,15 @@ class System:
         # Generous: on the shared two-core machine a start under load has taken over a minute.
         return ServiceProcess.with_database(name, env, self.database(name), log_path, health_timeout=180)
 
-    def add_instance(self, name: str) -> ServiceProcess:
-        """Start one more instance of ``name`` (healthy when this returns)."""
+    def add_instance(self, name: str, *, wait: bool = True) -> ServiceProcess:
+        """Start one more instance of ``name`` (healthy when this returns, unless not ``wait``:
+        instances started side by side are ready sooner than one after another)."""
         instances = self.extra.setdefault(name, [])
         instance = self._instance(name, len(instances) + 2, self.base_env())
         instances.append(instance)
         instance.start()
-        instance.wait_healthy()
+        if wait:
+            instance.wait_healthy()
         return instance
 
     def instances(self, name: str) -> list[ServiceProcess]:

@@ -344,6 +344,8 @@ async def _after_uncertain(runtime: Runtime[Any], row: asyncpg.Record, error: st
     if changed:
         metrics.count("uncertain")
         metrics.count("resent")
+    else:
+        _not_recorded(row, "re-send after an uncertain outcome")
 
 
 async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> None:
@@ -352,9 +354,10 @@ async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> Non
     now = datetime.now(UTC)
 
     recorded = 0
+    changed: set[uuid.UUID] = set()
 
     async def sent(conn: Connection) -> None:
-        nonlocal recorded
+        nonlocal recorded, changed
         # Rows not changed were recorded by an earlier attempt whose COMMIT answer was lost, or
         # were taken over by another instance while this one was frozen (emails.py, "Claim").
         changed = await emails.mark_sent_many(conn, [emails.Claim.of(row) for row in rows], now)
@@ -364,6 +367,9 @@ async def _record_sent(runtime: Runtime[Any], rows: list[asyncpg.Record]) -> Non
 
     await _record(runtime, sent)
     metrics.count("sent", recorded)
+    for row in rows:
+        if row["email_id"] not in changed:
+            _not_recorded(row, "sent")
     for row in rows:
         _trace(row)
         logger.info("e-mail sent: %s to customer %s", row["template"], row["customer_id"])
@@ -424,6 +430,8 @@ async def _settle_unsent(runtime: Runtime[Any], row: asyncpg.Record, status: str
     await _record(runtime, change)
     if changed:
         metrics.count(status)
+    else:
+        _not_recorded(row, status)
     runtime.relay.wake()
 
 
@@ -436,7 +444,20 @@ async def _announce_unsent(
 
 async def _retry(conn: Connection, row: asyncpg.Record, next_at: datetime, error: str) -> None:
     if not await emails.mark_retry(conn, emails.Claim.of(row), next_at, error):
-        logger.warning("e-mail %s was taken over by another instance; its retry is not recorded", row["email_id"])
+        _not_recorded(row, "retry")
+
+
+def _not_recorded(row: asyncpg.Record, outcome: str) -> None:
+    """Said whenever a conversation's outcome changed nothing, because the row no longer carries
+    this claim: an operator who sees an instance wake from a pause (or a lost COMMIT answer) can
+    tell from the log that its late word was dropped, not lost."""
+    logger.warning(
+        "e-mail %s: outcome '%s' of attempt %d not recorded: the row no longer carries this claim"
+        " (taken over by another instance, or recorded already)",
+        row["email_id"],
+        outcome,
+        row["attempts"],
+    )
 
 
 async def _record(runtime: Runtime[Any], change: Callable[[Connection], Awaitable[None]]) -> None:
