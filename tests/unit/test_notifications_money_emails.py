@@ -307,9 +307,6 @@ REFUNDED = {  # the only movements e-mailed: a succeeded refund no other e-mail 
     ("return", "refund", "card"),
     ("return", "refund", "invoice"),
     ("return", "refund", None),
-    ("claim", "refund", "card"),
-    ("claim", "refund", "invoice"),
-    ("claim", "refund", None),
     # do not happen: a supervisor moves no card's money (the cause decides, whatever the event)
     ("supervisor", "refund", "card"),
     ("supervisor", "refund", "invoice"),
@@ -320,8 +317,6 @@ CREDITED = {  # the only store credit e-mailed: what no other e-mail tells (the 
     ("supervisor", "given_back"),  # does not happen: a supervisor only issues
     ("return", "given_back"),
     ("return", "issued"),  # does not happen: a return only gives back
-    ("claim", "given_back"),
-    ("claim", "issued"),  # does not happen: a claim only gives back
 }
 
 

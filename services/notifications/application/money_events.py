@@ -4,8 +4,8 @@ issued or given back.
 
 One e-mail per thing the customer should hear about, never two for one. Which money movement or
 store credit is e-mailed is decided on the event's ``cause`` (domain/money_emails.py): a cancel's,
-a change's, an exchange's and an appeasement's own e-mails already say what they give back, so the
-refund movement or store credit they make is not e-mailed again.
+a change's, an exchange's, an appeasement's and a claim's own e-mails already say what they give
+back, so the refund movement or store credit they make is not e-mailed again.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ async def on_appeasement_granted(uow: UnitOfWork, event: AppeasementGrantedV1) -
 
 
 async def on_refund(uow: UnitOfWork, event: PaymentMovementV1) -> None:
-    """A refund to the card that paid that no other e-mail tells (a received return's, a claim's)."""
+    """A refund to the card that paid that no other e-mail tells: a received return's."""
     # An event from before ``cause`` is read from its reason's words (legacy_causes.py).
     cause = event.cause or legacy_causes.of_movement(event.reason)
     template = money_emails.for_movement(cause, event.kind, event.status, event.method)
@@ -40,7 +40,7 @@ async def on_exchange_created(uow: UnitOfWork, event: ExchangeCreatedV1) -> None
 
 
 async def on_store_credit_issued(uow: UnitOfWork, event: StoreCreditIssuedV1) -> None:
-    """Credit a supervisor issued, or what a return or a claim gave back to store credit."""
+    """Credit a supervisor issued, or what a received return gave back to store credit."""
     # An event from before ``cause`` is read from its source and reason (legacy_causes.py).
     cause = event.cause or legacy_causes.of_store_credit(event.source, event.kind, event.reason)
     template = money_emails.for_store_credit(cause)

@@ -3,9 +3,9 @@ on the event's ``cause`` (contracts/orders/causes.py) and never on its reason's 
 
 One e-mail per thing the customer should hear about, never two for one: most use cases that give
 money back have their own e-mail, which already says what it gives back (a cancel's, a change's,
-an exchange's, an appeasement's), so their refund movement or the store credit they give back is
-not e-mailed again. Only what no other e-mail tells is e-mailed here: the refund of a received
-return or of a claim, and store credit a supervisor issued or a return or a claim gave back.
+an exchange's, an appeasement's, a claim's), so their refund movement or the store credit they give
+back is not e-mailed again. Only what no other e-mail tells is e-mailed here: the refund of a
+received return, and store credit a supervisor issued or a return gave back.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ HERE: Final = "here"
 
 TOLD_BY: dict[MoneyCause, str | None] = {
     "return": HERE,
-    "claim": HERE,  # a claim has no e-mail of its own (ClaimFiledV1 is not e-mailed)
     "supervisor": HERE,
+    "claim": "claim",  # from ClaimFiledV1: what is refunded, to whatever paid
     "appeasement": "appeasement",
     "exchange": "exchange",
     "change": "order_changed",
