@@ -1,4 +1,4 @@
-"""The payment ledger in PostgreSQL (migrations/006_payment_ledger.sql): all its SQL."""
+"""The payment ledger in PostgreSQL (migrations/006_payment_ledger.sql; each movement's cause: 009): all its SQL."""
 
 from __future__ import annotations
 
