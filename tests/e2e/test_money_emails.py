@@ -131,7 +131,9 @@ async def test_an_exchange_settled_in_store_credit_is_e_mailed_once_as_the_excha
     assert (given_back.payload["cause"], D(given_back.payload["amount"])) == ("exchange", -done.amount_due)
     refund = await money_event(system, "PaymentMovement", order_id, kind="refund")
     assert (refund.payload["cause"], refund.payload["method"]) == ("exchange", "store_credit")
-    assert ("refund", "exchange") in await causes(system, order_id)
+    assert await causes(system, order_id) == [("authorize", "submit"), ("capture", "shipment"), ("refund", "exchange")]
+    redeemed = await money_event(system, "StoreCreditRedeemed", order_id)
+    assert redeemed.payload["cause"] == "submit"
     await handled_by_notifications(system, given_back, refund)
     await wait_mail(system.mailbox(), customer.email or "", subject_has("exchange"))
     # One exchange e-mail; the one store_credit e-mail is the supervisor's credit, not the exchange's.
@@ -160,6 +162,7 @@ async def test_a_received_returns_refund_is_e_mailed_once(
     refund = await money_event(system, "PaymentMovement", order_id, kind="refund")
     assert (refund.payload["cause"], refund.payload["method"]) == ("return", "card")
     assert D(refund.payload["amount"]) == created.refund_amount
+    assert await causes(system, order_id) == [("authorize", "submit"), ("capture", "shipment"), ("refund", "return")]
     await handled_by_notifications(system, refund)
     mail = await wait_mail(system.mailbox(), customer.email or "", subject_has("refund"))
     assert f"${created.refund_amount}" in text_of(mail)
@@ -185,6 +188,11 @@ async def test_an_appeasement_is_e_mailed_once_whether_to_the_card_or_as_store_c
     refund = await money_event(system, "PaymentMovement", order_id, kind="refund")
     issued = await money_event(system, "StoreCreditIssued", order_id, kind="issued")
     assert (refund.payload["cause"], issued.payload["cause"]) == ("appeasement", "appeasement")
+    assert await causes(system, order_id) == [
+        ("authorize", "submit"),
+        ("capture", "shipment"),
+        ("refund", "appeasement"),
+    ]
     await handled_by_notifications(system, refund, issued)
     await eventually(lambda: _count(system, customer.customer_id, "appeasement", 2), 60)
     assert await templates_of(system, customer.customer_id) == [
