@@ -9,13 +9,15 @@ tax and limits.
 
 The package's modules: ``values`` (field types, statuses, inputs shared by several messages),
 ``views`` (what queries and events show of orders, quotes and returns), ``results`` (what an
-accepted command answers), ``commands``, ``queries``, ``events``, ``roles`` (who may send what)
-and ``errors`` (the service's own rejection codes). Every public name is re-exported here:
+accepted command answers), ``commands``, ``queries``, ``events``, ``causes`` (why money moved, on
+every money event), ``roles`` (who may send what) and ``errors`` (the service's own rejection
+codes). Every public name is re-exported here:
 import from ``contracts.orders``.
 """
 
 from __future__ import annotations
 
+from contracts.orders.causes import MONEY_CAUSES, MoneyCause
 from contracts.orders.commands import (
     AddCartLineV1,
     AddOrderCommentV1,
@@ -225,6 +227,7 @@ from contracts.orders.views import (
 __all__ = [
     "APPEASEMENT_REASONS",
     "FULFILMENT_SYSTEMS",
+    "MONEY_CAUSES",
     "ORDER_ERROR_DESCRIPTIONS",
     "PAYMENT_SYSTEMS",
     "PRICING_ADMINS",
@@ -299,6 +302,7 @@ __all__ = [
     "LockOrderV1",
     "LockResult",
     "LockView",
+    "MoneyCause",
     "OrderCancelledV1",
     "OrderChangeResult",
     "OrderChangedV1",

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from contracts.common import Amount, CurrencyCode, Money, Text
 from contracts.envelope import STAFF, SUPERVISOR_ONLY, Command, Event, PartitionKey, Query
+from contracts.orders.causes import CAUSE_DESCRIPTION, MoneyCause
 from contracts.orders.values import Reason, _model
 from contracts.topics import ORDERS_COMMANDS, ORDERS_EVENTS, ORDERS_QUERIES
 
@@ -208,11 +209,14 @@ class _StoreCreditEvent(Event):
     email: str | None = None
     language: str | None = None
     occurred_at: datetime
+    cause: MoneyCause | None = Field(default=None, description=CAUSE_DESCRIPTION)
 
 
 class StoreCreditIssuedV1(_StoreCreditEvent):
     """Store credit was added to a customer's balance (MNY-08): ``kind`` ``issued`` (an appeasement
-    or a supervisor) or ``given_back`` (an order that had redeemed it was cancelled or refunded)."""
+    or a supervisor) or ``given_back`` (an order that had redeemed it was cancelled, changed,
+    exchanged, refunded...). ``cause`` says which (contracts/orders/causes.py): decide on it, not on
+    ``reason``."""
 
     kind: Literal["issued", "given_back"] = "issued"
 

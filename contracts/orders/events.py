@@ -11,6 +11,7 @@ from pydantic import Field
 
 from contracts.common import Address, Amount, Money
 from contracts.envelope import Event, PartitionKey
+from contracts.orders.causes import CAUSE_DESCRIPTION, MoneyCause
 from contracts.orders.values import ShipTo
 from contracts.orders.views import (
     ChargeDetail,
@@ -416,7 +417,8 @@ class PaymentMovementV1(_OrderEvent):
     ``refund`` of what was taken (cancel after capture, return received, price lowered). ``status``
     ``declined``: the provider said no (the order is on the payment hold). ``idempotency_key`` is
     what the provider was asked with: one key, at most one movement of money. ``ledger`` is the
-    order's ledger after this movement."""
+    order's ledger after this movement. ``cause`` says why it moved (contracts/orders/causes.py):
+    decide on it, not on ``reason``, which is words for people."""
 
     PARTITION_KEY = PartitionKey("order_id")
 
@@ -438,3 +440,4 @@ class PaymentMovementV1(_OrderEvent):
     decline_reason: str | None = None
     ledger: PaymentLedgerTotals
     occurred_at: datetime
+    cause: MoneyCause | None = Field(default=None, description=CAUSE_DESCRIPTION)

@@ -19,6 +19,7 @@ from contracts.orders import (
     CardPaymentInput,
     CommentView,
     LockView,
+    MoneyCause,
     OrderErrors,
     OrderView,
     ProductView,
@@ -298,8 +299,12 @@ class FakePayments:
     def __init__(self) -> None:
         self.secured_by_order: dict[uuid.UUID, Decimal] = {}
         self.refunds: list[tuple[uuid.UUID, Decimal, str]] = []
+        self.causes: list[MoneyCause] = []  # why each call moved money, in the order asked
 
-    async def authorize_at_submit(self, order: OrderView, later: list[Event] | None = None) -> OrderView:
+    async def authorize_at_submit(
+        self, order: OrderView, later: list[Event] | None = None, *, cause: MoneyCause
+    ) -> OrderView:
+        self.causes.append(cause)
         usable = sum((p.amount for p in order.payments if p.status != "declined"), Decimal(0))
         self.secured_by_order.setdefault(order.order_id, usable)
         return order
@@ -307,21 +312,24 @@ class FakePayments:
     async def capture_shipment(self, order: OrderView, shipment: ShipmentRecord) -> None:
         return None
 
-    async def release_all(self, order: OrderView, reason: str) -> Decimal:
+    async def release_all(self, order: OrderView, reason: str, cause: MoneyCause) -> Decimal:
         """Voids of an invoice give nothing back (nothing was billed); cards get their hold back."""
+        self.causes.append(cause)
         secured = self.secured_by_order.pop(order.order_id, Decimal("0.00"))
         return secured if any(p.method == "card" for p in order.payments) else Decimal("0.00")
 
     async def secured(self, order: OrderView) -> Decimal:
         return self.secured_by_order.get(order.order_id, Decimal("0.00"))
 
-    async def settle_change(self, order: OrderView, amount_due: Decimal, reason: str) -> OrderView:
+    async def settle_change(self, order: OrderView, amount_due: Decimal, reason: str, cause: MoneyCause) -> OrderView:
+        self.causes.append(cause)
         self.secured_by_order[order.order_id] = await self.secured(order) + amount_due
         return order
 
-    async def refund_return(self, order: OrderView, amount: Decimal, reason: str) -> Decimal:
+    async def refund_return(self, order: OrderView, amount: Decimal, reason: str, cause: MoneyCause) -> Decimal:
         self.secured_by_order[order.order_id] = await self.secured(order) - amount
         self.refunds.append((order.order_id, amount, reason))
+        self.causes.append(cause)
         return amount
 
     async def record_outside_result(

@@ -14,6 +14,7 @@ from contracts.orders import (
     APPEASEMENT_REASONS,
     AppeasementGrantedV1,
     ExchangeCreatedV1,
+    MoneyCause,
     PaymentLedgerTotals,
     PaymentMovementV1,
     StoreCreditIssuedV1,
@@ -87,7 +88,13 @@ def test_the_japanese_appeasement_speaks_japanese_and_the_arabic_right_to_left()
 # --- which events become e-mails (services/notifications/application/money_events.py) -------------
 
 
-def _movement(customer_id: uuid.UUID, reason: str, kind: str = "refund") -> PaymentMovementV1:
+def _movement(
+    customer_id: uuid.UUID,
+    reason: str,
+    kind: str = "refund",
+    cause: MoneyCause | None = None,
+    method: str | None = "card",
+) -> PaymentMovementV1:
     totals = PaymentLedgerTotals(
         authorized=D("100"), captured=D("100"), voided=D(0), refunded=D("40"), held=D(0), paid=D("60")
     )
@@ -101,12 +108,13 @@ def _movement(customer_id: uuid.UUID, reason: str, kind: str = "refund") -> Paym
         status="succeeded",
         amount=D("40.00"),
         currency="USD",
-        method="card",
+        method=method,
         provider="stripe",
         idempotency_key="oms-x",
         reason=reason,
         ledger=totals,
         occurred_at=NOW,
+        cause=cause,
     )
 
 
@@ -121,18 +129,27 @@ def _templates(uow: FakeNotificationsUnitOfWork) -> list[str]:
     return sorted(r["template"] for r in uow.emails.rows.values() if r["template"] != "welcome")
 
 
-async def test_only_a_received_returns_refund_is_e_mailed_as_a_refund() -> None:
+async def test_a_received_returns_refund_is_e_mailed_as_a_refund_in_the_customers_language() -> None:
     uow = FakeNotificationsUnitOfWork()
     customer_id = await _customer(uow, "ja")
-    for reason in ("cancelled: twice", "changed: one less", "appeasement of 5.00 USD (late_delivery)"):
-        await money_events.on_refund(uow, _movement(customer_id, reason))
-        uow.next_message()
-    await money_events.on_refund(uow, _movement(customer_id, "return R-1 received", kind="void"))
+    await money_events.on_refund(uow, _movement(customer_id, "返品 R-1 受領", kind="void", cause="return"))
     uow.next_message()
     assert _templates(uow) == []
-    await money_events.on_refund(uow, _movement(customer_id, "return R-1 received"))
+    await money_events.on_refund(uow, _movement(customer_id, "返品 R-1 受領", cause="return"))
     [row] = [r for r in uow.emails.rows.values() if r["template"] == "refund"]
     assert row["language"] == "ja" and row["status"] == "pending" and "返金" in row["subject"]
+
+
+async def test_an_older_movement_without_a_cause_is_read_from_its_reasons_words() -> None:
+    uow = FakeNotificationsUnitOfWork()
+    customer_id = await _customer(uow, "en")
+    older = ("cancelled: twice", "changed: one less", "appeasement of 5.00 USD (late_delivery)", "exchange: return 7")
+    for reason in (*older, "remboursement du retour 7"):  # the last in words nobody wrote: not e-mailed
+        await money_events.on_refund(uow, _movement(customer_id, reason))
+        uow.next_message()
+    assert _templates(uow) == []
+    await money_events.on_refund(uow, _movement(customer_id, "return R-1 received"))
+    assert _templates(uow) == ["refund"]
 
 
 async def test_an_appeasement_is_e_mailed_once_and_its_store_credit_is_not_e_mailed_again() -> None:
@@ -163,13 +180,16 @@ async def test_an_appeasement_is_e_mailed_once_and_its_store_credit_is_not_e_mai
         balance=D("10.00"),
         by="csr-1",
         occurred_at=NOW,
+        cause="appeasement",
     )
     await money_events.on_appeasement_granted(uow, granted)
     uow.next_message()
     await money_events.on_store_credit_issued(uow, issued)
     uow.next_message()
     assert _templates(uow) == ["appeasement"]
-    supervisor = issued.model_copy(update={"source": "supervisor", "movement_id": uuid.uuid4(), "order_id": None})
+    supervisor = issued.model_copy(
+        update={"source": "supervisor", "cause": "supervisor", "movement_id": uuid.uuid4(), "order_id": None}
+    )
     await money_events.on_store_credit_issued(uow, supervisor)
     assert _templates(uow) == ["appeasement", "store_credit"]
     [row] = [r for r in uow.emails.rows.values() if r["template"] == "store_credit"]
@@ -224,8 +244,8 @@ async def test_an_exchange_is_e_mailed_once_and_its_refund_movement_not_as_a_ref
     )
     await money_events.on_exchange_created(uow, exchange)
     uow.next_message()
-    reason = f"{money_events.EXCHANGE_REFUND}: return 1000012 and 1 new line(s): wrong size"
-    await money_events.on_refund(uow, _movement(customer_id, reason))
+    reason = "return 1000012 swapped for 1 new line: wrong size"  # words that once meant a return's refund
+    await money_events.on_refund(uow, _movement(customer_id, reason, cause="exchange"))
     uow.next_message()
     assert _templates(uow) == ["exchange"]
     [row] = [r for r in uow.emails.rows.values() if r["template"] == "exchange"]

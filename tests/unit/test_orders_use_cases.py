@@ -96,6 +96,7 @@ async def test_submit_numbers_reserves_and_announces_the_order() -> None:
     placed = uow.events(OrderPlacedV1)
     assert len(placed) == 1 and placed[0].order_number == result.order_number
     assert uow.events(OrderReleasedV1), "a submitted order without holds is released to fulfilment"
+    assert uow.payments.causes == ["submit"]  # the cause its money events carry
     # the agent's lock, taken by the submit itself, goes with the call's order
     assert [e.change for e in uow.events(OrderLockChangedV1)] == ["locked", "unlocked"]
     assert cart.order_id not in uow.locks.held
@@ -141,6 +142,7 @@ async def test_cancel_gives_the_stock_back_tells_fulfilment_and_drops_the_lock()
     assert len(cancelled) == 1 and cancelled[0].reason == "customer changed mind"
     assert result.refund_amount == D(0)  # an invoice authorizes nothing to refund
     assert submitted.order_id not in uow.locks.held
+    assert uow.payments.causes[-1] == "cancel"
 
 
 async def test_cancel_refuses_what_is_already_cancelled() -> None:
@@ -220,6 +222,7 @@ async def test_a_change_after_submit_reserves_again_and_tells_what_is_due() -> N
     assert result.previous_total == before and result.total > before
     assert result.amount_due == result.total - before
     assert [e.change for e in uow.events(OrderUpdatedV1)] == ["changed"]
+    assert uow.payments.causes[-1] == "change"
 
 
 async def test_a_shipment_takes_its_stock_and_a_return_counts_what_comes_back() -> None:

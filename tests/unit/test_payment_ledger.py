@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal as D  # noqa: N817
 
+from contracts.orders import MoneyCause
 from services.orders.application.payments import (
     AuthorizeRequest,
     MoneyRequest,
@@ -95,8 +96,8 @@ def _mover(provider: FakeProvider, repo: FakeRepository | None = None, attempts:
     return Mover(repo or FakeRepository(), FakeProviders(provider), RetryPolicy(max_attempts=attempts), _no_sleep)
 
 
-def _request(message_id: uuid.UUID | None = None) -> MoneyRequest:
-    return MoneyRequest(ORDER, "100001", "USD", message_id or uuid.uuid4(), "test", NOW)
+def _request(message_id: uuid.UUID | None = None, cause: MoneyCause = "change") -> MoneyRequest:
+    return MoneyRequest(ORDER, "100001", "USD", message_id or uuid.uuid4(), "test", cause, NOW)
 
 
 INSTRUCTIONS = {CARD: Instruction(CARD, "card", D("100.00"), "pm_1")}
@@ -124,8 +125,9 @@ async def test_authorize_capture_per_shipment_then_cancel_voids_the_rest_and_ref
         ("void", D("70.00"), False),
         ("refund", D("30.00"), False),
     ]
-    ledger, done = await _mover(provider, repo).carry_out(ledger, planned, INSTRUCTIONS, _request())
+    ledger, done = await _mover(provider, repo).carry_out(ledger, planned, INSTRUCTIONS, _request(cause="cancel"))
     assert money.released(done) == D("100.00")
+    assert [m.cause for m in done] == ["cancel", "cancel"]  # kept with each movement, for its event
     t = ledger.totals()
     assert (t.authorized, t.captured, t.voided, t.refunded, t.secured) == (D("100"), D("30"), D("70"), D("30"), D(0))
 
@@ -200,7 +202,7 @@ async def test_a_return_refunds_what_was_paid_and_leaves_what_is_held() -> None:
 
 
 def test_the_last_shipment_captures_everything_held_as_final() -> None:
-    auth = Movement(uuid.uuid4(), CARD, "authorize", D("50.00"), "r", "k", "fake", "succeeded", NOW, "pi_1")
+    auth = Movement(uuid.uuid4(), CARD, "authorize", D("50.00"), "r", "shipment", "k", "fake", "succeeded", NOW, "pi_1")
     ledger = PaymentLedger(ORDER, "USD", (auth,))
     [capture] = money.plan_capture(D("10.00"), ledger, everything=True)
     assert (capture.amount, capture.final, capture.authorization) == (D("50.00"), True, "pi_1")

@@ -22,7 +22,7 @@ def _card() -> PaymentView:
 def _authorize(payment: PaymentView, status: MovementStatus, n: int = 0) -> Movement:
     return Movement(
         uuid.uuid5(payment.payment_id, str(n)), payment.payment_id, "authorize", payment.amount, "submitted",
-        f"key-{n}", "stripe", status, NOW, "pi_1" if status == "succeeded" else None,
+        "submit", f"key-{n}", "stripe", status, NOW, "pi_1" if status == "succeeded" else None,
         decline_reason="do not honour" if status == "declined" else None,
     )  # fmt: skip
 

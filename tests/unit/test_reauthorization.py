@@ -23,6 +23,7 @@ def moved(kind: str, amount: str, at: datetime, *, ref: str = "pi_1", provider: 
         kind=kind,  # type: ignore[arg-type]
         amount=D(amount),
         reason="test",
+        cause="submit",
         idempotency_key=f"oms-{uuid.uuid4()}",
         provider=provider,
         status="succeeded",

@@ -278,6 +278,7 @@ async def test_a_refund_claim_gives_back_what_the_units_cost_through_the_payment
     assert uow.payments.refunds == [
         (order_.order_id, line_total / 2, f"claim {claim_id}: 1 x line 1 (TENT) lost, refund")
     ]
+    assert uow.payments.causes[-1] == "claim"
     saved = uow.orders.saved[order_.order_id]
     assert [(c.claim_id, c.quantity, c.resolution) for c in saved.claims] == [(claim_id, 1, "refund")]
     assert [e.claim.claim_id for e in uow.events(ClaimFiledV1)] == [claim_id]
@@ -414,6 +415,7 @@ async def test_an_exchange_for_something_cheaper_gives_the_difference_back() -> 
     )
 
     assert done.amount_due < 0 and await uow.payments.secured(order_) == secured + done.amount_due
+    assert uow.payments.causes[-1] == "exchange"  # told by the exchange's e-mail, not again as a refund
 
 
 async def test_a_bad_exchange_is_refused_and_changes_nothing() -> None:

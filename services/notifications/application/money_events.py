@@ -2,13 +2,10 @@
 card, an exchange and what it settles, goodwill granted on an order (an appeasement), store credit
 issued or given back.
 
-One e-mail per thing the customer should hear about, never two for one: an appeasement's own
-e-mail says whether it went to the card or to store credit, so the refund movement and the store
-credit it made are not e-mailed again; a cancel or a change has its own e-mail with what it gives
-back, so store credit released by them is not e-mailed either (only credit ``refunded`` from an
-order, e.g. for a return, is). An exchange's e-mail says what it collects or gives back, so the
-refund movement it settles (reason ``exchange: ...``) is not e-mailed as a ``refund``; receiving an
-exchange's return refunds nothing more.
+One e-mail per thing the customer should hear about, never two for one. Which money movement or
+store credit is e-mailed is decided on the event's ``cause`` (domain/money_emails.py): a cancel's,
+a change's, an exchange's, an appeasement's and a claim's own e-mails already say what they give
+back, so the refund movement or store credit they make is not e-mailed again.
 """
 
 from __future__ import annotations
@@ -19,16 +16,8 @@ from typing import Any
 from contracts.orders import AppeasementGrantedV1, ExchangeCreatedV1, PaymentMovementV1, StoreCreditIssuedV1
 from services.notifications.application.queueing import queue
 from services.notifications.application.unit_of_work import UnitOfWork
+from services.notifications.domain import legacy_causes, money_emails
 from services.notifications.domain.requests import EmailRequest
-
-RETURN_REFUND = "return "
-"""How the orders service names the refund of a received return (application/return_orders.py): the
-one refund no other e-mail tells (a cancel's, a change's, an exchange's and an appeasement's have
-their own)."""
-
-EXCHANGE_REFUND = "exchange"
-"""How the orders service names the settlement of an exchange (application/exchanges.py): told by
-the ``exchange`` e-mail, never again as a ``refund``."""
 
 
 async def on_appeasement_granted(uow: UnitOfWork, event: AppeasementGrantedV1) -> None:
@@ -36,13 +25,12 @@ async def on_appeasement_granted(uow: UnitOfWork, event: AppeasementGrantedV1) -
 
 
 async def on_refund(uow: UnitOfWork, event: PaymentMovementV1) -> None:
-    """A received return refunded to the card that paid (a void is not a refund: the customer was
-    never charged; store credit given back is told by on_store_credit_issued)."""
-    if event.kind != "refund" or event.status != "succeeded" or event.method == "store_credit":
-        return
-    if not event.reason.startswith(RETURN_REFUND):  # so never an EXCHANGE_REFUND
-        return
-    await _email(uow, "refund", event, event.order_id, event.order_number, None, None)
+    """A refund to the card that paid that no other e-mail tells: a received return's."""
+    # An event from before ``cause`` is read from its reason's words (legacy_causes.py).
+    cause = event.cause or legacy_causes.of_movement(event.reason)
+    template = money_emails.for_movement(cause, event.kind, event.status, event.method)
+    if template is not None:
+        await _email(uow, template, event, event.order_id, event.order_number, None, None)
 
 
 async def on_exchange_created(uow: UnitOfWork, event: ExchangeCreatedV1) -> None:
@@ -52,11 +40,12 @@ async def on_exchange_created(uow: UnitOfWork, event: ExchangeCreatedV1) -> None
 
 
 async def on_store_credit_issued(uow: UnitOfWork, event: StoreCreditIssuedV1) -> None:
-    """Credit a supervisor issued, or what a refunded (returned) order gives back; an appeasement's
-    and a cancel's are told by their own e-mails."""
-    if event.source == "appeasement" or (event.kind == "given_back" and not event.reason.startswith("refunded")):
-        return
-    await _email(uow, "store_credit", event, event.order_id, event.order_number, event.email, event.language)
+    """Credit a supervisor issued, or what a received return gave back to store credit."""
+    # An event from before ``cause`` is read from its source and reason (legacy_causes.py).
+    cause = event.cause or legacy_causes.of_store_credit(event.source, event.kind, event.reason)
+    template = money_emails.for_store_credit(cause)
+    if template is not None:
+        await _email(uow, template, event, event.order_id, event.order_number, event.email, event.language)
 
 
 async def _email(

@@ -54,7 +54,7 @@ class PgGoodwill:
         is not where goodwill to the card goes), carried out like every movement of the ledger."""
         ledger = await money.load(self._ctx, order)
         planned = plan_refund(amount, _cards_only(order, ledger))
-        _, done = await money.carry_out(self._ctx, order, ledger, planned, reason)
+        _, done = await money.carry_out(self._ctx, order, ledger, planned, reason, "appeasement")
         return released(done)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from contracts.envelope import Event
-from contracts.orders import OrderView, PaymentLedgerTotals, PaymentMovementV1, ShipmentRecord
+from contracts.orders import MoneyCause, OrderView, PaymentLedgerTotals, PaymentMovementV1, ShipmentRecord
 from services.orders.adapters.deps import Ctx
 from services.orders.adapters.payment_store import PgPaymentLedger
 from services.orders.adapters.store_credit_provider import with_store_credit
@@ -30,13 +30,14 @@ def retry_policy(ctx: Ctx) -> RetryPolicy:
     )
 
 
-def mover(ctx: Ctx) -> Mover:
-    return Mover(PgPaymentLedger(ctx.conn), with_store_credit(ctx), retry_policy(ctx))
+def mover(ctx: Ctx, cause: MoneyCause) -> Mover:
+    """``cause``: store credit given back or redeemed says it on its own event too."""
+    return Mover(PgPaymentLedger(ctx.conn), with_store_credit(ctx, cause), retry_policy(ctx))
 
 
-def request(ctx: Ctx, order: OrderView, reason: str) -> MoneyRequest:
+def request(ctx: Ctx, order: OrderView, reason: str, cause: MoneyCause) -> MoneyRequest:
     number = order.order_number or str(order.order_id)
-    return MoneyRequest(order.order_id, number, order.currency, ctx.envelope.message_id, reason, ctx.now)
+    return MoneyRequest(order.order_id, number, order.currency, ctx.envelope.message_id, reason, cause, ctx.now)
 
 
 async def load(ctx: Ctx, order: OrderView) -> PaymentLedger:
@@ -49,11 +50,13 @@ async def _carry_out(
     ledger: PaymentLedger,
     planned: Sequence[PlannedMovement],
     reason: str,
+    cause: MoneyCause,
     *,
     later: list[Event] | None = None,
 ) -> tuple[PaymentLedger, list[Movement]]:
     """``later``: the events are left there for the caller to emit after its own (OrderPlacedV1 first)."""
-    ledger, done = await mover(ctx).carry_out(ledger, planned, instructions(order), request(ctx, order, reason))
+    asked = request(ctx, order, reason, cause)
+    ledger, done = await mover(ctx, cause).carry_out(ledger, planned, instructions(order), asked)
     events = movement_events(order, ledger, done)
     if later is not None:
         later.extend(events)
@@ -94,6 +97,7 @@ def movement_events(order: OrderView, ledger: PaymentLedger, done: Sequence[Move
                 authorization_reference=m.authorization,
                 idempotency_key=m.idempotency_key,
                 reason=m.reason,
+                cause=m.cause,
                 decline_reason=m.decline_reason,
                 ledger=PaymentLedgerTotals(
                     authorized=t.authorized,
@@ -112,12 +116,15 @@ def movement_events(order: OrderView, ledger: PaymentLedger, done: Sequence[Move
 # --- the hooks ------------------------------------------------------------------------------------
 
 
-async def authorize_at_submit(ctx: Ctx, order: OrderView, later: list[Event] | None = None) -> OrderView:
-    """MNY-02: each instruction authorized for its amount as the order is submitted; the events go
-    to ``later`` when given (emitted after the order's own)."""
+async def authorize_at_submit(
+    ctx: Ctx, order: OrderView, later: list[Event] | None = None, *, cause: MoneyCause
+) -> OrderView:
+    """MNY-02: each instruction authorized for its amount as the order is submitted (or submitted
+    again, ``resubmit``); the events go to ``later`` when given (emitted after the order's own)."""
     ledger = await load(ctx, order)
     planned = money.plan_authorizations(instructions(order).values(), ledger)
-    ledger, _ = await _carry_out(ctx, order, ledger, planned, f"order {order.order_number} submitted", later=later)
+    why = f"order {order.order_number} submitted"
+    ledger, _ = await _carry_out(ctx, order, ledger, planned, why, cause, later=later)
     return with_payment_state(order, ledger, ctx.now)
 
 
@@ -135,14 +142,14 @@ async def capture_shipment(ctx: Ctx, order: OrderView, shipment: ShipmentRecord)
     )
     everything = order.status in ("shipped", "complete")
     planned = money.plan_capture(amount, ledger, everything=everything)
-    await _carry_out(ctx, order, ledger, planned, f"shipment {shipment.shipment_id}")
+    await _carry_out(ctx, order, ledger, planned, f"shipment {shipment.shipment_id}", "shipment")
 
 
-async def release_all(ctx: Ctx, order: OrderView, reason: str) -> Decimal:
+async def release_all(ctx: Ctx, order: OrderView, reason: str, cause: MoneyCause) -> Decimal:
     """MNY-02, MNY-04: on cancel, what is held is voided and what was taken is refunded; the answer is what
     the customer gets back."""
     ledger = await load(ctx, order)
-    _, done = await _carry_out(ctx, order, ledger, money.plan_release(None, ledger), reason)
+    _, done = await _carry_out(ctx, order, ledger, money.plan_release(None, ledger), reason, cause)
     return money.released(done)
 
 
@@ -151,7 +158,7 @@ async def secured(ctx: Ctx, order: OrderView) -> Decimal:
     return (await load(ctx, order)).totals().secured
 
 
-async def settle_change(ctx: Ctx, order: OrderView, amount_due: Decimal, reason: str) -> OrderView:
+async def settle_change(ctx: Ctx, order: OrderView, amount_due: Decimal, reason: str, cause: MoneyCause) -> OrderView:
     """MNY-02, MNY-04: a change that lowers what is due gives the difference back (void, then refund); one
     that raises it asks for a further authorization of what is not yet asked for."""
     ledger = await load(ctx, order)
@@ -159,14 +166,14 @@ async def settle_change(ctx: Ctx, order: OrderView, amount_due: Decimal, reason:
         planned = money.plan_release(-amount_due, ledger)
     else:
         planned = money.plan_collect(amount_due - ledger.awaiting, list(instructions(order).values()))
-    ledger, _ = await _carry_out(ctx, order, ledger, planned, reason)
+    ledger, _ = await _carry_out(ctx, order, ledger, planned, reason, cause)
     return with_payment_state(order, ledger, ctx.now)
 
 
-async def refund_return(ctx: Ctx, order: OrderView, amount: Decimal, reason: str) -> Decimal:
-    """MNY-04: a received return's refund goes back to what paid for it."""
+async def refund_return(ctx: Ctx, order: OrderView, amount: Decimal, reason: str, cause: MoneyCause) -> Decimal:
+    """MNY-04, MNY-06: a received return's (or a claim's) refund goes back to what paid for it."""
     ledger = await load(ctx, order)
-    _, done = await _carry_out(ctx, order, ledger, money.plan_refund(amount, ledger), reason)
+    _, done = await _carry_out(ctx, order, ledger, money.plan_refund(amount, ledger), reason, cause)
     return money.released(done)
 
 
@@ -180,7 +187,8 @@ async def record_outside_result(
     if instruction is None:
         return
     if outcome == "declined":
-        await _carry_out(ctx, order, ledger, money.plan_release_of(instruction.payment_id, ledger), "declined")
+        planned = money.plan_release_of(instruction.payment_id, ledger)
+        await _carry_out(ctx, order, ledger, planned, "declined", "outside_result")
         return
     if ledger.authorizations(instruction.payment_id) or instruction.amount <= 0:
         return
@@ -192,6 +200,7 @@ async def record_outside_result(
         kind="authorize",
         amount=instruction.amount,
         reason="reported by the payment system",
+        cause="outside_result",
         idempotency_key=key,
         provider=EXTERNAL,
         status="succeeded",
@@ -211,23 +220,25 @@ class PostgresPayments:
     def __init__(self, ctx: Ctx) -> None:
         self._ctx = ctx
 
-    async def authorize_at_submit(self, order: OrderView, later: list[Event] | None = None) -> OrderView:
-        return await authorize_at_submit(self._ctx, order, later)
+    async def authorize_at_submit(
+        self, order: OrderView, later: list[Event] | None = None, *, cause: MoneyCause
+    ) -> OrderView:
+        return await authorize_at_submit(self._ctx, order, later, cause=cause)
 
     async def capture_shipment(self, order: OrderView, shipment: ShipmentRecord) -> None:
         await capture_shipment(self._ctx, order, shipment)
 
-    async def release_all(self, order: OrderView, reason: str) -> Decimal:
-        return await release_all(self._ctx, order, reason)
+    async def release_all(self, order: OrderView, reason: str, cause: MoneyCause) -> Decimal:
+        return await release_all(self._ctx, order, reason, cause)
 
     async def secured(self, order: OrderView) -> Decimal:
         return await secured(self._ctx, order)
 
-    async def settle_change(self, order: OrderView, amount_due: Decimal, reason: str) -> OrderView:
-        return await settle_change(self._ctx, order, amount_due, reason)
+    async def settle_change(self, order: OrderView, amount_due: Decimal, reason: str, cause: MoneyCause) -> OrderView:
+        return await settle_change(self._ctx, order, amount_due, reason, cause)
 
-    async def refund_return(self, order: OrderView, amount: Decimal, reason: str) -> Decimal:
-        return await refund_return(self._ctx, order, amount, reason)
+    async def refund_return(self, order: OrderView, amount: Decimal, reason: str, cause: MoneyCause) -> Decimal:
+        return await refund_return(self._ctx, order, amount, reason, cause)
 
     async def record_outside_result(
         self, order: OrderView, payment_id: uuid.UUID, outcome: str, reference: str | None

@@ -1,4 +1,4 @@
-"""The payment ledger in PostgreSQL (migrations/006_payment_ledger.sql): all its SQL."""
+"""The payment ledger in PostgreSQL (migrations/006_payment_ledger.sql; each movement's cause: 009): all its SQL."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from services.orders.domain.ledger import Movement, PaymentLedger
 from services.runtime.db import Connection
 
 _LOAD = """
-    SELECT movement_id, payment_id, kind, amount, reason, idempotency_key, provider, status, authorization_ref,
+    SELECT movement_id, payment_id, kind, amount, reason, cause, idempotency_key, provider, status, authorization_ref,
            reference, decline_reason, attempts, updated_at
     FROM payment_movements WHERE order_id = $1 ORDER BY created_at, movement_id
 """
@@ -27,6 +27,7 @@ def _movement(row: asyncpg.Record, currency: str) -> Movement:
         kind=row["kind"],
         amount=Decimal(row["amount"]).quantize(Decimal(1).scaleb(-minor_units(currency))),
         reason=row["reason"],
+        cause=row["cause"],
         idempotency_key=row["idempotency_key"],
         provider=row["provider"],
         status=row["status"],
@@ -53,8 +54,8 @@ class PgPaymentLedger:
             """
             INSERT INTO payment_movements (movement_id, order_id, payment_id, kind, amount, currency, reason,
                 idempotency_key, provider, status, authorization_ref, reference, decline_reason, attempts,
-                message_id, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+                message_id, created_at, updated_at, cause)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17)
             ON CONFLICT (movement_id) DO UPDATE SET status = EXCLUDED.status,
                 authorization_ref = EXCLUDED.authorization_ref, reference = EXCLUDED.reference,
                 decline_reason = EXCLUDED.decline_reason, attempts = EXCLUDED.attempts,
@@ -76,6 +77,7 @@ class PgPaymentLedger:
             movement.attempts,
             message_id,
             movement.at,
+            movement.cause,
         )
 
     async def is_moto(self, payment_id: uuid.UUID) -> bool:

@@ -74,7 +74,13 @@ async def _retry_order(runtime: Runtime[OrdersDeps], conn: Connection, order_id:
         if movement.kind == "refund" and ledger.capturing(movement.authorization):
             continue  # it gives back a capture still unanswered: asked after it, not before
         request = MoneyRequest(
-            order.order_id, order.order_number or "", order.currency, movement.movement_id, movement.reason, now
+            order.order_id,
+            order.order_number or "",
+            order.currency,
+            movement.movement_id,
+            movement.reason,
+            movement.cause,  # asked again for the use case that asked first
+            now,
         )
         updated = await mover.retry(movement, instructions(order).get(movement.payment_id), request)
         ledger = ledger.recorded(updated)
@@ -88,6 +94,7 @@ async def _retry_order(runtime: Runtime[OrdersDeps], conn: Connection, order_id:
             order.currency,
             uuid.uuid5(order.order_id, f"release-after-cancel:{len(ledger.movements)}"),
             "authorized after the order was cancelled",
+            "cancel",  # what the cancel would have released, had it been authorized then
             now,
         )
         planned = money.plan_release(None, ledger)

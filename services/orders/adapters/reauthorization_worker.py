@@ -86,6 +86,7 @@ async def _renew(runtime: Runtime[OrdersDeps], conn: Connection, order_id: uuid.
             order.currency,
             renewal.request_id(order.order_id),
             f"re-authorized before authorization {renewal.old.reference} expires",
+            "reauthorization",
             now,
         )
         ledger, asked = await mover.carry_out(ledger, [renewal.authorize], instructions(order), request)

@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from contracts.envelope import Event
-from contracts.orders import CreditKind, StoreCreditIssuedV1, StoreCreditRedeemedV1
+from contracts.orders import CreditKind, MoneyCause, StoreCreditIssuedV1, StoreCreditRedeemedV1
 from services.orders.adapters.deps import Ctx
 from services.orders.adapters.store_credit_store import PgStoreCredit, customer_of
 from services.orders.application.payments import AuthorizeRequest, PaymentProvider, ProviderAnswer, Providers
@@ -36,12 +36,14 @@ def _movement_id(key: str) -> uuid.UUID:
 
 @dataclass
 class StoreCreditProvider:
-    """On one message's transaction: its connection, clock, actor and outbox."""
+    """On one message's transaction: its connection, clock, actor and outbox, and why the ledger
+    moves the money (``cause``, told on the credit's own events)."""
 
     conn: Connection
     emit: Callable[[Event], None]
     agent: str
     now: datetime
+    cause: MoneyCause
     name: str = NAME
 
     async def authorize(self, request: AuthorizeRequest, key: str) -> ProviderAnswer:
@@ -130,6 +132,7 @@ class StoreCreditProvider:
             "balance": balance,
             "by": m.by,
             "occurred_at": m.at,
+            "cause": self.cause,
         }
         if m.kind == "redeemed":
             self.emit(StoreCreditRedeemedV1.model_validate(common))
@@ -151,7 +154,7 @@ class WithStoreCredit:
         return self.store_credit if name == NAME else self.others.named(name)
 
 
-def with_store_credit(ctx: Ctx) -> WithStoreCredit:
+def with_store_credit(ctx: Ctx, cause: MoneyCause) -> WithStoreCredit:
     """MNY-08: store credit moves on the message's own transaction, next to the order's ledger."""
-    provider = StoreCreditProvider(ctx.conn, ctx.emit, ctx.actor.agent_id, ctx.now)
+    provider = StoreCreditProvider(ctx.conn, ctx.emit, ctx.actor.agent_id, ctx.now, cause)
     return WithStoreCredit(ctx.deps.providers, provider)

@@ -13,7 +13,7 @@ from services.orders.domain import changes
 async def cancel_order(uow: UnitOfWork, cmd: CancelOrderV1) -> CancelResult:
     order = await load_for_edit(uow, cmd.order_id, cmd.expected_version)
     changes.cancel(order, cmd.reason, uow.actor.agent_id, uow.now)  # refused before any money moves
-    refund = await uow.payments.release_all(order, f"cancelled: {cmd.reason}")  # MNY-04: what the ledger gives back
+    refund = await uow.payments.release_all(order, f"cancelled: {cmd.reason}", "cancel")  # MNY-04: given back
     done = changes.cancelled(order, cmd.reason, uow.actor.agent_id, uow.now, refund)
     released = await uow.orders.release_stock(order.order_id)
     await store(uow, done.order, done.events, "cancelled", done.reason)

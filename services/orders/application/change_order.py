@@ -29,7 +29,7 @@ async def change_order(uow: UnitOfWork, cmd: ChangeOrderV1) -> ChangeOrderResult
     order = pricing.with_payment_amounts(order)
     assert order.last_change is not None
     # MNY-02, MNY-04: the difference given back or asked for now, as the reply says
-    order = await uow.payments.settle_change(order, order.last_change.amount_due, f"changed: {cmd.reason}")
+    order = await uow.payments.settle_change(order, order.last_change.amount_due, f"changed: {cmd.reason}", "change")
     reason = typed_holds.reason_with(f"changed: {cmd.reason}", typed)
     saved = await save(uow, order, "changed", reason, content_changed=True)
     uow.emit(changes.changed_event(saved))

@@ -18,7 +18,7 @@ async def file_claim(uow: UnitOfWork, cmd: FileClaimV1) -> ClaimResult:
     why = claims.described(claim)
     refunded = ZERO
     if claim.refund_amount > 0:
-        refunded = await uow.payments.refund_return(order, claim.refund_amount, why)
+        refunded = await uow.payments.refund_return(order, claim.refund_amount, why, "claim")
     saved = await save(uow, order, "claim_filed", why)
     uow.emit(claims.filed_event(saved, claim, refunded))
     if claim.resolution == "reship":

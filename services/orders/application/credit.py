@@ -26,6 +26,7 @@ from contracts.orders import (
     CreditSource,
     GrantAppeasementV1,
     IssueStoreCreditV1,
+    MoneyCause,
     OrderView,
     StoreCreditIssuedV1,
     StoreCreditResult,
@@ -102,6 +103,7 @@ async def issue(
     currency: str,
     source: CreditSource,
     reason: str,
+    cause: MoneyCause,
     order: OrderView | None = None,
 ) -> CreditAccount:
     """Credit added to the customer's account, and StoreCreditIssuedV1 with the balance after it."""
@@ -138,6 +140,7 @@ async def issue(
             email=order.email if order else None,
             language=order.language if order else None,
             occurred_at=uow.now,
+            cause=cause,
         )
     )
     return account
@@ -161,7 +164,15 @@ async def grant_appeasement(uow: CreditUnitOfWork, cmd: GrantAppeasementV1) -> A
         refunded = await uow.goodwill.refund_to_cards(order, amount, what)
     else:
         account = await issue(
-            uow, cmd.appeasement_id, order.customer_id, amount, order.currency, "appeasement", what, order
+            uow,
+            cmd.appeasement_id,
+            order.customer_id,
+            amount,
+            order.currency,
+            "appeasement",
+            what,
+            "appeasement",
+            order,
         )
         balance = account.balance
     await uow.goodwill.record(
@@ -217,7 +228,9 @@ async def issue_store_credit(uow: CreditUnitOfWork, cmd: IssueStoreCreditV1) -> 
     """MNY-08: a supervisor's store credit for a customer, in one currency."""
     amount = exact(cmd.amount.amount, cmd.amount.currency)
     reason = f"issued by a supervisor: {cmd.reason}"
-    account = await issue(uow, cmd.credit_id, cmd.customer_id, amount, cmd.amount.currency, "supervisor", reason)
+    account = await issue(
+        uow, cmd.credit_id, cmd.customer_id, amount, cmd.amount.currency, "supervisor", reason, "supervisor"
+    )
     return StoreCreditResult(
         movement_id=cmd.credit_id,
         customer_id=cmd.customer_id,

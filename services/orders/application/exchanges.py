@@ -29,7 +29,7 @@ async def exchange_items(uow: UnitOfWork, cmd: ExchangeItemsV1) -> ExchangeResul
     due = exchanges.amount_due(before, order, document)
     order = order.model_copy(update={"payments": changes.rebalance(order.payments, order.totals.total)})
     reason = f"exchange: return {number} and {len(new)} new line(s)" + (f": {cmd.note}" if cmd.note else "")
-    order = await uow.payments.settle_change(pricing.with_payment_amounts(order), due, reason)
+    order = await uow.payments.settle_change(pricing.with_payment_amounts(order), due, reason, "exchange")
     saved = await save(uow, order, "exchanged", reason, content_changed=True)
     await uow.returns.add(document)
     uow.emit(returns.created_event(document))

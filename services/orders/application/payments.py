@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Literal, Protocol
 
 from contracts.envelope import Event
-from contracts.orders import OrderView, ShipmentRecord
+from contracts.orders import MoneyCause, OrderView, ShipmentRecord
 from services.orders.domain.ledger import (
     Instruction,
     Movement,
@@ -102,13 +102,14 @@ class Backoff(Protocol):
 
 @dataclass(frozen=True)
 class MoneyRequest:
-    """Which order, in the name of which message, why, and when."""
+    """Which order, in the name of which message, why (in words, and as a ``cause``), and when."""
 
     order_id: uuid.UUID
     order_number: str
     currency: str
     message_id: uuid.UUID
     reason: str
+    cause: MoneyCause
     now: datetime
 
 
@@ -191,6 +192,7 @@ class Mover:
             kind=plan.kind,
             amount=plan.amount,
             reason=request.reason,
+            cause=request.cause,
             idempotency_key=key,
             provider=provider,
             status="pending",
@@ -258,21 +260,26 @@ class Payments(Protocol):
     order's payment ledger, has the provider carry it out and records the answers, in the unit of
     work's transaction. ``adapters.money.PostgresPayments`` is the real one."""
 
-    async def authorize_at_submit(self, order: OrderView, later: list[Event] | None = None) -> OrderView:
+    async def authorize_at_submit(
+        self, order: OrderView, later: list[Event] | None = None, *, cause: MoneyCause
+    ) -> OrderView:
         """Each usable instruction authorized; the order with its payments' statuses and holds. The
-        movements' events go to ``later`` when given (to follow the order's own), else are emitted."""
+        movements' events go to ``later`` when given (to follow the order's own), else are emitted.
+        ``cause``: ``submit``, or ``resubmit`` for an order on the payment hold submitted again."""
 
     async def capture_shipment(self, order: OrderView, shipment: ShipmentRecord) -> None: ...
 
-    async def release_all(self, order: OrderView, reason: str) -> Decimal:
+    async def release_all(self, order: OrderView, reason: str, cause: MoneyCause) -> Decimal:
         """Void what is held, refund what was taken; what the customer gets back."""
 
     async def secured(self, order: OrderView) -> Decimal:
         """Held + paid: what a change's amount due is computed against."""
 
-    async def settle_change(self, order: OrderView, amount_due: Decimal, reason: str) -> OrderView: ...
+    async def settle_change(self, order: OrderView, amount_due: Decimal, reason: str, cause: MoneyCause) -> OrderView:
+        """A change's or an exchange's amount due: collected (> 0) or given back (< 0)."""
 
-    async def refund_return(self, order: OrderView, amount: Decimal, reason: str) -> Decimal: ...
+    async def refund_return(self, order: OrderView, amount: Decimal, reason: str, cause: MoneyCause) -> Decimal:
+        """Refund ``amount`` of what was taken: a received return's, or a claim's."""
 
     async def record_outside_result(
         self, order: OrderView, payment_id: uuid.UUID, outcome: str, reference: str | None

@@ -33,7 +33,9 @@ async def receive_return(uow: UnitOfWork, cmd: ReceiveReturnV1) -> ReturnResult:
     # MNY-04: the units are back, what paid for them goes back; an exchange's return (MNY-05) was
     # netted against its new items when it was made
     if order is not None and not received.exchange:
-        await uow.payments.refund_return(order, received.refund_amount, f"return {received.return_number} received")
+        await uow.payments.refund_return(
+            order, received.refund_amount, f"return {received.return_number} received", "return"
+        )
     return received
 
 

@@ -75,7 +75,7 @@ async def submit(
     if new and await uow.orders.get(done.order_id) is not None:  # refused before money is held for it
         raise Refused.field(errors.CONFLICT, "payload.order_id", f"order {done.order_id} already exists")
     movements: list[Event] = []  # PaymentMovementV1, emitted after OrderPlacedV1
-    done = await uow.payments.authorize_at_submit(done, movements)  # MNY-02
+    done = await uow.payments.authorize_at_submit(done, movements, cause="submit")  # MNY-02
     done, notices = versioned(uow, done, reason)
     await _save(uow, done, change, reason, new=new)
     await uow.orders.reserve_stock(done.order_id, [(ln.line_no, ln.sku, ln.reserved_quantity) for ln in done.lines])
@@ -88,7 +88,7 @@ async def submit(
             update={"created_at": now, "created_by": agent, "updated_at": now, "updated_by": agent}
         )
         second_movements: list[Event] = []
-        second = await uow.payments.authorize_at_submit(second, second_movements)  # MNY-02
+        second = await uow.payments.authorize_at_submit(second, second_movements, cause="submit")  # MNY-02
         second, second_notices = holds.notices(holds.with_holds(second), f"backorders of order {number}")
         await uow.orders.add(second, "backorders_moved", f"backorders of order {number}")
         uow.emit(order_rules.placed_event(second))
@@ -124,7 +124,7 @@ async def _save(uow: UnitOfWork, order: OrderView, change: str, reason: str, *, 
 
 async def _resubmit(uow: UnitOfWork, order: OrderView) -> SubmitResult:
     done = submission.resubmitted(pricing.with_payment_amounts(order), uow.now)
-    done = await uow.payments.authorize_at_submit(done)  # MNY-02: the new instructions
+    done = await uow.payments.authorize_at_submit(done, cause="resubmit")  # MNY-02: the new instructions
     saved = await commit(uow, done, "resubmitted", "payment instructions updated and order re-submitted")
     assert order.order_number is not None
     return SubmitResult(

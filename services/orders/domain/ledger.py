@@ -21,6 +21,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from contracts.orders import MoneyCause
+
 MovementKind = Literal["authorize", "capture", "void", "refund"]
 MovementStatus = Literal["succeeded", "declined", "pending"]
 """``pending``: the provider could not be reached; retried with the same idempotency key."""
@@ -61,6 +63,7 @@ class Movement:
     kind: MovementKind
     amount: Decimal
     reason: str
+    cause: MoneyCause  # why it moved, for the events' readers: ``reason`` is words for people
     idempotency_key: str
     provider: str
     status: MovementStatus
