@@ -311,12 +311,16 @@ def pan_number_probes(cls: type[Message], reply_to: str, per_field: int | None =
     bounded below a card number), and nothing it or a handler writes may quote the digits."""
     base = golden(cls)
     probes = []
-    for i, (path, value) in enumerate(p for p in paths(base) if _number_field(p[1])):
+    numeric = [path for path, value in paths(base) if _number_field(value)]
+    for i, path in enumerate(numeric):
         pan = HOSTILE_PANS[i % len(HOSTILE_PANS)]
         forms = pan_number_forms(pan)
         for name, form in forms if per_field is None else _rotate(forms, i * per_field, per_field):
             probe = payload_probe(
-                f"{cls.__name__}: {_label(path)} holding a card number as {name}", cls, replaced(base, path, form), reply_to
+                f"{cls.__name__}: {_label(path)} holding a card number as {name}",
+                cls,
+                replaced(base, path, form),
+                reply_to,
             )
             probe.value = _raw_numbers(probe.value or b"")
             probe.card_number = True

@@ -7,13 +7,21 @@ or a formatter would print it. The end-to-end counterpart is tests/e2e/test_host
 from __future__ import annotations
 
 import json
+import logging
+import sys
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord
 
-from contracts.envelope import Message
-from services.runtime.codec import DecodeFailure, decode
+from contracts import errors
+from contracts.envelope import Actor, Envelope, Message, Role
+from contracts.orders import GetStoreCreditV1
+from services.runtime import logs
+from services.runtime.codec import DecodeFailure, decode, redact_text
+from services.runtime.handling import Rejected
 from services.runtime.replies import Letters
 from tests.support.hostile import HOSTILE_PANS, KIND_OF_TOPIC, REQUEST_TOPICS, Probe, request_classes
 from tests.support.hostile_cases import pan_number_forms, pan_number_probes
@@ -65,3 +73,41 @@ def test_the_scan_finds_a_number_in_every_form_it_is_sent_in() -> None:
     for name, form in pan_number_forms(HOSTILE_PANS[0]):
         shown = str(form).removeprefix("zz-raw-number:")
         assert these_card_numbers_in(json.dumps(shown), HOSTILE_PANS) == [HOSTILE_PANS[0]], name
+
+
+# --- the safety net: what every reply, dead letter and log line goes through ------------------------
+
+
+@pytest.mark.parametrize(("name", "form"), pan_number_forms(HOSTILE_PANS[1]))
+def test_a_card_number_is_masked_in_every_form_a_number_is_printed(name: str, form: Any) -> None:
+    shown = str(form).removeprefix("zz-raw-number:")
+
+    for text in (f"less than {shown} USD", json.dumps({"amount": shown})):
+        assert these_card_numbers_in(redact_text(text), HOSTILE_PANS) == [], (name, redact_text(text))
+
+
+@pytest.mark.parametrize("text", ["USD 1,234.56", "1.234.567,89 EUR", "[1, 2, 3, 4]", "2026-11-27", "1'000'000.00"])
+def test_ordinary_amounts_are_kept(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_a_handlers_rejection_quoting_a_grouped_number_is_masked() -> None:
+    request = Envelope.wrap(GetStoreCreditV1(customer_id=uuid.uuid4()), actor=Actor(agent_id="csr-1", role=Role.CSR))
+    said = f"{Decimal(HOSTILE_PANS[0]):,.2f}"  # 4,539,578,763,621,486.00
+    rejection = Rejected.field(errors.INVALID, "payload.amount.amount", f"less than {said}")
+
+    reply = Letters("orders", "").rejected(request, rejection)
+
+    assert these_card_numbers_in(reply.model_dump_json(), HOSTILE_PANS) == []
+
+
+def test_log_lines_and_their_exceptions_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+    said = f"{Decimal(HOSTILE_PANS[2]):,}"
+    try:
+        raise ValueError(f"invalid input for query argument $1: {said}")
+    except ValueError:
+        record = logging.LogRecord("oms", logging.WARNING, __file__, 1, "ignored: %s", (said,), sys.exc_info())
+
+    for formatter in (logs.JsonFormatter("orders"), logs.MaskingFormatter("%(message)s")):
+        line = formatter.format(record)
+        assert these_card_numbers_in(line, HOSTILE_PANS) == [] and "[REDACTED-PAN]" in line
