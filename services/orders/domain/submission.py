@@ -82,7 +82,7 @@ def problems(
         found.append(_err("billing_address", "missing_billing_address", "no billing address"))
     found += payment_problems(order, now)
     for code in order.coupons:
-        problem = coupon_problem(coupons.get(code), code, order.currency, now, code in used_coupons)
+        problem = coupon_problem(coupons.get(code), order.currency, now, code in used_coupons)
         if problem is not None:
             found.append(_err(f"coupons[{code}]", *problem))
     return found
