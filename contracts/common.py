@@ -29,8 +29,6 @@ def _no_control_chars(value: str) -> str:
 
 # --- card numbers in free text ---------------------------------------------------------------
 
-# Digits, optionally separated by one space or dash ("4111 1111-1111 1111"), at least 13 of them.
-_DIGIT_RUN = re.compile(r"(?:\d[ -]{0,2}){12,}\d")
 CARD_NUMBER_IN_TEXT = "card_number_in_text"
 
 
@@ -81,11 +79,20 @@ def holds_card_number(text: str) -> bool:
     return False
 
 
+# What is masked is wider than what is refused: besides spaces and dashes, the grouping and
+# decimal marks a formatter puts into a number (4,539,578,763,621,486.00, 4.539.578.763.621.486,00,
+# 4'539..., 4_539..., no-break and thin spaces, also as the JSON escapes of those spaces). A number
+# a sender put where a number goes and a message then printed with separators is still its digits.
+_GROUPING = r"(?:[ \-.,'_\u00a0\u2009\u202f]|\\u(?:00a0|2009|202f))"
+_NUMBER_RUN = re.compile(rf"(?:\d{_GROUPING}{{0,2}}){{12,}}\d")
+
+
 def mask_card_numbers(text: str) -> str:
-    """``text`` with every run of digits (spaces and dashes allowed) that holds 13-19 digits passing
-    the Luhn check anywhere inside it masked: wider than :func:`holds_card_number`, for what is
-    copied to dead letters, where over-masking is cheap."""
-    return _DIGIT_RUN.sub(lambda m: "[REDACTED-PAN]" if _holds_pan(_card_digits(m)) else m.group(), text)
+    """``text`` with every run of digits (spaces, dashes and a number's grouping and decimal marks
+    allowed) that holds 13-19 digits passing the Luhn check anywhere inside it masked: wider than
+    :func:`holds_card_number`, for what is copied to replies, dead letters and logs, where
+    over-masking is cheap."""
+    return _NUMBER_RUN.sub(lambda m: "[REDACTED-PAN]" if _holds_pan(_card_digits(m)) else m.group(), text)
 
 
 def _no_card_number(value: str) -> str:

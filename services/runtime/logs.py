@@ -1,5 +1,9 @@
 """Structured logs: one JSON object per line, carrying the message and correlation ids of the
-message being handled, so one request can be followed across the three services."""
+message being handled, so one request can be followed across the three services.
+
+A line's text and any exception in it are masked for card numbers (as replies and dead letters
+are): a rule's message or a driver's error may quote a value a sender chose, and a log is read by
+more people, and kept longer, than a reply."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from contracts.common import mask_card_numbers
 
 trace: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("trace", default={})  # noqa: B039
 
@@ -24,15 +30,22 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": mask_card_numbers(record.getMessage()),
         }
         entry.update(trace.get())
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = mask_card_numbers(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
+
+
+class MaskingFormatter(logging.Formatter):
+    """The plain-text format, masked like the JSON one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_card_numbers(super().format(record))
 
 
 def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
@@ -40,7 +53,7 @@ def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(MaskingFormatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -85,8 +85,9 @@ class Letters:
                 request_type=safe_type(env.type) if env else "unknown",
                 status="rejected",
                 code=failure.code,
-                message=failure.message,
-                field_errors=failure.field_errors,
+                # The decoder's words quote no input; masked all the same, as every other rejection.
+                message=redact_text(failure.message),
+                field_errors=[_masked(e) for e in failure.field_errors],
             ),
             actor=self.actor,
             correlation_id=env.correlation_id if env else header_uuid(record, "correlation_id"),

@@ -31,8 +31,17 @@ from contracts.orders import ListShippingModesV1
 from csr.client import OmsClient
 from devstack.endpoints import StackEndpoints
 from tests.support.customers import register
-from tests.support.hostile import HOSTILE_PANS, Outcome, Probe, Rig, mishandled, settled_checksums
-from tests.support.hostile_cases import all_probes
+from tests.support.hostile import (
+    HOSTILE_PANS,
+    REQUEST_TOPICS,
+    Outcome,
+    Probe,
+    Rig,
+    mishandled,
+    request_classes,
+    settled_checksums,
+)
+from tests.support.hostile_cases import all_probes, pan_number_probes
 from tests.support.orders import new_cart
 from tests.support.scan import INPUT_TOPICS, table_rows, topic_records
 from tests.support.secrets import card_numbers_in, these_card_numbers_in
@@ -161,8 +170,19 @@ async def _sent_already(system: System) -> bool:
     return any(t.endswith(".dlq") for t, _, _ in await topic_records(system))
 
 
+@pytest.mark.capability("PLT-05")
+def test_a_card_number_in_any_numeric_field_is_refused_not_left_out(probes: list[Probe]) -> None:
+    """all_probes leaves out a card-number probe the decoder would accept (a text field that may
+    hold one); a numeric field taking one would be left out silently, so they are counted here.
+    Their replies, dead letters and logs are searched by the test above."""
+    numeric = [p for p in probes if " holding a card number as " in p.name]
+    made = [p for topic in REQUEST_TOPICS for cls in request_classes(topic) for p in pan_number_probes(cls, "x")]
+
+    assert len(numeric) == len(made) > 500
+    assert all(p.card_number and p.refused == "invalid" for p in numeric)
+
+
 def test_every_topic_and_every_message_of_the_contracts_is_probed(probes: list[Probe]) -> None:
-    from tests.support.hostile import REQUEST_TOPICS, request_classes
 
     names = {p.name.split(":")[0] for p in probes}
     for topic in REQUEST_TOPICS:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import codecs
 import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -253,6 +254,80 @@ def payload_probes(cls: type[Message], reply_to: str) -> list[Probe]:
     return probes
 
 
+# --- a card number where a number goes -----------------------------------------------------------
+
+NUMBER_FORMS_PER_FIELD = 6  # each numeric field gets this many forms, rotating, so all are used
+_RAW = "zz-raw-number:"
+"""A string starting so stands for the JSON number after it, written as is (json.dumps would print
+4539578763621486.00 as 4539578763621486.0): see :func:`_raw_numbers`."""
+
+
+def _grouped(pan: str, separator: str) -> str:
+    return f"{int(pan):,}".replace(",", separator)
+
+
+def pan_number_forms(pan: str) -> list[tuple[str, Any]]:
+    """``pan`` in the forms a number field can be sent: JSON numbers (whole, with decimals, in
+    exponent form, negative) and the decimal text money travels in, plain or grouped the way people
+    and formatters write a number (1,234.00 / 1.234,00 / 1'234.00 / 1_234 / no-break and thin
+    spaces). What a reply or a dead letter quotes of such a number must not give the digits away."""
+    return [
+        ("a JSON integer", _RAW + pan),
+        ("a JSON number with .00", _RAW + pan + ".00"),
+        ("a JSON number in exponent form", f"{_RAW}{pan[0]}.{pan[1:]}e{len(pan) - 1}"),
+        ("a negative JSON number", _RAW + "-" + pan),
+        ("decimal text", pan),
+        ("decimal text with .00", pan + ".00"),
+        ("negative decimal text", f"-{pan}.00"),
+        ("decimal text grouped with commas", _grouped(pan, ",") + ".00"),
+        ("decimal text grouped with dots", _grouped(pan, ".") + ",00"),
+        ("decimal text grouped with apostrophes", _grouped(pan, "'") + ".00"),
+        ("decimal text grouped with underscores", _grouped(pan, "_")),
+        ("decimal text grouped with no-break spaces", _grouped(pan, "\u00a0") + ".00"),
+        ("decimal text grouped with thin spaces", _grouped(pan, "\u202f") + ".00"),
+        ("decimal text in exponent form", pan + "E0"),
+    ]
+
+
+_DECIMAL_TEXT = re.compile(r"^-?\d+\.\d+$")
+
+
+def _number_field(value: Any) -> bool:
+    """A field the contract types as a number: a JSON number in the golden example, or money's
+    decimal text ("10.00"; postal codes and order numbers are text that happens to be digits)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or (isinstance(value, str) and _DECIMAL_TEXT.match(value) is not None)
+
+
+def _raw_numbers(value: bytes) -> bytes:
+    return re.sub(rb'"zz-raw-number:([-+.eE0-9]+)"', rb"\1", value)
+
+
+def pan_number_probes(cls: type[Message], reply_to: str, per_field: int | None = NUMBER_FORMS_PER_FIELD) -> list[Probe]:
+    """``cls``'s golden example with a card number in each of its numeric fields (amounts,
+    quantities, prices, limits, versions, pages), in ``per_field`` of :func:`pan_number_forms`
+    (None: all of them). The decoder must refuse every one (every number of a command or query is
+    bounded below a card number), and nothing it or a handler writes may quote the digits."""
+    base = golden(cls)
+    probes = []
+    numeric = [path for path, value in paths(base) if _number_field(value)]
+    for i, path in enumerate(numeric):
+        pan = HOSTILE_PANS[i % len(HOSTILE_PANS)]
+        forms = pan_number_forms(pan)
+        for name, form in forms if per_field is None else _rotate(forms, i * per_field, per_field):
+            probe = payload_probe(
+                f"{cls.__name__}: {_label(path)} holding a card number as {name}",
+                cls,
+                replaced(base, path, form),
+                reply_to,
+            )
+            probe.value = _raw_numbers(probe.value or b"")
+            probe.card_number = True
+            probes.append(probe)
+    return probes
+
+
 _LEAVES = (
     st.none()
     | st.booleans()
@@ -388,6 +463,7 @@ def all_probes(reply_to: str, prefix: str, generated: int = 2000) -> list[Probe]
             classes.append(cls)
             probes += unknown_probes(cls, reply_to)
             probes += payload_probes(cls, reply_to)
+            probes += pan_number_probes(cls, reply_to)
     for cls, payload in generated_payloads(classes, generated):
         probes.append(payload_probe(f"{cls.__name__}: generated {json.dumps(payload)[:60]}", cls, payload, reply_to))
     classified = [p.classify(reply_to, prefix) for p in probes]

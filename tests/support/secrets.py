@@ -76,12 +76,18 @@ def card_numbers_in(text: str) -> list[str]:
     return [m for m in _DIGIT_RUN.findall(text) if _CARD_PREFIX.match(m) and luhn_ok(m)]
 
 
-_SEPARATED = re.compile(r"(?<=\d)[ -]{1,2}(?=\d)")
+# Spaces and dashes (how people write a card number), and the grouping and decimal marks a
+# formatter puts into a number (4,539,578,763,621,486.00; 4.539.578.763.621.486,00; 4'539...;
+# 4_539...; no-break and thin spaces): a number quoted in any of these forms still gives it away.
+# (Those three spaces also as the \u00a0 escapes of JSON, once or twice escaped: a dead letter
+# keeps the record as JSON text inside JSON.)
+_SEPARATED = re.compile(r"(?<=\d)(?:[ \-.,'_\u00a0\u2009\u202f]|\\{1,2}u(?:00a0|2009|202f)){1,2}(?=\d)")
 
 
 def these_card_numbers_in(text: str, numbers: list[str]) -> list[str]:
-    """Which of ``numbers`` are in ``text``, also written with spaces or dashes, or inside longer
-    runs of digits: how a hostile sender would try to get one through."""
+    """Which of ``numbers`` are in ``text``, also written with spaces or dashes, grouped like a
+    formatted number, or inside longer runs of digits: how a hostile sender would try to get one
+    through, and how a message quoting a number would print it."""
     joined = _SEPARATED.sub("", text)
     return [n for n in numbers if n in joined]
 

@@ -24,9 +24,7 @@ async def create_account(uow: UnitOfWork, cmd: CreateAccountV1) -> AccountResult
     try:
         await uow.accounts.add(values, uow.now, uow.actor.agent_id)
     except Taken:
-        raise Refused.field(
-            errors.CONFLICT, "payload.account_number", f"account number {number!r} is already taken"
-        ) from None
+        raise Refused.field(errors.CONFLICT, "payload.account_number", "this account number is already taken") from None
     uow.emit(
         AccountCreatedV1(
             account_id=account_id,

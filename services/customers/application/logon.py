@@ -33,7 +33,7 @@ from services.customers.domain.customer import Customer
 async def _by_logon(uow: UnitOfWork, logon_id: str) -> tuple[Customer, str | None]:
     found = await uow.customers.get_by_logon_for_update(logon_id)
     if found is None:
-        raise Refused.field(errors.NOT_FOUND, "payload.logon_id", f"no customer with logon id {logon_id!r}")
+        raise Refused.field(errors.NOT_FOUND, "payload.logon_id", "no customer has this logon id")
     return found
 
 

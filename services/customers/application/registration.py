@@ -14,8 +14,9 @@ from services.customers.domain import customer as rules
 from services.customers.domain.customer import ProfileChange
 
 
-def _logon_taken(logon_id: str) -> Refused:
-    return Refused.field(errors.CONFLICT, "payload.logon_id", f"logon id {logon_id!r} is already taken")
+def _logon_taken() -> Refused:
+    # Not quoted: a logon id is often an e-mail address, and the sender knows what it sent.
+    return Refused.field(errors.CONFLICT, "payload.logon_id", "this logon id is already taken")
 
 
 async def check_account(uow: UnitOfWork, account_id: uuid.UUID | None) -> None:
@@ -32,7 +33,7 @@ async def register_customer(uow: UnitOfWork, cmd: RegisterCustomerV1) -> Custome
         raise Refused.field(errors.INVALID, "payload.challenge_question", "a challenge answer needs its question")
     await check_account(uow, cmd.account_id)
     if await uow.customers.logon_id_taken(cmd.logon_id):
-        raise _logon_taken(cmd.logon_id)
+        raise _logon_taken()
     password_hash = await passwords.hash_secret(password)
     answer_hash = await passwords.hash_secret(passwords.normalize_answer(answer)) if answer else None
     if cmd.guest_customer_id is not None:
@@ -41,7 +42,7 @@ async def register_customer(uow: UnitOfWork, cmd: RegisterCustomerV1) -> Custome
     try:
         await uow.customers.add(customer, password_hash, answer_hash)
     except Taken:
-        raise _logon_taken(cmd.logon_id) from None
+        raise _logon_taken() from None
     for address in customer.addresses:
         await uow.customers.add_address(customer.customer_id, address, uow.now, by=uow.actor.agent_id)
     await uow.customers.record_change(customer, ProfileChange(["registered"], {}, {}, "registered"))
@@ -61,7 +62,7 @@ async def _register_guest(
     try:
         await save_with_change(uow, customer, change)
     except Taken:
-        raise _logon_taken(cmd.logon_id) from None
+        raise _logon_taken() from None
     await uow.customers.set_password(customer.customer_id, password_hash, uow.now)
     await uow.customers.set_challenge_answer(customer.customer_id, answer_hash)
     if cmd.address is not None:

@@ -237,7 +237,7 @@ def check_version(customer: Customer, expected: int | None) -> None:
         raise Refused.field(
             errors.STALE_VERSION,
             "payload.expected_version",
-            f"the customer is at version {customer.version}, not {expected}: reload and try again",
+            f"the customer is at version {customer.version}, not the one expected: reload and try again",
         )
 
 
@@ -274,7 +274,7 @@ def update_profile(
 def _merge(name: str, current: dict[str, Any], set_: dict[str, str], remove: list[str]) -> dict[str, Any]:
     both = set(set_) & set(remove)
     if both:
-        raise Refused.field(errors.INVALID, f"payload.remove_{name}", f"{sorted(both)} both set and removed")
+        raise Refused.field(errors.INVALID, f"payload.remove_{name}", f"the same {name} are both set and removed")
     merged = {k: v for k, v in {**current, **set_}.items() if k not in remove}
     if len(merged) > MAX_ATTRIBUTES:
         raise Refused.field(
@@ -399,11 +399,11 @@ def check_codes(activity_code: str, result_code: str, activity_codes: list[str],
         raise Refused.field(
             "unknown_activity_code",
             "payload.activity_code",
-            f"{activity_code!r} is not an activity code; use one of {', '.join(activity_codes)}",
+            f"not an activity code; use one of {', '.join(activity_codes)}",
         )
     if result_code not in result_codes:
         raise Refused.field(
             "unknown_result_code",
             "payload.result_code",
-            f"{result_code!r} is not a result code; use one of {', '.join(result_codes)}",
+            f"not a result code; use one of {', '.join(result_codes)}",
         )

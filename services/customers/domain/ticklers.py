@@ -41,7 +41,7 @@ def _check(tickler: Tickler, expected_version: int | None) -> None:
         raise Refused.field(
             errors.STALE_VERSION,
             "payload.expected_version",
-            f"the tickler is at version {tickler.version}, not {expected_version}",
+            f"the tickler is at version {tickler.version}, not the one expected: reload and try again",
         )
     if tickler.status != "open":
         raise Refused(errors.INVALID_STATE, f"the tickler was closed by {tickler.closed_by}")

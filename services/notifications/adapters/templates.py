@@ -70,12 +70,13 @@ class Renderer:
         return name in self.names()
 
     def resolve_language(self, name: str, language: str | None) -> str:
+        # The name asked for is the sender's and is not quoted; the field says which one it was.
         if not _NAME.match(name):
-            raise UnknownTemplate(f"no template named {name!r}")
+            raise UnknownTemplate("no template has this name")
         for candidate in language_chain(language, self.default_language):
             if self.available(name, candidate):
                 return candidate
-        raise UnknownTemplate(f"no template named {name!r}")
+        raise UnknownTemplate("no template has this name")
 
     def names(self) -> dict[str, list[str]]:
         """Every template and the languages it exists in (override directory included)."""
@@ -115,6 +116,8 @@ class Renderer:
         except UndefinedError as exc:
             raise MissingVariable(f"template {name!r} needs a value: {exc.message}") from None
         except Exception as exc:  # noqa: BLE001 - a broken override must become a clear error, not a crash
-            raise TemplateError(f"template {name!r} could not be rendered: {exc}") from None
+            # The error's own words may quote a value it was given (a variable the sender chose):
+            # the kind of error is enough to find the broken override in the template.
+            raise TemplateError(f"template {name!r} could not be rendered ({type(exc).__name__})") from None
         # A subject is one header line: collapse any line breaks a value might have carried.
         return Rendered(lang, tag, " ".join(subject.split()), text, html)

@@ -61,7 +61,9 @@ def compose(
         )
     valid = rules.valid_address(to)
     if valid is None:
-        raise Refused.field(errors.INVALID, "payload.to", f"the customer's address {to!r} is not a valid address")
+        # Not quoted: an e-mail address is personal data, and 'to' may be the sender's own text.
+        whose = "the address given" if draft.to else "the customer's address on record"
+        raise Refused.field(errors.INVALID, "payload.to", f"{whose} is not a valid e-mail address")
     written = draft.body_text is not None or draft.body_html is not None
     if not written and draft.template is None:
         raise Refused.field(errors.INVALID, "payload.body_text", "write a body (text or HTML) or copy a template")

@@ -89,7 +89,8 @@ def settle(deciding: Deciding, req: EmailRequest, recipient: Recipient | None, c
         return _replace(base, error="no e-mail address is known for the customer", error_code=NO_RECIPIENT_ADDRESS)
     valid = rules.valid_address(address)
     if valid is None:
-        return _replace(base, error=f"invalid recipient address {address!r}", error_code=errors.INVALID)
+        # Not quoted: the error is kept in the e-mail's history and an address is personal data.
+        return _replace(base, error="invalid recipient address: not a valid e-mail address", error_code=errors.INVALID)
     base = _replace(base, to_addr=valid)  # the plain address, whatever form the event carried
     for name, sealed in req.sealed.items():
         if not deciding.can_open(sealed):  # only to know now that it can be opened at send time

@@ -22,7 +22,7 @@ from services.runtime.handling import Rejected
 async def get_product(ctx: Ctx, query: GetCatalogProductV1) -> ProductView:
     view = await catalog_store.product_view(ctx.conn, query.sku)
     if view is None:
-        raise Rejected.field(errors.NOT_FOUND, "payload.sku", f"no product with SKU {query.sku!r}")
+        raise Rejected.field(errors.NOT_FOUND, "payload.sku", "no product with this SKU")
     return view
 
 

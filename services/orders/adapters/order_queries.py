@@ -31,7 +31,8 @@ async def get_order(ctx: Ctx, query: GetOrderV1) -> OrderDetails:
     else:
         order = await order_store.load_order_by_number(ctx.conn, query.order_number or "")
     if order is None:
-        raise Rejected(errors.NOT_FOUND, f"no cart or order {query.order_id or query.order_number}")
+        field = "payload.order_id" if query.order_id is not None else "payload.order_number"
+        raise Rejected.field(errors.NOT_FOUND, field, "no cart or order has this id or number")
     return OrderDetails(
         order=order,
         versions=await order_store.versions(ctx.conn, order.order_id),
@@ -46,7 +47,7 @@ async def _version(
 ) -> OrderVersionView:
     found = await order_store.version(ctx.conn, query.order_id, number)
     if found is None:
-        raise Rejected.field(errors.NOT_FOUND, field, f"order {query.order_id} has no version {number}")
+        raise Rejected.field(errors.NOT_FOUND, field, f"order {query.order_id} has no such version")
     info, snapshot = found
     return OrderVersionView(version=info, order=OrderView.model_validate(snapshot))
 

@@ -20,5 +20,6 @@ async def find_returns(ctx: Ctx, query: FindReturnsV1) -> ReturnPage:
 async def get_return_order(ctx: Ctx, query: GetReturnOrderV1) -> ReturnOrderView:
     found = await servicing_store.load_return(ctx.conn, query.return_id, query.return_number)
     if found is None:
-        raise Rejected(errors.NOT_FOUND, f"no return {query.return_id or query.return_number}")
+        field = "payload.return_id" if query.return_id is not None else "payload.return_number"
+        raise Rejected.field(errors.NOT_FOUND, field, "no return has this id or number")
     return found

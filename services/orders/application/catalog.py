@@ -45,7 +45,7 @@ async def upsert_product(uow: UnitOfWork, cmd: UpsertProductV1) -> ProductResult
 
 async def adjust_stock(uow: UnitOfWork, cmd: AdjustStockV1) -> StockResult:
     current = await uow.catalog.products([cmd.sku], for_update=True)
-    check_stock_adjustment(current.get(cmd.sku), cmd.sku, cmd.delta)
+    check_stock_adjustment(current.get(cmd.sku), cmd.delta)
     view = await uow.catalog.adjust_stock(cmd.sku, cmd.delta, cmd.reason)
     uow.emit(
         StockAdjustedV1(

@@ -62,9 +62,7 @@ def inspect_card(number: str, month: int, year: int, now: datetime, field: str) 
             OrderErrors.UNSUPPORTED_CARD_BRAND, field, "only Visa, Mastercard, American Express and Discover"
         )
     if expired(month, year, now):
-        raise Refused.field(
-            OrderErrors.CARD_EXPIRED, field.rsplit(".", 1)[0] + ".expiry_year", f"the card expired ({month:02d}/{year})"
-        )
+        raise Refused.field(OrderErrors.CARD_EXPIRED, field.rsplit(".", 1)[0] + ".expiry_year", "the card has expired")
     return CardFacts(
         token="tok_" + secrets.token_hex(16), brand=brand, last4=digits[-4:], expiry_month=month, expiry_year=year
     )

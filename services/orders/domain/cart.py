@@ -61,7 +61,7 @@ def require_version(order: OrderView, expected: int | None) -> None:
         raise Refused.field(
             errors.STALE_VERSION,
             "payload.expected_version",
-            f"the order is at version {order.version}, not {expected}: it changed meanwhile; look again",
+            f"the order is at version {order.version}, not the one expected: it changed meanwhile; look again",
         )
 
 
@@ -119,7 +119,7 @@ def add_line(
     field: str = "payload",
 ) -> tuple[OrderView, int, list[str]]:
     """Add ``quantity`` of ``sku``; the same product to the same place adds to its line."""
-    product = orderable(product, sku, order.currency, f"{field}.sku")
+    product = orderable(product, order.currency, f"{field}.sku")
     check_quantity(quantity, settings.max_line_quantity, f"{field}.quantity")
     if ship_to is not None:
         check_mode(ship_to.shipping_mode, order.currency, settings, f"{field}.ship_to.shipping_mode")
@@ -191,7 +191,7 @@ def remove_line(order: OrderView, line_no: int) -> OrderView:
 def find_line(order: OrderView, line_no: int) -> OrderLineDetail:
     line = next((ln for ln in order.lines if ln.line_no == line_no), None)
     if line is None:
-        raise Refused.field(errors.NOT_FOUND, "payload.line_no", f"the order has no line {line_no}")
+        raise Refused.field(errors.NOT_FOUND, "payload.line_no", "the order has no such line")
     return line
 
 
@@ -237,7 +237,7 @@ def check_mode(mode: str | None, currency: str, settings: ShopPolicy, field: str
     if known is None or currency not in known.charges:
         offered = ", ".join(sorted(k for k, m in settings.shipping_modes.items() if currency in m.charges))
         raise Refused.field(
-            OrderErrors.UNKNOWN_SHIPPING_MODE, field, f"no shipping mode {mode!r} in {currency}; offered: {offered}"
+            OrderErrors.UNKNOWN_SHIPPING_MODE, field, f"no such shipping mode in {currency}; offered: {offered}"
         )
 
 
@@ -248,9 +248,10 @@ def set_shipping(order: OrderView, ship_to: ShipTo, line_nos: list[int] | None, 
         return order.model_copy(
             update={"ship_to": ship_to.model_copy(update={"shipping_mode": mode or settings.default_shipping_mode})}
         )
-    missing = sorted(set(line_nos) - {ln.line_no for ln in order.lines})
-    if missing:
-        raise Refused.field(errors.NOT_FOUND, "payload.line_nos", f"the order has no line {missing[0]}")
+    known = {ln.line_no for ln in order.lines}
+    missing = next((i for i, line_no in enumerate(line_nos) if line_no not in known), None)
+    if missing is not None:  # the path says which one
+        raise Refused.field(errors.NOT_FOUND, f"payload.line_nos[{missing}]", "the order has no such line")
     lines = [ln.model_copy(update={"ship_to": ship_to}) if ln.line_no in line_nos else ln for ln in order.lines]
     return order.model_copy(update={"lines": lines})
 
@@ -270,10 +271,10 @@ def apply_coupon(
     order: OrderView, code: str, coupon: Coupon | None, used: bool, now: datetime, field: str = "payload.code"
 ) -> OrderView:
     if code in order.coupons:
-        raise Refused.field(errors.CONFLICT, field, f"coupon {code} is already applied")
+        raise Refused.field(errors.CONFLICT, field, "this coupon is already applied")
     if len(order.coupons) >= MAX_COUPONS:
         raise Refused.field(errors.LIMIT_EXCEEDED, field, f"at most {MAX_COUPONS} coupons per order")
-    problem = coupon_problem(coupon, code, order.currency, now, used)
+    problem = coupon_problem(coupon, order.currency, now, used)
     if problem is not None:
         raise Refused.field(problem[0], field, problem[1])
     return order.model_copy(update={"coupons": [*order.coupons, code]})
@@ -281,7 +282,7 @@ def apply_coupon(
 
 def remove_coupon(order: OrderView, code: str) -> OrderView:
     if code not in order.coupons:
-        raise Refused.field(errors.NOT_FOUND, "payload.code", f"coupon {code} is not applied to this order")
+        raise Refused.field(errors.NOT_FOUND, "payload.code", "this coupon is not applied to this order")
     return order.model_copy(update={"coupons": [c for c in order.coupons if c != code]})
 
 
@@ -335,7 +336,7 @@ def override_charge(
                 errors.LIMIT_EXCEEDED,
                 "payload.amount",
                 f"{actor.role.value} may reduce the {kind} charge by at most"
-                f" {money(limits.charge_reduction, order.currency)} (asked {reduction}); a supervisor can do more",
+                f" {money(limits.charge_reduction, order.currency)}; a supervisor can do more",
             )
         detail = ChargeDetail(
             kind=kind,
@@ -374,9 +375,9 @@ def adjust_subtotal(
 
 
 def set_attributes(order: OrderView, values: Mapping[str, str], remove: list[str]) -> OrderView:
-    both = sorted(set(values) & set(remove))
-    if both:
-        raise Refused.field(errors.INVALID, "payload.remove", f"attribute {both[0]!r} is both set and removed")
+    both = next((i for i, name in enumerate(remove) if name in values), None)
+    if both is not None:  # the path says which one
+        raise Refused.field(errors.INVALID, f"payload.remove[{both}]", "this attribute is both set and removed")
     if not values and not remove:
         raise Refused(errors.INVALID, "nothing to change: give attributes to set or remove")
     attributes = {k: v for k, v in order.attributes.items() if k not in remove} | dict(values)

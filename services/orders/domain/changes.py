@@ -174,7 +174,7 @@ def apply(
 def _find(order: OrderView, line_no: int, field: str) -> OrderLineDetail:
     line = next((ln for ln in order.lines if ln.line_no == line_no), None)
     if line is None:
-        raise Refused.field(errors.NOT_FOUND, field, f"the order has no line {line_no}")
+        raise Refused.field(errors.NOT_FOUND, field, "the order has no such line")
     return line
 
 

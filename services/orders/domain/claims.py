@@ -55,7 +55,7 @@ def file(order: OrderView, wanted: ClaimRequest, agent: str, now: datetime) -> t
         raise Refused.field(errors.CONFLICT, "payload.claim_id", f"claim {wanted.claim_id} is filed already")
     line = next((ln for ln in order.lines if ln.line_no == wanted.line_no), None)
     if line is None:
-        raise Refused.field(errors.NOT_FOUND, "payload.line_no", f"order {name} has no line {wanted.line_no}")
+        raise Refused.field(errors.NOT_FOUND, "payload.line_no", f"order {name} has no such line")
     taken = line.returned_quantity + claimed(order, line.line_no)
     left = line.shipped_quantity - taken
     if wanted.quantity > left:

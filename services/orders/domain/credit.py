@@ -67,12 +67,17 @@ class CreditAccount:
 
 
 def require_balance(account: CreditAccount, amount: Decimal, field_name: str) -> None:
-    """Refuses (``insufficient_store_credit``) more than the balance; nothing is taken yet."""
+    """Refuses (``insufficient_store_credit``) more than the balance; nothing is taken yet.
+
+    The amount asked is the sender's and is not quoted (docs/security.md: a rejection names the
+    field and the rule, never the value sent). The balance is: it is the customer's own record,
+    which the same staff may read anyway (GetStoreCreditV1), and it is what the CSR needs to ask
+    for an amount that fits."""
     if not account.can_pay(amount):
         raise Refused.field(
             OrderErrors.INSUFFICIENT_STORE_CREDIT,
             field_name,
-            f"the customer's store credit is {account.balance} {account.currency}, less than {amount}",
+            f"more than the customer's store credit of {account.balance} {account.currency}",
         )
 
 

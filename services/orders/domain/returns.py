@@ -69,13 +69,11 @@ def create(
             raise Refused.field(
                 OrderErrors.UNKNOWN_RETURN_REASON,
                 f"payload.lines[{i}].reason",
-                f"{item.reason!r} is not a return reason; the reasons are {', '.join(reasons)}",
+                f"not a return reason; the reasons are {', '.join(reasons)}",
             )
         line = by_no.get(item.line_no)
         if line is None:
-            raise Refused.field(
-                errors.NOT_FOUND, f"payload.lines[{i}].line_no", f"order {name} has no line {item.line_no}"
-            )
+            raise Refused.field(errors.NOT_FOUND, f"payload.lines[{i}].line_no", f"order {name} has no such line")
         before = line.returned_quantity + returning.get(line.line_no, 0)
         left = line.shipped_quantity - before
         if item.quantity > left:

@@ -81,10 +81,10 @@ def problems(
     if order.billing_address is None:
         found.append(_err("billing_address", "missing_billing_address", "no billing address"))
     found += payment_problems(order, now)
-    for code in order.coupons:
-        problem = coupon_problem(coupons.get(code), code, order.currency, now, code in used_coupons)
+    for applied in order.coupons:  # the order's own codes, each found in the catalog when applied
+        problem = coupon_problem(coupons.get(applied), order.currency, now, applied in used_coupons)
         if problem is not None:
-            found.append(_err(f"coupons[{code}]", *problem))
+            found.append(_err(f"coupons[{applied}]", *problem))
     return found
 
 
