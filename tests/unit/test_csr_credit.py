@@ -164,3 +164,21 @@ async def test_customer_show_of_an_unknown_customer_is_refused_and_stops_asking_
 def test_a_customer_with_no_store_credit_reads_so_and_one_shown_without_it_has_no_panel() -> None:
     assert "no store credit" in text(shown("GetCustomer", {**CUSTOMER, "store_credit": {"balances": []}}))
     assert "Store credit" not in text(shown("GetCustomer", CUSTOMER))  # `csr send GetCustomer`: one service only
+
+
+async def test_questions_asked_at_once_open_one_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[object] = []
+
+    class Connecting:
+        async def __aenter__(self) -> object:
+            await asyncio.sleep(0.01)  # connecting takes a while: the second question comes meanwhile
+            opened.append(object())
+            return opened[-1]
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    monkeypatch.setattr(Session, "client", lambda self, *a, **kw: Connecting())
+    async with Lookup(Session()) as lookup:
+        first, second = await asyncio.gather(lookup.client(), lookup.client())
+    assert len(opened) == 1 and first is second
