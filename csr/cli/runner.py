@@ -203,6 +203,7 @@ class Lookup:
         self.session = session
         self._stack = contextlib.AsyncExitStack()
         self._client: OmsClient | None = None
+        self._opening = asyncio.Lock()  # questions asked at once (csr customer show) share one client
 
     @classmethod
     def over(cls, session: Session, client: OmsClient) -> Lookup:
@@ -219,9 +220,10 @@ class Lookup:
         await self._stack.aclose()
 
     async def client(self) -> OmsClient:
-        if self._client is None:
-            self._client = await self._stack.enter_async_context(self.session.client())
-        return self._client
+        async with self._opening:
+            if self._client is None:
+                self._client = await self._stack.enter_async_context(self.session.client())
+            return self._client
 
     async def ask(self, message: Command | Query) -> dict[str, Any]:
         """The accepted result of ``message``; a refusal ends the command with exit code 1."""

@@ -244,11 +244,14 @@ class Output:
         self.err.print(text, style="dim", markup=False, soft_wrap=True)
 
     def accepted(self, reply: ReplyV1, title: str | None = None) -> None:
-        result = reply.result or {}
+        self.result(reply.request_type, reply.result or {}, title)
+
+    def result(self, message_type: str, result: dict[str, Any], title: str | None = None) -> None:
+        """An accepted result, or one a command put together from several (``csr customer show``)."""
         if self.json_mode:
             self.json(result)
             return
-        self.show(shown(reply.request_type, result, title))
+        self.show(shown(message_type, result, title))
 
     def rejected(self, reply: ReplyV1) -> None:
         if self.json_mode:

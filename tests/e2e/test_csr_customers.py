@@ -7,28 +7,36 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
+from contracts.common import Money
 from contracts.customers import ReportFailedLogonV1
 from contracts.envelope import Role
-from contracts.orders import FulfilledItem, TrackableItemsFulfilledV1
+from contracts.orders import FulfilledItem, IssueStoreCreditV1, TrackableItemsFulfilledV1
 from csr.client import OmsClient
 from tests.support.builders import unique
 from tests.support.csr_cli import csr_env, csr_fails, csr_json, csr_ok, registered, words
 from tests.support.customers import publish_event
+from tests.support.orders import accepted
 from tests.support.system import System, eventually
 
 
-@pytest.mark.capability("CUS-01", "CUS-03", "CUS-04")
-async def test_find_lists_a_table_and_show_reads_as_panels(system: System) -> None:
+@pytest.mark.capability("CUS-01", "CUS-03", "CUS-04", "MNY-08")
+async def test_find_lists_a_table_and_show_reads_as_panels(system: System, supervisor: OmsClient) -> None:
     tag = unique()
     env = csr_env(system)
     customer_id = await registered(system, tag, **{"--mobile": "+1 555 010 9999", "--attribute": "tier=gold"})
+    no_credit_yet = await csr_json("customer", "show", customer_id, env=env)
+    credit = IssueStoreCreditV1(customer_id=uuid.UUID(customer_id), amount=Money(amount="12.50", currency="EUR"),
+                                reason="late parcel")  # fmt: skip
+    accepted(await supervisor.send(credit))
 
     found = await csr_ok("customer", "find", "--last-name", f"terminal{tag[:4]}", "--phone", "555-010-4242", env=env)
     shown = await csr_ok("customer", "show", customer_id, env=env)
     as_json = await csr_json("customer", "find", "--logon-id", f"cli.{tag}", env=env)
+    shown_json = await csr_json("customer", "show", customer_id, env=env)
 
     row = words(found.stdout)
     assert "name logon e-mail phone postal code account status customer id" in row
@@ -40,6 +48,26 @@ async def test_find_lists_a_table_and_show_reads_as_panels(system: System) -> No
     assert "12 Harbour Road, Springfield IL 62701, US ✓ default ✓ default" in view
     assert "mobile +1 555 010 9999" in view and "tier gold" in view and "no account" in view
     assert [c["customer_id"] for c in as_json["customers"]] == [customer_id]
+    # The store credit, from the orders service, beside the customer (MNY-08).
+    assert no_credit_yet["store_credit"] == {"balances": []}
+    assert "Store credit EUR 12.50 EUR" in view
+    [balance] = shown_json["store_credit"]["balances"]
+    assert (balance["currency"], Decimal(balance["balance"])) == ("EUR", Decimal("12.50"))
+
+
+@pytest.mark.capability("CUS-04", "MNY-08")
+async def test_show_shows_the_customer_with_a_note_when_the_orders_service_refuses_the_store_credit(
+    system: System,
+) -> None:
+    customer_id = await registered(system, unique())
+    shop = csr_env(system, "shop-terminal", Role.CHANNEL)  # a channel may read a customer, not their credit
+
+    as_json = await csr_json("customer", "show", customer_id, env=shop)
+    shown = words((await csr_ok("customer", "show", customer_id, env=shop)).stdout)
+
+    assert as_json["customer_id"] == customer_id and as_json["store_credit"]["balances"] is None
+    assert as_json["store_credit"]["unavailable"] == "forbidden"
+    assert "Customer Carla" in shown and "store credit not available: the orders service refused" in shown
 
 
 @pytest.mark.capability("CUS-03", "CUS-16")

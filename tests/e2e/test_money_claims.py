@@ -36,6 +36,7 @@ from contracts.orders import (
     ShipTo,
     SubmitOrderV1,
     SubmitResult,
+    UnlockOrderV1,
 )
 from csr.client import OmsClient
 from tests.support.notifications import html_of, known_customer, mails_to, subject_has, text_of, wait_mail
@@ -213,8 +214,9 @@ async def test_a_country_mismatch_hold_releases_itself_when_a_change_ships_to_th
 async def test_a_lost_unit_is_refunded_once_through_the_provider_and_the_ledger(
     system: System, stripe: StripeRecorder, feed: OmsClient, csr: OmsClient, warehouse: OmsClient
 ) -> None:
+    customer = await known_customer(system, csr, preferred_language="de")
     tent = await add_product(feed, usd="100.00", on_hand=10)
-    order_id, _ = await submitted(csr, [(tent, 2)])
+    order_id, _ = await submitted(csr, [(tent, 2)], customer_id=customer.customer_id, email=customer.email)
     await event_of(system, "OrderReleased", order_id)
     accepted(await ship(warehouse, order_id, [(1, 2)]))
     claim = FileClaimV1(order_id=order_id, line_no=1, quantity=1, reason="lost", resolution="refund")
@@ -232,6 +234,12 @@ async def test_a_lost_unit_is_refunded_once_through_the_provider_and_the_ledger(
     assert (event["claim"]["resolution"], event["refunded"]) == ("refund", "106.25")
     movement = await event_of(system, "PaymentMovement", order_id, lambda p: p["kind"] == "refund")
     assert movement["reason"].startswith(f"claim {first.claim_id}")
+    # One e-mail, in the customer's language: why, the item, how much; the refund movement is not another.
+    mail = await wait_mail(system.mailbox(), customer.email or "", subject_has("Erstattung"))
+    body = text_of(mail)
+    assert mail.subject == f"Erstattung für Artikel Ihrer Bestellung {first.order_number}"
+    assert "verloren gegangen" in body and f"- 1 × {tent}\n" in body and "106,25" in body
+    assert "Der Betrag wurde auf Ihr Zahlungsmittel erstattet." in body
 
     before = (await view(csr, order_id)).order
     reply = rejected(
@@ -250,14 +258,17 @@ async def test_a_lost_unit_is_refunded_once_through_the_provider_and_the_ledger(
         errors.FORBIDDEN,
     )
     assert (await view(csr, order_id)).order == before and await ledger(system, order_id) == rows
+    templates = [r["template"] for r in await system.fetch("notifications", _EMAILS_OF_ORDER, order_id)]
+    assert templates.count("claim") == 1 and "refund" not in templates, templates
 
 
 @pytest.mark.capability("MNY-06")
 async def test_a_damaged_unit_is_reshipped_at_no_charge(
     system: System, stripe: StripeRecorder, feed: OmsClient, csr: OmsClient, warehouse: OmsClient
 ) -> None:
-    pad = await add_product(feed, usd="25.00", on_hand=10)
-    order_id, _ = await submitted(csr, [(pad, 3)])
+    customer = await known_customer(system, csr, preferred_language="en-US")
+    pad = await add_product(feed, usd="25.00", on_hand=10, name="Sleeping pad")
+    order_id, _ = await submitted(csr, [(pad, 3)], customer_id=customer.customer_id, email=customer.email)
     await event_of(system, "OrderReleased", order_id)
     rejected(
         await csr.send(FileClaimV1(order_id=order_id, line_no=1, quantity=1, reason="damaged", resolution="reship")),
@@ -280,6 +291,13 @@ async def test_a_damaged_unit_is_reshipped_at_no_charge(
     assert await ledger(system, order_id) == before, "a reship moves no money"
     [claim] = (await view(csr, order_id)).order.claims
     assert (claim.quantity, claim.resolution, claim.by) == (2, "reship", "csr-alice")
+    # The customer hears which items come again, at no charge: one e-mail for the claim.
+    mail = await wait_mail(system.mailbox(), customer.email or "", subject_has("Replacement"))
+    assert mail.subject == f"Replacement items for your order {done.order_number}"
+    body = text_of(mail)
+    assert f"- 2 × Sleeping pad ({pad})\n" in body and "nothing to pay" in body and "$" not in body
+    templates = [r["template"] for r in await system.fetch("notifications", _EMAILS_OF_ORDER, order_id)]
+    assert templates.count("claim") == 1, templates
 
 
 # --- re-authorization (MNY-02) ---------------------------------------------------------------------
@@ -335,7 +353,8 @@ async def test_an_exchange_for_a_dearer_item_collects_the_difference_and_its_ret
 ) -> None:
     customer = await known_customer(system, csr, preferred_language="en-US")
     person = {"customer_id": customer.customer_id, "email": customer.email}
-    tent = await add_product(feed, usd="100.00", on_hand=10)
+    # Under the typed-hold limit of 300 before and after (2 x 42.50 + 159.38): no hold in the way here.
+    tent = await add_product(feed, usd="40.00", on_hand=10)
     stove = await add_product(feed, usd="150.00", on_hand=10, name="Camp stove")
     order_id, placed = await submitted(csr, [(tent, 2)], **person)
     await event_of(system, "OrderReleased", order_id)
@@ -366,7 +385,8 @@ async def test_an_exchange_for_a_dearer_item_collects_the_difference_and_its_ret
     )
 
     order = (await view(csr, order_id)).order
-    assert done.return_credit == D("106.25") and done.new_items_total == order.totals.total - placed.total
+    assert done.return_credit == D("42.50") and done.new_items_total == order.totals.total - placed.total
+    assert done.holds == [] and order.typed_holds == []
     assert done.amount_due == done.new_items_total - done.return_credit > 0
     assert (order.status, [ln.sku for ln in order.lines]) == ("partially_shipped", [tent, stove])
     rows = await ledger(system, order_id)
@@ -397,6 +417,47 @@ async def test_an_exchange_for_a_dearer_item_collects_the_difference_and_its_ret
     templates = [r["template"] for r in await system.fetch("notifications", _EMAILS_OF_ORDER, order_id)]
     assert templates.count("exchange") == 1 and "refund" not in templates, templates
     assert [m.subject for m in mails_to(system.mailbox(), customer.email or "") if "refund" in (m.subject or "")] == []
+
+
+@pytest.mark.capability("MNY-09", "MNY-05")
+async def test_an_exchange_taking_the_total_over_the_limit_is_held_and_its_new_item_waits_for_the_release(
+    system: System, stripe: StripeRecorder, feed: OmsClient, csr: OmsClient, supervisor: OmsClient, warehouse: OmsClient
+) -> None:
+    tent = await add_product(feed, usd="100.00", on_hand=10)
+    stove = await add_product(feed, usd="150.00", on_hand=10, name="Camp stove")
+    order_id, placed = await submitted(csr, [(tent, 2)])
+    assert placed.total < D(300) and placed.holds == []
+    await event_of(system, "OrderReleased", order_id)
+    accepted(await ship(warehouse, order_id, [(1, 2)]))
+
+    exchange = ExchangeItemsV1(
+        order_id=order_id,
+        return_lines=[ReturnLineInput(line_no=1, quantity=1, reason="wrong_item")],
+        add_lines=[OrderLineInput(sku=stove, quantity=1)],
+    )
+    done = ExchangeResult.model_validate(accepted(await csr.send(exchange)))
+
+    # The order's new total (both tents still count, as for a change) is screened as at submit.
+    order = (await view(csr, order_id)).order
+    assert order.totals.total > D(300) and done.holds == ["amount_over_limit"] and not order.released
+    [hold] = order.typed_holds
+    why = f"the total {order.totals.total} USD is above the limit of 300 USD"
+    assert (hold.hold_type, hold.reason, hold.placed_by, hold.released) == ("amount_over_limit", why, "system", False)
+    placed_event = await event_of(system, "OrderHoldChanged", order_id)
+    assert (placed_event["version"], placed_event["change"], placed_event["reason"]) == (done.version, "placed", why)
+    last = (await versions_of(system, order_id))[-1]
+    assert (last["version"], last["change"]) == (done.version, "exchanged")
+    assert last["reason"].startswith("exchange: return") and f"amount_over_limit hold placed: {why}" in last["reason"]
+    rejected(await ship(warehouse, order_id, [(2, 1)]), OrderErrors.ON_HOLD)  # the new item waits
+    accepted(await csr.send(UnlockOrderV1(order_id=order_id)))  # the CSR is done: a supervisor reviews the hold
+
+    released = accepted(
+        await supervisor.send(ReleaseHoldV1(order_id=order_id, hold_type="amount_over_limit", note="exchange ok"))
+    )
+
+    assert released["holds"] == []
+    to_ship = await event_of(system, "OrderReleased", order_id, lambda p: p["version"] > done.version)
+    assert stove in [ln["sku"] for ln in to_ship["lines"]]
 
 
 _EMAILS_OF_ORDER = "SELECT template FROM emails WHERE order_id = $1 ORDER BY created_at"

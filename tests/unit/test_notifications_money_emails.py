@@ -1,4 +1,4 @@
-"""The e-mails of money after the sale (MNY-04, MNY-07, MNY-08) render in every language the project
+"""The e-mails of money after the sale (MNY-04..MNY-08) render in every language the project
 has templates in, with the same variables the orders' events carry; Japanese and Arabic are checked
 for their own words (a non-Latin script, and Arabic right to left)."""
 
@@ -13,14 +13,18 @@ import pytest
 from contracts.orders import (
     APPEASEMENT_REASONS,
     AppeasementGrantedV1,
+    ClaimFiledV1,
+    ClaimView,
     ExchangeCreatedV1,
     MoneyCause,
     PaymentLedgerTotals,
     PaymentMovementV1,
+    ReshipLine,
+    ReshipmentRequestedV1,
     StoreCreditIssuedV1,
 )
 from services.notifications.adapters.templates import Renderer
-from services.notifications.application import customer_events, money_events
+from services.notifications.application import claim_events, customer_events, money_events
 from tests.support.notifications import customer_registered
 from tests.support.orders import NOW
 from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork
@@ -48,6 +52,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "new_items_total": "159.38",
         "amount_due": "53.13",
         "created_at": WHEN,
+    },
+    "claim": {
+        "resolution": "refund",
+        "order_number": "1000009",
+        "currency": "USD",
+        "lines": [{"line_no": 1, "sku": "TENT-2P", "name": None, "quantity": 1}],
+        "at": WHEN,
+        "reason": "lost",
+        "refund_amount": "106.25",
+        "refunded": "106.25",
+        "refund_pending": "0",
     },
     "store_credit": {
         "order_number": None,
@@ -251,3 +266,101 @@ async def test_an_exchange_is_e_mailed_once_and_its_refund_movement_not_as_a_ref
     [row] = [r for r in uow.emails.rows.values() if r["template"] == "exchange"]
     assert row["language"] == "de" and row["status"] == "pending" and "Umtausch" in row["subject"]
     assert "Wird Ihnen erstattet: 46,25" in (row["body_text"] or "")
+
+
+# --- claims (MNY-06) -------------------------------------------------------------------------------
+
+RESHIP: dict[str, Any] = {
+    "resolution": "reship",
+    "order_number": "1000009",
+    "currency": "EUR",
+    "lines": [{"line_no": 2, "sku": "PAD-1", "name": "Sleeping pad", "quantity": 2}],
+    "at": WHEN,
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_claim_e_mail_names_what_is_sent_again_and_charges_nothing(language: str) -> None:
+    rendered = Renderer().render("claim", language, {**NAMES, **RESHIP})
+    for text in (rendered.text, rendered.html):
+        item = "Sleeping pad（PAD-1） × 2" if language == "ja" else "2 × Sleeping pad (PAD-1)"
+        assert "1000009" in text and item in text
+        assert "€" not in text  # a reship moves no money: no amount is shown
+    assert Renderer().render("claim", language, {**NAMES, **SAMPLES["claim"]}).subject != rendered.subject
+
+
+@pytest.mark.parametrize(
+    ("reason", "says"), [("lost", "were lost on their way to you"), ("damaged", "arrived damaged")]
+)
+@pytest.mark.parametrize(("refunded", "then"), [("106.25", "It has gone back"), ("40.00", "So far $40.00 of it")])
+def test_the_claim_e_mail_says_why_how_much_is_refunded_and_what_went_back_so_far(
+    reason: str, says: str, refunded: str, then: str
+) -> None:
+    pending = str(D("106.25") - D(refunded))
+    sample = {**NAMES, **SAMPLES["claim"], "reason": reason, "refunded": refunded, "refund_pending": pending}
+    plain = Renderer().render("claim", "en", sample).text
+    assert says in plain and "- 1 × TENT-2P\n" in plain and "refund you $106.25 for them" in plain
+    assert then in plain and ("So far" in plain) == (refunded != "106.25")
+
+
+def test_the_claim_e_mail_in_japanese_and_arabic() -> None:
+    ja = Renderer().render("claim", "ja", {**NAMES, **SAMPLES["claim"], "currency": "JPY", "refund_amount": "500"})
+    assert ja.subject == "ご注文 1000009 の商品の返金"
+    assert "Doe Jane 様" in ja.text and "配送中に紛失" in ja.text and "￥500" in ja.text
+    ar = Renderer().render("claim", "ar", {**NAMES, **RESHIP})
+    assert 'dir="rtl"' in ar.html and "إعادة إرسال" in ar.subject and "دون أي تكلفة" in ar.text
+
+
+def _claim(customer_id: uuid.UUID, resolution: str, refunded: str = "0") -> ClaimFiledV1:
+    amount = D("106.25") if resolution == "refund" else D(0)
+    claim = ClaimView(claim_id=uuid.uuid4(), line_no=1, sku="TENT-2P", quantity=1, reason="damaged",
+                      resolution=resolution, refund_amount=amount, note="box crushed", by="csr-1", at=NOW)  # fmt: skip
+    return ClaimFiledV1(order_id=uuid.uuid4(), order_number="1000009", customer_id=customer_id, version=5,
+                        currency="USD", claim=claim, refunded=D(refunded))  # fmt: skip
+
+
+def _reshipment(filed: ClaimFiledV1) -> ReshipmentRequestedV1:
+    line = ReshipLine(line_no=1, sku="TENT-2P", name="Two-person tent", quantity=filed.claim.quantity)
+    return ReshipmentRequestedV1(order_id=filed.order_id, order_number=filed.order_number,
+                                 customer_id=filed.customer_id, claim_id=filed.claim.claim_id, currency="USD",
+                                 lines=[line], requested_at=NOW)  # fmt: skip
+
+
+def _claim_rows(uow: FakeNotificationsUnitOfWork) -> list[dict[str, Any]]:
+    return [r for r in uow.emails.rows.values() if r["template"] == "claim"]
+
+
+async def test_a_refund_claim_is_e_mailed_once_even_redelivered_and_its_refund_movement_not_as_a_refund() -> None:
+    uow = FakeNotificationsUnitOfWork()
+    customer_id = await _customer(uow, "fr")
+    filed = _claim(customer_id, "refund", refunded="106.25")
+
+    await claim_events.on_claim_filed(uow, filed)
+    await claim_events.on_claim_filed(uow, filed)  # the same message again: a redelivery
+    uow.next_message()
+    # The provider's refund of the claim (orders: application/claims.py names it "claim <id>: ...").
+    await money_events.on_refund(uow, _movement(customer_id, f"claim {filed.claim.claim_id}: 1 x line 1, refund"))
+
+    assert _templates(uow) == ["claim"]
+    [row] = _claim_rows(uow)
+    assert (row["order_id"], row["regarding"], row["language"]) == (filed.order_id, "order 1000009", "fr")
+    assert row["status"] == "pending" and "Remboursement" in row["subject"]
+    body = row["body_text"] or ""
+    assert (
+        "arrivés endommagés" in body and "106,25" in body and "box crushed" not in body
+    )  # the CSR's note stays inside
+
+
+async def test_a_reship_claim_is_e_mailed_once_from_its_reshipment_request_naming_the_items() -> None:
+    uow = FakeNotificationsUnitOfWork()
+    customer_id = await _customer(uow, "en")
+    filed = _claim(customer_id, "reship")
+
+    await claim_events.on_claim_filed(uow, filed)  # told by the reshipment request that follows it
+    uow.next_message()
+    await claim_events.on_reshipment_requested(uow, _reshipment(filed))
+    await claim_events.on_reshipment_requested(uow, _reshipment(filed))  # redelivered
+
+    [row] = _claim_rows(uow)
+    assert row["subject"] == "Replacement items for your order 1000009"
+    assert "- 1 × Two-person tent (TENT-2P)\n" in (row["body_text"] or "") and "$" not in (row["body_text"] or "")

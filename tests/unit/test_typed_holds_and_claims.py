@@ -451,3 +451,67 @@ async def test_a_bad_exchange_is_refused_and_changes_nothing() -> None:
     assert uow.orders.saved[order_.order_id] == before and not uow.returns.saved
     # (the edit lock the first attempt took is rolled back with the refusal by the runtime's transaction)
     assert [e for e in uow.emitted if not isinstance(e, OrderLockChangedV1)] == []
+
+
+# --- typed holds on an exchange's new total (MNY-09, MNY-05) ----------------------------------------
+
+
+def exchange(order_: OrderView, add: OrderLineInput) -> ExchangeItemsV1:
+    return ExchangeItemsV1(
+        order_id=order_.order_id,
+        return_lines=[ReturnLineInput(line_no=1, quantity=1, reason="wrong_item")],
+        add_lines=[add],
+    )
+
+
+async def test_an_exchange_that_takes_the_total_over_the_limit_holds_the_order_as_a_submit_would() -> None:
+    uow = FakeUnitOfWork(policy=LOW_LIMITS)
+    order_ = await shipped(uow)  # 2 tents: under 1000 USD, released at submit
+    assert order_.holds == [] and order_.typed_holds == []
+    uow.catalog.items["STOVE"] = stove("900.00")
+
+    done = await exchange_items(uow, exchange(order_, OrderLineInput(sku="STOVE", quantity=1)))
+
+    saved = uow.orders.saved[order_.order_id]
+    assert done.holds == saved.holds == ["amount_over_limit"] and not saved.released
+    [hold] = saved.typed_holds
+    assert hold.placed_by == "system" and hold.reason == (
+        f"the total {saved.totals.total} USD is above the limit of 1000 USD"
+    )
+    assert [(e.hold_type, e.change, e.version) for e in uow.events(OrderHoldChangedV1)] == [
+        ("amount_over_limit", "placed", saved.version)
+    ]
+    assert [e.added for e in uow.events(OrderHeldV1)] == [["amount_over_limit"]]
+    assert not uow.events(OrderReleasedV1), "the new item waits for the hold's release"
+    version, change, reason = uow.orders.versions[-1][1:4]
+    assert (version, change) == (saved.version, "exchanged")
+    assert reason.startswith("exchange: return") and f"amount_over_limit hold placed: {hold.reason}" in reason
+    assert [e.return_number for e in uow.events(ExchangeCreatedV1)] == [done.return_number], "the exchange stands"
+
+    released = await release_hold(
+        as_supervisor(uow), ReleaseHoldV1(order_id=order_.order_id, hold_type="amount_over_limit", note="verified")
+    )
+    assert released.holds == [] and uow.orders.saved[order_.order_id].released
+
+
+async def test_an_exchange_shipping_abroad_for_a_block_listed_customer_is_held_with_the_submits_reasons() -> None:
+    uow = FakeUnitOfWork()
+    order_ = await shipped(uow)
+    uow.catalog.items["STOVE"] = stove("10.00")
+    entry = await add_block_list_entry(
+        as_supervisor(uow), AddBlockListEntryV1(kind="email", value="jane@example.com", note="added after submit")
+    )
+    abroad = OrderLineInput(sku="STOVE", quantity=1, ship_to=ShipTo(address=DE, shipping_mode="standard"))
+
+    done = await exchange_items(uow, exchange(order_, abroad))
+
+    saved = uow.orders.saved[order_.order_id]
+    assert sorted(done.holds) == ["block_list", "country_mismatch"] and not saved.released
+    assert [(h.hold_type, h.key, h.reason) for h in saved.typed_holds] == [
+        ("country_mismatch", "country_mismatch:US:DE", "billed in US but shipped to DE"),
+        ("block_list", risk.entry_key(entry.entry_id), "its email is on the block list"),
+    ]
+    reason = uow.orders.versions[-1][3]
+    assert "country_mismatch hold placed: billed in US but shipped to DE" in reason
+    assert "block_list hold placed: its email is on the block list" in reason
+    assert uow.block_list.held == {(entry.entry_id, order_.order_id)}, "removing the entry will release it"

@@ -5,14 +5,16 @@ latest movements), a supervisor's store credit for a customer, and goodwill on a
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import typer
+from aiokafka.errors import KafkaError
 
 from contracts.orders import APPEASEMENT_REASONS, GetStoreCreditV1, GrantAppeasementV1, IssueStoreCreditV1
 from csr.cli.commands.common import MESSAGE_ID, edit_fields, given, order_ref
 from csr.cli.commands.customer_ref import customer_ref
-from csr.cli.runner import session
-from csr.client.errors import UsageError
+from csr.cli.runner import Lookup, session
+from csr.client.errors import BrokerUnavailable, ReplyTimeout, RequestRejected, UsageError
 
 app = typer.Typer(help="Store credit and appeasements (MNY-07, MNY-08).", no_args_is_help=True)
 CUSTOMER = typer.Argument(None, help="The customer: id, logon id or e-mail (default: the call's, `csr call start`)")
@@ -28,6 +30,32 @@ def show(
     """The customer's store credit: the balance per currency and the latest movements (MNY-08)."""
     fields = given(customer_id=customer_ref(customer), currency=currency, limit=limit)
     session(ctx).send(GetStoreCreditV1, fields)
+
+
+async def store_credit_of(lookup: Lookup, customer_id: uuid.UUID, *, limit: int = 20) -> dict[str, Any]:
+    """GetStoreCreditV1's result for the customer: the balance per currency and the latest
+    ``limit`` movements (a refusal ends the command, as :meth:`Lookup.ask` does)."""
+    return await lookup.ask(GetStoreCreditV1(customer_id=customer_id, limit=limit))
+
+
+async def balances_beside(lookup: Lookup, customer_id: uuid.UUID) -> dict[str, Any]:
+    """The customer's store credit per currency, shown beside what another service keeps (``csr
+    customer show``): ``{"balances": [...]}``. The orders service keeps store credit, so when it
+    does not answer or refuses, the customer the customers service did show must still be shown:
+    then ``{"balances": None, "unavailable": <error or rejection code>, "note": <why>}``."""
+    try:
+        found = await store_credit_of(lookup, customer_id, limit=0)  # balances only: movements are `csr credit`'s
+    except RequestRejected as refused:
+        return _unavailable(str(refused.code), f"the orders service refused: {refused.reply.message}")
+    except (ReplyTimeout, BrokerUnavailable) as silent:
+        return _unavailable(silent.kind, str(silent))
+    except KafkaError as broken:  # e.g. this login may not write to the orders topics
+        return _unavailable(BrokerUnavailable.kind, f"Kafka: {broken}")
+    return {"balances": found.get("balances") or []}
+
+
+def _unavailable(code: str, why: str) -> dict[str, Any]:
+    return {"balances": None, "unavailable": code, "note": f"store credit not available: {why}"}
 
 
 @app.command("issue")

@@ -4,6 +4,8 @@ or, by default, the current one, read just before."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -18,7 +20,6 @@ from contracts.customers import (
     GetActivityCodesV1,
     GetContactHistoryV1,
     GetCustomerHistoryV1,
-    GetCustomerV1,
     GetProfileChangesV1,
     ListAssetsV1,
     ModifyAddressV1,
@@ -27,6 +28,7 @@ from contracts.customers import (
     ResetPasswordV1,
     UpdateCustomerProfileV1,
 )
+from csr.cli.commands import credit
 from csr.cli.commands.address_options import (
     ADDRESS_PARTS,
     REQUIRED_FOR_BOOK,
@@ -181,8 +183,34 @@ def find(
 
 @app.command("show")
 def show(ctx: typer.Context, customer: str | None = CUSTOMER) -> None:
-    """A customer's profile, address book (default billing and shipping marked), account, status (CUS-04)."""
-    session(ctx).send(GetCustomerV1, {"customer_id": customer_ref(customer)})
+    """A customer's profile, address book (default billing and shipping marked), account, status
+    (CUS-04), and store credit per currency (MNY-08; a note instead when the orders service cannot say)."""
+    named = customer_ref(customer)
+    s = session(ctx)
+
+    async def work() -> int:
+        s.config()  # who acts and where: wrong settings are the first thing to report
+        s.remind_call()
+        async with Lookup(s) as lookup:
+            result = await customer_with_credit(lookup, await named.resolve(lookup))
+        s.output.result("GetCustomer", result)
+        return 0
+
+    s.run(work)
+
+
+async def customer_with_credit(lookup: Lookup, customer_id: uuid.UUID) -> dict[str, Any]:
+    """GetCustomerV1's result with ``store_credit`` (:func:`credit.balances_beside`) added. Both are
+    asked at once (two services): a silent orders service costs one wait, not two in a row."""
+    beside = asyncio.ensure_future(credit.balances_beside(lookup, customer_id))
+    try:
+        shown = await customer_of(lookup, customer_id)
+    except BaseException:
+        beside.cancel()  # the customer could not be shown: their credit is not wanted either
+        with contextlib.suppress(asyncio.CancelledError):
+            await beside  # ended before the client it asks through is closed
+        raise
+    return {**shown, "store_credit": await beside}
 
 
 @app.command("update")

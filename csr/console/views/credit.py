@@ -16,11 +16,16 @@ from csr.console.views.orders import grid
 _SIGN = {"issued": "+", "given_back": "+", "redeemed": "-"}
 
 
+def balances(rows: list[dict[str, Any]]) -> RenderableType:
+    """The balance per currency (``csr credit show``, ``csr customer show``)."""
+    if not rows:
+        return Text("no store credit", style="dim")
+    return grid([(str(b["currency"]), Text(money(b["balance"], b["currency"]), style="bold")) for b in rows])
+
+
 @renderer("GetStoreCredit")
 def store_credit(result: dict[str, Any]) -> RenderableType:
-    balances = result.get("balances") or []
-    rows = [(b.get("currency"), Text(money(b.get("balance"), b.get("currency")), style="bold")) for b in balances]
-    parts: list[RenderableType] = [grid(rows) if rows else Text("no store credit", style="dim")]
+    parts: list[RenderableType] = [balances(result.get("balances") or [])]
     movements = result.get("movements") or []
     if movements:
         table = Table("when", "", "amount", "order", "why", "by", box=None)

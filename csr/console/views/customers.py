@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csr.console.render import address_text, fmt, money, renderer, when
+from csr.console.views import credit
 from csr.console.views.orders import grid, listing, page_note, titled
 
 
@@ -106,7 +107,17 @@ def customer(result: dict[str, Any]) -> RenderableType:
     extras += [(f"{k} (demographic)", v) for k, v in sorted((result.get("demographics") or {}).items())]
     if extras:
         panels.append(_panel(grid(extras), "Attributes"))
+    if "store_credit" in result:
+        panels.append(_panel(store_credit(result["store_credit"]), "Store credit"))
     return Group(*panels)
+
+
+def store_credit(found: dict[str, Any]) -> RenderableType:
+    """The balance per currency; when the orders service could not say, a note that says so (the
+    customer is shown all the same) and where to look again."""
+    if found.get("balances") is None:
+        return Text(f"{found.get('note')} (try `csr credit show` later)", style="yellow")
+    return credit.balances(found["balances"])
 
 
 def address_book(entries: list[dict[str, Any]]) -> RenderableType:

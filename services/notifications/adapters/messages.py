@@ -13,7 +13,7 @@ from contracts.orders import (
     OrderShippedV1,
     QuoteEmailRequestedV1,
 )
-from services.notifications.adapters import credit_messages
+from services.notifications.adapters import claim_messages, credit_messages
 from services.notifications.adapters.deps import NotificationsDeps
 from services.notifications.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from services.notifications.application import csr_emails, customer_events, history, order_events, preferences
@@ -39,6 +39,7 @@ def build_handlers() -> Handlers[NotificationsDeps]:
     h.event(OrderCommentAddedV1)(u(order_events.on_order_comment))
     h.event(QuoteEmailRequestedV1)(u(order_events.on_quote_requested))
     credit_messages.register(h)  # refunds, appeasements, store credit (MNY-04, MNY-07, MNY-08)
+    claim_messages.register(h)  # what a claim decided: a reship or a refund (MNY-06)
     # A CSR's e-mails (NTF-03, NTF-04), format (NTF-07), history and retention (NTF-06)
     h.command(n.SendEmailV1)(u(csr_emails.send_email))
     h.command(n.ResendConfirmationV1)(u(csr_emails.resend_confirmation))

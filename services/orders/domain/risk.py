@@ -1,6 +1,6 @@
 """Typed holds from rules (MNY-09), pure.
 
-At submit, and on every change after submit, the rules look at the order:
+At submit, on every change after submit and on an exchange (its new total), the rules look at the order:
 
 - ``amount_over_limit``: the total is above the threshold of its currency (every currency the shop
   prices in has one: ``OMS_HOLD_AMOUNT_OVER``);
