@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from contracts.common import Money
+from contracts.customers import CustomerRegisteredV1
 from contracts.envelope import Envelope, Role
 from contracts.orders import (
     AddPaymentInstructionV1,
@@ -145,15 +146,23 @@ async def test_an_exchange_settled_in_store_credit_is_e_mailed_once_as_the_excha
     ]
 
 
-@pytest.mark.capability("MNY-04")
-async def test_a_received_returns_refund_is_e_mailed_once(
+async def _shipped_order(
     system: System, feed: OmsClient, csr: OmsClient, warehouse: OmsClient
-) -> None:
+) -> tuple[CustomerRegisteredV1, uuid.UUID]:
+    """A known customer's order of two 100.00 tents, paid by card and shipped whole."""
     customer = await known_customer(system, csr, preferred_language="en")
     tent = await add_product(feed, usd="100.00", on_hand=10)
     order_id, _ = await submitted(csr, [(tent, 2)], customer_id=customer.customer_id, email=customer.email)
     await event_of(system, "OrderReleased", order_id)
     accepted(await ship(warehouse, order_id, [(1, 2)]))
+    return customer, order_id
+
+
+@pytest.mark.capability("MNY-04")
+async def test_a_received_returns_refund_is_e_mailed_once(
+    system: System, feed: OmsClient, csr: OmsClient, warehouse: OmsClient
+) -> None:
+    customer, order_id = await _shipped_order(system, feed, csr, warehouse)
     lines = [ReturnLineInput(line_no=1, quantity=1, reason="damaged")]
     created = ReturnResult.model_validate(accepted(await csr.send(CreateReturnV1(order_id=order_id, lines=lines))))
 
@@ -173,11 +182,7 @@ async def test_a_received_returns_refund_is_e_mailed_once(
 async def test_an_appeasement_is_e_mailed_once_whether_to_the_card_or_as_store_credit(
     system: System, feed: OmsClient, csr: OmsClient, warehouse: OmsClient
 ) -> None:
-    customer = await known_customer(system, csr, preferred_language="en")
-    tent = await add_product(feed, usd="100.00", on_hand=10)
-    order_id, _ = await submitted(csr, [(tent, 2)], customer_id=customer.customer_id, email=customer.email)
-    await event_of(system, "OrderReleased", order_id)
-    accepted(await ship(warehouse, order_id, [(1, 2)]))
+    customer, order_id = await _shipped_order(system, feed, csr, warehouse)
     five = Money(amount=D("5.00"), currency="USD")
 
     payouts: tuple[Payout, ...] = ("card", "store_credit")
