@@ -9,12 +9,12 @@ from typing import get_args
 
 import pytest
 
-from contracts.orders import ExchangeCreatedV1, MoneyCause, StoreCreditIssuedV1
+from contracts.orders import MoneyCause, StoreCreditIssuedV1
 from services.notifications.application import money_events
 from services.notifications.domain import legacy_causes, money_emails
 from tests.support.orders import NOW
 from tests.unit.fakes_notifications import FakeNotificationsUnitOfWork
-from tests.unit.test_notifications_money_emails import _customer, _movement, _templates
+from tests.unit.test_notifications_money_emails import _customer, _exchange, _movement, _templates
 
 D = Decimal
 
@@ -70,21 +70,7 @@ async def test_an_exchange_settled_in_store_credit_is_e_mailed_once() -> None:
     uow = FakeNotificationsUnitOfWork()
     customer_id = await _customer(uow, "en")
     order_id = uuid.uuid4()
-    exchange = ExchangeCreatedV1(
-        order_id=order_id,
-        order_number="1000009",
-        customer_id=customer_id,
-        version=4,
-        return_id=uuid.uuid4(),
-        return_number="1000012",
-        currency="USD",
-        new_line_nos=[2],
-        return_credit=D("106.25"),
-        new_items_total=D("60.00"),
-        amount_due=D("-46.25"),
-        created_by="csr-1",
-        created_at=NOW,
-    )
+    exchange = _exchange(customer_id, "USD", order_id)
     given_back = StoreCreditIssuedV1(
         customer_id=customer_id,
         movement_id=uuid.uuid4(),

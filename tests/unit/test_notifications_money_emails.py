@@ -239,17 +239,16 @@ def test_the_exchange_e_mail_in_japanese_and_arabic() -> None:
     assert 'dir="rtl"' in ar.html and "الاستبدال" in ar.subject and "المبلغ المتبقي للدفع" in ar.text
 
 
-async def test_an_exchange_is_e_mailed_once_and_its_refund_movement_not_as_a_refund() -> None:
-    uow = FakeNotificationsUnitOfWork()
-    customer_id = await _customer(uow, "de")
-    exchange = ExchangeCreatedV1(
-        order_id=uuid.uuid4(),
+def _exchange(customer_id: uuid.UUID, currency: str, order_id: uuid.UUID | None = None) -> ExchangeCreatedV1:
+    """An exchange that gives 46.25 back: a return worth 106.25 for new items of 60.00."""
+    return ExchangeCreatedV1(
+        order_id=order_id or uuid.uuid4(),
         order_number="1000009",
         customer_id=customer_id,
         version=4,
         return_id=uuid.uuid4(),
         return_number="1000012",
-        currency="EUR",
+        currency=currency,
         new_line_nos=[2],
         return_credit=D("106.25"),
         new_items_total=D("60.00"),
@@ -257,6 +256,12 @@ async def test_an_exchange_is_e_mailed_once_and_its_refund_movement_not_as_a_ref
         created_by="csr-1",
         created_at=NOW,
     )
+
+
+async def test_an_exchange_is_e_mailed_once_and_its_refund_movement_not_as_a_refund() -> None:
+    uow = FakeNotificationsUnitOfWork()
+    customer_id = await _customer(uow, "de")
+    exchange = _exchange(customer_id, "EUR")
     await money_events.on_exchange_created(uow, exchange)
     uow.next_message()
     reason = "return 1000012 swapped for 1 new line: wrong size"  # words that once meant a return's refund
