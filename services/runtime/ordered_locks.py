@@ -12,13 +12,13 @@ The rule kept here: a transaction WAITS only for a key greater than every key it
 cannot form a cycle (each transaction in it would wait for a greater key than the previous holds,
 round to itself). A key below the greatest one held is only *tried*
 (``pg_try_advisory_xact_lock``: granted at once or not at all, never waiting); when another
-transaction has it, :class:`OutOfOrder` is raised and the transaction is rolled back whole
-(nothing waited on it for long). The pipeline then cuts the batch before the message that wanted
-it: the messages before it are handled in a transaction of their own, and it begins the next one,
-holding nothing, so it may wait for its keys in order. When the batch's first message wanted a key
-out of order (its handler took keys in two steps), the batch runs again with that message's keys
-taken first (services/runtime/pipeline/transaction.py). Each round commits a message or learns a
-key, so this ends.
+transaction has it, :class:`OutOfOrder` is raised and what that message did is rolled back (its
+savepoint; in the pipeline's trusting pass, which has none, the whole transaction). The pipeline
+then cuts the batch before the message that wanted it: the messages before it commit, and it
+begins the next transaction, holding nothing, so it may wait for its keys in order. When the
+batch's first message wanted a key out of order (its handler took keys in two steps), the batch
+runs again with that message's keys taken first (services/runtime/pipeline/transaction.py). Each
+round commits a message or learns a key, so this ends.
 
 The locks are transaction-level advisory locks in the two-key form ``(space, key)``: ``space``
 names what is locked (a product's stock, a customer), ``key`` is a 32-bit hash of its id (two ids

@@ -140,8 +140,7 @@ class Transactions(Generic[D]):
                     with traced(item.envelope, item.record) as trace_id, _at(index, savepoints):
                         reply, records_out = await self._decide(conn, item, shared, savepoints)
                 except _CutAt as cut:
-                    done.cut_at = cut.index
-                    await inbox.release(conn, _unhandled(items[cut.index :], claimed, done.committed))
+                    await done.cut(conn, cut.index, items, claimed)
                     break
                 done.committed.trace_ids[item.envelope.message_id] = trace_id
                 outgoing += records_out
@@ -195,8 +194,7 @@ class Transactions(Generic[D]):
                     with traced(envelope, item.record) as trace_id, _at(index, savepoints):
                         outcome, emitted = await self._follow(conn, item, shared, savepoints)
                 except _CutAt as cut:
-                    done.cut_at = cut.index
-                    await inbox.release(conn, _unhandled(items[cut.index :], claimed, done.committed))
+                    await done.cut(conn, cut.index, items, claimed)
                     break
                 outgoing += [self.letters.event_record(envelope, e) for e in emitted]
                 done.committed.handled.append((envelope, outcome, None))
@@ -230,6 +228,16 @@ class _Round:
     committed: Committed
     cut_at: int | None = None
 
+    async def cut(self, conn: Connection, index: int, items: list[Item], claimed: set[uuid.UUID]) -> None:
+        """The batch ends before message ``index``: the inbox claims this transaction took for it
+        and the messages after it are given back (an id handled before the cut, sent twice in the
+        batch, stays claimed: it is done); the next transaction claims them again."""
+        self.cut_at = index
+        handled = {e.message_id for e, _, _ in self.committed.handled}
+        await inbox.release(
+            conn, [i.envelope.message_id for i in items[index:] if i.envelope.message_id in claimed - handled]
+        )
+
 
 class Contention:
     """Whether a cut by the global lock order was seen lately: then another transaction (another
@@ -246,13 +254,6 @@ class Contention:
 
     def now(self) -> bool:
         return time.monotonic() < self._until
-
-
-def _unhandled(rest: list[Item], claimed: set[uuid.UUID], committed: Committed) -> list[uuid.UUID]:
-    """The ids this transaction claimed for messages after the cut (an id handled before it, sent
-    twice in the batch, stays claimed: it is done)."""
-    handled = {e.message_id for e, _, _ in committed.handled}
-    return [i.envelope.message_id for i in rest if i.envelope.message_id in claimed - handled]
 
 
 class _OutOfOrderAt(Exception):
